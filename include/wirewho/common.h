@@ -1,0 +1,77 @@
+/*
+ * common.h - small definitions every wirewho module shares.
+ *
+ * Addresses are kept in one 16-byte form for both families: an IPv4 address
+ * is stored IPv4-mapped (::ffff:a.b.c.d), so one key type, one comparison and
+ * one hash serve IPv4 and IPv6 alike; `family` says which one to print.
+ * Times are microseconds since the Unix epoch (int64): that is the precision
+ * of the output format, and pcapng nanosecond stamps are truncated to it.
+ */
+#ifndef WIREWHO_COMMON_H
+#define WIREWHO_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define WW_VERSION "0.1.0"
+
+/* Microseconds since 1970-01-01T00:00:00Z. */
+typedef int64_t ww_time_t;
+#define WW_USEC_PER_SEC 1000000LL
+
+/* IP protocol numbers used across modules. */
+#define WW_IPPROTO_ICMP   1
+#define WW_IPPROTO_TCP    6
+#define WW_IPPROTO_UDP    17
+#define WW_IPPROTO_ICMPV6 58
+
+/* TCP flag bits, as on the wire. */
+#define WW_TCP_FIN 0x01
+#define WW_TCP_SYN 0x02
+#define WW_TCP_RST 0x04
+#define WW_TCP_PSH 0x08
+#define WW_TCP_ACK 0x10
+
+/* An address of either family; `b` holds IPv4 as ::ffff:a.b.c.d. */
+struct ww_addr {
+	uint8_t b[16];
+};
+
+static inline void ww_addr_from_v4(struct ww_addr *a, const uint8_t v4[4])
+{
+	memset(a->b, 0, 10);
+	a->b[10] = 0xff;
+	a->b[11] = 0xff;
+	memcpy(a->b + 12, v4, 4);
+}
+
+/* True when the address is IPv4-mapped. This function can't fail. */
+static inline bool ww_addr_is_v4(const struct ww_addr *a)
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	return memcmp(a->b, prefix, 12) == 0;
+}
+
+/*
+ * Format an address as text (dotted quad for IPv4-mapped addresses when
+ * `family` is 4, RFC 5952 for IPv6). `buf` must hold WW_ADDRSTRLEN bytes.
+ * Returns buf. This function can't fail.
+ */
+#define WW_ADDRSTRLEN 46
+const char *ww_addr_str(const struct ww_addr *a, int family, char *buf);
+
+/*
+ * Format a time as RFC 3339 UTC with microseconds, e.g.
+ * "2026-11-26T06:22:25.123456Z". `buf` must hold WW_TIMESTRLEN bytes.
+ * Returns buf. This function can't fail.
+ */
+#define WW_TIMESTRLEN 32
+const char *ww_time_str(ww_time_t t, char *buf);
+
+#define WW_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define WW_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define WW_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+#endif

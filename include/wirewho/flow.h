@@ -1,0 +1,168 @@
+/*
+ * flow.h - what a flow is: its canonical key, orientation, counters, TCP
+ * state and idle timeouts, and the engine that turns packets into flows.
+ *
+ * Canonical key. A bidirectional flow has one key whichever way a packet
+ * goes: the two endpoints (address, port) are compared as *pairs* and the
+ * smaller pair is stored first. Ordering addresses and ports separately would
+ * merge A:1->B:2 with A:2->B:1, two different conversations. The VLAN id is
+ * part of the key (the same 5-tuple on two VLANs is two flows). IPv4 is kept
+ * IPv4-mapped so one key type serves both families. The key is 40 bytes with
+ * no implicit padding, so it is compared and hashed as plain bytes.
+ *
+ * ICMP/ICMPv6: a flow per (type pair, identifier). An echo request and its
+ * reply share a key: port_a/port_b both hold the identifier and the request
+ * type is folded into `icmp_class`... see ww_flowkey_from_pkt().
+ *
+ * Orientation (client -> server): the client is who sent the first SYN
+ * (or who received the first SYN+ACK). Without a SYN, the side on the
+ * well-known or lower service port is the server (see flow.c for the rule).
+ *
+ * Timeouts are driven by packet time, never the wall clock, so a replay
+ * gives the same output on every machine.
+ */
+#ifndef WIREWHO_FLOW_H
+#define WIREWHO_FLOW_H
+
+#include "wirewho/common.h"
+#include "wirewho/decode.h"
+
+struct ww_flowkey {
+	struct ww_addr a;     /* the smaller (address, port) pair */
+	struct ww_addr b;
+	uint16_t port_a;
+	uint16_t port_b;
+	uint16_t vlan;
+	uint8_t  proto;
+	uint8_t  family;      /* 4 or 6; part of the key so v4 and mapped v6 never merge */
+};
+_Static_assert(sizeof(struct ww_flowkey) == 40, "flow key must be 40 bytes, no padding");
+
+static inline bool ww_flowkey_eq(const struct ww_flowkey *x, const struct ww_flowkey *y)
+{
+	return memcmp(x, y, sizeof(*x)) == 0;
+}
+
+/* Timeout classes: each is an LRU list inside the engine. */
+enum ww_tmo_class {
+	WW_TMO_TCP_EST = 0,   /* TCP, handshake complete */
+	WW_TMO_TCP_NEW,       /* TCP, not (yet) established */
+	WW_TMO_CLOSED,        /* TCP after FIN+FIN or RST */
+	WW_TMO_UDP,
+	WW_TMO_OTHER,         /* ICMP and port-less protocols */
+	WW_TMO_NCLASSES
+};
+
+/* Why a flow was emitted. */
+enum ww_flow_end {
+	WW_END_CLOSED = 0,    /* FIN+FIN or RST, then the closed timeout */
+	WW_END_TIMEOUT,       /* idle timeout */
+	WW_END_REUSED,        /* a new SYN on a closed flow's 5-tuple */
+	WW_END_EVICTED,       /* the table was full (--max-flows) */
+	WW_END_EOF,           /* still open at the end of the input */
+};
+
+struct ww_cls;     /* classifier state, allocated when a flow first carries payload */
+struct ww_attrib;  /* attribution result (process), owned by attribute.c */
+
+/* TCP state bits (ww_flow.tcp). */
+#define WW_TCPS_SYN_C     0x01  /* client sent SYN */
+#define WW_TCPS_SYN_S     0x02  /* server sent SYN+ACK */
+#define WW_TCPS_EST       0x04  /* handshake completed (or data both ways) */
+#define WW_TCPS_FIN_C     0x08
+#define WW_TCPS_FIN_S     0x10
+#define WW_TCPS_RST       0x20
+#define WW_TCPS_CLOSED    0x40  /* FIN+FIN or RST seen */
+
+/*
+ * A tracked flow. Layout: the key and hash (what a lookup touches) and the
+ * times and counters (what every packet updates) fill the first two cache
+ * lines; colder per-flow data follows. Keep small fields at the end to avoid
+ * padding holes.
+ */
+struct ww_flow {
+	struct ww_flowkey key;        /* 40: compared on lookup */
+	uint64_t hash;                /* 8: full hash, kept for removal and rehash */
+	ww_time_t first, last;        /* 16: first/last packet time (line 1 ends here) */
+	uint64_t bytes[2];            /* 16: IP bytes, [0] to server, [1] to client */
+	uint64_t pkts[2];             /* 16: packets, [0] to server, [1] to client */
+	uint64_t id;                  /* 8: flow_id, unique within a run */
+	struct ww_cls *cls;           /* 8: classifier state or NULL */
+	struct ww_attrib *attr;       /* 8: attribution or NULL */
+	uint32_t lru_prev, lru_next;  /* 8: indexes in the engine's timeout lists */
+	uint32_t payload_pkts[2];     /* 8: packets with payload, per direction */
+	uint8_t  client_is_a;         /* 1: the client is key.a (else key.b) */
+	uint8_t  tcp;                 /* WW_TCPS_* bits */
+	uint8_t  tmo_class;           /* enum ww_tmo_class */
+	uint8_t  end_reason;          /* enum ww_flow_end, set when emitted */
+	uint8_t  icmp_type, icmp_code;/* first ICMP message (client's), for Community ID */
+	uint8_t  flags;               /* engine-private bits */
+	uint8_t  app_by;              /* enum ww_app_by, final classification */
+	const char *app_proto;        /* 8: static string ("http", "unknown") */
+};
+_Static_assert(sizeof(struct ww_flow) <= 160, "struct ww_flow grew: check memory per flow (<= 192 B with table)");
+
+/* Direction of a packet within its flow. */
+enum ww_dir { WW_DIR_TOSERVER = 0, WW_DIR_TOCLIENT = 1 };
+
+/* Client/server view of a flow's key. This function can't fail. */
+static inline const struct ww_addr *ww_flow_client_ip(const struct ww_flow *f)
+{ return f->client_is_a ? &f->key.a : &f->key.b; }
+static inline const struct ww_addr *ww_flow_server_ip(const struct ww_flow *f)
+{ return f->client_is_a ? &f->key.b : &f->key.a; }
+static inline uint16_t ww_flow_client_port(const struct ww_flow *f)
+{ return f->client_is_a ? f->key.port_a : f->key.port_b; }
+static inline uint16_t ww_flow_server_port(const struct ww_flow *f)
+{ return f->client_is_a ? f->key.port_b : f->key.port_a; }
+
+/*
+ * Build the canonical key of a decoded packet. `*src_is_a` tells whether the
+ * packet's source is key.a. This function can't fail.
+ */
+void ww_flowkey_from_pkt(const struct ww_pkt *p, struct ww_flowkey *k, bool *src_is_a);
+
+/* Engine configuration; zeros mean the defaults below. */
+struct ww_flow_cfg {
+	uint32_t max_flows;                      /* --max-flows */
+	uint32_t timeout_s[WW_TMO_NCLASSES];     /* idle timeout per class, seconds */
+};
+#define WW_DEFAULT_MAX_FLOWS   1000000u   /* issue #2: 1M flows in <= 192 MB */
+#define WW_DEFAULT_TMO_TCP_EST 300        /* seconds, as Zeek/Suricata's established TCP */
+#define WW_DEFAULT_TMO_TCP_NEW 30
+#define WW_DEFAULT_TMO_CLOSED  10         /* absorb the last ACKs after FIN/RST */
+#define WW_DEFAULT_TMO_UDP     60
+#define WW_DEFAULT_TMO_OTHER   30
+
+struct ww_flows;
+
+/* Called for every flow that ends; the flow is freed when it returns. */
+typedef void (*ww_flow_end_cb)(struct ww_flow *f, void *ud);
+
+/*
+ * New engine with a flow table for cfg->max_flows flows, hash seeded from
+ * `seed`. Returns NULL when out of memory.
+ */
+struct ww_flows *ww_flows_new(const struct ww_flow_cfg *cfg, uint64_t seed,
+			      ww_flow_end_cb on_end, void *ud);
+
+/* Free the engine without emitting open flows. NULL is allowed. */
+void ww_flows_free(struct ww_flows *fs);
+
+/*
+ * Account one decoded packet: expire idle flows (packet time), find or create
+ * its flow, update counters and TCP state. Returns the flow and sets `*dir`;
+ * the flow stays valid until the next call. This function can't fail: when
+ * the table is full the least recently active flow is evicted (emitted).
+ */
+struct ww_flow *ww_flows_packet(struct ww_flows *fs, const struct ww_pkt *p,
+				ww_time_t ts, enum ww_dir *dir);
+
+/* Emit every open flow (in flow_id order) and empty the table. */
+void ww_flows_flush(struct ww_flows *fs);
+
+/* Counters. These functions can't fail. */
+uint64_t ww_flows_created(const struct ww_flows *fs);
+uint64_t ww_flows_evicted(const struct ww_flows *fs);
+uint32_t ww_flows_active(const struct ww_flows *fs);
+
+#endif
