@@ -1,0 +1,294 @@
+/*
+ * jsonw.c - the NDJSON line writer.
+ *
+ * A record is appended to one growable buffer and written with a single
+ * fwrite when it is finished, so output lines are never torn even when a
+ * record is large. Growth doubles the buffer; the buffer is kept between
+ * records, so steady-state writing allocates nothing.
+ *
+ * Escaping is the only subtle part. Strings handed to us may be anything:
+ * packet payload, a process name an attacker chose, a path with invalid
+ * UTF-8. JSON output must be valid UTF-8, so we copy well-formed UTF-8
+ * sequences through unchanged (a process called "café" stays readable) and
+ * write every byte that is not part of one as \u00XX, i.e. the byte read as
+ * Latin-1. That keeps the output lossless for ASCII and valid for all input.
+ * Control characters, quote and backslash get JSON's escapes; DEL and the
+ * C1 range are escaped too so a terminal never sees raw control codes.
+ */
+#include "wirewho/jsonw.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+
+#define JW_INITIAL_CAP 1024   /* one flow record is ~600 bytes */
+
+void ww_jw_init(struct ww_jw *w)
+{
+	memset(w, 0, sizeof(*w));
+}
+
+void ww_jw_free(struct ww_jw *w)
+{
+	free(w->buf);
+	memset(w, 0, sizeof(*w));
+}
+
+static bool reserve(struct ww_jw *w, size_t more)
+{
+	if (w->oom)
+		return false;
+	if (w->len + more + 1 <= w->cap)
+		return true;
+	size_t cap = w->cap ? w->cap : JW_INITIAL_CAP;
+	while (cap < w->len + more + 1)
+		cap *= 2;
+	char *nb = realloc(w->buf, cap);
+	if (!nb) {
+		w->oom = true;
+		return false;
+	}
+	w->buf = nb;
+	w->cap = cap;
+	return true;
+}
+
+static void put(struct ww_jw *w, const char *s, size_t n)
+{
+	if (!reserve(w, n))
+		return;
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static void putc_(struct ww_jw *w, char c)
+{
+	if (!reserve(w, 1))
+		return;
+	w->buf[w->len++] = c;
+}
+
+/* Length of a well-formed UTF-8 sequence at s (RFC 3629), or 0. */
+static size_t utf8_seq(const uint8_t *s, size_t n)
+{
+	uint8_t c = s[0];
+	size_t len;
+	uint32_t cp;
+
+	if (c < 0xc2 || c > 0xf4)
+		return 0;      /* ASCII handled by caller; overlongs C0/C1; > U+10FFFF */
+	if (c < 0xe0) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c < 0xf0) {
+		len = 3;
+		cp = c & 0x0f;
+	} else {
+		len = 4;
+		cp = c & 0x07;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;      /* overlong or out of range */
+	if (cp >= 0xd800 && cp <= 0xdfff)
+		return 0;      /* surrogates are not characters */
+	if (cp >= 0x80 && cp < 0xa0)
+		return 0;      /* C1 controls: escape them like C0 */
+	return len;
+}
+
+size_t ww_json_escape(char *dst, size_t dstsz, const void *src, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *s = src;
+	size_t o = 0;
+
+	if (dstsz == 0)
+		return 0;
+	for (size_t i = 0; i < n;) {
+		uint8_t c = s[i];
+		char tmp[8];
+		size_t tl = 0;
+		size_t adv = 1;
+
+		if (c == '"' || c == '\\') {
+			tmp[0] = '\\';
+			tmp[1] = (char)c;
+			tl = 2;
+		} else if (c >= 0x20 && c < 0x7f) {
+			tmp[0] = (char)c;
+			tl = 1;
+		} else if (c == '\n' || c == '\r' || c == '\t') {
+			tmp[0] = '\\';
+			tmp[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+			tl = 2;
+		} else if (c >= 0x80 && (adv = utf8_seq(s + i, n - i)) > 0) {
+			if (o + adv >= dstsz)
+				break;
+			memcpy(dst + o, s + i, adv);
+			o += adv;
+			i += adv;
+			continue;
+		} else {
+			adv = 1;
+			memcpy(tmp, "\\u00", 4);
+			tmp[4] = hex[c >> 4];
+			tmp[5] = hex[c & 15];
+			tl = 6;
+		}
+		if (o + tl >= dstsz)
+			break;     /* never split an escape */
+		memcpy(dst + o, tmp, tl);
+		o += tl;
+		i += adv;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+static void key(struct ww_jw *w, const char *k)
+{
+	if (w->need_comma)
+		putc_(w, ',');
+	w->need_comma = true;
+	if (k) {
+		putc_(w, '"');
+		put(w, k, strlen(k));
+		put(w, "\":", 2);
+	}
+}
+
+static void str_value(struct ww_jw *w, const void *s, size_t n)
+{
+	/* Worst case 6 output bytes per input byte, plus quotes. */
+	if (!reserve(w, n * 6 + 3))
+		return;
+	w->buf[w->len++] = '"';
+	w->len += ww_json_escape(w->buf + w->len, w->cap - w->len, s, n);
+	w->buf[w->len++] = '"';
+}
+
+void ww_jw_record(struct ww_jw *w, const char *type, ww_time_t ts)
+{
+	w->len = 0;
+	w->oom = false;
+	w->need_comma = false;
+	putc_(w, '{');
+	ww_jw_str(w, "type", type);
+	ww_jw_time(w, "ts", ts);
+}
+
+void ww_jw_str(struct ww_jw *w, const char *k, const char *s)
+{
+	if (!s) {
+		ww_jw_null(w, k);
+		return;
+	}
+	key(w, k);
+	str_value(w, s, strlen(s));
+}
+
+void ww_jw_strn(struct ww_jw *w, const char *k, const void *s, size_t n)
+{
+	key(w, k);
+	str_value(w, s, s ? n : 0);
+}
+
+void ww_jw_int(struct ww_jw *w, const char *k, int64_t v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof(b), "%" PRId64, v);
+	key(w, k);
+	put(w, b, (size_t)n);
+}
+
+void ww_jw_uint(struct ww_jw *w, const char *k, uint64_t v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof(b), "%" PRIu64, v);
+	key(w, k);
+	put(w, b, (size_t)n);
+}
+
+void ww_jw_double(struct ww_jw *w, const char *k, double v)
+{
+	char b[40];
+	int n;
+	if (!isfinite(v)) {
+		ww_jw_null(w, k);   /* JSON has no NaN or infinity */
+		return;
+	}
+	n = snprintf(b, sizeof(b), "%.6f", v);
+	key(w, k);
+	put(w, b, (size_t)n);
+}
+
+void ww_jw_bool(struct ww_jw *w, const char *k, bool v)
+{
+	key(w, k);
+	put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void ww_jw_null(struct ww_jw *w, const char *k)
+{
+	key(w, k);
+	put(w, "null", 4);
+}
+
+void ww_jw_time(struct ww_jw *w, const char *k, ww_time_t t)
+{
+	char b[WW_TIMESTRLEN];
+	key(w, k);
+	putc_(w, '"');
+	ww_time_str(t, b);
+	put(w, b, strlen(b));
+	putc_(w, '"');
+}
+
+void ww_jw_obj_begin(struct ww_jw *w, const char *k)
+{
+	key(w, k);
+	putc_(w, '{');
+	w->need_comma = false;
+}
+
+void ww_jw_obj_end(struct ww_jw *w)
+{
+	putc_(w, '}');
+	w->need_comma = true;
+}
+
+void ww_jw_arr_begin(struct ww_jw *w, const char *k)
+{
+	key(w, k);
+	putc_(w, '[');
+	w->need_comma = false;
+}
+
+void ww_jw_arr_end(struct ww_jw *w)
+{
+	putc_(w, ']');
+	w->need_comma = true;
+}
+
+int ww_jw_finish(struct ww_jw *w, FILE *out)
+{
+	int rc = 0;
+
+	put(w, "}\n", 2);
+	if (w->oom)
+		rc = -ENOMEM;
+	else if (fwrite(w->buf, 1, w->len, out) != w->len)
+		rc = -EIO;
+	w->len = 0;
+	w->oom = false;
+	w->need_comma = false;
+	return rc;
+}
