@@ -1,0 +1,194 @@
+/*
+* community_id.c - Community ID v1, with a small self-contained SHA-1.
+*
+* SHA-1 is here for interoperability, not security: the spec fixes it. The
+* implementation is the plain FIPS 180-4 one; it runs once per emitted flow,
+* never per packet, so it is not tuned.
+*
+* Hash input (all big-endian): seed(2) saddr(4|16) daddr(4|16) proto(1)
+* pad(1) [sport(2) dport(2)], endpoints ordered so the smaller (ip, port)
+* comes first. ICMP types with a request/reply counterpart map to
+* (type, counter-type) and are ordered like ports; other ICMP types are
+* one-way (type, code) and keep their direction, exactly as Zeek does.
+*/
+#include "wirewho/community_id.h"
+
+struct sha1 {
+	uint32_t h[5];
+	uint64_t len;
+	uint8_t buf[64];
+	size_t n;
+};
+
+static uint32_t rol(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
+
+static void sha1_block(struct sha1 *s, const uint8_t *p)
+{
+	uint32_t w[80], a, b, c, d, e;
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (int i = 16; i < 80; i++)
+		w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+	a = s->h[0]; b = s->h[1]; c = s->h[2]; d = s->h[3]; e = s->h[4];
+	for (int i = 0; i < 80; i++) {
+		uint32_t f, k;
+		if (i < 20) { f = (b & c) | (~b & d); k = 0x5a827999; }
+		else if (i < 40) { f = b ^ c ^ d; k = 0x6ed9eba1; }
+		else if (i < 60) { f = (b & c) | (b & d) | (c & d); k = 0x8f1bbcdc; }
+		else { f = b ^ c ^ d; k = 0xca62c1d6; }
+		uint32_t t = rol(a, 5) + f + e + k + w[i];
+		e = d; d = c; c = rol(b, 30); b = a; a = t;
+	}
+	s->h[0] += a; s->h[1] += b; s->h[2] += c; s->h[3] += d; s->h[4] += e;
+}
+
+static void sha1_init(struct sha1 *s)
+{
+	static const uint32_t iv[5] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0 };
+	memcpy(s->h, iv, sizeof(iv));
+	s->len = 0;
+	s->n = 0;
+}
+
+static void sha1_update(struct sha1 *s, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	s->len += len;
+	while (len--) {
+		s->buf[s->n++] = *p++;
+		if (s->n == 64) {
+			sha1_block(s, s->buf);
+			s->n = 0;
+		}
+	}
+}
+
+static void sha1_final(struct sha1 *s, uint8_t out[20])
+{
+	uint64_t bits = s->len * 8;
+	uint8_t pad = 0x80, zero = 0, lenb[8];
+	sha1_update(s, &pad, 1);
+	while (s->n != 56)
+		sha1_update(s, &zero, 1);
+	for (int i = 0; i < 8; i++)
+		lenb[i] = (uint8_t)(bits >> (56 - 8 * i));
+	sha1_update(s, lenb, 8);
+	for (int i = 0; i < 5; i++) {
+		out[4 * i] = (uint8_t)(s->h[i] >> 24);
+		out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
+		out[4 * i + 2] = (uint8_t)(s->h[i] >> 8);
+		out[4 * i + 3] = (uint8_t)s->h[i];
+	}
+}
+
+/* Zeek's ICMP counterpart types; -1 when the type is one-way. */
+static int icmp_counterpart(uint8_t proto, uint8_t type)
+{
+	if (proto == WW_IPPROTO_ICMP) {
+		switch (type) {
+		case 8: return 0;   case 0: return 8;    /* echo */
+		case 13: return 14; case 14: return 13;  /* timestamp */
+		case 15: return 16; case 16: return 15;  /* information */
+		case 10: return 9;  case 9: return 10;   /* router solicitation/advert */
+		case 17: return 18; case 18: return 17;  /* address mask */
+		}
+	} else {
+		switch (type) {
+		case 128: return 129; case 129: return 128;  /* echo */
+		case 130: return 131; case 131: return 130;  /* MLD query/report */
+		case 133: return 134; case 134: return 133;  /* router sol/adv */
+		case 135: return 136; case 136: return 135;  /* neighbour sol/adv */
+		case 139: return 140; case 140: return 139;  /* who-are-you */
+		case 144: return 145; case 145: return 144;  /* HA address discovery */
+		}
+	}
+	return -1;
+}
+
+static void base64(const uint8_t *in, size_t n, char *out)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16;
+		if (i + 1 < n) v |= (uint32_t)in[i + 1] << 8;
+		if (i + 2 < n) v |= in[i + 2];
+		out[o++] = tab[(v >> 18) & 63];
+		out[o++] = tab[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < n ? tab[v & 63] : '=';
+	}
+	out[o] = '\0';
+}
+
+void ww_community_id_tuple(uint16_t seed, int family, const struct ww_addr *src,
+			   const struct ww_addr *dst, uint8_t proto, bool has_ports,
+			   uint16_t sport, uint16_t dport, char out[WW_COMMUNITY_ID_LEN])
+{
+	const size_t alen = family == 4 ? 4 : 16;
+	const size_t aoff = family == 4 ? 12 : 0;
+	bool one_way = false;
+
+	if (proto == WW_IPPROTO_ICMP || proto == WW_IPPROTO_ICMPV6) {
+		int cp = icmp_counterpart(proto, (uint8_t)sport);
+		has_ports = true;
+		if (cp >= 0)
+			dport = (uint16_t)cp;
+		else
+			one_way = true;
+	}
+
+	int c = memcmp(src->b + aoff, dst->b + aoff, alen);
+	if (!one_way && (c > 0 || (c == 0 && has_ports && sport > dport))) {
+		const struct ww_addr *t = src;
+		uint16_t tp = sport;
+		src = dst;
+		dst = t;
+		sport = dport;
+		dport = tp;
+	}
+
+	uint8_t msg[2 + 16 + 16 + 2 + 4];
+	size_t n = 0;
+	msg[n++] = (uint8_t)(seed >> 8);
+	msg[n++] = (uint8_t)seed;
+	memcpy(msg + n, src->b + aoff, alen);
+	n += alen;
+	memcpy(msg + n, dst->b + aoff, alen);
+	n += alen;
+	msg[n++] = proto;
+	msg[n++] = 0;
+	if (has_ports) {
+		msg[n++] = (uint8_t)(sport >> 8);
+		msg[n++] = (uint8_t)sport;
+		msg[n++] = (uint8_t)(dport >> 8);
+		msg[n++] = (uint8_t)dport;
+	}
+
+	struct sha1 s;
+	uint8_t dig[20];
+	sha1_init(&s);
+	sha1_update(&s, msg, n);
+	sha1_final(&s, dig);
+	out[0] = '1';
+	out[1] = ':';
+	base64(dig, sizeof(dig), out + 2);
+}
+
+void ww_community_id_flow(const struct ww_flow *f, char out[WW_COMMUNITY_ID_LEN])
+{
+	const struct ww_flowkey *k = &f->key;
+	bool icmp = k->proto == WW_IPPROTO_ICMP || k->proto == WW_IPPROTO_ICMPV6;
+	/* The decoder reads ports of TCP and UDP only, so SCTP hashes as port-less. */
+	bool ports = k->proto == WW_IPPROTO_TCP || k->proto == WW_IPPROTO_UDP;
+
+	if (icmp)
+		ww_community_id_tuple(0, k->family, ww_flow_client_ip(f), ww_flow_server_ip(f),
+				      k->proto, true, f->icmp_type, f->icmp_code, out);
+	else
+		ww_community_id_tuple(0, k->family, ww_flow_client_ip(f), ww_flow_server_ip(f),
+				      k->proto, ports, ww_flow_client_port(f),
+				      ww_flow_server_port(f), out);
+}
