@@ -1,0 +1,74 @@
+/*
+ * emit.h - the record writers: flows, alerts and run statistics, as NDJSON
+ * (emit_json.c) or as a human-readable table (emit_text.c).
+ *
+ * Writers are the only code that formats output. Everything a record shows
+ * beyond the flow itself (its protocol answer, service name, owner and
+ * attribution) is gathered by the pipeline into a struct ww_flow_view, so a
+ * writer never calls back into the analysis.
+ */
+#ifndef WIREWHO_EMIT_H
+#define WIREWHO_EMIT_H
+
+#include <stdio.h>
+#include "wirewho/alert.h"
+#include "wirewho/flow.h"
+
+/* A process that owns a socket (from /proc or a recorded timeline). */
+struct ww_owner {
+	int pid;
+	int uid;
+	const char *comm;   /* untrusted: escaped by the writer */
+	const char *exe;    /* NULL when unknown */
+	const char *user;   /* NULL when unknown */
+};
+
+struct ww_flow_view {
+	const struct ww_flow *f;
+	const char *app_proto;     /* "http", ..., "unknown" */
+	const char *app_by;        /* "payload", "port", "none" */
+	const char *service;       /* services-database name of dst port, or NULL */
+	const char *sni;           /* TLS server name, or NULL (an addition to the spec) */
+	const struct ww_owner *owner;  /* NULL when unknown */
+	const char *attr_status;   /* "exact", "listener", ..., "none" */
+	const char *attr_reason;
+};
+
+struct ww_stats {
+	uint64_t packets, bytes, flows, alerts, dropped, decode_errors, evicted;
+	uint64_t non_ip;            /* well-formed frames that were not IP (ARP...) */
+	uint64_t orphan_fragments;  /* later IP fragments whose first was never seen */
+	uint64_t skipped_packets;   /* packets of link types we cannot decode */
+	double elapsed_s;
+};
+
+enum ww_emit_mode { WW_EMIT_TEXT = 0, WW_EMIT_JSON };
+
+struct ww_emitter;
+
+/*
+ * New writer on `out`. `quiet` suppresses flow records (alerts only);
+ * `color` enables ANSI colour in text mode. Returns NULL when out of memory.
+ */
+struct ww_emitter *ww_emitter_new(FILE *out, enum ww_emit_mode mode, bool quiet, bool color);
+void ww_emitter_free(struct ww_emitter *e);
+
+/* Write one record. Return 0 or -EIO / -ENOMEM (the run should stop with exit 1). */
+int ww_emit_flow(struct ww_emitter *e, const struct ww_flow_view *v);
+int ww_emit_alert(struct ww_emitter *e, const struct ww_alert *a, const struct ww_flow_view *v);
+int ww_emit_stats(struct ww_emitter *e, const struct ww_stats *s, ww_time_t ts);
+
+/* Shared by both writers: "tcp", "udp", "icmp", "icmp6" or the number. */
+const char *ww_proto_name(uint8_t proto, char buf[4]);
+
+/* Per-mode implementations: emit_json.c and emit_text.c. */
+struct ww_jw;
+int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v);
+int ww_emit_json_alert(struct ww_jw *w, FILE *out, const struct ww_alert *a,
+		       const struct ww_flow_view *v);
+int ww_emit_json_stats(struct ww_jw *w, FILE *out, const struct ww_stats *s, ww_time_t ts);
+int ww_emit_text_flow(FILE *out, unsigned *rows, bool color, const struct ww_flow_view *v);
+int ww_emit_text_alert(FILE *out, bool color, const struct ww_alert *a, const struct ww_flow_view *v);
+int ww_emit_text_stats(FILE *out, const struct ww_stats *s);
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * emit_json.c - flow, alert and stats records as NDJSON, field for field as
+ * ../shared/spec/interface.md names them.
+ *
+ * Port-less protocols print null ports. ICMP prints the client's message
+ * type as src_port and its code as dst_port, as Zeek's conn.log does, and
+ * the echo identifier in an extra "icmp_id" field. Strings that came from
+ * packets or /proc go through the escaping JSON writer.
+ */
+#include "wirewho/emit.h"
+#include "wirewho/community_id.h"
+#include "wirewho/jsonw.h"
+
+static const char *const end_names[] = {
+	[WW_END_CLOSED] = "closed", [WW_END_TIMEOUT] = "timeout", [WW_END_REUSED] = "reused",
+	[WW_END_EVICTED] = "evicted", [WW_END_EOF] = "end_of_input",
+};
+
+static bool is_icmp(uint8_t p) { return p == WW_IPPROTO_ICMP || p == WW_IPPROTO_ICMPV6; }
+
+/* proto, src_ip, src_port, dst_ip, dst_port of a flow. */
+static void tuple(struct ww_jw *w, const struct ww_flow *f)
+{
+	char a[WW_ADDRSTRLEN], pb[4];
+	uint8_t proto = f->key.proto;
+
+	ww_jw_str(w, "proto", ww_proto_name(proto, pb));
+	ww_jw_str(w, "src_ip", ww_addr_str(ww_flow_client_ip(f), f->key.family, a));
+	if (is_icmp(proto))
+		ww_jw_uint(w, "src_port", f->icmp_type);
+	else if (proto == WW_IPPROTO_TCP || proto == WW_IPPROTO_UDP)
+		ww_jw_uint(w, "src_port", ww_flow_client_port(f));
+	else
+		ww_jw_null(w, "src_port");
+	ww_jw_str(w, "dst_ip", ww_addr_str(ww_flow_server_ip(f), f->key.family, a));
+	if (is_icmp(proto))
+		ww_jw_uint(w, "dst_port", f->icmp_code);
+	else if (proto == WW_IPPROTO_TCP || proto == WW_IPPROTO_UDP)
+		ww_jw_uint(w, "dst_port", ww_flow_server_port(f));
+	else
+		ww_jw_null(w, "dst_port");
+}
+
+static void process(struct ww_jw *w, const struct ww_owner *o)
+{
+	if (!o) {
+		ww_jw_null(w, "process");
+		return;
+	}
+	ww_jw_obj_begin(w, "process");
+	ww_jw_int(w, "pid", o->pid);
+	ww_jw_str(w, "comm", o->comm);
+	ww_jw_str(w, "exe", o->exe);
+	ww_jw_int(w, "uid", o->uid);
+	ww_jw_str(w, "user", o->user);
+	ww_jw_obj_end(w);
+}
+
+static void attribution(struct ww_jw *w, const struct ww_flow_view *v)
+{
+	ww_jw_obj_begin(w, "attribution");
+	ww_jw_str(w, "status", v->attr_status ? v->attr_status : "none");
+	ww_jw_str(w, "reason", v->attr_reason ? v->attr_reason : "");
+	ww_jw_obj_end(w);
+}
+
+int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
+{
+	const struct ww_flow *f = v->f;
+	char cid[WW_COMMUNITY_ID_LEN];
+
+	ww_community_id_flow(f, cid);
+	ww_jw_record(w, "flow", f->last);
+	ww_jw_uint(w, "flow_id", f->id);
+	ww_jw_str(w, "community_id", cid);
+	tuple(w, f);
+	if (is_icmp(f->key.proto))
+		ww_jw_uint(w, "icmp_id", f->key.port_a);
+	if (f->key.vlan)
+		ww_jw_uint(w, "vlan", f->key.vlan);
+	ww_jw_time(w, "start", f->first);
+	ww_jw_time(w, "end", f->last);
+	ww_jw_uint(w, "pkts_toserver", f->pkts[0]);
+	ww_jw_uint(w, "pkts_toclient", f->pkts[1]);
+	ww_jw_uint(w, "bytes_toserver", f->bytes[0]);
+	ww_jw_uint(w, "bytes_toclient", f->bytes[1]);
+	ww_jw_str(w, "app_proto", v->app_proto ? v->app_proto : "unknown");
+	ww_jw_str(w, "app_proto_by", v->app_by ? v->app_by : "none");
+	ww_jw_str(w, "service", v->service);
+	if (v->sni)
+		ww_jw_str(w, "sni", v->sni);
+	process(w, v->owner);
+	attribution(w, v);
+	if (f->end_reason < WW_ARRAY_SIZE(end_names))
+		ww_jw_str(w, "end_reason", end_names[f->end_reason]);
+	return ww_jw_finish(w, out);
+}
+
+static void evidence(struct ww_jw *w, const struct ww_evidence *e)
+{
+	ww_jw_obj_begin(w, "evidence");
+	if (e->protocol)
+		ww_jw_str(w, "protocol", e->protocol);
+	if (e->port_protocol)
+		ww_jw_str(w, "port_protocol", e->port_protocol);
+	if (e->pkt_no)
+		ww_jw_uint(w, "packet", e->pkt_no);
+	if (e->direction >= 0)
+		ww_jw_str(w, "direction", e->direction == 0 ? "toserver" : "toclient");
+	if (e->first_len)
+		ww_jw_strn(w, "first_bytes", e->first_bytes, e->first_len);
+	if (e->n_expected) {
+		ww_jw_arr_begin(w, "expected_ports");
+		for (unsigned i = 0; i < e->n_expected && i < WW_EV_MAX_PORTS; i++)
+			ww_jw_uint(w, NULL, e->expected_ports[i]);
+		ww_jw_arr_end(w);
+	}
+	if (e->sni[0])
+		ww_jw_strn(w, "sni", e->sni, strnlen(e->sni, sizeof(e->sni)));
+	if (e->alpn[0])
+		ww_jw_strn(w, "alpn", e->alpn, strnlen(e->alpn, sizeof(e->alpn)));
+	if (e->rule[0])
+		ww_jw_strn(w, "rule", e->rule, strnlen(e->rule, sizeof(e->rule)));
+	if (e->rule_line)
+		ww_jw_int(w, "rule_line", e->rule_line);
+	if (e->count > 1) {
+		ww_jw_uint(w, "count", e->count);
+		ww_jw_time(w, "first_seen", e->first_ts);
+		ww_jw_time(w, "last_seen", e->last_ts);
+	}
+	ww_jw_obj_end(w);
+}
+
+int ww_emit_json_alert(struct ww_jw *w, FILE *out, const struct ww_alert *a,
+		       const struct ww_flow_view *v)
+{
+	ww_jw_record(w, "alert", a->ts);
+	ww_jw_str(w, "kind", ww_alert_kind_name(a->kind));
+	ww_jw_str(w, "severity", ww_severity_name(a->severity));
+	ww_jw_strn(w, "message", a->message, strnlen(a->message, sizeof(a->message)));
+	if (v && v->f) {
+		char cid[WW_COMMUNITY_ID_LEN];
+		ww_jw_uint(w, "flow_id", v->f->id);
+		ww_community_id_flow(v->f, cid);
+		ww_jw_str(w, "community_id", cid);
+		tuple(w, v->f);
+		if (v->app_proto)
+			ww_jw_str(w, "app_proto", v->app_proto);
+		if (v->owner)
+			process(w, v->owner);
+		if (v->attr_status)
+			attribution(w, v);
+	}
+	evidence(w, &a->ev);
+	return ww_jw_finish(w, out);
+}
+
+int ww_emit_json_stats(struct ww_jw *w, FILE *out, const struct ww_stats *s, ww_time_t ts)
+{
+	ww_jw_record(w, "stats", ts);
+	ww_jw_uint(w, "packets", s->packets);
+	ww_jw_uint(w, "bytes", s->bytes);
+	ww_jw_uint(w, "flows", s->flows);
+	ww_jw_uint(w, "alerts", s->alerts);
+	ww_jw_uint(w, "dropped", s->dropped);
+	ww_jw_uint(w, "decode_errors", s->decode_errors);
+	ww_jw_uint(w, "evicted", s->evicted);
+	ww_jw_double(w, "elapsed_s", s->elapsed_s);
+	ww_jw_uint(w, "non_ip", s->non_ip);
+	ww_jw_uint(w, "orphan_fragments", s->orphan_fragments);
+	ww_jw_uint(w, "skipped_packets", s->skipped_packets);
+	return ww_jw_finish(w, out);
+}

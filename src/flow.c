@@ -1,0 +1,380 @@
+/*
+ * flow.c - what a flow is: key, orientation, counters, TCP state, timeouts.
+ *
+ * The engine keeps every live flow on exactly one of five LRU lists, one per
+ * timeout class (TCP established, TCP not established, closed, UDP, other).
+ * A packet moves its flow to the tail of its class's list, so each list is
+ * ordered by last activity and both expiry and eviction are O(1): expiry
+ * pops heads whose idle time exceeds the class timeout; eviction under the
+ * --max-flows cap pops the head that was least recently active across the
+ * five lists. Links are uint32 pool indexes (half the size of pointers).
+ *
+ * Timeouts use packet time only. A flow's own timeout is checked when its
+ * next packet arrives, so results are exact whatever the sweep cadence; the
+ * periodic sweep (WW_SWEEP_INTERVAL_US of packet time) only decides *when*
+ * idle flows are emitted, which keeps per-packet work to a compare.
+ *
+ * Orientation: whoever sends a SYN without ACK is the client; whoever sends
+ * SYN+ACK is the server. Without a handshake (mid-stream TCP, UDP), the side
+ * on a well-known port (< 1024) is the server; else the side not in the
+ * ephemeral range (>= 32768, Linux's default) is; else the lower port; on a
+ * tie the first packet's sender is the client. ICMP: the sender of a request
+ * (or of a one-way message) is the client; a reply's receiver is.
+ */
+#include "wirewho/flow.h"
+#include "wirewho/flowtab.h"
+
+#include <stdlib.h>
+
+#define WW_SWEEP_INTERVAL_US   (100 * 1000)  /* 0.1 s of packet time between expiry sweeps */
+#define WW_EPHEMERAL_MIN       32768         /* Linux ip_local_port_range default start */
+#define WW_WELL_KNOWN_MAX      1023
+
+struct lru {
+	uint32_t head, tail;
+};
+
+struct ww_flows {
+	struct ww_flowtab *tab;
+	struct lru lists[WW_TMO_NCLASSES];
+	ww_time_t tmo_us[WW_TMO_NCLASSES];
+	ww_time_t now;          /* latest packet time seen */
+	ww_time_t next_sweep;   /* packet time of the next expiry sweep */
+	uint64_t next_id;
+	uint64_t evicted;
+	ww_flow_end_cb on_end;
+	void *ud;
+};
+
+/* --- canonical key ------------------------------------------------------ */
+
+/* ICMP request type for a reply type (so both share a key); -1 if one-way. */
+static int icmp_request_type(uint8_t proto, uint8_t type, bool *is_reply)
+{
+	*is_reply = false;
+	if (proto == WW_IPPROTO_ICMP) {
+		switch (type) {
+		case 8: case 13: case 15: case 10: case 17: return type;
+		case 0: *is_reply = true; return 8;
+		case 14: *is_reply = true; return 13;
+		case 16: *is_reply = true; return 15;
+		case 9: *is_reply = true; return 10;
+		case 18: *is_reply = true; return 17;
+		}
+	} else {
+		switch (type) {
+		case 128: case 130: case 133: case 135: case 139: case 144: return type;
+		case 129: case 131: case 134: case 136: case 140: case 145:
+			*is_reply = true;
+			return type - 1;
+		}
+	}
+	return -1;
+}
+
+static bool is_icmp(uint8_t proto)
+{
+	return proto == WW_IPPROTO_ICMP || proto == WW_IPPROTO_ICMPV6;
+}
+
+void ww_flowkey_from_pkt(const struct ww_pkt *p, struct ww_flowkey *k, bool *src_is_a)
+{
+	uint16_t sport = p->sport, dport = p->dport;
+	int c = memcmp(p->src.b, p->dst.b, 16);
+
+	if (is_icmp(p->proto)) {
+		/* Ports are (identifier, request type): the same both ways, so
+		 * only the addresses decide the order. */
+		bool reply;
+		int req = icmp_request_type(p->proto, p->icmp_type, &reply);
+		sport = dport = 0;
+		*src_is_a = c <= 0;
+		k->port_a = req >= 0 ? p->sport : 0;   /* echo id only for request/reply pairs */
+		k->port_b = (uint16_t)(req >= 0 ? req : p->icmp_type);
+	} else {
+		*src_is_a = c < 0 || (c == 0 && sport <= dport);
+		k->port_a = *src_is_a ? sport : dport;
+		k->port_b = *src_is_a ? dport : sport;
+	}
+	k->a = *src_is_a ? p->src : p->dst;
+	k->b = *src_is_a ? p->dst : p->src;
+	k->vlan = p->vlan;
+	k->proto = p->proto;
+	k->family = p->family;
+}
+
+/* --- LRU lists ------------------------------------------------------------ */
+
+static void lru_unlink(struct ww_flows *fs, struct ww_flow *f)
+{
+	struct lru *l = &fs->lists[f->tmo_class];
+	if (f->lru_prev != WW_FLOWTAB_NONE)
+		ww_flowtab_at(fs->tab, f->lru_prev)->lru_next = f->lru_next;
+	else
+		l->head = f->lru_next;
+	if (f->lru_next != WW_FLOWTAB_NONE)
+		ww_flowtab_at(fs->tab, f->lru_next)->lru_prev = f->lru_prev;
+	else
+		l->tail = f->lru_prev;
+}
+
+static void lru_append(struct ww_flows *fs, struct ww_flow *f, uint32_t idx)
+{
+	struct lru *l = &fs->lists[f->tmo_class];
+	f->lru_next = WW_FLOWTAB_NONE;
+	f->lru_prev = l->tail;
+	if (l->tail != WW_FLOWTAB_NONE)
+		ww_flowtab_at(fs->tab, l->tail)->lru_next = idx;
+	else
+		l->head = idx;
+	l->tail = idx;
+}
+
+/* --- lifecycle -------------------------------------------------------------- */
+
+struct ww_flows *ww_flows_new(const struct ww_flow_cfg *cfg, uint64_t seed,
+			      ww_flow_end_cb on_end, void *ud)
+{
+	static const uint32_t def_tmo[WW_TMO_NCLASSES] = {
+		[WW_TMO_TCP_EST] = WW_DEFAULT_TMO_TCP_EST,
+		[WW_TMO_TCP_NEW] = WW_DEFAULT_TMO_TCP_NEW,
+		[WW_TMO_CLOSED] = WW_DEFAULT_TMO_CLOSED,
+		[WW_TMO_UDP] = WW_DEFAULT_TMO_UDP,
+		[WW_TMO_OTHER] = WW_DEFAULT_TMO_OTHER,
+	};
+	struct ww_flows *fs = calloc(1, sizeof(*fs));
+	uint32_t max = cfg && cfg->max_flows ? cfg->max_flows : WW_DEFAULT_MAX_FLOWS;
+
+	if (!fs)
+		return NULL;
+	fs->tab = ww_flowtab_new(max, seed);
+	if (!fs->tab) {
+		free(fs);
+		return NULL;
+	}
+	for (int i = 0; i < WW_TMO_NCLASSES; i++) {
+		uint32_t s = cfg && cfg->timeout_s[i] ? cfg->timeout_s[i] : def_tmo[i];
+		fs->tmo_us[i] = (ww_time_t)s * WW_USEC_PER_SEC;
+		fs->lists[i].head = fs->lists[i].tail = WW_FLOWTAB_NONE;
+	}
+	fs->now = INT64_MIN;
+	fs->next_sweep = INT64_MIN;
+	fs->next_id = 1;
+	fs->on_end = on_end;
+	fs->ud = ud;
+	return fs;
+}
+
+void ww_flows_free(struct ww_flows *fs)
+{
+	if (!fs)
+		return;
+	ww_flowtab_free(fs->tab);
+	free(fs);
+}
+
+/* Emit a flow and give its slot back. */
+static void end_flow(struct ww_flows *fs, struct ww_flow *f, enum ww_flow_end why)
+{
+	f->end_reason = (uint8_t)why;
+	lru_unlink(fs, f);
+	if (fs->on_end)
+		fs->on_end(f, fs->ud);
+	ww_flowtab_remove(fs->tab, f);
+}
+
+static void sweep(struct ww_flows *fs)
+{
+	for (int c = 0; c < WW_TMO_NCLASSES; c++) {
+		while (fs->lists[c].head != WW_FLOWTAB_NONE) {
+			struct ww_flow *f = ww_flowtab_at(fs->tab, fs->lists[c].head);
+			if (fs->now - f->last <= fs->tmo_us[c])
+				break;
+			end_flow(fs, f, f->tmo_class == WW_TMO_CLOSED ? WW_END_CLOSED : WW_END_TIMEOUT);
+		}
+	}
+}
+
+static void evict_one(struct ww_flows *fs)
+{
+	struct ww_flow *oldest = NULL;
+	for (int c = 0; c < WW_TMO_NCLASSES; c++) {
+		if (fs->lists[c].head == WW_FLOWTAB_NONE)
+			continue;
+		struct ww_flow *f = ww_flowtab_at(fs->tab, fs->lists[c].head);
+		if (!oldest || f->last < oldest->last)
+			oldest = f;
+	}
+	if (oldest) {
+		fs->evicted++;
+		end_flow(fs, oldest, WW_END_EVICTED);
+	}
+}
+
+static bool port_is_server(uint16_t p, uint16_t other)
+{
+	bool wk = p <= WW_WELL_KNOWN_MAX, owk = other <= WW_WELL_KNOWN_MAX;
+	if (wk != owk)
+		return wk;
+	bool eph = p >= WW_EPHEMERAL_MIN, oeph = other >= WW_EPHEMERAL_MIN;
+	if (eph != oeph)
+		return oeph;
+	return p < other;
+}
+
+/* Decide whether the packet's source is the client of a new flow. */
+static bool src_is_client(const struct ww_pkt *p)
+{
+	if (p->proto == WW_IPPROTO_TCP && (p->tcp_flags & WW_TCP_SYN))
+		return !(p->tcp_flags & WW_TCP_ACK);
+	if (is_icmp(p->proto)) {
+		bool reply;
+		icmp_request_type(p->proto, p->icmp_type, &reply);
+		return !reply;
+	}
+	if (p->has_ports && p->sport != p->dport)
+		return !port_is_server(p->sport, p->dport);
+	return true;
+}
+
+static enum ww_tmo_class class_of(const struct ww_flow *f)
+{
+	switch (f->key.proto) {
+	case WW_IPPROTO_TCP:
+		if (f->tcp & WW_TCPS_CLOSED)
+			return WW_TMO_CLOSED;
+		return (f->tcp & WW_TCPS_EST) ? WW_TMO_TCP_EST : WW_TMO_TCP_NEW;
+	case WW_IPPROTO_UDP:
+		return WW_TMO_UDP;
+	default:
+		return WW_TMO_OTHER;
+	}
+}
+
+static void tcp_update(struct ww_flow *f, enum ww_dir dir, uint8_t fl)
+{
+	if (fl & WW_TCP_SYN) {
+		if (!(fl & WW_TCP_ACK))
+			f->tcp |= WW_TCPS_SYN_C;
+		else
+			f->tcp |= WW_TCPS_SYN_S;
+	} else if (dir == WW_DIR_TOSERVER && (fl & WW_TCP_ACK) && (f->tcp & WW_TCPS_SYN_S)) {
+		f->tcp |= WW_TCPS_EST;
+	} else if (!(f->tcp & (WW_TCPS_SYN_C | WW_TCPS_SYN_S)) && f->pkts[0] && f->pkts[1]) {
+		f->tcp |= WW_TCPS_EST;   /* picked up mid-stream, traffic both ways */
+	}
+	if (fl & WW_TCP_FIN)
+		f->tcp |= dir == WW_DIR_TOSERVER ? WW_TCPS_FIN_C : WW_TCPS_FIN_S;
+	if (fl & WW_TCP_RST)
+		f->tcp |= WW_TCPS_RST;
+	if ((f->tcp & WW_TCPS_RST) ||
+	    (f->tcp & (WW_TCPS_FIN_C | WW_TCPS_FIN_S)) == (WW_TCPS_FIN_C | WW_TCPS_FIN_S))
+		f->tcp |= WW_TCPS_CLOSED;
+}
+
+struct ww_flow *ww_flows_packet(struct ww_flows *fs, const struct ww_pkt *p,
+				ww_time_t ts, enum ww_dir *dir)
+{
+	struct ww_flowkey k;
+	bool src_is_a;
+	struct ww_flow *f;
+
+	if (ts > fs->now)
+		fs->now = ts;
+	if (fs->now >= fs->next_sweep) {
+		sweep(fs);
+		fs->next_sweep = fs->now + WW_SWEEP_INTERVAL_US;
+	}
+
+	ww_flowkey_from_pkt(p, &k, &src_is_a);
+	uint64_t h = ww_flowtab_hash(fs->tab, &k);
+	f = ww_flowtab_lookup(fs->tab, &k, h);
+
+	if (f) {
+		bool syn_only = p->proto == WW_IPPROTO_TCP &&
+				(p->tcp_flags & (WW_TCP_SYN | WW_TCP_ACK)) == WW_TCP_SYN;
+		if (ts - f->last > fs->tmo_us[f->tmo_class]) {
+			end_flow(fs, f, f->tmo_class == WW_TMO_CLOSED ? WW_END_CLOSED : WW_END_TIMEOUT);
+			f = NULL;
+		} else if (syn_only && (f->tcp & WW_TCPS_CLOSED)) {
+			end_flow(fs, f, WW_END_REUSED);   /* port reuse: a new connection */
+			f = NULL;
+		}
+	}
+
+	if (!f) {
+		if (ww_flowtab_count(fs->tab) >= ww_flowtab_capacity(fs->tab))
+			evict_one(fs);
+		f = ww_flowtab_insert(fs->tab, &k, h);
+		if (WW_UNLIKELY(!f))
+			return NULL;   /* cannot happen: we just made room */
+		f->id = fs->next_id++;
+		f->first = f->last = ts;
+		bool src_client = src_is_client(p);
+		f->client_is_a = src_client == src_is_a;
+		f->icmp_type = p->icmp_type;
+		f->icmp_code = p->icmp_code;
+		if (is_icmp(p->proto) && !src_client) {
+			/* The first message is a reply: record the request the
+			 * client would have sent, for the Community ID. */
+			bool reply;
+			f->icmp_type = (uint8_t)icmp_request_type(p->proto, p->icmp_type, &reply);
+			f->icmp_code = 0;
+		}
+	} else {
+		lru_unlink(fs, f);   /* re-linked below, at the tail of its (new) class */
+		if (ts > f->last)
+			f->last = ts;
+		if (ts < f->first)
+			f->first = ts;
+	}
+
+	enum ww_dir d = (src_is_a == (bool)f->client_is_a) ? WW_DIR_TOSERVER : WW_DIR_TOCLIENT;
+	f->pkts[d]++;
+	f->bytes[d] += p->ip_len;
+	if (p->payload_len)
+		f->payload_pkts[d]++;
+	if (p->proto == WW_IPPROTO_TCP)
+		tcp_update(f, d, p->tcp_flags);
+	f->tmo_class = (uint8_t)class_of(f);
+	lru_append(fs, f, ww_flowtab_index(fs->tab, f));
+	*dir = d;
+	return f;
+}
+
+static int by_id(const void *x, const void *y)
+{
+	const struct ww_flow *a = *(struct ww_flow *const *)x, *b = *(struct ww_flow *const *)y;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+void ww_flows_flush(struct ww_flows *fs)
+{
+	uint32_t n = ww_flowtab_count(fs->tab), i = 0;
+	struct ww_flow **all;
+
+	if (n == 0)
+		return;
+	all = malloc(sizeof(*all) * n);
+	if (!all) {
+		/* No memory to sort: emit in list order rather than lose flows. */
+		for (int c = 0; c < WW_TMO_NCLASSES; c++)
+			while (fs->lists[c].head != WW_FLOWTAB_NONE)
+				end_flow(fs, ww_flowtab_at(fs->tab, fs->lists[c].head), WW_END_EOF);
+		return;
+	}
+	for (int c = 0; c < WW_TMO_NCLASSES; c++)
+		for (uint32_t x = fs->lists[c].head; x != WW_FLOWTAB_NONE;) {
+			struct ww_flow *f = ww_flowtab_at(fs->tab, x);
+			all[i++] = f;
+			x = f->lru_next;
+		}
+	qsort(all, i, sizeof(*all), by_id);
+	for (uint32_t j = 0; j < i; j++)
+		end_flow(fs, all[j], WW_END_EOF);
+	free(all);
+}
+
+uint64_t ww_flows_created(const struct ww_flows *fs) { return fs->next_id - 1; }
+uint64_t ww_flows_evicted(const struct ww_flows *fs) { return fs->evicted; }
+uint32_t ww_flows_active(const struct ww_flows *fs) { return ww_flowtab_count(fs->tab); }
