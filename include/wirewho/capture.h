@@ -1,0 +1,66 @@
+/*
+ * capture.h - open a live interface or a capture file and deliver packets.
+ *
+ * A thin layer over libpcap that turns its return conventions into ours and
+ * keeps the reason of a failure as one readable line.
+ */
+#ifndef WIREWHO_CAPTURE_H
+#define WIREWHO_CAPTURE_H
+
+#include "wirewho/common.h"
+
+struct ww_capture;
+
+#define WW_CAPTURE_ERRLEN 512
+
+/*
+ * Open a pcap or pcapng file ("-" for standard input), with an optional BPF
+ * filter (NULL for none). Returns NULL and a one-line reason in `err` when
+ * the file is missing, a directory, not a capture, or the filter does not
+ * compile.
+ */
+struct ww_capture *ww_capture_open_file(const char *path, const char *filter,
+					char err[WW_CAPTURE_ERRLEN]);
+
+/*
+ * Open interface `iface` ("any" for all) live, in immediate mode, with a
+ * kernel buffer of `buffer_bytes` (0: libpcap's default) and an optional
+ * filter. Returns NULL and a reason in `err`.
+ */
+struct ww_capture *ww_capture_open_live(const char *iface, const char *filter,
+					int buffer_bytes, int snaplen,
+					char err[WW_CAPTURE_ERRLEN]);
+
+/* Close. NULL is allowed. */
+void ww_capture_close(struct ww_capture *c);
+
+enum ww_capture_next {
+	WW_CAP_PACKET = 1,   /* a packet was read */
+	WW_CAP_TIMEOUT = 0,  /* live: no packet within the read timeout */
+	WW_CAP_EOF = -1,     /* end of file (or breakloop) */
+	WW_CAP_ERROR = -2,   /* read error; ww_capture_error() says why */
+};
+
+/*
+ * Next packet. On WW_CAP_PACKET, `data` points into libpcap's buffer, valid
+ * until the next call.
+ */
+enum ww_capture_next ww_capture_next(struct ww_capture *c, const uint8_t **data,
+				     uint32_t *caplen, uint32_t *wirelen, ww_time_t *ts);
+
+/* The capture's DLT_* link type. This function can't fail. */
+int ww_capture_datalink(const struct ww_capture *c);
+/* libpcap's name for a link type ("EN10MB"), or "unknown". Can't fail. */
+const char *ww_capture_dlt_name(int dlt);
+/* Reason of the last error. Can't fail. */
+const char *ww_capture_error(const struct ww_capture *c);
+/* Live: packets dropped by the kernel and the interface. 0 or -EIO. */
+int ww_capture_dropped(struct ww_capture *c, uint64_t *dropped);
+/* Pollable descriptor of a live capture, or -1. */
+int ww_capture_fd(const struct ww_capture *c);
+/* Make ww_capture_next() return WW_CAP_EOF soon (signal-safe). */
+void ww_capture_break(struct ww_capture *c);
+/* The underlying pcap_t, for dumping (--record). */
+void *ww_capture_pcap(struct ww_capture *c);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * pipeline.h - the stages wired together: decode -> flow table -> classify
+ * -> attribute -> judge -> emit, shared by `replay` and `watch`.
+ *
+ * Attribution differs between the commands (a live socket table, a recorded
+ * timeline, or nothing), so it plugs in through struct ww_attrib_ops; the
+ * pipeline itself never touches sockets or /proc.
+ */
+#ifndef WIREWHO_PIPELINE_H
+#define WIREWHO_PIPELINE_H
+
+#include <stdio.h>
+#include "wirewho/emit.h"
+#include "wirewho/flow.h"
+
+struct ww_attrib_ops {
+	/* A flow's first packet was seen: look up its owner now. */
+	void (*flow_new)(void *ud, struct ww_flow *f, const struct ww_pkt *p, ww_time_t ts);
+	/* Fill owner, attr_status and attr_reason of a view. */
+	void (*describe)(void *ud, const struct ww_flow *f, struct ww_flow_view *v);
+	/* Policy judgement of a finished flow: up to `max` alerts, returns how many. */
+	int (*judge)(void *ud, const struct ww_flow *f, const struct ww_flow_view *v,
+		     struct ww_alert *out, int max);
+	/* The flow is gone: release what flow_new attached (f->attr). */
+	void (*flow_end)(void *ud, struct ww_flow *f);
+};
+
+struct ww_pipeline_cfg {
+	struct ww_flow_cfg flow;
+	FILE *out;
+	enum ww_emit_mode mode;
+	bool quiet;
+	bool color;
+	const struct ww_attrib_ops *attrib;   /* NULL: status "none" */
+	void *attrib_ud;
+	const char *none_reason;              /* attribution reason without ops */
+};
+
+struct ww_pipeline;
+
+/* New pipeline. Returns NULL when out of memory. */
+struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg);
+/* Free without flushing. NULL is allowed. */
+void ww_pipeline_free(struct ww_pipeline *pl);
+
+/*
+ * One captured frame of link type `dlt`. Returns 0, or -EIO when writing
+ * output failed (the caller should stop and exit 1).
+ */
+int ww_pipeline_packet(struct ww_pipeline *pl, int dlt, const uint8_t *data,
+		       uint32_t caplen, uint32_t wirelen, ww_time_t ts);
+
+/* Count a packet that was not decoded (unsupported link type). Can't fail. */
+void ww_pipeline_skip(struct ww_pipeline *pl, uint32_t wirelen);
+
+/* Emit every open flow and the final stats record. 0 or -EIO. */
+int ww_pipeline_finish(struct ww_pipeline *pl, ww_time_t now, double elapsed_s, uint64_t dropped);
+
+/* Running counters (flows, alerts...). Can't fail. */
+const struct ww_stats *ww_pipeline_stats(struct ww_pipeline *pl);
+
+/* Emit an alert not tied to a flow (e.g. a folded alert summary). 0 or -EIO. */
+int ww_pipeline_alert(struct ww_pipeline *pl, const struct ww_alert *a);
+
+/* Latest packet time seen, or 0. Can't fail. */
+ww_time_t ww_pipeline_now(const struct ww_pipeline *pl);
+
+#endif

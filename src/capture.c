@@ -1,0 +1,209 @@
+/*
+ * capture.c - libpcap behind a small interface.
+ *
+ * Files are opened with microsecond precision requested, so libpcap scales
+ * nanosecond pcap and pcapng stamps for us and every packet time is in the
+ * unit the output uses. Before handing a path to libpcap we stat it: libpcap
+ * happily fopen()s a directory and then reports a confusing read error.
+ *
+ * Live captures use immediate mode, so the first packets of a flow reach
+ * the classifier and the owner lookup at once instead of sitting in a
+ * multi-second kernel buffer; a short read timeout lets the main loop do
+ * periodic work (expiry, summaries, signals) when the wire is quiet.
+ */
+#include "wirewho/capture.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#define WW_LIVE_TIMEOUT_MS 100   /* wake the loop at least 10 times a second */
+#define WW_DEFAULT_SNAPLEN 262144 /* libpcap's maximum: whole packets */
+
+struct ww_capture {
+	pcap_t *p;
+	bool live;
+	char err[WW_CAPTURE_ERRLEN];
+};
+
+static int set_filter(struct ww_capture *c, const char *filter, char *err)
+{
+	struct bpf_program prog;
+	if (!filter || !*filter)
+		return 0;
+	if (pcap_compile(c->p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(err, WW_CAPTURE_ERRLEN, "bad filter \"%s\": %s", filter, pcap_geterr(c->p));
+		return -EINVAL;
+	}
+	int rc = pcap_setfilter(c->p, &prog);
+	pcap_freecode(&prog);
+	if (rc < 0) {
+		snprintf(err, WW_CAPTURE_ERRLEN, "cannot set filter: %s", pcap_geterr(c->p));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct ww_capture *ww_capture_open_file(const char *path, const char *filter,
+					char err[WW_CAPTURE_ERRLEN])
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	struct ww_capture *c;
+	struct stat st;
+
+	if (strcmp(path, "-") != 0) {
+		if (stat(path, &st) < 0) {
+			snprintf(err, WW_CAPTURE_ERRLEN, "%s", strerror(errno));
+			return NULL;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(err, WW_CAPTURE_ERRLEN, "is a directory, not a capture file");
+			return NULL;
+		}
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, WW_CAPTURE_ERRLEN, "out of memory");
+		return NULL;
+	}
+	c->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, perr);
+	if (!c->p) {
+		/* libpcap says e.g. "unknown file format"; say what we expected too. */
+		if (strstr(perr, "unknown file format") || strstr(perr, "truncated dump file"))
+			snprintf(err, WW_CAPTURE_ERRLEN, "not a pcap or pcapng capture (%s)", perr);
+		else
+			snprintf(err, WW_CAPTURE_ERRLEN, "%s", perr);
+		free(c);
+		return NULL;
+	}
+	if (set_filter(c, filter, err) < 0) {
+		ww_capture_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct ww_capture *ww_capture_open_live(const char *iface, const char *filter,
+					int buffer_bytes, int snaplen,
+					char err[WW_CAPTURE_ERRLEN])
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	struct ww_capture *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (!c) {
+		snprintf(err, WW_CAPTURE_ERRLEN, "out of memory");
+		return NULL;
+	}
+	c->live = true;
+	c->p = pcap_create(iface, perr);
+	if (!c->p) {
+		snprintf(err, WW_CAPTURE_ERRLEN, "%s", perr);
+		free(c);
+		return NULL;
+	}
+	pcap_set_snaplen(c->p, snaplen > 0 ? snaplen : WW_DEFAULT_SNAPLEN);
+	pcap_set_promisc(c->p, 0);
+	pcap_set_timeout(c->p, WW_LIVE_TIMEOUT_MS);
+	pcap_set_immediate_mode(c->p, 1);
+	if (buffer_bytes > 0)
+		pcap_set_buffer_size(c->p, buffer_bytes);
+	rc = pcap_activate(c->p);
+	if (rc < 0) {
+		const char *why = pcap_geterr(c->p);
+		if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
+			snprintf(err, WW_CAPTURE_ERRLEN, "no such interface (%s)", why);
+		else if (rc == PCAP_ERROR_PERM_DENIED)
+			snprintf(err, WW_CAPTURE_ERRLEN,
+				 "permission denied: capturing needs CAP_NET_RAW (%s)", why);
+		else if (rc == PCAP_ERROR_IFACE_NOT_UP)
+			snprintf(err, WW_CAPTURE_ERRLEN, "interface is down");
+		else
+			snprintf(err, WW_CAPTURE_ERRLEN, "%s", why);
+		ww_capture_close(c);
+		return NULL;
+	}
+	if (set_filter(c, filter, err) < 0) {
+		ww_capture_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+void ww_capture_close(struct ww_capture *c)
+{
+	if (!c)
+		return;
+	if (c->p)
+		pcap_close(c->p);
+	free(c);
+}
+
+enum ww_capture_next ww_capture_next(struct ww_capture *c, const uint8_t **data,
+				     uint32_t *caplen, uint32_t *wirelen, ww_time_t *ts)
+{
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	int rc = pcap_next_ex(c->p, &h, &d);
+
+	if (WW_LIKELY(rc == 1)) {
+		*data = d;
+		*caplen = h->caplen;
+		*wirelen = h->len;
+		*ts = (ww_time_t)h->ts.tv_sec * WW_USEC_PER_SEC + h->ts.tv_usec;
+		return WW_CAP_PACKET;
+	}
+	if (rc == 0)
+		return WW_CAP_TIMEOUT;
+	if (rc == PCAP_ERROR_BREAK)
+		return WW_CAP_EOF;
+	snprintf(c->err, sizeof(c->err), "%s", pcap_geterr(c->p));
+	if (c->err[0] == '\0')
+		snprintf(c->err, sizeof(c->err), "read error");
+	return WW_CAP_ERROR;
+}
+
+int ww_capture_datalink(const struct ww_capture *c)
+{
+	return pcap_datalink(c->p);
+}
+
+const char *ww_capture_dlt_name(int dlt)
+{
+	const char *n = pcap_datalink_val_to_name(dlt);
+	return n ? n : "unknown";
+}
+
+const char *ww_capture_error(const struct ww_capture *c)
+{
+	return c->err;
+}
+
+int ww_capture_dropped(struct ww_capture *c, uint64_t *dropped)
+{
+	struct pcap_stat st;
+	*dropped = 0;
+	if (!c->live)
+		return 0;
+	if (pcap_stats(c->p, &st) < 0)
+		return -EIO;
+	*dropped = (uint64_t)st.ps_drop + st.ps_ifdrop;
+	return 0;
+}
+
+int ww_capture_fd(const struct ww_capture *c)
+{
+	return c->live ? pcap_get_selectable_fd(c->p) : -1;
+}
+
+void ww_capture_break(struct ww_capture *c)
+{
+	pcap_breakloop(c->p);
+}
+
+void *ww_capture_pcap(struct ww_capture *c)
+{
+	return c->p;
+}

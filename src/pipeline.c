@@ -1,0 +1,234 @@
+/*
+ * pipeline.c - one packet through every stage, and a flow's end through the
+ * judges to the writers.
+ *
+ * Per packet: decode into a stack view, account it in its flow, and feed the
+ * classifier only while the flow carries payload and its answer is not yet
+ * final (the classifier bounds how long that is). Port judgement runs once,
+ * as soon as the answer is final, so a live alert does not wait for the flow
+ * to end; a flow that never reaches a final answer is judged when it ends.
+ * The flow record is written when the flow ends, after its alerts.
+ */
+#include "wirewho/pipeline.h"
+#include "wirewho/classify.h"
+#include "wirewho/decode.h"
+#include "wirewho/portcheck.h"
+#include "wirewho/ports.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#define FF_CLS_DONE 0x01   /* classification is final: stop feeding */
+#define FF_JUDGED   0x02   /* port judgement done */
+#define WW_MAX_ALERTS_PER_FLOW 8   /* one per kind at most; a few kinds apply to flows */
+
+struct ww_pipeline {
+	struct ww_decoder *dec;
+	struct ww_flows *flows;
+	struct ww_emitter *em;
+	struct ww_stats st;
+	const struct ww_attrib_ops *ops;
+	void *ud;
+	const char *none_reason;
+	ww_time_t now;
+	int err;        /* first output error */
+};
+
+static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_flow_view *v)
+{
+	enum ww_app_by by;
+	memset(v, 0, sizeof(*v));
+	v->f = f;
+	v->app_proto = ww_cls_app_proto(f->cls, f, &by);
+	v->app_by = by == WW_APP_BY_PAYLOAD ? "payload" : by == WW_APP_BY_PORT ? "port" : "none";
+	if (f->key.proto == WW_IPPROTO_TCP || f->key.proto == WW_IPPROTO_UDP)
+		v->service = ww_ports_service(ww_flow_server_port(f), f->key.proto);
+	v->sni = ww_cls_sni(f->cls);
+	if (pl->ops) {
+		pl->ops->describe(pl->ud, f, v);
+	} else {
+		v->attr_status = "none";
+		v->attr_reason = pl->none_reason;
+	}
+}
+
+static void emit_alerts(struct ww_pipeline *pl, const struct ww_alert *a, int n,
+			const struct ww_flow_view *v)
+{
+	for (int i = 0; i < n; i++) {
+		int rc = ww_emit_alert(pl->em, &a[i], v);
+		if (rc && !pl->err)
+			pl->err = rc;
+		pl->st.alerts++;
+	}
+}
+
+static void judge_ports(struct ww_pipeline *pl, struct ww_flow *f, ww_time_t ts)
+{
+	struct ww_alert al[WW_MAX_ALERTS_PER_FLOW];
+	struct ww_flow_view v;
+	int n;
+
+	f->flags |= FF_JUDGED;
+	n = ww_portcheck_judge(f, f->cls, ts, al, WW_MAX_ALERTS_PER_FLOW);
+	if (n <= 0)
+		return;
+	view_of(pl, f, &v);
+	emit_alerts(pl, al, n, &v);
+}
+
+static void on_flow_end(struct ww_flow *f, void *ud)
+{
+	struct ww_pipeline *pl = ud;
+	struct ww_flow_view v;
+	struct ww_alert al[WW_MAX_ALERTS_PER_FLOW];
+	int rc;
+
+	if (!(f->flags & FF_JUDGED))
+		judge_ports(pl, f, f->last);
+	view_of(pl, f, &v);
+	f->app_proto = v.app_proto;
+	if (pl->ops && pl->ops->judge) {
+		int n = pl->ops->judge(pl->ud, f, &v, al, WW_MAX_ALERTS_PER_FLOW);
+		emit_alerts(pl, al, n, &v);
+	}
+	rc = ww_emit_flow(pl->em, &v);
+	if (rc && !pl->err)
+		pl->err = rc;
+	if (pl->ops && pl->ops->flow_end)
+		pl->ops->flow_end(pl->ud, f);
+	ww_cls_free(f->cls);
+	f->cls = NULL;
+}
+
+struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
+{
+	struct ww_pipeline *pl = calloc(1, sizeof(*pl));
+	uint64_t seed;
+
+	if (!pl)
+		return NULL;
+	/* A random hash seed so crafted traffic cannot aim at one bucket. */
+	seed = ((uint64_t)rand() << 32) ^ (uint64_t)(uintptr_t)pl;
+	{
+		FILE *r = fopen("/dev/urandom", "rb");
+		if (r) {
+			if (fread(&seed, sizeof(seed), 1, r) != 1)
+				seed ^= (uint64_t)clock();
+			fclose(r);
+		}
+	}
+	pl->dec = ww_decoder_new();
+	if (!pl->dec)
+		goto err;
+	pl->flows = ww_flows_new(&cfg->flow, seed, on_flow_end, pl);
+	if (!pl->flows)
+		goto err;
+	pl->em = ww_emitter_new(cfg->out, cfg->mode, cfg->quiet, cfg->color);
+	if (!pl->em)
+		goto err;
+	pl->ops = cfg->attrib;
+	pl->ud = cfg->attrib_ud;
+	pl->none_reason = cfg->none_reason ? cfg->none_reason : "";
+	return pl;
+err:
+	ww_pipeline_free(pl);
+	return NULL;
+}
+
+void ww_pipeline_free(struct ww_pipeline *pl)
+{
+	if (!pl)
+		return;
+	ww_flows_free(pl->flows);
+	ww_decoder_free(pl->dec);
+	ww_emitter_free(pl->em);
+	free(pl);
+}
+
+int ww_pipeline_packet(struct ww_pipeline *pl, int dlt, const uint8_t *data,
+		       uint32_t caplen, uint32_t wirelen, ww_time_t ts)
+{
+	struct ww_pkt p;
+	enum ww_dir dir;
+	struct ww_flow *f;
+
+	pl->st.packets++;
+	pl->st.bytes += wirelen;
+	if (ts > pl->now)
+		pl->now = ts;
+	switch (ww_decode(pl->dec, dlt, data, caplen, ts, &p)) {
+	case WW_DECODE_OK:
+		break;
+	case WW_DECODE_NOT_IP:
+		pl->st.non_ip++;
+		return pl->err;
+	case WW_DECODE_FRAG_ORPHAN:
+		pl->st.orphan_fragments++;
+		return pl->err;
+	case WW_DECODE_BAD_LINKTYPE:
+		pl->st.skipped_packets++;
+		return pl->err;
+	default:
+		pl->st.decode_errors++;
+		return pl->err;
+	}
+
+	f = ww_flows_packet(pl->flows, &p, ts, &dir);
+	if (WW_UNLIKELY(!f))
+		return pl->err;
+	if (WW_UNLIKELY(f->pkts[0] + f->pkts[1] == 1) && pl->ops && pl->ops->flow_new)
+		pl->ops->flow_new(pl->ud, f, &p, ts);
+
+	if (p.payload_len && !(f->flags & FF_CLS_DONE) &&
+	    (p.proto == WW_IPPROTO_TCP || p.proto == WW_IPPROTO_UDP)) {
+		if (!f->cls) {
+			f->cls = ww_cls_new();
+			if (!f->cls) {
+				f->flags |= FF_CLS_DONE;   /* out of memory: port guess only */
+				return pl->err;
+			}
+		}
+		if (ww_cls_feed(f->cls, f, dir, p.payload, p.payload_len, f->pkts[0] + f->pkts[1])) {
+			f->flags |= FF_CLS_DONE;
+			judge_ports(pl, f, ts);
+		}
+	}
+	return pl->err;
+}
+
+void ww_pipeline_skip(struct ww_pipeline *pl, uint32_t wirelen)
+{
+	pl->st.packets++;
+	pl->st.bytes += wirelen;
+	pl->st.skipped_packets++;
+}
+
+int ww_pipeline_alert(struct ww_pipeline *pl, const struct ww_alert *a)
+{
+	emit_alerts(pl, a, 1, NULL);
+	return pl->err;
+}
+
+int ww_pipeline_finish(struct ww_pipeline *pl, ww_time_t now, double elapsed_s, uint64_t dropped)
+{
+	ww_flows_flush(pl->flows);
+	pl->st.flows = ww_flows_created(pl->flows);
+	pl->st.evicted = ww_flows_evicted(pl->flows);
+	pl->st.dropped = dropped;
+	pl->st.elapsed_s = elapsed_s;
+	int rc = ww_emit_stats(pl->em, &pl->st, now);
+	return pl->err ? pl->err : rc;
+}
+
+const struct ww_stats *ww_pipeline_stats(struct ww_pipeline *pl)
+{
+	pl->st.flows = ww_flows_created(pl->flows);
+	pl->st.evicted = ww_flows_evicted(pl->flows);
+	return &pl->st;
+}
+
+ww_time_t ww_pipeline_now(const struct ww_pipeline *pl)
+{
+	return pl->now;
+}
