@@ -1,0 +1,123 @@
+/*
+ * test_jsonw.c - the NDJSON writer: records are well formed, and untrusted
+ * bytes come out as valid, escaped UTF-8 whatever they were.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "wirewho/jsonw.h"
+
+static char *render(void (*build)(struct ww_jw *))
+{
+	static char out[4096];
+	struct ww_jw w;
+	FILE *f = fmemopen(out, sizeof(out), "w");
+	assert_non_null(f);
+	ww_jw_init(&w);
+	ww_jw_record(&w, "flow", 0);
+	build(&w);
+	assert_int_equal(ww_jw_finish(&w, f), 0);
+	fclose(f);
+	ww_jw_free(&w);
+	return out;
+}
+
+static void b_types(struct ww_jw *w)
+{
+	ww_jw_int(w, "i", -5);
+	ww_jw_uint(w, "u", 18446744073709551615ull);
+	ww_jw_bool(w, "b", true);
+	ww_jw_null(w, "n");
+	ww_jw_str(w, "s", NULL);
+	ww_jw_obj_begin(w, "o");
+	ww_jw_str(w, "k", "v");
+	ww_jw_obj_end(w);
+	ww_jw_arr_begin(w, "a");
+	ww_jw_uint(w, NULL, 1);
+	ww_jw_uint(w, NULL, 2);
+	ww_jw_arr_end(w);
+}
+
+static void test_record_has_type_ts_and_members_in_order(void **s)
+{
+	(void)s;
+	assert_string_equal(render(b_types),
+		"{\"type\":\"flow\",\"ts\":\"1970-01-01T00:00:00.000000Z\",\"i\":-5,"
+		"\"u\":18446744073709551615,\"b\":true,\"n\":null,\"s\":null,\"o\":{\"k\":\"v\"},"
+		"\"a\":[1,2]}\n");
+}
+
+static void test_control_quote_and_backslash_are_escaped(void **s)
+{
+	(void)s;
+	char out[64];
+	ww_json_escape(out, sizeof(out), "a\"b\\c\n\x01\x7f", 8);
+	assert_string_equal(out, "a\\\"b\\\\c\\n\\u0001\\u007f");
+}
+
+static void test_invalid_utf8_bytes_become_u00_escapes(void **s)
+{
+	(void)s;
+	char out[64];
+	/* lone continuation byte, overlong NUL, truncated 3-byte sequence */
+	ww_json_escape(out, sizeof(out), "\x80\xc0\x80\xe2\x82", 5);
+	assert_string_equal(out, "\\u0080\\u00c0\\u0080\\u00e2\\u0082");
+}
+
+static void test_valid_utf8_passes_through(void **s)
+{
+	(void)s;
+	char out[64];
+	ww_json_escape(out, sizeof(out), "caf\xc3\xa9 \xe2\x82\xac", 9);
+	assert_string_equal(out, "caf\xc3\xa9 \xe2\x82\xac");
+}
+
+static void test_escape_never_splits_an_escape_at_the_buffer_end(void **s)
+{
+	(void)s;
+	char out[8];
+	size_t n = ww_json_escape(out, sizeof(out), "ab\x01", 3);
+	assert_string_equal(out, "ab");     /* "\u0001" does not fit: dropped whole */
+	assert_int_equal(n, 2);
+}
+
+static void test_time_is_rfc3339_utc_with_microseconds(void **s)
+{
+	(void)s;
+	char b[WW_TIMESTRLEN];
+	assert_string_equal(ww_time_str(1795674145123456LL, b), "2026-11-26T06:22:25.123456Z");
+	assert_string_equal(ww_time_str(951782400000001LL, b), "2000-02-29T00:00:00.000001Z");
+	assert_string_equal(ww_time_str(-1, b), "1969-12-31T23:59:59.999999Z");
+}
+
+static void test_addresses_print_as_dotted_quad_or_rfc5952(void **s)
+{
+	(void)s;
+	struct ww_addr a;
+	char b[WW_ADDRSTRLEN];
+	const uint8_t v4[4] = { 192, 0, 2, 1 };
+	ww_addr_from_v4(&a, v4);
+	assert_string_equal(ww_addr_str(&a, 4, b), "192.0.2.1");
+	assert_true(ww_addr_is_v4(&a));
+	memset(&a, 0, sizeof(a));
+	a.b[0] = 0x20; a.b[1] = 0x01; a.b[2] = 0x0d; a.b[3] = 0xb8; a.b[15] = 1;
+	assert_string_equal(ww_addr_str(&a, 6, b), "2001:db8::1");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_record_has_type_ts_and_members_in_order),
+		cmocka_unit_test(test_control_quote_and_backslash_are_escaped),
+		cmocka_unit_test(test_invalid_utf8_bytes_become_u00_escapes),
+		cmocka_unit_test(test_valid_utf8_passes_through),
+		cmocka_unit_test(test_escape_never_splits_an_escape_at_the_buffer_end),
+		cmocka_unit_test(test_time_is_rfc3339_utc_with_microseconds),
+		cmocka_unit_test(test_addresses_print_as_dotted_quad_or_rfc5952),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
