@@ -221,6 +221,13 @@ int ww_pipeline_finish(struct ww_pipeline *pl, ww_time_t now, double elapsed_s, 
 	return pl->err ? pl->err : rc;
 }
 
+void ww_pipeline_tick(struct ww_pipeline *pl, ww_time_t now)
+{
+	if (now > pl->now)
+		pl->now = now;
+	ww_flows_expire(pl->flows, pl->now);
+}
+
 const struct ww_stats *ww_pipeline_stats(struct ww_pipeline *pl)
 {
 	pl->st.flows = ww_flows_created(pl->flows);

@@ -157,6 +157,13 @@ void ww_flows_free(struct ww_flows *fs);
 struct ww_flow *ww_flows_packet(struct ww_flows *fs, const struct ww_pkt *p,
 				ww_time_t ts, enum ww_dir *dir);
 
+/*
+ * Advance the engine's clock to `now` (never backwards) and emit every flow
+ * idle for longer than its timeout. For live capture, where time passes on a
+ * quiet wire; replay never needs it. This function can't fail.
+ */
+void ww_flows_expire(struct ww_flows *fs, ww_time_t now);
+
 /* Emit every open flow (in flow_id order) and empty the table. */
 void ww_flows_flush(struct ww_flows *fs);
 

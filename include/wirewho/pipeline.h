@@ -56,6 +56,12 @@ void ww_pipeline_skip(struct ww_pipeline *pl, uint32_t wirelen);
 /* Emit every open flow and the final stats record. 0 or -EIO. */
 int ww_pipeline_finish(struct ww_pipeline *pl, ww_time_t now, double elapsed_s, uint64_t dropped);
 
+/*
+ * Live only: wall-clock time passed without packets; expire idle flows as of
+ * `now`. Output errors surface on the next call that returns one. Can't fail.
+ */
+void ww_pipeline_tick(struct ww_pipeline *pl, ww_time_t now);
+
 /* Running counters (flows, alerts...). Can't fail. */
 const struct ww_stats *ww_pipeline_stats(struct ww_pipeline *pl);
 
