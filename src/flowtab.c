@@ -1,0 +1,513 @@
+/*
+ * flowtab.c - the hot-path hash table: canonical flow key -> flow record.
+ *
+ * Design. Open addressing over 64-byte *chunks* (the layout of Facebook's
+ * F14 tables, with Swiss-table tag matching): one chunk is one cache line
+ * holding 12 one-byte tags, a 32-bit overflow count and the 12 uint32 pool
+ * indexes those tags stand for. A lookup hashes the key, goes to the home
+ * chunk (low bits of the hash), compares the key's tag (7 high bits of the
+ * hash, top bit set) with all 12 tags in one SSE2 compare, and reads the
+ * flow record only for a matching tag (1 chance in 128 per occupied slot of
+ * a false match). So a lookup of a present key costs one cache line of table
+ * plus the record itself, where a classic Swiss table with a separate slot
+ * array costs two lines of table; out of cache (1M flows is ~160 MB) every
+ * line is a DRAM miss, and the misses are what the benchmark measures.
+ * We chose this over bucketed cuckoo because an insert touches one probe
+ * sequence instead of kicking entries between two buckets, and a removal
+ * needs no search of alternative buckets; the prefetch story is the same.
+ * The price: slots come as 12 per chunk, so the *chunk* count is the power
+ * of two (index = hash & mask) and the slot count is 12 * 2^k.
+ *
+ * No tombstones. A chunk's overflow count says how many flows probed past
+ * it on insertion; a lookup stops at the first chunk that has no match and
+ * a zero count. Removal walks the same probe sequence (the full 64-bit hash
+ * is kept in the record) and decrements the counts it passes, so counts are
+ * exact. Exact counts are not enough, though: under churn at high load,
+ * flows that were pushed past a then-full chunk stay displaced after that
+ * chunk empties, and at 7/8 load almost every chunk ends up with a non-zero
+ * count (we measured absent-key lookups going from 2.6 to 73 chunks after
+ * 50 table-fulls of churn; F14-style double hashing only halved that). So
+ * removal also moves one such displaced flow back into the freed slot, and
+ * repeats at the slot that move frees (backward shift at chunk grain, see
+ * refill()). That keeps the state a table built by inserts alone is in,
+ * "a chunk with a non-zero count is full", and tests/test_flowtab.c checks
+ * that a churned table probes exactly as much as a fresh one. Probing is
+ * linear from chunk to chunk, which makes the flows to move back easy to find
+ * (they sit after the freed chunk) and the next chunk prefetch-friendly; a
+ * bit in each slot's index marks flows that are not in their home chunk.
+ *
+ * Records live in a pool of exactly max_flows `struct ww_flow` allocated at
+ * construction with mmap (zero pages, so records never used cost no RAM),
+ * handed out first from a "fresh" watermark and then from a free list of
+ * uint32 indexes threaded through the freed records themselves (no extra
+ * array). Nothing is allocated after ww_flowtab_new().
+ *
+ * Hash. Per packet cost matters, so not SipHash (about 20 ns for 40 bytes
+ * here; measured in bench/bench_flowtab.c). We use NH, the almost-universal
+ * hash of UMAC (RFC 4418 section 5): the five key words, padded to six, are
+ * added to secret words and multiplied pairwise to 128-bit products which
+ * are summed. For any two distinct keys chosen without knowledge of the
+ * secret, their sums collide with probability <= 2^-64 over the secret, so
+ * crafted traffic cannot aim at a bucket. The 128-bit sum is then folded by
+ * one more keyed 64x64->128 multiply (wyhash's "mum") so that both the low
+ * bits (chunk index) and the high bits (tag) depend on every key bit. All
+ * eight secret words come from the caller's seed through splitmix64. This
+ * resists blind flooding; it is not a PRF, so an attacker who could time
+ * individual lookups for a long while might learn about the secret: a
+ * passive monitor exposes no such oracle.
+ */
+#include "wirewho/flowtab.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#if defined(__SSE2__) && !defined(WW_FLOWTAB_PORTABLE)
+#include <emmintrin.h>
+#define FT_USE_SSE2 1
+#endif
+
+#define FT_SLOTS        12          /* slots per chunk: 12 tags + 4-byte count + 12 x 4-byte index = 64 B */
+#define FT_SLOT_MASK    0x0fffu     /* the tag bytes among the 16 the SSE2 compare reads */
+#define FT_LOAD_NUM     7           /* at most 7/8 of the slots used at max_flows: */
+#define FT_LOAD_DEN     8           /* keeps chunk overflow and probe runs short */
+#define FT_MAX_FLOWS    (1u << 31)  /* beyond this the pool alone is > 300 GB: a caller's mistake */
+#define FT_TAG_EMPTY    0x00        /* occupied tags have the top bit set, so never 0 */
+#define FT_DISPLACED    0x80000000u /* in a slot's index: the flow is not in its home chunk */
+#define FT_IDX_MASK     0x7fffffffu /* pool indexes are < FT_MAX_FLOWS = 2^31 */
+#define FT_BATCH_WINDOW 32          /* keys in flight in lookup_batch; ~2 misses each fills the CPU's miss queues */
+#define FT_HUGE_MIN     (2u << 20)  /* ask for transparent huge pages from one huge page up: fewer TLB misses */
+
+/*
+ * One chunk, one cache line. The tags and the overflow count form the first
+ * 16 bytes so SSE2 can load them in one aligned load; the overflow bytes are
+ * masked off the result.
+ */
+struct chunk {
+	uint8_t tag[FT_SLOTS];     /* FT_TAG_EMPTY or 0x80 | hash >> 57 */
+	uint32_t overflow;         /* flows whose probe went past this chunk */
+	uint32_t idx[FT_SLOTS];    /* pool index of each slot's flow, | FT_DISPLACED */
+};
+_Static_assert(sizeof(struct chunk) == 64, "a chunk must be exactly one cache line");
+_Static_assert(offsetof(struct chunk, overflow) == FT_SLOTS, "tags then count form the 16-byte control word");
+
+struct ww_flowtab {
+	struct chunk *chunks;      /* chunk_mask + 1 chunks, page aligned */
+	struct ww_flow *pool;      /* max_flows records */
+	uint32_t chunk_mask;
+	uint32_t count;
+	uint32_t max_flows;
+	uint32_t fresh;            /* records [fresh, max_flows) were never handed out */
+	uint32_t free_head;        /* last freed record, or WW_FLOWTAB_NONE */
+	size_t chunks_bytes, pool_bytes;
+	uint64_t k[8];             /* hash secrets derived from the seed */
+};
+
+/*
+ * Test seam, compiled only into tests/test_flowtab.c (which includes this
+ * file with WW_TESTING defined): fail allocations on demand, count probes.
+ */
+#ifdef WW_TESTING
+static long test_allocs_left = -1;   /* < 0: never fail; else that many succeed, then all fail */
+static uint64_t test_probes;         /* chunks visited by lookups */
+static long test_live_maps;          /* mappings made and not yet unmapped (LSan can't see mmap) */
+#define COUNT_PROBE() (test_probes++)
+static bool test_alloc_fails(void)
+{
+	if (test_allocs_left < 0)
+		return false;
+	if (test_allocs_left == 0)
+		return true;
+	test_allocs_left--;
+	return false;
+}
+#else
+#define COUNT_PROBE() ((void)0)
+static inline bool test_alloc_fails(void) { return false; }
+#endif
+
+/* ---- hashing ---------------------------------------------------------- */
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+#ifdef __SIZEOF_INT128__
+static inline void mul128(uint64_t a, uint64_t b, uint64_t *lo, uint64_t *hi)
+{
+	unsigned __int128 p = (unsigned __int128)a * b;
+	*lo = (uint64_t)p;
+	*hi = (uint64_t)(p >> 64);
+}
+#else
+static inline void mul128(uint64_t a, uint64_t b, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t al = (uint32_t)a, ah = a >> 32, bl = (uint32_t)b, bh = b >> 32;
+	uint64_t ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+	uint64_t mid = (ll >> 32) + (uint32_t)lh + (uint32_t)hl;
+	*lo = (mid << 32) | (uint32_t)ll;
+	*hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+}
+#endif
+
+static inline uint64_t load64(const void *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+uint64_t ww_flowtab_hash(const struct ww_flowtab *t, const struct ww_flowkey *key)
+{
+	const unsigned char *p = (const unsigned char *)key;
+	const uint64_t *k = t->k;
+	uint64_t l0, h0, l1, h1, l2, h2, lo, hi, c;
+
+	/* NH: sum of (w[2i] + k[2i]) * (w[2i+1] + k[2i+1]) mod 2^128, the sixth word is 0. */
+	mul128(load64(p) + k[0], load64(p + 8) + k[1], &l0, &h0);
+	mul128(load64(p + 16) + k[2], load64(p + 24) + k[3], &l1, &h1);
+	mul128(load64(p + 32) + k[4], k[5], &l2, &h2);
+	lo = l0 + l1;
+	c = lo < l0;
+	lo += l2;
+	c += lo < l2;
+	hi = h0 + h1 + h2 + c;
+	/* Fold 128 -> 64 bits through one more keyed multiply. */
+	mul128(lo ^ k[6], hi ^ k[7], &l0, &h0);
+	return l0 ^ h0;
+}
+
+/* ---- chunk matching ------------------------------------------------------ */
+
+static inline uint8_t tag_of(uint64_t hash)
+{
+	return (uint8_t)(0x80 | (hash >> 57));
+}
+
+/* Bit s set when slot s holds `tag`. */
+static inline uint32_t match_tag(const struct chunk *c, uint8_t tag)
+{
+#ifdef FT_USE_SSE2
+	__m128i ctrl = _mm_load_si128((const __m128i *)(const void *)c);
+	return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(ctrl, _mm_set1_epi8((char)tag))) & FT_SLOT_MASK;
+#else
+	uint32_t m = 0;
+	for (unsigned s = 0; s < FT_SLOTS; s++)
+		m |= (uint32_t)(c->tag[s] == tag) << s;
+	return m;
+#endif
+}
+
+/* Bit s set when slot s is empty (an empty tag is the only one without its top bit). */
+static inline uint32_t match_empty(const struct chunk *c)
+{
+#ifdef FT_USE_SSE2
+	__m128i ctrl = _mm_load_si128((const __m128i *)(const void *)c);
+	return ~(uint32_t)_mm_movemask_epi8(ctrl) & FT_SLOT_MASK;
+#else
+	uint32_t m = 0;
+	for (unsigned s = 0; s < FT_SLOTS; s++)
+		m |= (uint32_t)(c->tag[s] == FT_TAG_EMPTY) << s;
+	return m;
+#endif
+}
+
+/* The key compare, as five word XORs: same result as memcmp() == 0, no call, one branch. */
+static inline bool key_eq(const struct ww_flowkey *x, const struct ww_flowkey *y)
+{
+	const unsigned char *a = (const unsigned char *)x, *b = (const unsigned char *)y;
+	uint64_t d = (load64(a) ^ load64(b)) | (load64(a + 8) ^ load64(b + 8)) |
+		     (load64(a + 16) ^ load64(b + 16)) | (load64(a + 24) ^ load64(b + 24)) |
+		     (load64(a + 32) ^ load64(b + 32));
+	return d == 0;
+}
+
+/* The key and hash of a record span 48 bytes; at a 152-byte stride they may cross a line. */
+static inline void prefetch_record(const struct ww_flow *f)
+{
+	__builtin_prefetch(f);
+	__builtin_prefetch((const char *)f + offsetof(struct ww_flow, hash));
+}
+
+/* ---- construction -------------------------------------------------------- */
+
+/* Zeroed, page-aligned memory that costs RAM only once touched. */
+static void *alloc_pages(size_t bytes)
+{
+	if (test_alloc_fails())
+		return NULL;
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef WW_TESTING
+	test_live_maps++;
+#endif
+#ifdef MADV_HUGEPAGE
+	/* Random access over ~100+ MB: 4 KB pages would add a TLB miss to most lookups. */
+	if (bytes >= FT_HUGE_MIN)
+		(void)madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+static void free_pages(void *p, size_t bytes)
+{
+	if (!p)
+		return;
+	munmap(p, bytes);
+#ifdef WW_TESTING
+	test_live_maps--;
+#endif
+}
+
+struct ww_flowtab *ww_flowtab_new(uint32_t max_flows, uint64_t seed)
+{
+	struct ww_flowtab *t;
+	uint64_t need, nchunks = 1;
+
+	if (max_flows == 0 || max_flows > FT_MAX_FLOWS)
+		return NULL;
+	/* Smallest power-of-two chunk count with max_flows <= 7/8 of the slots. */
+	need = ((uint64_t)max_flows * FT_LOAD_DEN + FT_SLOTS * FT_LOAD_NUM - 1) / (FT_SLOTS * FT_LOAD_NUM);
+	while (nchunks < need)
+		nchunks <<= 1;
+
+	t = test_alloc_fails() ? NULL : calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->chunk_mask = (uint32_t)(nchunks - 1);
+	t->max_flows = max_flows;
+	t->free_head = WW_FLOWTAB_NONE;
+	t->chunks_bytes = (size_t)nchunks * sizeof(struct chunk);
+	t->pool_bytes = (size_t)max_flows * sizeof(struct ww_flow);
+	t->chunks = alloc_pages(t->chunks_bytes);
+	if (!t->chunks)
+		goto err;
+	t->pool = alloc_pages(t->pool_bytes);
+	if (!t->pool)
+		goto err;
+	for (unsigned i = 0; i < WW_ARRAY_SIZE(t->k); i++)
+		t->k[i] = splitmix64(&seed);
+	return t;
+err:
+	ww_flowtab_free(t);
+	return NULL;
+}
+
+void ww_flowtab_free(struct ww_flowtab *t)
+{
+	if (!t)
+		return;
+	free_pages(t->chunks, t->chunks_bytes);
+	free_pages(t->pool, t->pool_bytes);
+	free(t);
+}
+
+/* ---- lookup -------------------------------------------------------------- */
+
+void ww_flowtab_prefetch(const struct ww_flowtab *t, uint64_t hash)
+{
+	__builtin_prefetch(&t->chunks[hash & t->chunk_mask]);
+}
+
+/*
+ * Continue a lookup at chunk i, where `m` is the tag match of that chunk
+ * (already computed by the caller). Bounded by the chunk count: overflow
+ * counts could in theory be non-zero all the way round.
+ */
+static inline struct ww_flow *lookup_from(struct ww_flowtab *t, const struct ww_flowkey *k,
+					  uint64_t hash, uint32_t i, uint32_t m)
+{
+	uint8_t tag = tag_of(hash);
+
+	for (uint32_t n = 0; n <= t->chunk_mask; n++) {
+		const struct chunk *c = &t->chunks[i];
+		COUNT_PROBE();
+		for (; m; m &= m - 1) {
+			struct ww_flow *f = &t->pool[c->idx[__builtin_ctz(m)] & FT_IDX_MASK];
+			if (WW_LIKELY(f->hash == hash && key_eq(&f->key, k)))
+				return f;
+		}
+		if (WW_LIKELY(c->overflow == 0))
+			return NULL;
+		i = (i + 1) & t->chunk_mask;
+		m = match_tag(&t->chunks[i], tag);
+	}
+	return NULL;
+}
+
+struct ww_flow *ww_flowtab_lookup(struct ww_flowtab *t, const struct ww_flowkey *k, uint64_t hash)
+{
+	uint32_t i = (uint32_t)hash & t->chunk_mask;
+	return lookup_from(t, k, hash, i, match_tag(&t->chunks[i], tag_of(hash)));
+}
+
+/*
+ * Three passes over a window of keys so that the DRAM misses of different
+ * keys overlap instead of following one another: prefetch every home chunk;
+ * then match tags in each (those lines are arriving) and prefetch the record
+ * of the first match; then finish each lookup, by now mostly from cache.
+ */
+void ww_flowtab_lookup_batch(struct ww_flowtab *t, const struct ww_flowkey *keys,
+			     const uint64_t *hashes, struct ww_flow **out, size_t n)
+{
+	uint32_t home[FT_BATCH_WINDOW], match[FT_BATCH_WINDOW];
+
+	while (n > 0) {
+		size_t w = n < FT_BATCH_WINDOW ? n : FT_BATCH_WINDOW;
+
+		for (size_t j = 0; j < w; j++) {
+			home[j] = (uint32_t)hashes[j] & t->chunk_mask;
+			__builtin_prefetch(&t->chunks[home[j]]);
+		}
+		for (size_t j = 0; j < w; j++) {
+			const struct chunk *c = &t->chunks[home[j]];
+			match[j] = match_tag(c, tag_of(hashes[j]));
+			if (match[j])
+				prefetch_record(&t->pool[c->idx[__builtin_ctz(match[j])] & FT_IDX_MASK]);
+		}
+		for (size_t j = 0; j < w; j++)
+			out[j] = lookup_from(t, &keys[j], hashes[j], home[j], match[j]);
+		keys += w;
+		hashes += w;
+		out += w;
+		n -= w;
+	}
+}
+
+/* ---- insert and remove --------------------------------------------------- */
+
+struct ww_flow *ww_flowtab_insert(struct ww_flowtab *t, const struct ww_flowkey *k, uint64_t hash)
+{
+	uint32_t idx, home = (uint32_t)hash & t->chunk_mask;
+	struct ww_flow *f;
+
+	if (t->count == t->max_flows)
+		return NULL;
+	if (t->free_head != WW_FLOWTAB_NONE) {
+		idx = t->free_head;
+		t->free_head = (uint32_t)t->pool[idx].hash;   /* freed records link through .hash */
+	} else {
+		idx = t->fresh++;
+	}
+	f = &t->pool[idx];
+	memset(f, 0, sizeof(*f));
+	f->key = *k;
+	f->hash = hash;
+
+	/* count < max_flows <= 7/8 of the slots, so an empty slot exists within the mask. */
+	for (uint32_t i = home;; i = (i + 1) & t->chunk_mask) {
+		struct chunk *c = &t->chunks[i];
+		uint32_t e = match_empty(c);
+		if (e) {
+			unsigned s = (unsigned)__builtin_ctz(e);
+			c->tag[s] = tag_of(hash);
+			c->idx[s] = idx | (i != home ? FT_DISPLACED : 0);
+			break;
+		}
+		c->overflow++;
+	}
+	t->count++;
+	return f;
+}
+
+/*
+ * Slot s of chunk x has just been vacated. If flows probed past x, x was
+ * full when they were inserted and they belong here more than where they
+ * are: move one of them back (the nearest, found by scanning forward, as
+ * they can only sit after x), which frees a slot further on; repeat there.
+ * This keeps "a chunk with a non-zero overflow count is full", the state a
+ * table built by inserts alone is in, so lookups never pay for past churn.
+ * Only flows marked displaced can qualify; the home of each is read from its
+ * record, which costs a cache miss per candidate, paid on removal only.
+ */
+static void refill(struct ww_flowtab *t, uint32_t x, unsigned s)
+{
+	const uint32_t mask = t->chunk_mask;
+
+	while (t->chunks[x].overflow > 0) {
+		struct chunk *cx = &t->chunks[x], *cy = NULL;
+		uint32_t y = x, dist = 0, home = 0;
+		unsigned r = 0;
+		bool found = false;
+
+		while (!found && dist < mask) {
+			y = (y + 1) & mask;
+			dist++;
+			cy = &t->chunks[y];
+			for (uint32_t m = ~match_empty(cy) & FT_SLOT_MASK; m; m &= m - 1) {
+				r = (unsigned)__builtin_ctz(m);
+				if (!(cy->idx[r] & FT_DISPLACED))
+					continue;
+				home = (uint32_t)t->pool[cy->idx[r] & FT_IDX_MASK].hash & mask;
+				if (((y - home) & mask) >= dist) {   /* its probe passed x */
+					found = true;
+					break;
+				}
+			}
+		}
+		assert(found);
+		if (!found)
+			break;
+		cx->tag[s] = cy->tag[r];
+		cx->idx[s] = (cy->idx[r] & FT_IDX_MASK) | (x != home ? FT_DISPLACED : 0);
+		for (uint32_t i = x; i != y; i = (i + 1) & mask)
+			t->chunks[i].overflow--;
+		x = y;
+		s = r;
+	}
+	t->chunks[x].tag[s] = FT_TAG_EMPTY;
+}
+
+void ww_flowtab_remove(struct ww_flowtab *t, struct ww_flow *f)
+{
+	uint32_t idx = ww_flowtab_index(t, f);
+	uint64_t hash = f->hash;
+	uint8_t tag = tag_of(hash);
+
+	assert(idx < t->fresh && t->count > 0);
+	/* Walk the insert's probe sequence again, undoing its overflow increments. */
+	for (uint32_t i = (uint32_t)hash & t->chunk_mask, n = 0; n <= t->chunk_mask;
+	     i = (i + 1) & t->chunk_mask, n++) {
+		struct chunk *c = &t->chunks[i];
+		for (uint32_t m = match_tag(c, tag); m; m &= m - 1) {
+			unsigned s = (unsigned)__builtin_ctz(m);
+			if ((c->idx[s] & FT_IDX_MASK) == idx) {
+				f->hash = t->free_head;
+				t->free_head = idx;
+				t->count--;
+				refill(t, i, s);
+				return;
+			}
+		}
+		assert(c->overflow > 0);
+		c->overflow--;
+	}
+	assert(!"ww_flowtab_remove: flow not in the table");
+}
+
+/* ---- accessors ----------------------------------------------------------- */
+
+uint32_t ww_flowtab_count(const struct ww_flowtab *t)
+{
+	return t->count;
+}
+
+uint32_t ww_flowtab_capacity(const struct ww_flowtab *t)
+{
+	return t->max_flows;
+}
+
+uint32_t ww_flowtab_index(const struct ww_flowtab *t, const struct ww_flow *f)
+{
+	return f ? (uint32_t)(f - t->pool) : WW_FLOWTAB_NONE;
+}
+
+struct ww_flow *ww_flowtab_at(struct ww_flowtab *t, uint32_t idx)
+{
+	return idx < t->max_flows ? &t->pool[idx] : NULL;
+}
