@@ -9,14 +9,22 @@
 #include "wirewho/common.h"
 
 #include <arpa/inet.h>
-#include <inttypes.h>
 #include <stdio.h>
 
 const char *ww_addr_str(const struct ww_addr *a, int family, char *buf)
 {
 	if (family == 4 && ww_addr_is_v4(a)) {
-		const uint8_t *v = a->b + 12;
-		snprintf(buf, WW_ADDRSTRLEN, "%u.%u.%u.%u", v[0], v[1], v[2], v[3]);
+		/* Hand-rolled: this runs twice per flow record. */
+		char *p = buf;
+		for (int i = 12; i < 16; i++) {
+			unsigned v = a->b[i];
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+			*p++ = i < 15 ? '.' : '\0';
+		}
 	} else if (!inet_ntop(AF_INET6, a->b, buf, WW_ADDRSTRLEN)) {
 		buf[0] = '\0';   /* cannot happen for AF_INET6 with a 46-byte buffer */
 	}
@@ -38,8 +46,18 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y = yy + (*m <= 2);
 }
 
+static void put2(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
 const char *ww_time_str(ww_time_t t, char *buf)
 {
+	/* One flow record prints three times; the date part changes once a
+	 * day, so it is cached (per thread) and only the clock is formatted. */
+	static _Thread_local int64_t cached_day = INT64_MIN;
+	static _Thread_local char cached_date[16];
 	int64_t secs = t / WW_USEC_PER_SEC;
 	int64_t usec = t % WW_USEC_PER_SEC;
 	if (usec < 0) {
@@ -52,11 +70,38 @@ const char *ww_time_str(ww_time_t t, char *buf)
 		rem += 86400;
 		days -= 1;
 	}
-	int64_t y;
-	unsigned mo, d;
-	civil_from_days(days, &y, &mo, &d);
-	snprintf(buf, WW_TIMESTRLEN, "%04" PRId64 "-%02u-%02uT%02u:%02u:%02u.%06uZ",
-		 y, mo, d, (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60),
-		 (unsigned)(rem % 60), (unsigned)usec);
+	if (days != cached_day) {
+		int64_t y;
+		unsigned mo, d;
+		civil_from_days(days, &y, &mo, &d);
+		if (y < 0)
+			y = 0;       /* RFC 3339 has four-digit years; clamp the absurd */
+		if (y > 9999)
+			y = 9999;
+		cached_date[0] = (char)('0' + y / 1000);
+		cached_date[1] = (char)('0' + y / 100 % 10);
+		cached_date[2] = (char)('0' + y / 10 % 10);
+		cached_date[3] = (char)('0' + y % 10);
+		cached_date[4] = '-';
+		put2(cached_date + 5, mo);
+		cached_date[7] = '-';
+		put2(cached_date + 8, d);
+		cached_date[10] = 'T';
+		cached_day = days;
+	}
+	memcpy(buf, cached_date, 11);
+	put2(buf + 11, (unsigned)(rem / 3600));
+	buf[13] = ':';
+	put2(buf + 14, (unsigned)(rem / 60 % 60));
+	buf[16] = ':';
+	put2(buf + 17, (unsigned)(rem % 60));
+	buf[19] = '.';
+	unsigned u = (unsigned)usec;
+	for (int i = 25; i >= 20; i--) {
+		buf[i] = (char)('0' + u % 10);
+		u /= 10;
+	}
+	buf[26] = 'Z';
+	buf[27] = '\0';
 	return buf;
 }

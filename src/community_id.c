@@ -1,84 +1,81 @@
 /*
-* community_id.c - Community ID v1, with a small self-contained SHA-1.
-*
-* SHA-1 is here for interoperability, not security: the spec fixes it. The
-* implementation is the plain FIPS 180-4 one; it runs once per emitted flow,
-* never per packet, so it is not tuned.
-*
-* Hash input (all big-endian): seed(2) saddr(4|16) daddr(4|16) proto(1)
-* pad(1) [sport(2) dport(2)], endpoints ordered so the smaller (ip, port)
-* comes first. ICMP types with a request/reply counterpart map to
-* (type, counter-type) and are ordered like ports; other ICMP types are
-* one-way (type, code) and keep their direction, exactly as Zeek does.
-*/
+ * community_id.c - Community ID v1, with a small self-contained SHA-1.
+ *
+ * SHA-1 is here for interoperability, not security: the spec fixes it. The
+ * implementation is the plain FIPS 180-4 compression function over a single
+ * block: every Community ID input is shorter than 56 bytes, so one padded
+ * block holds it and no streaming state is needed. It runs once per flow.
+ *
+ * Hash input (all big-endian): seed(2) saddr(4|16) daddr(4|16) proto(1)
+ * pad(1) [sport(2) dport(2)], endpoints ordered so the smaller (ip, port)
+ * comes first. ICMP types with a request/reply counterpart map to
+ * (type, counter-type) and are ordered like ports; other ICMP types are
+ * one-way (type, code) and keep their direction, exactly as Zeek does.
+ */
 #include "wirewho/community_id.h"
-
-struct sha1 {
-	uint32_t h[5];
-	uint64_t len;
-	uint8_t buf[64];
-	size_t n;
-};
 
 static uint32_t rol(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
 
-static void sha1_block(struct sha1 *s, const uint8_t *p)
+#define SHA1_ROUND(f, k)                                        \
+	do {                                                    \
+		uint32_t t = rol(a, 5) + (f) + e + (k) + W(i);  \
+		e = d;                                          \
+		d = c;                                          \
+		c = rol(b, 30);                                 \
+		b = a;                                          \
+		a = t;                                          \
+	} while (0)
+
+static void sha1_block(uint32_t h[5], const uint8_t *p)
 {
-	uint32_t w[80], a, b, c, d, e;
-	for (int i = 0; i < 16; i++)
+	uint32_t w[16], a, b, c, d, e;
+	int i;
+
+	for (i = 0; i < 16; i++)
 		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
 		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (int i = 16; i < 80; i++)
-		w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-	a = s->h[0]; b = s->h[1]; c = s->h[2]; d = s->h[3]; e = s->h[4];
-	for (int i = 0; i < 80; i++) {
-		uint32_t f, k;
-		if (i < 20) { f = (b & c) | (~b & d); k = 0x5a827999; }
-		else if (i < 40) { f = b ^ c ^ d; k = 0x6ed9eba1; }
-		else if (i < 60) { f = (b & c) | (b & d) | (c & d); k = 0x8f1bbcdc; }
-		else { f = b ^ c ^ d; k = 0xca62c1d6; }
-		uint32_t t = rol(a, 5) + f + e + k + w[i];
-		e = d; d = c; c = rol(b, 30); b = a; a = t;
-	}
-	s->h[0] += a; s->h[1] += b; s->h[2] += c; s->h[3] += d; s->h[4] += e;
+	/*
+	 * The message schedule lives in a 16-word ring computed as the rounds
+	 * go. An 80-word array filled up front gets vectorised by the compiler
+	 * into loads of words it has just stored, and store-forwarding stalls
+	 * made that loop cost more than all the rounds.
+	 */
+#define W(i) ((i) < 16 ? w[(i)] : (w[(i) & 15] = rol(w[((i) + 13) & 15] ^ w[((i) + 8) & 15] ^ \
+							 w[((i) + 2) & 15] ^ w[(i) & 15], 1)))
+	a = h[0]; b = h[1]; c = h[2]; d = h[3]; e = h[4];
+	/* Four loops of twenty rounds: no per-round branch on the round number. */
+	for (i = 0; i < 20; i++)
+		SHA1_ROUND((b & c) | (~b & d), 0x5a827999);
+	for (; i < 40; i++)
+		SHA1_ROUND(b ^ c ^ d, 0x6ed9eba1);
+	for (; i < 60; i++)
+		SHA1_ROUND((b & c) | (b & d) | (c & d), 0x8f1bbcdc);
+	for (; i < 80; i++)
+		SHA1_ROUND(b ^ c ^ d, 0xca62c1d6);
+	h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e;
+#undef W
 }
 
-static void sha1_init(struct sha1 *s)
+/*
+ * SHA-1 of a message shorter than 56 bytes: it fits one padded block, so
+ * there is no streaming state at all. Community ID inputs are at most 42.
+ */
+static void sha1_short(const uint8_t *msg, size_t n, uint8_t out[20])
 {
-	static const uint32_t iv[5] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0 };
-	memcpy(s->h, iv, sizeof(iv));
-	s->len = 0;
-	s->n = 0;
-}
+	uint32_t h[5] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0 };
+	uint8_t blk[64] = { 0 };
+	uint64_t bits = (uint64_t)n * 8;
 
-static void sha1_update(struct sha1 *s, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	s->len += len;
-	while (len--) {
-		s->buf[s->n++] = *p++;
-		if (s->n == 64) {
-			sha1_block(s, s->buf);
-			s->n = 0;
-		}
-	}
-}
-
-static void sha1_final(struct sha1 *s, uint8_t out[20])
-{
-	uint64_t bits = s->len * 8;
-	uint8_t pad = 0x80, zero = 0, lenb[8];
-	sha1_update(s, &pad, 1);
-	while (s->n != 56)
-		sha1_update(s, &zero, 1);
+	memcpy(blk, msg, n);
+	blk[n] = 0x80;
 	for (int i = 0; i < 8; i++)
-		lenb[i] = (uint8_t)(bits >> (56 - 8 * i));
-	sha1_update(s, lenb, 8);
+		blk[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+	sha1_block(h, blk);
 	for (int i = 0; i < 5; i++) {
-		out[4 * i] = (uint8_t)(s->h[i] >> 24);
-		out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
-		out[4 * i + 2] = (uint8_t)(s->h[i] >> 8);
-		out[4 * i + 3] = (uint8_t)s->h[i];
+		out[4 * i] = (uint8_t)(h[i] >> 24);
+		out[4 * i + 1] = (uint8_t)(h[i] >> 16);
+		out[4 * i + 2] = (uint8_t)(h[i] >> 8);
+		out[4 * i + 3] = (uint8_t)h[i];
 	}
 }
 
@@ -167,11 +164,9 @@ void ww_community_id_tuple(uint16_t seed, int family, const struct ww_addr *src,
 		msg[n++] = (uint8_t)dport;
 	}
 
-	struct sha1 s;
 	uint8_t dig[20];
-	sha1_init(&s);
-	sha1_update(&s, msg, n);
-	sha1_final(&s, dig);
+	_Static_assert(sizeof(msg) < 56, "Community ID input must fit one SHA-1 block");
+	sha1_short(msg, n, dig);
 	out[0] = '1';
 	out[1] = ':';
 	base64(dig, sizeof(dig), out + 2);

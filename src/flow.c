@@ -358,6 +358,33 @@ static int by_id(const void *x, const void *y)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
+/* Flush by id through a direct-indexed array when ids are dense enough. */
+#define WW_FLUSH_DENSE_FACTOR 4   /* array of up to 4 slots per open flow beats a sort */
+
+static void flush_sorted(struct ww_flows *fs, struct ww_flow **all, uint32_t n)
+{
+	uint64_t lo = UINT64_MAX;
+	for (uint32_t j = 0; j < n; j++)
+		if (all[j]->id < lo)
+			lo = all[j]->id;
+	uint64_t span = fs->next_id - lo;
+	struct ww_flow **byid = NULL;
+	if (span <= (uint64_t)n * WW_FLUSH_DENSE_FACTOR + 1024)
+		byid = calloc(span, sizeof(*byid));
+	if (byid) {
+		for (uint32_t j = 0; j < n; j++)
+			byid[all[j]->id - lo] = all[j];
+		for (uint64_t j = 0; j < span; j++)
+			if (byid[j])
+				end_flow(fs, byid[j], WW_END_EOF);
+		free(byid);
+		return;
+	}
+	qsort(all, n, sizeof(*all), by_id);
+	for (uint32_t j = 0; j < n; j++)
+		end_flow(fs, all[j], WW_END_EOF);
+}
+
 void ww_flows_flush(struct ww_flows *fs)
 {
 	uint32_t n = ww_flowtab_count(fs->tab), i = 0;
@@ -379,9 +406,7 @@ void ww_flows_flush(struct ww_flows *fs)
 			all[i++] = f;
 			x = f->lru_next;
 		}
-	qsort(all, i, sizeof(*all), by_id);
-	for (uint32_t j = 0; j < i; j++)
-		end_flow(fs, all[j], WW_END_EOF);
+	flush_sorted(fs, all, i);
 	free(all);
 }
 

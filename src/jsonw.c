@@ -18,7 +18,6 @@
 #include "wirewho/jsonw.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -165,14 +164,38 @@ static void key(struct ww_jw *w, const char *k)
 	}
 }
 
+/* True when s[0..n) needs no escaping: printable ASCII but quote and backslash. */
+static bool plain_ascii(const uint8_t *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] >= 0x7f || s[i] == '"' || s[i] == '\\')
+			return false;
+	return true;
+}
+
 static void str_value(struct ww_jw *w, const void *s, size_t n)
 {
 	/* Worst case 6 output bytes per input byte, plus quotes. */
 	if (!reserve(w, n * 6 + 3))
 		return;
 	w->buf[w->len++] = '"';
-	w->len += ww_json_escape(w->buf + w->len, w->cap - w->len, s, n);
+	if (plain_ascii(s, n)) {
+		memcpy(w->buf + w->len, s, n);   /* the common case: no escapes */
+		w->len += n;
+	} else {
+		w->len += ww_json_escape(w->buf + w->len, w->cap - w->len, s, n);
+	}
 	w->buf[w->len++] = '"';
+}
+
+/* Decimal digits of v into the end of buf[20]; returns the first digit. */
+static char *u64_digits(uint64_t v, char *end)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
 }
 
 void ww_jw_record(struct ww_jw *w, const char *type, ww_time_t ts)
@@ -203,18 +226,20 @@ void ww_jw_strn(struct ww_jw *w, const char *k, const void *s, size_t n)
 
 void ww_jw_int(struct ww_jw *w, const char *k, int64_t v)
 {
-	char b[24];
-	int n = snprintf(b, sizeof(b), "%" PRId64, v);
+	char b[24], *e = b + sizeof(b), *p;
+	uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	p = u64_digits(m, e);
+	if (v < 0)
+		*--p = '-';
 	key(w, k);
-	put(w, b, (size_t)n);
+	put(w, p, (size_t)(e - p));
 }
 
 void ww_jw_uint(struct ww_jw *w, const char *k, uint64_t v)
 {
-	char b[24];
-	int n = snprintf(b, sizeof(b), "%" PRIu64, v);
+	char b[24], *e = b + sizeof(b), *p = u64_digits(v, e);
 	key(w, k);
-	put(w, b, (size_t)n);
+	put(w, p, (size_t)(e - p));
 }
 
 void ww_jw_double(struct ww_jw *w, const char *k, double v)
@@ -244,11 +269,11 @@ void ww_jw_null(struct ww_jw *w, const char *k)
 
 void ww_jw_time(struct ww_jw *w, const char *k, ww_time_t t)
 {
-	char b[WW_TIMESTRLEN];
+	char b[WW_TIMESTRLEN + 1];
 	key(w, k);
-	putc_(w, '"');
-	ww_time_str(t, b);
-	put(w, b, strlen(b));
+	b[0] = '"';
+	ww_time_str(t, b + 1);
+	put(w, b, 28);          /* quote + 27 characters, always */
 	putc_(w, '"');
 }
 

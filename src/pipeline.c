@@ -17,6 +17,9 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #define FF_CLS_DONE 0x01   /* classification is final: stop feeding */
 #define FF_JUDGED   0x02   /* port judgement done */
@@ -109,15 +112,8 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
 	if (!pl)
 		return NULL;
 	/* A random hash seed so crafted traffic cannot aim at one bucket. */
-	seed = ((uint64_t)rand() << 32) ^ (uint64_t)(uintptr_t)pl;
-	{
-		FILE *r = fopen("/dev/urandom", "rb");
-		if (r) {
-			if (fread(&seed, sizeof(seed), 1, r) != 1)
-				seed ^= (uint64_t)clock();
-			fclose(r);
-		}
-	}
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+		seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
 	pl->dec = ww_decoder_new();
 	if (!pl->dec)
 		goto err;
