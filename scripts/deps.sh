@@ -1,0 +1,26 @@
+#!/bin/sh
+# Install what wirewho needs to build and test, on Debian 12, when missing.
+# Idempotent and quiet when everything is there; needs root to install.
+set -eu
+
+# Build: compiler, meson, the three libraries. Tests: the real programs the
+# end-to-end tests start in network namespaces, and clang for the fuzzers.
+PKGS="gcc clang meson ninja-build pkg-config libpcap-dev libmnl-dev libcmocka-dev
+libcap-dev iproute2 tcpdump dnsutils bind9 openssh-server openssh-client curl openssl
+python3 netbase procps psmisc socat"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "wirewho: missing packages:$missing (run as root to install them)" >&2
+	exit 1
+fi
+echo "installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
