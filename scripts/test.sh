@@ -38,8 +38,9 @@ run() {  # run NAME BUILDDIR MESON-OPTIONS...
 }
 
 run optimized build-test --buildtype=release -Dwerror=true
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	run asan+ubsan build-asan --buildtype=debugoptimized -Dwerror=true \
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+run asan+ubsan build-asan --buildtype=debugoptimized -Dwerror=true \
 	-Db_sanitize=address,undefined -Db_lundef=false
 echo "$pass passed, $fail failed"
 exit $status
