@@ -62,6 +62,10 @@ struct ww_capture *ww_capture_open_file(const char *path, const char *filter,
 			snprintf(err, WW_CAPTURE_ERRLEN, "is a directory, not a capture file");
 			return NULL;
 		}
+		if (S_ISREG(st.st_mode) && st.st_size == 0) {
+			snprintf(err, WW_CAPTURE_ERRLEN, "empty file, not a capture");
+			return NULL;
+		}
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {

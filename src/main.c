@@ -132,7 +132,8 @@ static void progress(struct ww_pipeline *pl, double t0, bool final)
 }
 
 static int replay_file(struct ww_pipeline *pl, const char *path, const char *filter,
-		       bool show_progress, double t0, double *next_progress, bool *progress_shown)
+		       bool show_progress, double t0, double *next_progress, bool *progress_shown,
+		       bool *opened)
 {
 	char err[WW_CAPTURE_ERRLEN];
 	struct ww_capture *c = ww_capture_open_file(path, filter, err);
@@ -147,6 +148,7 @@ static int replay_file(struct ww_pipeline *pl, const char *path, const char *fil
 		fprintf(stderr, "wirewho: %s: %s\n", path, err);
 		return 2;
 	}
+	*opened = true;
 	dlt = ww_capture_datalink(c);
 	if (!ww_decode_linktype_supported(dlt)) {
 		fprintf(stderr, "wirewho: %s: link type %d (%s) is not supported; its packets are counted but not decoded\n",
@@ -229,7 +231,7 @@ static int cmd_replay(int argc, char **argv)
 			return 0;
 		default:
 			if (optopt && optopt < 256)
-				return usage_error("replay: option -%c is unknown or needs an argument", (char[]){ (char)optopt, 0 });
+				return usage_error("replay: option -%s is unknown or needs an argument", (char[]){ (char)optopt, 0 });
 			return usage_error("replay: option %s is unknown or needs an argument", argv[optind - 1]);
 		}
 	}
@@ -248,10 +250,10 @@ static int cmd_replay(int argc, char **argv)
 		return 1;
 	}
 	double t0 = mono_now(), next_progress = t0 + 1.0;
-	bool show = o.progress && isatty(STDERR_FILENO), shown = false;
+	bool show = o.progress && isatty(STDERR_FILENO), shown = false, opened = false;
 	int worst = 0;
 	for (int i = optind; i < argc; i++) {
-		int r = replay_file(pl, argv[i], o.filter, show, t0, &next_progress, &shown);
+		int r = replay_file(pl, argv[i], o.filter, show, t0, &next_progress, &shown, &opened);
 		if (r == 1) {
 			worst = 1;
 			break;
@@ -262,6 +264,11 @@ static int cmd_replay(int argc, char **argv)
 	if (shown)
 		progress(pl, t0, true);
 	ww_time_t end = ww_pipeline_now(pl);
+	if (!opened) {
+		/* Nothing could be read: the error lines are the whole answer. */
+		ww_pipeline_free(pl);
+		return worst;
+	}
 	if (ww_pipeline_finish(pl, end ? end : wall_now(), mono_now() - t0, 0) < 0) {
 		fprintf(stderr, "wirewho: writing output failed: %s\n", strerror(errno ? errno : EIO));
 		worst = 1;
