@@ -47,6 +47,7 @@ static const char help_text[] =
 	"                       300), tcp-new (30), closed (10), udp (60), other (30)\n"
 	"  --ports FILE         add or change the standard ports of protocols\n"
 	"  --no-progress        no progress line on a terminal\n"
+	"  --no-classify        skip payload classification (to measure its cost)\n"
 	"\n"
 	"watch:\n"
 	"  -i, --interface IF   interface to capture on (any = all)\n"
@@ -186,7 +187,7 @@ static int replay_file(struct ww_pipeline *pl, const char *path, const char *fil
 
 static int cmd_replay(int argc, char **argv)
 {
-	enum { O_JSON = 256, O_POLICY, O_SOCKETS, O_MAXFLOWS, O_TIMEOUT, O_PORTS, O_NOPROG, O_HELP };
+	enum { O_JSON = 256, O_POLICY, O_SOCKETS, O_MAXFLOWS, O_TIMEOUT, O_PORTS, O_NOPROG, O_NOCLS, O_HELP };
 	static const struct option lo[] = {
 		{ "json", no_argument, NULL, O_JSON },
 		{ "filter", required_argument, NULL, 'f' },
@@ -197,6 +198,7 @@ static int cmd_replay(int argc, char **argv)
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "ports", required_argument, NULL, O_PORTS },
 		{ "no-progress", no_argument, NULL, O_NOPROG },
+		{ "no-classify", no_argument, NULL, O_NOCLS },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -217,6 +219,7 @@ static int cmd_replay(int argc, char **argv)
 		case O_SOCKETS: o.sockets = optarg; break;
 		case O_PORTS: o.ports = optarg; break;
 		case O_NOPROG: o.progress = false; break;
+		case O_NOCLS: o.pc.no_classify = true; break;
 		case O_MAXFLOWS:
 			if (ww_parse_uint(optarg, 1, 1u << 30, &v) < 0)
 				return usage_error("--max-flows: \"%s\" is not a number from 1 to 1073741824", optarg);

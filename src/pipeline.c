@@ -33,6 +33,7 @@ struct ww_pipeline {
 	const struct ww_attrib_ops *ops;
 	void *ud;
 	const char *none_reason;
+	bool no_classify;
 	ww_time_t now;
 	int err;        /* first output error */
 };
@@ -126,6 +127,7 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
 	pl->ops = cfg->attrib;
 	pl->ud = cfg->attrib_ud;
 	pl->none_reason = cfg->none_reason ? cfg->none_reason : "";
+	pl->no_classify = cfg->no_classify;
 	return pl;
 err:
 	ww_pipeline_free(pl);
@@ -176,7 +178,7 @@ int ww_pipeline_packet(struct ww_pipeline *pl, int dlt, const uint8_t *data,
 	if (WW_UNLIKELY(f->pkts[0] + f->pkts[1] == 1) && pl->ops && pl->ops->flow_new)
 		pl->ops->flow_new(pl->ud, f, &p, ts);
 
-	if (p.payload_len && !(f->flags & FF_CLS_DONE) &&
+	if (p.payload_len && !(f->flags & FF_CLS_DONE) && !pl->no_classify &&
 	    (p.proto == WW_IPPROTO_TCP || p.proto == WW_IPPROTO_UDP)) {
 		if (!f->cls) {
 			f->cls = ww_cls_new();

@@ -34,6 +34,7 @@ struct ww_pipeline_cfg {
 	const struct ww_attrib_ops *attrib;   /* NULL: status "none" */
 	void *attrib_ud;
 	const char *none_reason;              /* attribution reason without ops */
+	bool no_classify;                     /* benchmarking: skip payload classification */
 };
 
 struct ww_pipeline;

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Replay benchmark (issue #2, #3): times `wirewho replay --json FILE > /dev/null`
+# against the floor (libpcap reads the file and touches one byte per packet),
+# with tcpdump -w /dev/null as a yardstick, and with classification switched
+# off to show what classification costs. Every figure is a median of RUNS
+# runs taken in this one invocation; ratios, not absolute times, are the
+# result (the machine is shared and noisy).
+#
+# usage: bench/bench_replay.sh [BUILDDIR] [FLOWS]
+set -eu
+cd "$(dirname "$0")/.."
+B=${1:-build}
+FLOWS=${2:-250000}
+RUNS=${RUNS:-7}
+ninja -C "$B" >/dev/null
+CAP=${TMPDIR:-/tmp}/wirewho-bench-$FLOWS.pcap
+[ -f "$CAP" ] || "$B/gen_capture" "$CAP" "$FLOWS"
+cat "$CAP" >/dev/null     # page cache warm: we measure CPU, not the disk
+
+median() {  # median of RUNS timings of a command (seconds)
+	for i in $(seq "$RUNS"); do
+		/usr/bin/time -f "%e" sh -c "$1" 2>&1 >/dev/null | tail -n 1
+	done | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
+
+floor=$(median "$B/pcap_floor $CAP")
+full=$(median "$B/wirewho replay --json $CAP")
+nocls=$(median "$B/wirewho replay --json --no-classify $CAP")
+quiet=$(median "$B/wirewho replay --json -q $CAP")
+if command -v tcpdump >/dev/null; then
+	tcpd=$(median "tcpdump -r $CAP -w /dev/null 2>/dev/null")
+else
+	tcpd=nan
+fi
+pkts=$("$B/pcap_floor" "$CAP" | awk '{ print $1 }')
+echo "capture: $CAP ($pkts packets, $FLOWS flows), median of $RUNS runs"
+awk -v f="$floor" -v w="$full" -v n="$nocls" -v q="$quiet" -v t="$tcpd" -v p="$pkts" 'BEGIN {
+	printf "%-44s %8s %8s\n", "", "seconds", "x floor"
+	printf "%-44s %8.3f %8.2f\n", "floor (libpcap read, one byte per packet)", f, 1
+	printf "%-44s %8.3f %8.2f\n", "tcpdump -r FILE -w /dev/null", t, t / f
+	printf "%-44s %8.3f %8.2f\n", "wirewho replay --json (target <= 2x)", w, w / f
+	printf "%-44s %8.3f %8.2f\n", "wirewho replay --json --no-classify", n, n / f
+	printf "%-44s %8.3f %8.2f\n", "wirewho replay --json -q (no flow records)", q, q / f
+	printf "classification adds %.1f%% (target <= 25%%); %.0f ns per packet over the floor\n",
+		(w / n - 1) * 100, (w - f) / p * 1e9
+}'
