@@ -10,11 +10,17 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <cmocka.h>
 #include <arpa/inet.h>
+#include <pcap/pcap.h>
 
 #include "wirewho/decode.h"
+
+#ifndef WW_SRCDIR
+#define WW_SRCDIR "."
+#endif
 
 /* ---- builders ------------------------------------------------------------ */
 
@@ -1125,6 +1131,147 @@ static void test_random_frames_never_read_past_caplen(void **state)
 	}
 }
 
+/* ---- the committed edge-case captures ------------------------------------ */
+
+/* What decoding a whole file gives: counts per result and distinct flows. */
+struct file_counts {
+	int pkts, ok, not_ip, orphan, error, bad_linktype;
+	int flows;
+	bool read_error;        /* libpcap stopped before the end (truncated, absurd) */
+	bool open_error;        /* not a capture at all */
+};
+
+/* A crude bidirectional key: sorted (addr, port) pairs, VLAN, proto, echo type pair. */
+struct mini_key {
+	uint8_t a[18], b[18];
+	uint16_t vlan;
+	uint8_t proto;
+};
+
+static void mini_key(const struct ww_pkt *k, struct mini_key *m)
+{
+	uint16_t sp = k->sport, dp = k->dport;
+	bool icmp = k->proto == 1 || k->proto == 58;
+	if ((k->proto == 1 && dp == 0) || (k->proto == 58 && dp == 129))
+		dp = k->proto == 1 ? 8 : 128;          /* a reply keys as its request */
+	uint8_t x[18], y[18];
+	memcpy(x, k->src.b, 16);
+	memcpy(y, k->dst.b, 16);
+	x[16] = (uint8_t)(sp >> 8); x[17] = (uint8_t)sp;
+	y[16] = (uint8_t)(dp >> 8); y[17] = (uint8_t)dp;
+	/* ICMP: (id, type) belong to the exchange, not to a side; order addresses only. */
+	bool swap = memcmp(x, y, icmp ? 16 : 18) > 0;
+	memcpy(m->a, swap ? y : x, 16);
+	memcpy(m->b, swap ? x : y, 16);
+	if (icmp) {
+		memcpy(m->a + 16, x + 16, 2);
+		memcpy(m->b + 16, y + 16, 2);
+	} else {
+		memcpy(m->a + 16, (swap ? y : x) + 16, 2);
+		memcpy(m->b + 16, (swap ? x : y) + 16, 2);
+	}
+	m->vlan = k->vlan;
+	m->proto = k->proto;
+}
+
+static void count_file(const char *name, struct file_counts *fc)
+{
+	char path[512], err[PCAP_ERRBUF_SIZE];
+	snprintf(path, sizeof(path), "%s/pcaps/edge/%s", WW_SRCDIR, name);
+	memset(fc, 0, sizeof(*fc));
+	pcap_t *p = pcap_open_offline(path, err);
+	if (!p) {
+		fc->open_error = true;
+		return;
+	}
+	struct ww_decoder *d = ww_decoder_new();
+	assert_non_null(d);
+	static struct mini_key keys[256];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc;
+	while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
+		struct ww_pkt k;
+		ww_time_t now = (ww_time_t)h->ts.tv_sec * WW_USEC_PER_SEC + h->ts.tv_usec;
+		fc->pkts++;
+		switch (ww_decode(d, pcap_datalink(p), data, h->caplen, now, &k)) {
+		case WW_DECODE_OK: {
+			fc->ok++;
+			struct mini_key m;
+			memset(&m, 0, sizeof(m));
+			mini_key(&k, &m);
+			int i;
+			for (i = 0; i < fc->flows; i++)
+				if (memcmp(&keys[i], &m, sizeof(m)) == 0)
+					break;
+			if (i == fc->flows) {
+				assert_true(fc->flows < 256);
+				keys[fc->flows++] = m;
+			}
+			break;
+		}
+		case WW_DECODE_NOT_IP: fc->not_ip++; break;
+		case WW_DECODE_FRAG_ORPHAN: fc->orphan++; break;
+		case WW_DECODE_ERROR: fc->error++; break;
+		case WW_DECODE_BAD_LINKTYPE: fc->bad_linktype++; break;
+		}
+	}
+	fc->read_error = rc == -1;
+	ww_decoder_free(d);
+	pcap_close(p);
+}
+
+/* The table of pcaps/README.md "## Edge cases", checked packet by packet. */
+static void test_edge_captures_decode_as_the_readme_says(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		struct file_counts want;
+	} files[] = {
+		/*                          pkts ok  nonip orph err badlt flows rderr open */
+		{ "en10mb_vlan_qinq.pcap",  { 24, 22, 2, 0, 0, 0, 5, false, false } },
+		{ "pppoe.pcap",             { 12, 10, 2, 0, 0, 0, 2, false, false } },
+		{ "sll.pcap",               { 11, 10, 1, 0, 0, 0, 2, false, false } },
+		{ "sll2.pcap",              { 10, 10, 0, 0, 0, 0, 2, false, false } },
+		{ "null_le.pcap",           { 12, 12, 0, 0, 0, 0, 3, false, false } },
+		{ "null_be.pcap",           { 10, 10, 0, 0, 0, 0, 2, false, false } },
+		{ "loop.pcap",              { 10, 10, 0, 0, 0, 0, 2, false, false } },
+		{ "raw.pcap",               { 12, 12, 0, 0, 0, 0, 3, false, false } },
+		{ "ipv4_228.pcap",          { 10, 10, 0, 0, 0, 0, 2, false, false } },
+		{ "ipv6_229.pcap",          { 10, 10, 0, 0, 0, 0, 2, false, false } },
+		{ "pcapng_usec.pcapng",     { 10, 10, 0, 0, 0, 0, 2, false, false } },
+		{ "pcapng_nsec.pcapng",     { 10, 10, 0, 0, 0, 0, 2, false, false } },
+		{ "pcap_nsec.pcap",         {  8,  8, 0, 0, 0, 0, 1, false, false } },
+		{ "unsupported_80211.pcap", {  4,  0, 0, 0, 0, 4, 0, false, false } },
+		{ "ipv4_options_frags.pcap",{ 17, 16, 0, 1, 0, 0, 3, false, false } },
+		{ "ipv6_ext_frags.pcap",    { 21, 20, 0, 1, 0, 0, 6, false, false } },
+		{ "malformed.pcap",         { 24,  9, 0, 0, 15, 0, 2, false, false } },
+		{ "truncated.pcap",         {  9,  9, 0, 0, 0, 0, 2, true, false } },
+		{ "absurd_caplen.pcap",     {  3,  3, 0, 0, 0, 0, 2, true, false } },
+		{ "not_a_capture.pcap",     {  0,  0, 0, 0, 0, 0, 0, false, true } },
+		{ "snaplen_cut.pcap",       { 13, 10, 0, 0, 3, 0, 2, false, false } },
+	};
+	for (size_t i = 0; i < WW_ARRAY_SIZE(files); i++) {
+		struct file_counts got;
+		const struct file_counts *w = &files[i].want;
+		count_file(files[i].name, &got);
+		print_message("%-24s pkts %d ok %d not_ip %d orphan %d error %d badlt %d flows %d%s%s\n",
+			      files[i].name, got.pkts, got.ok, got.not_ip, got.orphan, got.error,
+			      got.bad_linktype, got.flows, got.read_error ? " read-error" : "",
+			      got.open_error ? " open-error" : "");
+		assert_int_equal(got.pkts, w->pkts);
+		assert_int_equal(got.ok, w->ok);
+		assert_int_equal(got.not_ip, w->not_ip);
+		assert_int_equal(got.orphan, w->orphan);
+		assert_int_equal(got.error, w->error);
+		assert_int_equal(got.bad_linktype, w->bad_linktype);
+		assert_int_equal(got.flows, w->flows);
+		assert_int_equal(got.read_error, w->read_error);
+		assert_int_equal(got.open_error, w->open_error);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1169,6 +1316,7 @@ int main(void)
 		T(test_without_a_decoder_later_fragments_are_orphans),
 		T(test_every_prefix_of_a_valid_frame_is_an_error_or_claims_only_captured_bytes),
 		T(test_random_frames_never_read_past_caplen),
+		T(test_edge_captures_decode_as_the_readme_says),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
