@@ -1,0 +1,107 @@
+/*
+ * timeline.h - `watch --record DIR`: the capture and the socket/process
+ * timeline written side by side, and the reader `replay --sockets` uses to
+ * give the same attribution offline.
+ *
+ * DIR/capture.pcap is the packets (pcap_dump). DIR/sockets.ndjson is one
+ * JSON object per line:
+ *   - "header": format, version, a random capture_id, interface, link type,
+ *     snaplen, start time;
+ *   - "capture": written as soon as the first packet is dumped: that
+ *     packet's time, length and a hash of its bytes. This ties the timeline
+ *     to the capture by its contents, so renaming or copying files cannot
+ *     pair a timeline with the wrong capture unnoticed;
+ *   - "socket": which 5-tuple belonged to which process (pid, comm, exe,
+ *     uid, user, socket inode), from when to when (`from`/`to`, the flow's
+ *     first and last packet), with the live attribution status and reason
+ *     (also for flows whose owner stayed unknown, so replay reproduces them);
+ *   - "end": packets and records written, when the recording stopped cleanly.
+ * DIR/capture.id holds the capture_id too, for people and scripts.
+ */
+#ifndef WIREWHO_TIMELINE_H
+#define WIREWHO_TIMELINE_H
+
+#include "wirewho/emit.h"
+#include "wirewho/flow.h"
+
+#define WW_TIMELINE_ERRLEN 512
+#define WW_TIMELINE_PCAP "capture.pcap"
+#define WW_TIMELINE_FILE "sockets.ndjson"
+#define WW_TIMELINE_ID   "capture.id"
+
+/* --- writing ----------------------------------------------------------------- */
+
+struct ww_tl_writer;
+
+/*
+ * Create DIR (if missing) and the three files in it. `pcap` is the live
+ * capture's pcap_t (its link type and snaplen are those of the dump).
+ * Returns NULL and a one-line reason naming the file in `err`.
+ */
+struct ww_tl_writer *ww_timeline_create(const char *dir, void *pcap, const char *iface,
+					ww_time_t start, char err[WW_TIMELINE_ERRLEN]);
+
+/* Dump one packet. 0 or -EIO (disk full: the caller stops recording). */
+int ww_timeline_packet(struct ww_tl_writer *w, const uint8_t *data, uint32_t caplen,
+		       uint32_t wirelen, ww_time_t ts);
+
+/*
+ * Record who owned flow `f`: `owner` NULL when unknown, `status`/`reason` as
+ * the live attribution said. 0 or -EIO.
+ */
+int ww_timeline_binding(struct ww_tl_writer *w, const struct ww_flow *f,
+			const struct ww_owner *owner, uint64_t inode,
+			const char *status, const char *reason);
+
+/* Push buffered data to disk (call now and then). 0 or -EIO. */
+int ww_timeline_flush(struct ww_tl_writer *w);
+
+/* Write the "end" line and close. 0 or -EIO. NULL is allowed. */
+int ww_timeline_close(struct ww_tl_writer *w);
+
+/* --- reading ----------------------------------------------------------------- */
+
+/* One recorded binding, as the reader returns it. Strings live with the timeline. */
+struct ww_tl_rec {
+	ww_time_t from, to;
+	uint64_t inode;
+	struct ww_owner owner;
+	bool has_owner;
+	const char *status;      /* the live status: "exact", "listener", "cached", "unresolved"... */
+	const char *reason;
+	uint32_t next;           /* reader-private: next record with the same key */
+};
+
+struct ww_timeline;
+
+/*
+ * Read and check a timeline file. Returns NULL and "FILE:LINE: reason" in
+ * `err` when it cannot be read, a line is not a JSON object, the header is
+ * missing or of another format, or a record lacks a field.
+ */
+struct ww_timeline *ww_timeline_load(const char *path, char err[WW_TIMELINE_ERRLEN]);
+
+void ww_timeline_free(struct ww_timeline *tl);
+
+/*
+ * Check that the capture file `pcap_path` is the one this timeline was
+ * recorded with: same link type, and the same first packet (time, length
+ * and bytes). Also compares capture.id next to the capture, if present.
+ * Returns 0, or -EINVAL and a reason in `err`.
+ */
+int ww_timeline_check_capture(const struct ww_timeline *tl, const char *pcap_path,
+			      char err[WW_TIMELINE_ERRLEN]);
+
+/*
+ * The binding recorded for the flow with key `k` whose first packet is at
+ * `first` (the record whose span is closest to it, within a small slack),
+ * or NULL. This function can't fail.
+ */
+const struct ww_tl_rec *ww_timeline_find(const struct ww_timeline *tl,
+					 const struct ww_flowkey *k, ww_time_t first);
+
+/* Records loaded; the capture id. Can't fail. */
+size_t ww_timeline_count(const struct ww_timeline *tl);
+const char *ww_timeline_capture_id(const struct ww_timeline *tl);
+
+#endif

@@ -1,0 +1,994 @@
+/*
+ * timeline.c - the recorded socket/process timeline: writer and reader.
+ *
+ * Writing is append-only NDJSON through the shared JSON writer, so every
+ * string from /proc is escaped. Records are written when a flow ends (its
+ * span is then known), flushed once a second by the caller, so a crash loses
+ * at most a second. The capture fingerprint line is written and flushed as
+ * soon as the first packet is dumped, because it is what makes the pair of
+ * files checkable.
+ *
+ * Reading is the inverse, with a deliberately small JSON parser: a line must
+ * be one object; values may be strings, numbers, booleans or null, and
+ * nested objects or arrays are skipped (room for later fields). Strings are
+ * unescaped to UTF-8. Records are indexed by the flow's canonical key (the
+ * same key the flow engine builds) in an open-addressing table whose slots
+ * head a chain of records, so a 5-tuple reused over time (ports recycle)
+ * keeps every binding and the one whose span holds the flow's start wins.
+ */
+#include "wirewho/timeline.h"
+#include "wirewho/jsonw.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TL_FORMAT      "wirewho-sockets"
+#define TL_VERSION     1
+#define TL_MATCH_SLACK_US (2 * WW_USEC_PER_SEC)  /* live expiry runs on wall time, replay on packet time */
+#define TL_MAX_FIELDS  32       /* a record has ~20 fields; more is not ours */
+#define TL_MAX_LINE    (1 << 20)/* a line longer than this is not a timeline */
+#define TL_ID_LEN      33       /* 128-bit id as hex, NUL */
+#define TL_NONE        UINT32_MAX
+
+static uint64_t fnv1a(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* ==== writer ================================================================ */
+
+struct ww_tl_writer {
+	pcap_dumper_t *dump;
+	FILE *tl;
+	struct ww_jw jw;
+	char id[TL_ID_LEN];
+	uint64_t packets, records;
+	bool err;
+};
+
+static FILE *create_file(const char *dir, const char *name, const char *mode,
+			 char *err)
+{
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
+		snprintf(err, WW_TIMELINE_ERRLEN, "%s/%s: path too long", dir, name);
+		return NULL;
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	FILE *f = fd >= 0 ? fdopen(fd, mode) : NULL;
+	if (!f) {
+		snprintf(err, WW_TIMELINE_ERRLEN, "%.400s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	return f;
+}
+
+struct ww_tl_writer *ww_timeline_create(const char *dir, void *pcap, const char *iface,
+					ww_time_t start, char err[WW_TIMELINE_ERRLEN])
+{
+	struct ww_tl_writer *w = calloc(1, sizeof(*w));
+	uint8_t rnd[16];
+	FILE *pf = NULL, *idf = NULL;
+
+	if (!w) {
+		snprintf(err, WW_TIMELINE_ERRLEN, "out of memory");
+		return NULL;
+	}
+	ww_jw_init(&w->jw);
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		snprintf(err, WW_TIMELINE_ERRLEN, "%s: cannot create directory: %s", dir, strerror(errno));
+		goto fail;
+	}
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		uint64_t x = fnv1a(&start, sizeof(start)) ^ (uint64_t)getpid();
+		memcpy(rnd, &x, 8);
+		x = fnv1a(&x, 8);
+		memcpy(rnd + 8, &x, 8);
+	}
+	for (int i = 0; i < 16; i++)
+		snprintf(w->id + 2 * i, 3, "%02x", rnd[i]);
+
+	if (!(pf = create_file(dir, WW_TIMELINE_PCAP, "wb", err)))
+		goto fail;
+	w->dump = pcap_dump_fopen(pcap, pf);
+	if (!w->dump) {
+		snprintf(err, WW_TIMELINE_ERRLEN, "%s/%s: %s", dir, WW_TIMELINE_PCAP, pcap_geterr(pcap));
+		fclose(pf);
+		goto fail;
+	}
+	if (!(w->tl = create_file(dir, WW_TIMELINE_FILE, "w", err)))
+		goto fail;
+	if (!(idf = create_file(dir, WW_TIMELINE_ID, "w", err)))
+		goto fail;
+	fprintf(idf, "%s\n", w->id);
+	if (fclose(idf) != 0) {
+		snprintf(err, WW_TIMELINE_ERRLEN, "%s/%s: %s", dir, WW_TIMELINE_ID, strerror(errno));
+		goto fail;
+	}
+
+	ww_jw_record(&w->jw, "header", start);
+	ww_jw_str(&w->jw, "format", TL_FORMAT);
+	ww_jw_int(&w->jw, "version", TL_VERSION);
+	ww_jw_str(&w->jw, "capture_id", w->id);
+	ww_jw_str(&w->jw, "interface", iface);
+	ww_jw_int(&w->jw, "linktype", pcap_datalink(pcap));
+	ww_jw_int(&w->jw, "snaplen", pcap_snapshot(pcap));
+	ww_jw_str(&w->jw, "pcap", WW_TIMELINE_PCAP);
+	if (ww_jw_finish(&w->jw, w->tl) < 0 || fflush(w->tl) != 0 || pcap_dump_flush(w->dump) < 0) {
+		snprintf(err, WW_TIMELINE_ERRLEN, "%s: write failed: %s", dir, strerror(errno));
+		goto fail;
+	}
+	return w;
+fail:
+	if (w->dump)
+		pcap_dump_close(w->dump);
+	if (w->tl)
+		fclose(w->tl);
+	ww_jw_free(&w->jw);
+	free(w);
+	return NULL;
+}
+
+int ww_timeline_packet(struct ww_tl_writer *w, const uint8_t *data, uint32_t caplen,
+		       uint32_t wirelen, ww_time_t ts)
+{
+	struct pcap_pkthdr h;
+	h.ts.tv_sec = (time_t)(ts / WW_USEC_PER_SEC);
+	h.ts.tv_usec = (suseconds_t)(ts % WW_USEC_PER_SEC);
+	h.caplen = caplen;
+	h.len = wirelen;
+	pcap_dump((u_char *)w->dump, &h, data);
+	if (WW_UNLIKELY(w->packets++ == 0)) {
+		/* The fingerprint that ties this timeline to this capture. */
+		char hash[17];
+		snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)fnv1a(data, caplen));
+		ww_jw_record(&w->jw, "capture", ts);
+		ww_jw_str(&w->jw, "capture_id", w->id);
+		ww_jw_time(&w->jw, "first_packet", ts);
+		ww_jw_uint(&w->jw, "first_caplen", caplen);
+		ww_jw_str(&w->jw, "first_hash", hash);
+		if (ww_jw_finish(&w->jw, w->tl) < 0 || ww_timeline_flush(w) < 0)
+			w->err = true;
+	}
+	return w->err ? -EIO : 0;
+}
+
+int ww_timeline_binding(struct ww_tl_writer *w, const struct ww_flow *f,
+			const struct ww_owner *o, uint64_t inode,
+			const char *status, const char *reason)
+{
+	char a[WW_ADDRSTRLEN];
+	uint8_t proto = f->key.proto;
+	bool icmp = proto == WW_IPPROTO_ICMP || proto == WW_IPPROTO_ICMPV6;
+
+	ww_jw_record(&w->jw, "socket", f->last);
+	ww_jw_uint(&w->jw, "proto", proto);
+	ww_jw_str(&w->jw, "src_ip", ww_addr_str(ww_flow_client_ip(f), f->key.family, a));
+	ww_jw_str(&w->jw, "dst_ip", ww_addr_str(ww_flow_server_ip(f), f->key.family, a));
+	if (icmp) {
+		/* The key of an ICMP flow is (identifier, request type), not ports. */
+		ww_jw_uint(&w->jw, "icmp_id", f->key.port_a);
+		ww_jw_uint(&w->jw, "icmp_type", f->key.port_b);
+	} else {
+		ww_jw_uint(&w->jw, "src_port", ww_flow_client_port(f));
+		ww_jw_uint(&w->jw, "dst_port", ww_flow_server_port(f));
+	}
+	if (f->key.vlan)
+		ww_jw_uint(&w->jw, "vlan", f->key.vlan);
+	ww_jw_time(&w->jw, "from", f->first);
+	ww_jw_time(&w->jw, "to", f->last);
+	ww_jw_str(&w->jw, "status", status ? status : "none");
+	ww_jw_str(&w->jw, "reason", reason ? reason : "");
+	if (inode)
+		ww_jw_uint(&w->jw, "inode", inode);
+	if (o) {
+		ww_jw_int(&w->jw, "pid", o->pid);
+		ww_jw_str(&w->jw, "comm", o->comm);
+		ww_jw_str(&w->jw, "exe", o->exe);
+		ww_jw_int(&w->jw, "uid", o->uid);
+		ww_jw_str(&w->jw, "user", o->user);
+	}
+	w->records++;
+	if (ww_jw_finish(&w->jw, w->tl) < 0)
+		w->err = true;
+	return w->err ? -EIO : 0;
+}
+
+int ww_timeline_flush(struct ww_tl_writer *w)
+{
+	if (fflush(w->tl) != 0 || pcap_dump_flush(w->dump) < 0)
+		w->err = true;
+	return w->err ? -EIO : 0;
+}
+
+int ww_timeline_close(struct ww_tl_writer *w)
+{
+	struct timespec now;
+	int rc;
+
+	if (!w)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &now);
+	ww_jw_record(&w->jw, "end", (ww_time_t)now.tv_sec * WW_USEC_PER_SEC + now.tv_nsec / 1000);
+	ww_jw_uint(&w->jw, "packets", w->packets);
+	ww_jw_uint(&w->jw, "records", w->records);
+	if (ww_jw_finish(&w->jw, w->tl) < 0)
+		w->err = true;
+	if (pcap_dump_flush(w->dump) < 0)
+		w->err = true;
+	pcap_dump_close(w->dump);
+	if (fclose(w->tl) != 0)
+		w->err = true;
+	rc = w->err ? -EIO : 0;
+	ww_jw_free(&w->jw);
+	free(w);
+	return rc;
+}
+
+/* ==== a small JSON object reader ============================================== */
+
+enum jt { J_NULL, J_STR, J_NUM, J_BOOL };
+
+struct jfield {
+	const char *key;     /* points into the line buffer (unescaped in place) */
+	const char *s;       /* J_STR: unescaped, NUL-terminated, in place */
+	double num;
+	bool b;
+	enum jt t;
+};
+
+struct jobj {
+	struct jfield f[TL_MAX_FIELDS];
+	int n;
+};
+
+static void skip_ws(char **p)
+{
+	while (**p == ' ' || **p == '\t' || **p == '\r' || **p == '\n')
+		(*p)++;
+}
+
+static int hex4(const char *p, unsigned *v)
+{
+	*v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+			   : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+			   : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16u;
+		if (d > 15)
+			return -1;
+		*v = *v << 4 | d;
+	}
+	return 0;
+}
+
+static char *put_utf8(char *o, unsigned cp)
+{
+	if (cp < 0x80) {
+		*o++ = (char)cp;
+	} else if (cp < 0x800) {
+		*o++ = (char)(0xc0 | cp >> 6);
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		*o++ = (char)(0xe0 | cp >> 12);
+		*o++ = (char)(0x80 | (cp >> 6 & 0x3f));
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	} else {
+		*o++ = (char)(0xf0 | cp >> 18);
+		*o++ = (char)(0x80 | (cp >> 12 & 0x3f));
+		*o++ = (char)(0x80 | (cp >> 6 & 0x3f));
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	}
+	return o;
+}
+
+/*
+ * Parse a string at *p (which points at the opening quote), unescaping in
+ * place: the output is never longer than the input. Returns the string.
+ */
+static const char *parse_str(char **p)
+{
+	char *in = *p + 1, *out = in, *start = in;
+	for (;;) {
+		unsigned char c = (unsigned char)*in;
+		if (c == '"')
+			break;
+		if (c == '\0' || c < 0x20)
+			return NULL;
+		if (c != '\\') {
+			*out++ = *in++;
+			continue;
+		}
+		in++;
+		switch (*in) {
+		case '"': *out++ = '"'; break;
+		case '\\': *out++ = '\\'; break;
+		case '/': *out++ = '/'; break;
+		case 'b': *out++ = '\b'; break;
+		case 'f': *out++ = '\f'; break;
+		case 'n': *out++ = '\n'; break;
+		case 'r': *out++ = '\r'; break;
+		case 't': *out++ = '\t'; break;
+		case 'u': {
+			unsigned cp, lo;
+			if (hex4(in + 1, &cp) < 0)
+				return NULL;
+			in += 4;
+			if (cp >= 0xd800 && cp < 0xdc00 && in[1] == '\\' && in[2] == 'u' &&
+			    hex4(in + 3, &lo) == 0 && lo >= 0xdc00 && lo < 0xe000) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				in += 6;
+			} else if (cp >= 0xd800 && cp < 0xe000) {
+				cp = 0xfffd;   /* a lone surrogate: replacement character */
+			}
+			/* "\uXXXX" is 6 bytes; its UTF-8 at most 4 (a pair: 12 -> 4). */
+			out = put_utf8(out, cp);
+			break;
+		}
+		default:
+			return NULL;
+		}
+		in++;
+	}
+	*out = '\0';
+	*p = in + 1;
+	return start;
+}
+
+/* Skip any value (used for nested objects/arrays). -1 when malformed. */
+static int skip_value(char **p, int depth)
+{
+	skip_ws(p);
+	if (depth > 16)
+		return -1;
+	if (**p == '"')
+		return parse_str(p) ? 0 : -1;
+	if (**p == '{' || **p == '[') {
+		char close = **p == '{' ? '}' : ']';
+		(*p)++;
+		skip_ws(p);
+		if (**p == close) {
+			(*p)++;
+			return 0;
+		}
+		for (;;) {
+			if (close == '}') {
+				skip_ws(p);
+				if (**p != '"' || !parse_str(p))
+					return -1;
+				skip_ws(p);
+				if (*(*p)++ != ':')
+					return -1;
+			}
+			if (skip_value(p, depth + 1) < 0)
+				return -1;
+			skip_ws(p);
+			if (**p == ',') {
+				(*p)++;
+				continue;
+			}
+			if (**p == close) {
+				(*p)++;
+				return 0;
+			}
+			return -1;
+		}
+	}
+	char *end;
+	if (strncmp(*p, "true", 4) == 0 || strncmp(*p, "null", 4) == 0) {
+		*p += 4;
+		return 0;
+	}
+	if (strncmp(*p, "false", 5) == 0) {
+		*p += 5;
+		return 0;
+	}
+	strtod(*p, &end);
+	if (end == *p)
+		return -1;
+	*p = end;
+	return 0;
+}
+
+/* Parse a line holding one object. 0 or -1 with a reason. */
+static int parse_obj(char *line, struct jobj *o, const char **why)
+{
+	char *p = line;
+	o->n = 0;
+	skip_ws(&p);
+	if (*p++ != '{') {
+		*why = "not a JSON object";
+		return -1;
+	}
+	skip_ws(&p);
+	if (*p == '}')
+		goto done;
+	for (;;) {
+		struct jfield fl = { 0 };
+		skip_ws(&p);
+		if (*p != '"' || !(fl.key = parse_str(&p))) {
+			*why = "expected a quoted key";
+			return -1;
+		}
+		skip_ws(&p);
+		if (*p++ != ':') {
+			*why = "expected ':' after a key";
+			return -1;
+		}
+		skip_ws(&p);
+		if (*p == '"') {
+			fl.t = J_STR;
+			if (!(fl.s = parse_str(&p))) {
+				*why = "bad string value";
+				return -1;
+			}
+		} else if (*p == '{' || *p == '[') {
+			if (skip_value(&p, 0) < 0) {
+				*why = "bad nested value";
+				return -1;
+			}
+			fl.key = NULL;   /* not used */
+		} else if (strncmp(p, "null", 4) == 0) {
+			fl.t = J_NULL;
+			p += 4;
+		} else if (strncmp(p, "true", 4) == 0 || strncmp(p, "false", 5) == 0) {
+			fl.t = J_BOOL;
+			fl.b = *p == 't';
+			p += fl.b ? 4 : 5;
+		} else {
+			char *end;
+			fl.t = J_NUM;
+			fl.num = strtod(p, &end);
+			if (end == p) {
+				*why = "bad value";
+				return -1;
+			}
+			p = end;
+		}
+		if (fl.key && o->n < TL_MAX_FIELDS)
+			o->f[o->n++] = fl;
+		skip_ws(&p);
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p == '}')
+			break;
+		*why = "expected ',' or '}'";
+		return -1;
+	}
+done:
+	p++;
+	skip_ws(&p);
+	if (*p) {
+		*why = "trailing characters after the object";
+		return -1;
+	}
+	return 0;
+}
+
+static const struct jfield *get(const struct jobj *o, const char *key)
+{
+	for (int i = 0; i < o->n; i++)
+		if (strcmp(o->f[i].key, key) == 0)
+			return &o->f[i];
+	return NULL;
+}
+
+static const char *get_str(const struct jobj *o, const char *key)
+{
+	const struct jfield *f = get(o, key);
+	return f && f->t == J_STR ? f->s : NULL;
+}
+
+static bool get_num(const struct jobj *o, const char *key, double lo, double hi, double *v)
+{
+	const struct jfield *f = get(o, key);
+	if (!f || f->t != J_NUM || f->num < lo || f->num > hi || f->num != (double)(int64_t)f->num)
+		return false;
+	*v = f->num;
+	return true;
+}
+
+/* "2026-11-26T06:22:25.123456Z" -> microseconds. -1 when malformed. */
+static int parse_time(const char *s, ww_time_t *out)
+{
+	int y, mo, d, h, mi, sec, n = 0;
+	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+		return -1;
+	const char *p = s + 19;
+	int64_t us = 0;
+	if (*p == '.') {
+		int digits = 0;
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if (digits < 6)
+				us = us * 10 + (*p - '0');
+		if (digits == 0)
+			return -1;
+		for (; digits < 6; digits++)
+			us *= 10;
+	}
+	if (strcmp(p, "Z") != 0)
+		return -1;
+	/* days_from_civil (Howard Hinnant), the inverse of common.c's. */
+	int64_t yy = y - (mo <= 2);
+	int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+	int64_t yoe = yy - era * 400;
+	int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	int64_t days = era * 146097 + doe - 719468;
+	*out = ((days * 86400 + h * 3600 + mi * 60 + sec) * WW_USEC_PER_SEC) + us;
+	return 0;
+}
+
+static int parse_ip(const char *s, struct ww_addr *a, uint8_t *family)
+{
+	uint8_t v4[4];
+	if (!s)
+		return -1;
+	if (inet_pton(AF_INET, s, v4) == 1) {
+		ww_addr_from_v4(a, v4);
+		*family = 4;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, a->b) == 1) {
+		*family = 6;
+		return 0;
+	}
+	return -1;
+}
+
+/* ==== reader ================================================================== */
+
+struct slot {
+	struct ww_flowkey k;
+	uint32_t head;   /* first record, TL_NONE when the slot is empty */
+};
+
+struct ww_timeline {
+	struct ww_tl_rec *rec;
+	size_t n, cap;
+	struct slot *slots;
+	size_t mask;
+	char id[TL_ID_LEN];
+	int linktype;
+	bool have_fp;
+	ww_time_t fp_ts;
+	uint32_t fp_caplen;
+	uint64_t fp_hash;
+	char *strings;        /* every string of every record, back to back */
+	size_t str_len, str_cap;
+	struct ww_flowkey *keys;   /* key of each record, parallel to rec */
+};
+
+/* Strings are stored as offsets until loading ends (the arena moves). */
+static ssize_t keep_str(struct ww_timeline *tl, const char *s)
+{
+	if (!s)
+		return -1;
+	size_t n = strlen(s) + 1;
+	if (tl->str_len + n > tl->str_cap) {
+		size_t cap = tl->str_cap ? tl->str_cap * 2 : 4096;
+		while (cap < tl->str_len + n)
+			cap *= 2;
+		char *b = realloc(tl->strings, cap);
+		if (!b)
+			return -2;
+		tl->strings = b;
+		tl->str_cap = cap;
+	}
+	memcpy(tl->strings + tl->str_len, s, n);
+	tl->str_len += n;
+	return (ssize_t)(tl->str_len - n);
+}
+
+static const char *intern_status(const char *s)
+{
+	static const char *const known[] = { "exact", "listener", "cached", "recorded",
+					     "unresolved", "not_local", "none" };
+	for (size_t i = 0; i < WW_ARRAY_SIZE(known); i++)
+		if (s && strcmp(s, known[i]) == 0)
+			return known[i];
+	return NULL;
+}
+
+/* Build the flow engine's canonical key of a recorded binding. */
+static int rec_key(const struct jobj *o, struct ww_flowkey *k, const char **why)
+{
+	struct ww_pkt p;
+	uint8_t f2;
+	double proto, v;
+
+	memset(&p, 0, sizeof(p));
+	if (!get_num(o, "proto", 0, 255, &proto)) {
+		*why = "socket record without a valid \"proto\"";
+		return -1;
+	}
+	if (parse_ip(get_str(o, "src_ip"), &p.src, &p.family) < 0 ||
+	    parse_ip(get_str(o, "dst_ip"), &p.dst, &f2) < 0 || f2 != p.family) {
+		*why = "socket record without valid \"src_ip\"/\"dst_ip\" of one family";
+		return -1;
+	}
+	p.proto = (uint8_t)proto;
+	if (get_num(o, "vlan", 0, 4095, &v))
+		p.vlan = (uint16_t)v;
+	memset(k, 0, sizeof(*k));
+	if (p.proto == WW_IPPROTO_ICMP || p.proto == WW_IPPROTO_ICMPV6) {
+		double id, type;
+		if (!get_num(o, "icmp_id", 0, 65535, &id) || !get_num(o, "icmp_type", 0, 65535, &type)) {
+			*why = "ICMP socket record without \"icmp_id\"/\"icmp_type\"";
+			return -1;
+		}
+		bool src_a = memcmp(p.src.b, p.dst.b, 16) <= 0;
+		k->a = src_a ? p.src : p.dst;
+		k->b = src_a ? p.dst : p.src;
+		k->port_a = (uint16_t)id;
+		k->port_b = (uint16_t)type;
+		k->vlan = p.vlan;
+		k->proto = p.proto;
+		k->family = p.family;
+		return 0;
+	}
+	double sp = 0, dp = 0;
+	if (p.proto == WW_IPPROTO_TCP || p.proto == WW_IPPROTO_UDP) {
+		if (!get_num(o, "src_port", 0, 65535, &sp) || !get_num(o, "dst_port", 0, 65535, &dp)) {
+			*why = "socket record without valid \"src_port\"/\"dst_port\"";
+			return -1;
+		}
+		p.has_ports = true;
+	}
+	p.sport = (uint16_t)sp;
+	p.dport = (uint16_t)dp;
+	bool src_is_a;
+	ww_flowkey_from_pkt(&p, k, &src_is_a);
+	return 0;
+}
+
+static uint64_t key_hash(const struct ww_flowkey *k)
+{
+	return fnv1a(k, sizeof(*k));
+}
+
+struct recstr { ssize_t comm, exe, user, reason; };
+
+static int add_record(struct ww_timeline *tl, const struct jobj *o, struct recstr *rs,
+		      struct ww_flowkey *k, const char **why)
+{
+	struct ww_tl_rec r = { 0 };
+	double v;
+
+	if (rec_key(o, k, why) < 0)
+		return -1;
+	if (parse_time(get_str(o, "from"), &r.from) < 0 || parse_time(get_str(o, "to"), &r.to) < 0 ||
+	    r.to < r.from) {
+		*why = "socket record without a valid \"from\"/\"to\" time span";
+		return -1;
+	}
+	r.status = intern_status(get_str(o, "status"));
+	if (!r.status) {
+		*why = "socket record with an unknown \"status\"";
+		return -1;
+	}
+	if (get_num(o, "inode", 0, 1e18, &v))
+		r.inode = (uint64_t)v;
+	if (get(o, "pid")) {
+		double pid, uid;
+		if (!get_num(o, "pid", 1, 4194304, &pid) || !get_num(o, "uid", 0, 4294967295.0, &uid) ||
+		    !get_str(o, "comm")) {
+			*why = "socket record with an owner lacking \"pid\", \"uid\" or \"comm\"";
+			return -1;
+		}
+		r.has_owner = true;
+		r.owner.pid = (int)pid;
+		r.owner.uid = (int)(int64_t)uid;
+	}
+	rs->comm = keep_str(tl, r.has_owner ? get_str(o, "comm") : NULL);
+	rs->exe = keep_str(tl, get_str(o, "exe"));
+	rs->user = keep_str(tl, get_str(o, "user"));
+	rs->reason = keep_str(tl, get_str(o, "reason"));
+	if (rs->comm == -2 || rs->exe == -2 || rs->user == -2 || rs->reason == -2) {
+		*why = "out of memory";
+		return -1;
+	}
+	if (tl->n == tl->cap) {
+		size_t cap = tl->cap ? tl->cap * 2 : 256;
+		struct ww_tl_rec *nr = realloc(tl->rec, cap * sizeof(*nr));
+		if (!nr) {
+			*why = "out of memory";
+			return -1;
+		}
+		tl->rec = nr;
+		tl->cap = cap;
+	}
+	tl->rec[tl->n++] = r;
+	return 0;
+}
+
+static int build_index(struct ww_timeline *tl)
+{
+	size_t slots = 16;
+	while (slots < tl->n * 2)
+		slots *= 2;
+	tl->slots = malloc(slots * sizeof(*tl->slots));
+	if (!tl->slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < slots; i++)
+		tl->slots[i].head = TL_NONE;
+	tl->mask = slots - 1;
+	/* Insert in reverse so each chain lists records in file order. */
+	for (size_t i = tl->n; i-- > 0;) {
+		size_t h = key_hash(&tl->keys[i]) & tl->mask;
+		while (tl->slots[h].head != TL_NONE && !ww_flowkey_eq(&tl->slots[h].k, &tl->keys[i]))
+			h = (h + 1) & tl->mask;
+		if (tl->slots[h].head == TL_NONE)
+			tl->slots[h].k = tl->keys[i];
+		tl->rec[i].next = tl->slots[h].head;
+		tl->slots[h].head = (uint32_t)i;
+	}
+	return 0;
+}
+
+void ww_timeline_free(struct ww_timeline *tl)
+{
+	if (!tl)
+		return;
+	free(tl->rec);
+	free(tl->keys);
+	free(tl->slots);
+	free(tl->strings);
+	free(tl);
+}
+
+struct ww_timeline *ww_timeline_load(const char *path, char err[WW_TIMELINE_ERRLEN])
+{
+	struct ww_timeline *tl = calloc(1, sizeof(*tl));
+	struct recstr *rs = NULL;
+	size_t rs_cap = 0, keys_cap = 0, lineno = 0, cap = 0;
+	char *line = NULL;
+	ssize_t len;
+	bool header = false;
+	FILE *f;
+
+	if (!tl) {
+		snprintf(err, WW_TIMELINE_ERRLEN, "%s: out of memory", path);
+		return NULL;
+	}
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, WW_TIMELINE_ERRLEN, "%s: %s", path, strerror(errno));
+		free(tl);
+		return NULL;
+	}
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		struct jobj o;
+		const char *why = NULL, *type;
+		lineno++;
+		if (len > TL_MAX_LINE) {
+			why = "line too long";
+			goto bad;
+		}
+		if (strlen(line) != (size_t)len) {
+			why = "a NUL byte inside the line";
+			goto bad;
+		}
+		if (len == 0 || (len == 1 && line[0] == '\n'))
+			continue;
+		if (parse_obj(line, &o, &why) < 0)
+			goto bad;
+		type = get_str(&o, "type");
+		if (!type) {
+			why = "record without a \"type\"";
+			goto bad;
+		}
+		if (!header) {
+			const char *fmt = get_str(&o, "format"), *id = get_str(&o, "capture_id");
+			double lt;
+			if (strcmp(type, "header") != 0 || !fmt || strcmp(fmt, TL_FORMAT) != 0) {
+				why = "not a wirewho socket timeline (the first line must be its \"header\" record)";
+				goto bad;
+			}
+			if (!get_num(&o, "version", 1, TL_VERSION, &lt)) {
+				why = "unsupported timeline version";
+				goto bad;
+			}
+			if (!id || strlen(id) != TL_ID_LEN - 1 || !get_num(&o, "linktype", 0, 65535, &lt)) {
+				why = "header without \"capture_id\" or \"linktype\"";
+				goto bad;
+			}
+			memcpy(tl->id, id, TL_ID_LEN);
+			tl->linktype = (int)lt;
+			header = true;
+		} else if (strcmp(type, "capture") == 0) {
+			const char *h = get_str(&o, "first_hash"), *id = get_str(&o, "capture_id");
+			double cl;
+			char *end;
+			if (!id || strcmp(id, tl->id) != 0) {
+				why = "\"capture\" record of another capture_id than the header's";
+				goto bad;
+			}
+			if (!h || parse_time(get_str(&o, "first_packet"), &tl->fp_ts) < 0 ||
+			    !get_num(&o, "first_caplen", 0, 4294967295.0, &cl)) {
+				why = "\"capture\" record without first_packet/first_caplen/first_hash";
+				goto bad;
+			}
+			tl->fp_hash = strtoull(h, &end, 16);
+			if (*end || end == h) {
+				why = "\"capture\" record with a malformed first_hash";
+				goto bad;
+			}
+			tl->fp_caplen = (uint32_t)cl;
+			tl->have_fp = true;
+		} else if (strcmp(type, "socket") == 0) {
+			if (tl->n == rs_cap) {
+				rs_cap = rs_cap ? rs_cap * 2 : 256;
+				struct recstr *n2 = realloc(rs, rs_cap * sizeof(*rs));
+				if (!n2) {
+					why = "out of memory";
+					goto bad;
+				}
+				rs = n2;
+			}
+			if (tl->n == keys_cap) {
+				keys_cap = keys_cap ? keys_cap * 2 : 256;
+				struct ww_flowkey *k2 = realloc(tl->keys, keys_cap * sizeof(*k2));
+				if (!k2) {
+					why = "out of memory";
+					goto bad;
+				}
+				tl->keys = k2;
+			}
+			if (add_record(tl, &o, &rs[tl->n], &tl->keys[tl->n], &why) < 0)
+				goto bad;
+		}
+		/* "end" and unknown types: nothing to keep (room for later records). */
+		continue;
+bad:
+		snprintf(err, WW_TIMELINE_ERRLEN, "%s:%zu: %s", path, lineno, why);
+		goto fail;
+	}
+	if (ferror(f)) {
+		snprintf(err, WW_TIMELINE_ERRLEN, "%s: read error: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!header) {
+		snprintf(err, WW_TIMELINE_ERRLEN, "%s: empty file, not a wirewho socket timeline", path);
+		goto fail;
+	}
+	/* The arena no longer moves: turn offsets into pointers. */
+	for (size_t i = 0; i < tl->n; i++) {
+		struct ww_tl_rec *r = &tl->rec[i];
+		r->owner.comm = rs[i].comm >= 0 ? tl->strings + rs[i].comm : NULL;
+		r->owner.exe = rs[i].exe >= 0 ? tl->strings + rs[i].exe : NULL;
+		r->owner.user = rs[i].user >= 0 ? tl->strings + rs[i].user : NULL;
+		r->reason = rs[i].reason >= 0 ? tl->strings + rs[i].reason : "";
+	}
+	if (build_index(tl) < 0) {
+		snprintf(err, WW_TIMELINE_ERRLEN, "%s: out of memory", path);
+		goto fail;
+	}
+	free(rs);
+	free(line);
+	fclose(f);
+	return tl;
+fail:
+	free(rs);
+	free(line);
+	fclose(f);
+	ww_timeline_free(tl);
+	return NULL;
+}
+
+int ww_timeline_check_capture(const struct ww_timeline *tl, const char *pcap_path,
+			      char err[WW_TIMELINE_ERRLEN])
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	pcap_t *p;
+	int rc = 0;
+
+	/* A capture.id beside the capture must name this timeline's capture. */
+	const char *slash = strrchr(pcap_path, '/');
+	char idpath[PATH_MAX];
+	int dl = slash ? (int)(slash - pcap_path) : 1;
+	if (snprintf(idpath, sizeof(idpath), "%.*s/%s", dl, slash ? pcap_path : ".",
+		     WW_TIMELINE_ID) < (int)sizeof(idpath)) {
+		FILE *f = fopen(idpath, "r");
+		if (f) {
+			char id[64] = "";
+			if (fgets(id, sizeof(id), f))
+				id[strcspn(id, "\r\n")] = '\0';
+			fclose(f);
+			if (strcmp(id, tl->id) != 0) {
+				snprintf(err, WW_TIMELINE_ERRLEN,
+					 "the timeline belongs to capture %s, but %.150s says %.150s is capture %.40s",
+					 tl->id, idpath, pcap_path, id);
+				return -EINVAL;
+			}
+		}
+	}
+	if (strcmp(pcap_path, "-") == 0)
+		return 0;   /* standard input cannot be read twice: trust the id check */
+	p = pcap_open_offline_with_tstamp_precision(pcap_path, PCAP_TSTAMP_PRECISION_MICRO, perr);
+	if (!p) {
+		snprintf(err, WW_TIMELINE_ERRLEN, "%s: %s", pcap_path, perr);
+		return -EINVAL;
+	}
+	if (pcap_datalink(p) != tl->linktype) {
+		snprintf(err, WW_TIMELINE_ERRLEN,
+			 "the timeline was recorded on link type %d but %s has link type %d: not its capture",
+			 tl->linktype, pcap_path, pcap_datalink(p));
+		rc = -EINVAL;
+		goto out;
+	}
+	int r = pcap_next_ex(p, &h, &d);
+	if (r != 1) {
+		if (tl->have_fp) {
+			snprintf(err, WW_TIMELINE_ERRLEN,
+				 "%s has no packets but the timeline's capture had: not its capture", pcap_path);
+			rc = -EINVAL;
+		}
+		goto out;
+	}
+	ww_time_t ts = (ww_time_t)h->ts.tv_sec * WW_USEC_PER_SEC + h->ts.tv_usec;
+	if (!tl->have_fp || ts != tl->fp_ts || h->caplen != tl->fp_caplen ||
+	    fnv1a(d, h->caplen) != tl->fp_hash) {
+		char t1[WW_TIMESTRLEN];
+		snprintf(err, WW_TIMELINE_ERRLEN,
+			 "the first packet of %s (%s, %u bytes) is not the first packet of capture %s: "
+			 "the timeline does not belong to this capture",
+			 pcap_path, ww_time_str(ts, t1), h->caplen, tl->id);
+		rc = -EINVAL;
+	}
+out:
+	pcap_close(p);
+	return rc;
+}
+
+const struct ww_tl_rec *ww_timeline_find(const struct ww_timeline *tl,
+					 const struct ww_flowkey *k, ww_time_t first)
+{
+	size_t h = key_hash(k) & tl->mask;
+	while (tl->slots[h].head != TL_NONE && !ww_flowkey_eq(&tl->slots[h].k, k))
+		h = (h + 1) & tl->mask;
+	const struct ww_tl_rec *best = NULL;
+	ww_time_t best_d = TL_MATCH_SLACK_US + 1;
+	for (uint32_t i = tl->slots[h].head; i != TL_NONE; i = tl->rec[i].next) {
+		const struct ww_tl_rec *r = &tl->rec[i];
+		ww_time_t dist = first < r->from ? r->from - first : first > r->to ? first - r->to : 0;
+		if (dist < best_d) {
+			best = r;
+			best_d = dist;
+		}
+	}
+	return best;
+}
+
+size_t ww_timeline_count(const struct ww_timeline *tl)
+{
+	return tl->n;
+}
+
+const char *ww_timeline_capture_id(const struct ww_timeline *tl)
+{
+	return tl->id;
+}
