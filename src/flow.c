@@ -272,11 +272,34 @@ static void tcp_update(struct ww_flow *f, enum ww_dir dir, uint8_t fl)
 		f->tcp |= WW_TCPS_CLOSED;
 }
 
+void ww_flows_prepare(struct ww_flows *fs, const struct ww_pkt *p, struct ww_flow_prep *pp)
+{
+	ww_flowkey_from_pkt(p, &pp->key, &pp->src_is_a);
+	pp->hash = ww_flowtab_hash(fs->tab, &pp->key);
+	ww_flowtab_prefetch(fs->tab, pp->hash);
+}
+
+void ww_flows_prefetch_record(struct ww_flows *fs, const struct ww_flow_prep *pp)
+{
+	ww_flowtab_prefetch_record(fs->tab, pp->hash);
+}
+
 struct ww_flow *ww_flows_packet(struct ww_flows *fs, const struct ww_pkt *p,
 				ww_time_t ts, enum ww_dir *dir)
 {
-	struct ww_flowkey k;
-	bool src_is_a;
+	struct ww_flow_prep pp;
+	ww_flowkey_from_pkt(p, &pp.key, &pp.src_is_a);
+	pp.hash = ww_flowtab_hash(fs->tab, &pp.key);
+	return ww_flows_packet_prepared(fs, p, ts, &pp, dir);
+}
+
+struct ww_flow *ww_flows_packet_prepared(struct ww_flows *fs, const struct ww_pkt *p,
+					 ww_time_t ts, const struct ww_flow_prep *pp,
+					 enum ww_dir *dir)
+{
+	const struct ww_flowkey *kp = &pp->key;
+	const bool src_is_a = pp->src_is_a;
+	const uint64_t h = pp->hash;
 	struct ww_flow *f;
 
 	if (ts > fs->now)
@@ -286,9 +309,7 @@ struct ww_flow *ww_flows_packet(struct ww_flows *fs, const struct ww_pkt *p,
 		fs->next_sweep = fs->now + WW_SWEEP_INTERVAL_US;
 	}
 
-	ww_flowkey_from_pkt(p, &k, &src_is_a);
-	uint64_t h = ww_flowtab_hash(fs->tab, &k);
-	f = ww_flowtab_lookup(fs->tab, &k, h);
+	f = ww_flowtab_lookup(fs->tab, kp, h);
 
 	if (f) {
 		bool syn_only = p->proto == WW_IPPROTO_TCP &&
@@ -305,7 +326,7 @@ struct ww_flow *ww_flows_packet(struct ww_flows *fs, const struct ww_pkt *p,
 	if (!f) {
 		if (ww_flowtab_count(fs->tab) >= ww_flowtab_capacity(fs->tab))
 			evict_one(fs);
-		f = ww_flowtab_insert(fs->tab, &k, h);
+		f = ww_flowtab_insert(fs->tab, kp, h);
 		if (WW_UNLIKELY(!f))
 			return NULL;   /* cannot happen: we just made room */
 		f->id = fs->next_id++;

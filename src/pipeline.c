@@ -25,6 +25,25 @@
 #define FF_JUDGED   0x02   /* port judgement done */
 #define WW_MAX_ALERTS_PER_FLOW 8   /* one per kind at most; a few kinds apply to flows */
 
+/*
+ * Replay overlaps the table misses of several packets: a packet is decoded
+ * and its home chunk prefetched when it arrives, its record is prefetched
+ * WW_PREFETCH_RECORD_AT packets later, and it is processed WW_BATCH packets
+ * later, by which time both lines are in cache. Sixteen in flight covers
+ * two DRAM misses each with room to spare; more only costs cache.
+ */
+#define WW_BATCH               16
+#define WW_PREFETCH_RECORD_AT  8
+/* Payload bytes kept for a waiting packet: the classifier's look is far shorter. */
+#define WW_PAYLOAD_COPY_MAX    16384
+
+struct pending {
+	struct ww_pkt p;
+	struct ww_flow_prep prep;
+	ww_time_t ts;
+	uint8_t *buf;          /* WW_PAYLOAD_COPY_MAX bytes */
+};
+
 struct ww_pipeline {
 	struct ww_decoder *dec;
 	struct ww_flows *flows;
@@ -34,6 +53,10 @@ struct ww_pipeline {
 	void *ud;
 	const char *none_reason;
 	bool no_classify;
+	unsigned batch;          /* 1: process at once (live); WW_BATCH: replay */
+	unsigned head, n;        /* ring of packets waiting to be processed */
+	struct pending ring[WW_BATCH];
+	uint8_t *arena;          /* payload copies, one slot per ring entry */
 	ww_time_t now;
 	int err;        /* first output error */
 };
@@ -88,6 +111,7 @@ static void on_flow_end(struct ww_flow *f, void *ud)
 	struct ww_alert al[WW_MAX_ALERTS_PER_FLOW];
 	int rc;
 
+	ww_cls_finish(f->cls, f);   /* decide on what was seen */
 	if (!(f->flags & FF_JUDGED))
 		judge_ports(pl, f, f->last);
 	view_of(pl, f, &v);
@@ -128,6 +152,14 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
 	pl->ud = cfg->attrib_ud;
 	pl->none_reason = cfg->none_reason ? cfg->none_reason : "";
 	pl->no_classify = cfg->no_classify;
+	pl->batch = cfg->live ? 1 : WW_BATCH;
+	if (pl->batch > 1) {
+		pl->arena = malloc((size_t)WW_BATCH * WW_PAYLOAD_COPY_MAX);
+		if (!pl->arena)
+			goto err;
+		for (unsigned i = 0; i < WW_BATCH; i++)
+			pl->ring[i].buf = pl->arena + (size_t)i * WW_PAYLOAD_COPY_MAX;
+	}
 	return pl;
 err:
 	ww_pipeline_free(pl);
@@ -141,21 +173,58 @@ void ww_pipeline_free(struct ww_pipeline *pl)
 	ww_flows_free(pl->flows);
 	ww_decoder_free(pl->dec);
 	ww_emitter_free(pl->em);
+	free(pl->arena);
 	free(pl);
+}
+
+/* Account one decoded packet in its flow, classify, judge. */
+static void process(struct ww_pipeline *pl, struct pending *e)
+{
+	struct ww_pkt *p = &e->p;
+	enum ww_dir dir;
+	struct ww_flow *f = ww_flows_packet_prepared(pl->flows, p, e->ts, &e->prep, &dir);
+
+	if (WW_UNLIKELY(!f))
+		return;
+	if (WW_UNLIKELY(f->pkts[0] + f->pkts[1] == 1) && pl->ops && pl->ops->flow_new)
+		pl->ops->flow_new(pl->ud, f, p, e->ts);
+
+	if (p->payload_len && !(f->flags & FF_CLS_DONE) && !pl->no_classify &&
+	    (p->proto == WW_IPPROTO_TCP || p->proto == WW_IPPROTO_UDP)) {
+		if (!f->cls) {
+			f->cls = ww_cls_new();
+			if (!f->cls) {
+				f->flags |= FF_CLS_DONE;   /* out of memory: port guess only */
+				return;
+			}
+		}
+		if (ww_cls_feed(f->cls, f, dir, p->payload, p->payload_len, f->pkts[0] + f->pkts[1])) {
+			f->flags |= FF_CLS_DONE;
+			judge_ports(pl, f, e->ts);
+		}
+	}
+}
+
+void ww_pipeline_drain(struct ww_pipeline *pl)
+{
+	while (pl->n) {
+		process(pl, &pl->ring[pl->head]);
+		pl->head = (pl->head + 1) % WW_BATCH;
+		pl->n--;
+	}
 }
 
 int ww_pipeline_packet(struct ww_pipeline *pl, int dlt, const uint8_t *data,
 		       uint32_t caplen, uint32_t wirelen, ww_time_t ts)
 {
-	struct ww_pkt p;
-	enum ww_dir dir;
-	struct ww_flow *f;
+	unsigned slot = (pl->head + pl->n) % WW_BATCH;
+	struct pending *e = &pl->ring[slot];
 
 	pl->st.packets++;
 	pl->st.bytes += wirelen;
 	if (ts > pl->now)
 		pl->now = ts;
-	switch (ww_decode(pl->dec, dlt, data, caplen, ts, &p)) {
+	switch (ww_decode(pl->dec, dlt, data, caplen, ts, &e->p)) {
 	case WW_DECODE_OK:
 		break;
 	case WW_DECODE_NOT_IP:
@@ -171,26 +240,32 @@ int ww_pipeline_packet(struct ww_pipeline *pl, int dlt, const uint8_t *data,
 		pl->st.decode_errors++;
 		return pl->err;
 	}
-
-	f = ww_flows_packet(pl->flows, &p, ts, &dir);
-	if (WW_UNLIKELY(!f))
+	e->ts = ts;
+	if (pl->batch == 1) {
+		/* Live: no holding back, the owner lookup wants the packet now. */
+		ww_flows_prepare(pl->flows, &e->p, &e->prep);
+		process(pl, e);
 		return pl->err;
-	if (WW_UNLIKELY(f->pkts[0] + f->pkts[1] == 1) && pl->ops && pl->ops->flow_new)
-		pl->ops->flow_new(pl->ud, f, &p, ts);
+	}
 
-	if (p.payload_len && !(f->flags & FF_CLS_DONE) && !pl->no_classify &&
-	    (p.proto == WW_IPPROTO_TCP || p.proto == WW_IPPROTO_UDP)) {
-		if (!f->cls) {
-			f->cls = ww_cls_new();
-			if (!f->cls) {
-				f->flags |= FF_CLS_DONE;   /* out of memory: port guess only */
-				return pl->err;
-			}
-		}
-		if (ww_cls_feed(f->cls, f, dir, p.payload, p.payload_len, f->pkts[0] + f->pkts[1])) {
-			f->flags |= FF_CLS_DONE;
-			judge_ports(pl, f, ts);
-		}
+	/* The capture library reuses its buffer: keep our own copy of the
+	 * payload while the packet waits in the ring. */
+	if (e->p.payload_len) {
+		uint32_t n = e->p.payload_len < WW_PAYLOAD_COPY_MAX ? e->p.payload_len
+								     : WW_PAYLOAD_COPY_MAX;
+		memcpy(e->buf, e->p.payload, n);
+		e->p.payload = e->buf;
+		e->p.payload_len = n;
+	}
+	ww_flows_prepare(pl->flows, &e->p, &e->prep);
+	pl->n++;
+	if (pl->n > WW_PREFETCH_RECORD_AT)
+		ww_flows_prefetch_record(pl->flows,
+			&pl->ring[(pl->head + pl->n - 1 - WW_PREFETCH_RECORD_AT) % WW_BATCH].prep);
+	if (pl->n == WW_BATCH) {
+		process(pl, &pl->ring[pl->head]);
+		pl->head = (pl->head + 1) % WW_BATCH;
+		pl->n--;
 	}
 	return pl->err;
 }
@@ -210,6 +285,7 @@ int ww_pipeline_alert(struct ww_pipeline *pl, const struct ww_alert *a)
 
 int ww_pipeline_finish(struct ww_pipeline *pl, ww_time_t now, double elapsed_s, uint64_t dropped)
 {
+	ww_pipeline_drain(pl);
 	ww_flows_flush(pl->flows);
 	pl->st.flows = ww_flows_created(pl->flows);
 	pl->st.evicted = ww_flows_evicted(pl->flows);
@@ -221,6 +297,7 @@ int ww_pipeline_finish(struct ww_pipeline *pl, ww_time_t now, double elapsed_s, 
 
 void ww_pipeline_tick(struct ww_pipeline *pl, ww_time_t now)
 {
+	ww_pipeline_drain(pl);
 	if (now > pl->now)
 		pl->now = now;
 	ww_flows_expire(pl->flows, pl->now);
@@ -228,6 +305,7 @@ void ww_pipeline_tick(struct ww_pipeline *pl, ww_time_t now)
 
 const struct ww_stats *ww_pipeline_stats(struct ww_pipeline *pl)
 {
+	ww_pipeline_drain(pl);
 	pl->st.flows = ww_flows_created(pl->flows);
 	pl->st.evicted = ww_flows_evicted(pl->flows);
 	return &pl->st;

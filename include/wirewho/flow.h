@@ -158,6 +158,24 @@ struct ww_flow *ww_flows_packet(struct ww_flows *fs, const struct ww_pkt *p,
 				ww_time_t ts, enum ww_dir *dir);
 
 /*
+ * The same in two steps, so a caller holding several packets can overlap
+ * their table misses: ww_flows_prepare() computes the key and hash and
+ * prefetches the home chunk; ww_flows_prefetch_record() (a few packets
+ * later) prefetches the candidate record; ww_flows_packet_prepared() (later
+ * still) does the work of ww_flows_packet(). These functions can't fail.
+ */
+struct ww_flow_prep {
+	struct ww_flowkey key;
+	uint64_t hash;
+	bool src_is_a;
+};
+void ww_flows_prepare(struct ww_flows *fs, const struct ww_pkt *p, struct ww_flow_prep *pp);
+void ww_flows_prefetch_record(struct ww_flows *fs, const struct ww_flow_prep *pp);
+struct ww_flow *ww_flows_packet_prepared(struct ww_flows *fs, const struct ww_pkt *p,
+					 ww_time_t ts, const struct ww_flow_prep *pp,
+					 enum ww_dir *dir);
+
+/*
  * Advance the engine's clock to `now` (never backwards) and emit every flow
  * idle for longer than its timeout. For live capture, where time passes on a
  * quiet wire; replay never needs it. This function can't fail.

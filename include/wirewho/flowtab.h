@@ -32,6 +32,13 @@ uint64_t ww_flowtab_hash(const struct ww_flowtab *t, const struct ww_flowkey *k)
 /* Prefetch what a lookup of `hash` will touch first. This function can't fail. */
 void ww_flowtab_prefetch(const struct ww_flowtab *t, uint64_t hash);
 
+/*
+ * Prefetch the record a lookup of `hash` would compare first. Reads the home
+ * chunk, so call it after ww_flowtab_prefetch() has had time to bring that
+ * chunk in. This function can't fail.
+ */
+void ww_flowtab_prefetch_record(const struct ww_flowtab *t, uint64_t hash);
+
 /* The flow with key `k` (whose hash is `hash`), or NULL. Can't fail. */
 struct ww_flow *ww_flowtab_lookup(struct ww_flowtab *t, const struct ww_flowkey *k, uint64_t hash);
 

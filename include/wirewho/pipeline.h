@@ -35,6 +35,7 @@ struct ww_pipeline_cfg {
 	void *attrib_ud;
 	const char *none_reason;              /* attribution reason without ops */
 	bool no_classify;                     /* benchmarking: skip payload classification */
+	bool live;                            /* process each packet at once (no batching) */
 };
 
 struct ww_pipeline;
@@ -50,6 +51,12 @@ void ww_pipeline_free(struct ww_pipeline *pl);
  */
 int ww_pipeline_packet(struct ww_pipeline *pl, int dlt, const uint8_t *data,
 		       uint32_t caplen, uint32_t wirelen, ww_time_t ts);
+
+/*
+ * Process every packet still waiting in the replay batch. Called at the end
+ * of each input, by finish, tick and stats. This function can't fail.
+ */
+void ww_pipeline_drain(struct ww_pipeline *pl);
 
 /* Count a packet that was not decoded (unsupported link type). Can't fail. */
 void ww_pipeline_skip(struct ww_pipeline *pl, uint32_t wirelen);
