@@ -23,6 +23,7 @@
 
 #define FF_CLS_DONE 0x01   /* classification is final: stop feeding */
 #define FF_JUDGED   0x02   /* port judgement done */
+#define FF_SETTLED  0x04   /* answer copied into the flow, classifier state freed */
 #define WW_MAX_ALERTS_PER_FLOW 8   /* one per kind at most; a few kinds apply to flows */
 
 /*
@@ -44,6 +45,11 @@ struct pending {
 	uint8_t *buf;          /* WW_PAYLOAD_COPY_MAX bytes */
 };
 
+static const char *app_by_name(enum ww_app_by by)
+{
+	return by == WW_APP_BY_PAYLOAD ? "payload" : by == WW_APP_BY_PORT ? "port" : "none";
+}
+
 struct ww_pipeline {
 	struct ww_decoder *dec;
 	struct ww_flows *flows;
@@ -63,20 +69,45 @@ struct ww_pipeline {
 
 static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_flow_view *v)
 {
-	enum ww_app_by by;
 	memset(v, 0, sizeof(*v));
 	v->f = f;
-	v->app_proto = ww_cls_app_proto(f->cls, f, &by);
-	v->app_by = by == WW_APP_BY_PAYLOAD ? "payload" : by == WW_APP_BY_PORT ? "port" : "none";
+	if (f->flags & FF_SETTLED) {
+		v->app_proto = f->app_proto;
+		v->app_by = app_by_name(f->app_by);
+		v->sni = f->sni;
+	} else {
+		enum ww_app_by by;
+		v->app_proto = ww_cls_app_proto(f->cls, f, &by);
+		v->app_by = app_by_name(by);
+		v->sni = ww_cls_sni(f->cls);
+	}
 	if (f->key.proto == WW_IPPROTO_TCP || f->key.proto == WW_IPPROTO_UDP)
 		v->service = ww_ports_service(ww_flow_server_port(f), f->key.proto);
-	v->sni = ww_cls_sni(f->cls);
 	if (pl->ops) {
 		pl->ops->describe(pl->ud, f, v);
 	} else {
 		v->attr_status = "none";
 		v->attr_reason = pl->none_reason;
 	}
+}
+
+/*
+ * Once a flow's answer is final and judged, keep only the answer (a static
+ * name and, for TLS, the server name) and free the detection state: a flow
+ * that lives for hours then costs its record and nothing more.
+ */
+static void settle(struct ww_flow *f)
+{
+	enum ww_app_by by;
+	const char *sni = ww_cls_sni(f->cls);
+
+	f->app_proto = ww_cls_app_proto(f->cls, f, &by);
+	f->app_by = (uint8_t)by;
+	if (sni && *sni)
+		f->sni = strdup(sni);   /* out of memory: the record just lacks it */
+	ww_cls_free(f->cls);
+	f->cls = NULL;
+	f->flags |= FF_SETTLED;
 }
 
 static void emit_alerts(struct ww_pipeline *pl, const struct ww_alert *a, int n,
@@ -127,6 +158,8 @@ static void on_flow_end(struct ww_flow *f, void *ud)
 		pl->ops->flow_end(pl->ud, f);
 	ww_cls_free(f->cls);
 	f->cls = NULL;
+	free(f->sni);
+	f->sni = NULL;
 }
 
 struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
@@ -201,6 +234,7 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 		if (ww_cls_feed(f->cls, f, dir, p->payload, p->payload_len, f->pkts[0] + f->pkts[1])) {
 			f->flags |= FF_CLS_DONE;
 			judge_ports(pl, f, e->ts);
+			settle(f);
 		}
 	}
 }

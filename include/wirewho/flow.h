@@ -98,7 +98,8 @@ struct ww_flow {
 	uint8_t  icmp_type, icmp_code;/* first ICMP message (client's), for Community ID */
 	uint8_t  flags;               /* engine-private bits */
 	uint8_t  app_by;              /* enum ww_app_by, final classification */
-	const char *app_proto;        /* 8: static string ("http", "unknown") */
+	const char *app_proto;        /* 8: static string ("http", "unknown"), once settled */
+	char *sni;                    /* 8: TLS server name kept after the classifier state is freed */
 };
 _Static_assert(sizeof(struct ww_flow) <= 160, "struct ww_flow grew: check memory per flow (<= 192 B with table)");
 
