@@ -10,11 +10,16 @@
  * includes hashing its key, as a packet's would. Kinds:
  *   table single     ww_flowtab_lookup, one key after another
  *   table prefetch   ww_flowtab_prefetch 8 keys ahead, then lookup
+ *   table ring 16    a 16-key ring: ww_flowtab_prefetch on arrival,
+ *                    ww_flowtab_prefetch_record 8 keys later, lookup on
+ *                    leaving (what the replay pipeline does)
  *   table batch B    ww_flowtab_lookup_batch over B keys
  *   chained          separate chaining, one malloc'd node per flow holding
  *                    the same struct ww_flow, buckets = next power of two
  *                    >= flows, the stored hash compared before the key;
  *                    the same keyed hash function.
+ * Then churn: look up a present flow, remove it, insert a new one (what an
+ * engine does when a flow ends and another starts), up to 1M times.
  * Memory: a fresh child process (this program re-executed with --rss)
  * inserts 1M flows; its peak RSS, less that of a child that allocates
  * nothing, divided by the flows, is the cost per tracked flow.
@@ -130,6 +135,20 @@ static struct ww_flow *chained_lookup(struct chained *c, const struct ww_flowkey
 	return NULL;
 }
 
+/* Unlink and free the node of key k; false if absent. */
+static bool chained_remove(struct chained *c, const struct ww_flowkey *k, uint64_t h)
+{
+	for (struct cnode **pp = &c->buckets[h & c->mask]; *pp; pp = &(*pp)->next) {
+		struct cnode *nd = *pp;
+		if (nd->flow.hash == h && ww_flowkey_eq(&nd->flow.key, k)) {
+			*pp = nd->next;
+			free(nd);
+			return true;
+		}
+	}
+	return false;
+}
+
 static void chained_free(struct chained *c)
 {
 	for (uint64_t i = 0; i <= c->mask; i++) {
@@ -182,8 +201,9 @@ static uint64_t siphash13_key(const struct ww_flowkey *key, uint64_t k0, uint64_
 
 enum metric {
 	M_INS_T, M_INS_C,
-	M_PRES_T1, M_PRES_TPF, M_PRES_TB8, M_PRES_TB16, M_PRES_TB32, M_PRES_C,
+	M_PRES_T1, M_PRES_TPF, M_PRES_RING, M_PRES_TB8, M_PRES_TB16, M_PRES_TB32, M_PRES_C,
 	M_ABS_T1, M_ABS_TB16, M_ABS_TB32, M_ABS_C,
+	M_CHURN_T, M_CHURN_C,
 	M_COUNT
 };
 
@@ -241,6 +261,32 @@ static double run_prefetch(struct ww_flowtab *t, const struct ww_flowkey *q, uin
 	return r;
 }
 
+/*
+ * The replay engine's way: a ring of RING packets; a packet's home chunk is
+ * prefetched on arrival, its first candidate record half-way through the
+ * ring, and it is looked up when it leaves.
+ */
+#define RING 16
+
+static double run_ring(struct ww_flowtab *t, const struct ww_flowkey *q, uint32_t nq, uint64_t want)
+{
+	uint64_t found = 0, h[RING];
+	double t0 = now();
+	for (uint32_t i = 0; i < nq + RING; i++) {
+		if (i < nq) {
+			h[i % RING] = ww_flowtab_hash(t, &q[i]);
+			ww_flowtab_prefetch(t, h[i % RING]);
+		}
+		if (i >= RING / 2 && i - RING / 2 < nq)
+			ww_flowtab_prefetch_record(t, h[(i - RING / 2) % RING]);
+		if (i >= RING)
+			found += ww_flowtab_lookup(t, &q[i - RING], h[(i - RING) % RING]) != NULL;
+	}
+	double r = mops(nq, now() - t0);
+	expect_found(found, want, "table ring");
+	return r;
+}
+
 static double run_batch(struct ww_flowtab *t, const struct ww_flowkey *q, uint32_t nq, uint64_t want,
 			unsigned b)
 {
@@ -270,11 +316,58 @@ static double run_chained(struct chained *c, const struct ww_flowkey *q, uint32_
 	return r;
 }
 
+/*
+ * Churn: find a present flow, remove it, insert a new one; the i-th victim
+ * is keys[i * CHURN_STRIDE % n], distinct for i < n as the stride is a prime
+ * that divides no size we run. New keys use ids past the absent queries'.
+ */
+#define CHURN_STRIDE 7919u
+#define CHURN_NEW_ID (1u << 28)
+
+static uint32_t churn_ops(uint32_t n)
+{
+	return n < QUERIES / 2 ? n : QUERIES / 2;
+}
+
+static double run_churn_table(struct ww_flowtab *t, const struct ww_flowkey *keys, uint32_t n)
+{
+	uint32_t ops = churn_ops(n);
+	struct ww_flowkey k;
+	double t0 = now();
+	for (uint32_t i = 0; i < ops; i++) {
+		const struct ww_flowkey *v = &keys[(uint64_t)i * CHURN_STRIDE % n];
+		struct ww_flow *f = ww_flowtab_lookup(t, v, ww_flowtab_hash(t, v));
+		if (!f)
+			die("churn victim not found (table)");
+		ww_flowtab_remove(t, f);
+		keygen(CHURN_NEW_ID + i, &k);
+		if (!ww_flowtab_insert(t, &k, ww_flowtab_hash(t, &k)))
+			die("churn insert failed (table)");
+	}
+	return mops(ops, now() - t0);
+}
+
+static double run_churn_chained(struct chained *c, const struct ww_flowkey *keys, uint32_t n)
+{
+	uint32_t ops = churn_ops(n);
+	struct ww_flowkey k;
+	double t0 = now();
+	for (uint32_t i = 0; i < ops; i++) {
+		const struct ww_flowkey *v = &keys[(uint64_t)i * CHURN_STRIDE % n];
+		if (!chained_remove(c, v, ww_flowtab_hash(c->hasher, v)))
+			die("churn victim not found (chained)");
+		keygen(CHURN_NEW_ID + i, &k);
+		if (!chained_insert(c, &k, ww_flowtab_hash(c->hasher, &k)))
+			die("out of memory (chained churn)");
+	}
+	return mops(ops, now() - t0);
+}
+
 static void one_run(uint32_t n, const struct ww_flowkey *keys, const struct ww_flowkey *pq,
 		    const struct ww_flowkey *aq, uint64_t seed, double *m)
 {
 	struct ww_flowtab *t = ww_flowtab_new(n, seed);
-	struct chained c;
+	struct chained c = { 0 };
 	double t0;
 
 	if (!t)
@@ -286,12 +379,14 @@ static void one_run(uint32_t n, const struct ww_flowkey *keys, const struct ww_f
 	m[M_INS_T] = mops(n, now() - t0);
 	m[M_PRES_T1] = run_single(t, pq, QUERIES, QUERIES);
 	m[M_PRES_TPF] = run_prefetch(t, pq, QUERIES, QUERIES);
+	m[M_PRES_RING] = run_ring(t, pq, QUERIES, QUERIES);
 	m[M_PRES_TB8] = run_batch(t, pq, QUERIES, QUERIES, 8);
 	m[M_PRES_TB16] = run_batch(t, pq, QUERIES, QUERIES, 16);
 	m[M_PRES_TB32] = run_batch(t, pq, QUERIES, QUERIES, 32);
 	m[M_ABS_T1] = run_single(t, aq, QUERIES, 0);
 	m[M_ABS_TB16] = run_batch(t, aq, QUERIES, 0, 16);
 	m[M_ABS_TB32] = run_batch(t, aq, QUERIES, 0, 32);
+	m[M_CHURN_T] = run_churn_table(t, keys, n);
 
 	/* The baseline hashes with the table's function and secret: keep t until done. */
 	if (chained_init(&c, n, t) < 0)
@@ -303,6 +398,7 @@ static void one_run(uint32_t n, const struct ww_flowkey *keys, const struct ww_f
 	m[M_INS_C] = mops(n, now() - t0);
 	m[M_PRES_C] = run_chained(&c, pq, QUERIES, QUERIES);
 	m[M_ABS_C] = run_chained(&c, aq, QUERIES, 0);
+	m[M_CHURN_C] = run_churn_chained(&c, keys, n);
 	chained_free(&c);
 	ww_flowtab_free(t);
 }
@@ -350,12 +446,14 @@ static void bench_size(uint32_t n, int runs)
 	ROW("insert", M_INS_T, M_INS_C);
 	ROW("lookup present, single", M_PRES_T1, M_PRES_C);
 	ROW("lookup present, prefetch 8", M_PRES_TPF, M_PRES_C);
+	ROW("lookup present, ring 16", M_PRES_RING, M_PRES_C);
 	ROW("lookup present, batch 8", M_PRES_TB8, M_PRES_C);
 	ROW("lookup present, batch 16", M_PRES_TB16, M_PRES_C);
 	ROW("lookup present, batch 32", M_PRES_TB32, M_PRES_C);
 	ROW("lookup absent, single", M_ABS_T1, M_ABS_C);
 	ROW("lookup absent, batch 16", M_ABS_TB16, M_ABS_C);
 	ROW("lookup absent, batch 32", M_ABS_TB32, M_ABS_C);
+	ROW("churn: lookup+remove+insert", M_CHURN_T, M_CHURN_C);
 #undef ROW
 	fflush(stdout);
 	free(keys);
@@ -414,7 +512,7 @@ static int rss_child(uint32_t n, const char *kind)
 {
 	struct ww_flowtab *t = ww_flowtab_new(n ? n : 1, SEED);
 	struct ww_flowkey k;
-	struct chained c;
+	struct chained c = { 0 };
 
 	if (!t)
 		return 1;
@@ -434,7 +532,10 @@ static int rss_child(uint32_t n, const char *kind)
 		}
 	}
 	printf("%lld\n", peak_rss_self());
-	return 0;   /* exit frees everything */
+	if (strcmp(kind, "chained") == 0)
+		chained_free(&c);
+	ww_flowtab_free(t);
+	return 0;
 }
 
 /*
