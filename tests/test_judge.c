@@ -1,0 +1,263 @@
+/*
+ * test_judge.c - the policy judgement of flows: explained flows are quiet,
+ * unexplained processes and unknown owners raise the right kind and
+ * severity, `ignore` silences, `review` insists, a reload takes effect, and
+ * a flood of identical alerts becomes one alert plus one summary with the
+ * count and the first and last time.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "wirewho/judge.h"
+#include "wirewho/policy.h"
+
+#define SEC WW_USEC_PER_SEC
+#define T0 (1795000000LL * SEC)
+
+static struct ww_flow mkflow(const char *c, uint16_t cp, const char *s, uint16_t sp, uint8_t proto)
+{
+	struct ww_flow f;
+	struct ww_pkt p;
+	uint8_t v4[4];
+	bool src_is_a;
+	memset(&f, 0, sizeof(f));
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(inet_pton(AF_INET, c, v4), 1);
+	ww_addr_from_v4(&p.src, v4);
+	assert_int_equal(inet_pton(AF_INET, s, v4), 1);
+	ww_addr_from_v4(&p.dst, v4);
+	p.family = 4;
+	p.proto = proto;
+	p.sport = cp;
+	p.dport = sp;
+	p.has_ports = true;
+	ww_flowkey_from_pkt(&p, &f.key, &src_is_a);
+	f.client_is_a = src_is_a;
+	return f;
+}
+
+static struct ww_owner curl = { .pid = 100, .uid = 1000, .comm = "curl", .exe = "/usr/bin/curl", .user = "alice" };
+static struct ww_owner sshd = { .pid = 22, .uid = 0, .comm = "sshd", .exe = "/usr/sbin/sshd", .user = "root" };
+static struct ww_owner nc = { .pid = 666, .uid = 1000, .comm = "nc", .exe = "/usr/bin/nc", .user = "alice" };
+
+static struct ww_judge *judge_with(const char *policy)
+{
+	struct ww_judge *j = ww_judge_new();
+	assert_non_null(j);
+	if (policy) {
+		struct ww_policy *p = NULL;
+		char err[256];
+		assert_int_equal(ww_policy_parse(policy, strlen(policy), "test.policy", &p, err, sizeof(err)), 0);
+		ww_judge_set_policy(j, p);
+	}
+	return j;
+}
+
+static const char *const POLICY =
+	"allow comm=curl dir=out proto=tcp rport=80,443\n"
+	"allow exe=/usr/sbin/sshd dir=in proto=tcp port=22\n"
+	"review comm=nc\n"
+	"ignore proto=udp port=5353\n";
+
+static int judge(struct ww_judge *j, const struct ww_flow *f, const struct ww_owner *o,
+		 bool server, ww_time_t t, struct ww_alert *out)
+{
+	struct ww_judge_flow in = {
+		.f = f, .owner = o, .status = o ? "exact" : "unresolved",
+		.reason = o ? "" : "socket closed before lookup", .local = true, .local_is_server = server,
+	};
+	return ww_judge_flow(j, &in, t, out, 4);
+}
+
+static void test_flows_the_policy_explains_raise_nothing(void **state)
+{
+	(void)state;
+	struct ww_alert al[4];
+	struct ww_judge *j = judge_with(POLICY);
+	struct ww_flow web = mkflow("192.0.2.1", 40000, "192.0.2.2", 80, WW_IPPROTO_TCP);
+	struct ww_flow ssh = mkflow("198.51.100.7", 50000, "192.0.2.1", 22, WW_IPPROTO_TCP);
+	assert_int_equal(judge(j, &web, &curl, false, T0, al), 0);
+	assert_int_equal(judge(j, &ssh, &sshd, true, T0, al), 0);
+	ww_judge_free(j);
+}
+
+static void test_known_process_on_an_unexplained_port_is_unexplained_process(void **state)
+{
+	(void)state;
+	struct ww_alert al[4];
+	struct ww_judge *j = judge_with(POLICY);
+	struct ww_flow odd = mkflow("192.0.2.1", 40000, "192.0.2.2", 8080, WW_IPPROTO_TCP);
+	assert_int_equal(judge(j, &odd, &curl, false, T0, al), 1);
+	assert_int_equal(al[0].kind, WW_ALERT_UNEXPLAINED_PROCESS);
+	assert_int_equal(al[0].severity, WW_SEV_MEDIUM);
+	assert_ptr_equal(al[0].flow, &odd);
+	assert_non_null(strstr(al[0].message, "curl[100]"));
+	assert_non_null(strstr(al[0].message, "192.0.2.2:8080/tcp"));
+	assert_string_equal(al[0].ev.rule, "no rule matched");
+	ww_judge_free(j);
+}
+
+static void test_review_rule_alerts_high_and_names_the_rule(void **state)
+{
+	(void)state;
+	struct ww_alert al[4];
+	struct ww_judge *j = judge_with(POLICY);
+	struct ww_flow f = mkflow("192.0.2.1", 40000, "192.0.2.2", 443, WW_IPPROTO_TCP);
+	assert_int_equal(judge(j, &f, &nc, false, T0, al), 1);
+	assert_int_equal(al[0].kind, WW_ALERT_UNEXPLAINED_PROCESS);
+	assert_int_equal(al[0].severity, WW_SEV_HIGH);
+	assert_int_equal(al[0].ev.rule_line, 3);
+	assert_string_equal(al[0].ev.rule, "review comm=nc");
+	ww_judge_free(j);
+}
+
+static void test_unknown_owner_is_unattributed_and_ignore_silences_it(void **state)
+{
+	(void)state;
+	struct ww_alert al[4];
+	struct ww_judge *j = judge_with(POLICY);
+	struct ww_flow f = mkflow("192.0.2.1", 41000, "192.0.2.2", 9999, WW_IPPROTO_UDP);
+	struct ww_flow mdns = mkflow("192.0.2.1", 5353, "224.0.0.251", 5353, WW_IPPROTO_UDP);
+	assert_int_equal(judge(j, &f, NULL, false, T0, al), 1);
+	assert_int_equal(al[0].kind, WW_ALERT_UNATTRIBUTED);
+	assert_int_equal(al[0].severity, WW_SEV_LOW);   /* closed before lookup: a race, not a mystery */
+	assert_non_null(strstr(al[0].message, "socket closed before lookup"));
+	assert_int_equal(judge(j, &mdns, NULL, false, T0, al), 0);
+	ww_judge_free(j);
+}
+
+static void test_without_a_policy_only_unknown_owners_alert(void **state)
+{
+	(void)state;
+	struct ww_alert al[4];
+	struct ww_judge *j = judge_with(NULL);
+	struct ww_flow f = mkflow("192.0.2.1", 40000, "192.0.2.2", 8080, WW_IPPROTO_TCP);
+	assert_false(ww_judge_has_policy(j));
+	assert_int_equal(judge(j, &f, &nc, false, T0, al), 0);
+	assert_int_equal(judge(j, &f, NULL, false, T0, al), 1);
+	assert_int_equal(al[0].kind, WW_ALERT_UNATTRIBUTED);
+	ww_judge_free(j);
+}
+
+static void test_forwarded_traffic_is_not_judged(void **state)
+{
+	(void)state;
+	struct ww_alert al[4];
+	struct ww_judge *j = judge_with(POLICY);
+	struct ww_flow f = mkflow("198.51.100.1", 40000, "198.51.100.2", 8080, WW_IPPROTO_TCP);
+	struct ww_judge_flow in = { .f = &f, .status = "not_local", .reason = "", .local = false };
+	assert_int_equal(ww_judge_flow(j, &in, T0, al, 4), 0);
+	ww_judge_free(j);
+}
+
+static void test_reloaded_policy_takes_effect_at_once(void **state)
+{
+	(void)state;
+	struct ww_alert al[4];
+	struct ww_judge *j = judge_with(POLICY);
+	struct ww_flow f = mkflow("192.0.2.1", 40000, "192.0.2.2", 8080, WW_IPPROTO_TCP);
+	assert_int_equal(judge(j, &f, &curl, false, T0, al), 1);
+	struct ww_policy *p = NULL;
+	char err[256];
+	const char *np = "allow comm=curl\n";
+	assert_int_equal(ww_policy_parse(np, strlen(np), "new.policy", &p, err, sizeof(err)), 0);
+	ww_judge_set_policy(j, p);
+	struct ww_flow g = mkflow("192.0.2.1", 40001, "192.0.2.2", 8080, WW_IPPROTO_TCP);
+	assert_int_equal(judge(j, &g, &curl, false, T0 + 1, al), 0);
+	ww_judge_free(j);
+}
+
+static void test_flood_of_identical_alerts_folds_into_one_summary(void **state)
+{
+	(void)state;
+	struct ww_alert al[8];
+	struct ww_judge *j = judge_with(POLICY);
+	int emitted = 0;
+	/* 100 short-lived nc processes, each its own pid and source port. */
+	for (int i = 0; i < 100; i++) {
+		struct ww_owner o = nc;
+		o.pid = 1000 + i;
+		struct ww_flow f = mkflow("192.0.2.1", (uint16_t)(30000 + i), "192.0.2.2", 4444, WW_IPPROTO_TCP);
+		emitted += judge(j, &f, &o, false, T0 + i * (SEC / 10), al);
+	}
+	assert_int_equal(emitted, 1);
+	assert_int_equal(ww_judge_folded(j), 99);
+	/* The window is still open: nothing to summarise yet. */
+	assert_int_equal(ww_judge_flush(j, T0 + 20 * SEC, false, al, 8), 0);
+	int n = ww_judge_flush(j, T0 + WW_JUDGE_FOLD_WINDOW + 1, false, al, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(al[0].kind, WW_ALERT_UNEXPLAINED_PROCESS);
+	assert_null(al[0].flow);
+	assert_int_equal(al[0].ev.count, 99);
+	assert_int_equal(al[0].ev.first_ts, T0 + SEC / 10);
+	assert_int_equal(al[0].ev.last_ts, T0 + 99 * (SEC / 10));
+	assert_non_null(strstr(al[0].message, "99 more alerts like this"));
+	/* After the summary a new occurrence is news again. */
+	struct ww_flow f = mkflow("192.0.2.1", 31000, "192.0.2.2", 4444, WW_IPPROTO_TCP);
+	assert_int_equal(judge(j, &f, &nc, false, T0 + 2 * WW_JUDGE_FOLD_WINDOW, al), 1);
+	ww_judge_free(j);
+}
+
+static void test_alerts_that_differ_in_port_or_program_are_not_folded(void **state)
+{
+	(void)state;
+	struct ww_alert al[8];
+	struct ww_judge *j = judge_with(POLICY);
+	struct ww_flow a = mkflow("192.0.2.1", 30000, "192.0.2.2", 4444, WW_IPPROTO_TCP);
+	struct ww_flow b = mkflow("192.0.2.1", 30001, "192.0.2.2", 4445, WW_IPPROTO_TCP);
+	assert_int_equal(judge(j, &a, &nc, false, T0, al), 1);
+	assert_int_equal(judge(j, &b, &nc, false, T0, al), 1);
+	assert_int_equal(judge(j, &a, &curl, false, T0, al), 1);
+	/* Windows with no repeats close without a summary. */
+	assert_int_equal(ww_judge_flush(j, 0, true, al, 8), 0);
+	ww_judge_free(j);
+}
+
+static void test_a_full_fold_table_emits_rather_than_drops(void **state)
+{
+	(void)state;
+	struct ww_alert al[8];
+	struct ww_judge *j = judge_with(POLICY);
+	int emitted = 0, total = WW_JUDGE_FOLD_MAX + 50;
+	for (int i = 0; i < total; i++) {
+		struct ww_owner o = nc;
+		char comm[16];
+		snprintf(comm, sizeof(comm), "nc%d", i);
+		o.comm = comm;
+		struct ww_flow f = mkflow("192.0.2.1", 30000, "192.0.2.2", 4444, WW_IPPROTO_TCP);
+		emitted += judge(j, &f, &o, false, T0, al);
+	}
+	assert_int_equal(emitted, total);
+	/* Every window, repeated or not, is released by a final flush. */
+	while (ww_judge_flush(j, 0, true, al, 8) == 8)
+		;
+	struct ww_owner o = nc;
+	o.comm = "again";
+	struct ww_flow f = mkflow("192.0.2.1", 30000, "192.0.2.2", 4444, WW_IPPROTO_TCP);
+	assert_int_equal(judge(j, &f, &o, false, T0, al), 1);
+	assert_int_equal(judge(j, &f, &o, false, T0 + 1, al), 0);   /* folding works again */
+	ww_judge_free(j);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flows_the_policy_explains_raise_nothing),
+		cmocka_unit_test(test_known_process_on_an_unexplained_port_is_unexplained_process),
+		cmocka_unit_test(test_review_rule_alerts_high_and_names_the_rule),
+		cmocka_unit_test(test_unknown_owner_is_unattributed_and_ignore_silences_it),
+		cmocka_unit_test(test_without_a_policy_only_unknown_owners_alert),
+		cmocka_unit_test(test_forwarded_traffic_is_not_judged),
+		cmocka_unit_test(test_reloaded_policy_takes_effect_at_once),
+		cmocka_unit_test(test_flood_of_identical_alerts_folds_into_one_summary),
+		cmocka_unit_test(test_alerts_that_differ_in_port_or_program_are_not_folded),
+		cmocka_unit_test(test_a_full_fold_table_emits_rather_than_drops),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
