@@ -162,6 +162,29 @@ static void on_flow_end(struct ww_flow *f, void *ud)
 	f->sni = NULL;
 }
 
+/* Attribution's judgement at a flow's first packet (live alerts). */
+static void judge_new(struct ww_pipeline *pl, struct ww_flow *f)
+{
+	struct ww_alert al[WW_MAX_ALERTS_PER_FLOW];
+	struct ww_flow_view v;
+	view_of(pl, f, &v);
+	int n = pl->ops->judge_new(pl->ud, f, &v, al, WW_MAX_ALERTS_PER_FLOW);
+	emit_alerts(pl, al, n, &v);
+}
+
+/* Flow-less alerts the attribution holds back (folded floods). */
+static void pending_alerts(struct ww_pipeline *pl, ww_time_t now, bool final)
+{
+	struct ww_alert al[WW_MAX_ALERTS_PER_FLOW];
+	int n;
+	if (!pl->ops || !pl->ops->pending)
+		return;
+	do {
+		n = pl->ops->pending(pl->ud, now, final, al, WW_MAX_ALERTS_PER_FLOW);
+		emit_alerts(pl, al, n, NULL);
+	} while (n == WW_MAX_ALERTS_PER_FLOW);
+}
+
 struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
 {
 	struct ww_pipeline *pl = calloc(1, sizeof(*pl));
@@ -219,8 +242,11 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 
 	if (WW_UNLIKELY(!f))
 		return;
-	if (WW_UNLIKELY(f->pkts[0] + f->pkts[1] == 1) && pl->ops && pl->ops->flow_new)
+	if (WW_UNLIKELY(f->pkts[0] + f->pkts[1] == 1) && pl->ops && pl->ops->flow_new) {
 		pl->ops->flow_new(pl->ud, f, p, e->ts);
+		if (pl->ops->judge_new)
+			judge_new(pl, f);
+	}
 
 	if (p->payload_len && !(f->flags & FF_CLS_DONE) && !pl->no_classify &&
 	    (p->proto == WW_IPPROTO_TCP || p->proto == WW_IPPROTO_UDP)) {
@@ -321,6 +347,7 @@ int ww_pipeline_finish(struct ww_pipeline *pl, ww_time_t now, double elapsed_s, 
 {
 	ww_pipeline_drain(pl);
 	ww_flows_flush(pl->flows);
+	pending_alerts(pl, now, true);
 	pl->st.flows = ww_flows_created(pl->flows);
 	pl->st.evicted = ww_flows_evicted(pl->flows);
 	pl->st.dropped = dropped;
@@ -335,6 +362,7 @@ void ww_pipeline_tick(struct ww_pipeline *pl, ww_time_t now)
 	if (now > pl->now)
 		pl->now = now;
 	ww_flows_expire(pl->flows, pl->now);
+	pending_alerts(pl, pl->now, false);
 }
 
 const struct ww_stats *ww_pipeline_stats(struct ww_pipeline *pl)

@@ -23,6 +23,18 @@ struct ww_attrib_ops {
 		     struct ww_alert *out, int max);
 	/* The flow is gone: release what flow_new attached (f->attr). */
 	void (*flow_end)(void *ud, struct ww_flow *f);
+	/*
+	 * Optional. Judge a flow right after flow_new, so a live alert does not
+	 * wait for the flow to end: up to `max` alerts, returns how many.
+	 */
+	int (*judge_new)(void *ud, const struct ww_flow *f, const struct ww_flow_view *v,
+			 struct ww_alert *out, int max);
+	/*
+	 * Optional. Alerts not tied to a flow that are due by `now` (all of them
+	 * when `final`), e.g. summaries of folded floods; called by
+	 * ww_pipeline_tick() and by ww_pipeline_finish() before the stats.
+	 */
+	int (*pending)(void *ud, ww_time_t now, bool final, struct ww_alert *out, int max);
 };
 
 struct ww_pipeline_cfg {
