@@ -155,15 +155,18 @@ stop_pid() {          # stop one process we started, bounded
 
 stop_srv() { local v="PID_$1"; stop_pid "${!v}"; }
 
-# wait_listen PROTO PORT: until something in the server ns listens there (<= 5 s)
+# wait_listen PROTO PORT: until something in the server ns listens there.
+# Bounded at 20 s: the machine is shared, and a Python server can take a few
+# seconds to start when the cores are busy. On failure, show the server logs.
 wait_listen() {
 	local proto=$1 port=$2 i flag=-ltn
 	[ "$proto" = udp ] && flag=-lun
-	for i in $(seq 1 50); do
+	for i in $(seq 1 200); do
 		sx ss -H "$flag" "sport = :$port" | grep -q . && return 0
 		sleep 0.1
 	done
-	die "nothing listens on $proto/$port in $NS_S (see $WORK/*.log)"
+	tail -n 5 "$WORK"/*.log >&2 || true
+	die "nothing listens on $proto/$port in $NS_S after 20 s"
 }
 
 # cap_start NAME [tcpdump options...]: capture on the client veth into OUT/NAME
@@ -626,10 +629,18 @@ PYEOF
 
 main() {
 	need_root_and_tools
-	trap cleanup EXIT INT TERM
+	# On INT/TERM leave through exit, so the EXIT trap cleans up once and
+	# the scenario that was running does not carry on without its namespaces.
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+	# Leftovers of an earlier run that was killed hard (kill -9): its
+	# processes (by pid, found through the namespaces), namespaces and
+	# work directories.
 	kill_ns_procs
 	ip netns del "$NS_C" 2>/dev/null || true
 	ip netns del "$NS_S" 2>/dev/null || true
+	local d
+	for d in /tmp/wwpcap.??????; do [ "$d" != "$WORK" ] && [ -d "$d" ] && rm -rf "$d"; done
 	mkdir -p "$OUT"
 	# A full run replaces every capture; ONLY="scenario ..." (for debugging
 	# one scenario) overwrites just the files it makes.
