@@ -1,6 +1,12 @@
 #!/usr/bin/env python3
 """mk_edge_pcaps.py - write the hand-made edge-case captures in pcaps/edge/.
 
+    python3 scripts/mk_edge_pcaps.py --corpus fuzz/corpus/decode
+
+writes instead the seed corpus of fuzz/fuzz_decode.c from the same packets:
+one seed per packet, and one seed per file holding all its packets in order
+(so fragments meet their first fragment), in that target's input layout.
+
 Deterministic (fixed addresses, ports, timestamps and payloads; no randomness),
 pure standard library: every byte of every file comes from struct.pack below,
 so running it again reproduces the committed files exactly.
@@ -12,6 +18,7 @@ malformation; pcaps/README.md ("## Edge cases") lists what each contains and
 the flows/decode errors wirewho should report. Addresses are documentation
 ranges only (192.0.2.0/24, 198.51.100.0/24, 2001:db8::/32).
 """
+import hashlib
 import os
 import struct
 import sys
@@ -503,9 +510,52 @@ def f_snaplen_cut():
     return pcap_bytes(1, recs, snaplen=snap)
 
 
-def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "pcaps", "edge")
+# The link-type list of fuzz/fuzz_decode.c, in its order: byte 0 of an input indexes it.
+FUZZ_DLTS = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276]
+
+
+def pcap_records(data):
+    """(linktype, [packet bytes]) of a classic pcap image; None for anything else."""
+    if len(data) < 24:
+        return None
+    for order in "<>":
+        magic, = struct.unpack(order + "I", data[:4])
+        if magic in (0xA1B2C3D4, 0xA1B23C4D):
+            break
+    else:
+        return None
+    linktype, = struct.unpack(order + "I", data[20:24])
+    pkts, off = [], 24
+    while off + 16 <= len(data):
+        caplen, = struct.unpack(order + "I", data[off + 8:off + 12])
+        if off + 16 + caplen > len(data):
+            break
+        pkts.append(data[off + 16:off + 16 + caplen])
+        off += 16 + caplen
+    return linktype, pkts
+
+
+def write_corpus(out, files):
     os.makedirs(out, exist_ok=True)
+    seeds = set()
+    for name, data in files.items():
+        parsed = pcap_records(data)
+        if not parsed or parsed[0] not in FUZZ_DLTS:
+            continue
+        idx = bytes([FUZZ_DLTS.index(parsed[0])])
+        framed = [struct.pack("!H", len(p)) + p for p in parsed[1]]
+        seeds.update(idx + f for f in framed)
+        seeds.add(idx + b"".join(framed))
+    for s in sorted(seeds):
+        with open(os.path.join(out, hashlib.sha1(s).hexdigest()), "wb") as f:
+            f.write(s)
+    print("%d seeds in %s" % (len(seeds), out))
+
+
+def main():
+    corpus = len(sys.argv) > 2 and sys.argv[1] == "--corpus"
+    out = sys.argv[2] if corpus else sys.argv[1] if len(sys.argv) > 1 else \
+        os.path.join(os.path.dirname(__file__), "..", "pcaps", "edge")
     truncated, absurd = truncated_and_absurd()
     files = {
         "en10mb_vlan_qinq.pcap": f_en10mb_vlan_qinq(),
@@ -530,6 +580,10 @@ def main():
         "not_a_capture.pcap": b"This is not a capture file, just text with a .pcap name.\n",
         "snaplen_cut.pcap": f_snaplen_cut(),
     }
+    if corpus:
+        write_corpus(out, files)
+        return
+    os.makedirs(out, exist_ok=True)
     for name, data in files.items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)

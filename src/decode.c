@@ -208,10 +208,15 @@ static unsigned frag_bucket(const struct ww_pkt *p, const struct frag_key *k)
 	return (unsigned)(h >> 32) & (FRAG_BUCKETS - 1);
 }
 
-/* True when `seen` is within the TTL of `now`, either way (files may go back in time). */
+/*
+ * True when `seen` is within the TTL of `now`, either way (a second file may
+ * go back in time). Unsigned arithmetic: |now - seen| <= TTL without signed
+ * overflow whatever the stamps are.
+ */
 static inline bool frag_fresh(ww_time_t seen, ww_time_t now)
 {
-	return now - seen <= FRAG_TTL_US && seen - now <= FRAG_TTL_US;
+	uint64_t diff = (uint64_t)now - (uint64_t)seen;
+	return diff + (uint64_t)FRAG_TTL_US <= 2 * (uint64_t)FRAG_TTL_US;
 }
 
 static inline bool frag_match(const struct frag_entry *e, const struct ww_pkt *p,
@@ -334,7 +339,7 @@ static inline enum ww_decode_result decode_l4(struct ww_pkt *p, const uint8_t *l
 		p->has_ports = true;
 		hl = UDP_HLEN;
 		/* Bytes after the UDP length (but inside the IP payload) are not payload. */
-		plen = frag ? cap - hl : min32(ulen, cap) - hl;
+		plen = min32(ulen, cap) - hl;
 		break;
 	}
 	case WW_IPPROTO_ICMP:
