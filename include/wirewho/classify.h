@@ -1,0 +1,117 @@
+/*
+ * classify.h - what a flow really speaks, from its payload.
+ *
+ * The classifier keeps a small state per flow (struct ww_cls), allocated
+ * only when the flow first carries payload. Each payload packet is offered
+ * to the detectors still possible for the flow (one per protocol, in
+ * src/proto/); a detector that is contradicted is never asked again, and the
+ * first one that proves its protocol makes the answer final. A flow is
+ * inspected for at most WW_CLS_MAX_PKTS_DIR payload packets and
+ * WW_CLS_MAX_BYTES_DIR bytes per direction, then its answer is final
+ * whatever it is. Because a proven answer is final, a STARTTLS upgrade
+ * (SMTP, IMAP, POP3, FTP AUTH TLS, PostgreSQL SSLRequest) stays the
+ * plaintext protocol, and an HTTP CONNECT tunnel stays "http".
+ *
+ * Thread safety: a struct ww_cls belongs to one flow and one thread. The
+ * functions keep no global state of their own (the port tables of ports.h
+ * are read-only after start-up).
+ */
+#ifndef WIREWHO_CLASSIFY_H
+#define WIREWHO_CLASSIFY_H
+
+#include "wirewho/common.h"
+#include "wirewho/flow.h"
+
+enum ww_app_by { WW_APP_BY_NONE = 0, WW_APP_BY_PORT, WW_APP_BY_PAYLOAD };
+
+/*
+ * Bounds on the work per flow. Every detector decides within the first
+ * message of each side, and banner protocols need the server's greeting
+ * plus the client's first command (FTP vs SMTP): 3 packets each way would do
+ * on a clean path; 6 leaves room for a retransmission, a TCP segment split
+ * of the first line, and a NetBIOS session request before SMB.
+ */
+#define WW_CLS_MAX_PKTS_DIR  6
+/*
+ * A ClientHello with a post-quantum key share is ~1.8 KB and the longest
+ * real ones (many extensions, padding) reach ~3 KB before SNI/ALPN have all
+ * been read; 4 KB per direction holds that. Text grammars need far less.
+ */
+#define WW_CLS_MAX_BYTES_DIR 4096
+
+struct ww_cls;  /* per-flow detection state; opaque */
+
+/* Allocate detection state; called only when a flow first carries payload.
+ * Returns NULL when out of memory. */
+struct ww_cls *ww_cls_new(void);
+
+/* Free the state and everything it holds. NULL is allowed. */
+void ww_cls_free(struct ww_cls *c);
+
+/*
+ * Feed one payload-bearing packet of flow `f` (its key, client_is_a and
+ * server port are read). `dir` is WW_DIR_TOSERVER or WW_DIR_TOCLIENT;
+ * `pkt_no` the 1-based number of the packet within the flow (evidence only).
+ * Returns true when the answer is final and the caller may stop feeding.
+ * Packets of flows that are neither TCP nor UDP are ignored (final at once).
+ * This function can't fail: when memory for reassembly runs out the flow is
+ * judged on what it already has.
+ */
+bool ww_cls_feed(struct ww_cls *c, const struct ww_flow *f, enum ww_dir dir,
+		 const uint8_t *payload, uint32_t len, uint64_t pkt_no);
+
+/*
+ * Make the answer final, deciding on what was seen (a flow may end before
+ * the per-flow budget is spent). Call it when the flow ends, before the
+ * evidence accessors and ww_portcheck_judge(). Idempotent; NULL is allowed.
+ */
+void ww_cls_finish(struct ww_cls *c, const struct ww_flow *f);
+
+/* True once the answer is final. NULL counts as not final. */
+bool ww_cls_is_final(const struct ww_cls *c);
+
+/*
+ * The answer for flow f: a static lowercase protocol name ("http", "tls",
+ * ... or "unknown"). `c` may be NULL (the flow never carried payload): then
+ * the server port's protocol is guessed (by = PORT) or "unknown" (NONE).
+ * When payload was seen but proved nothing, the port's protocol is still
+ * guessed unless its detector was contradicted. `by` may be NULL.
+ * This function can't fail.
+ */
+const char *ww_cls_app_proto(const struct ww_cls *c, const struct ww_flow *f, enum ww_app_by *by);
+
+/*
+ * Evidence of the match (all valid after ww_cls_finish()):
+ * the packet number and direction that proved the protocol (0 / -1 when
+ * nothing matched); the first payload bytes of that packet (or of the first
+ * payload packet when nothing matched), at most WW_CLS_FIRST_BYTES;
+ * TLS server name and ALPN list ("h2,http/1.1"), "" when none.
+ */
+#define WW_CLS_FIRST_BYTES 48
+uint64_t ww_cls_match_pkt(const struct ww_cls *c);
+int ww_cls_match_dir(const struct ww_cls *c);
+const uint8_t *ww_cls_first_bytes(const struct ww_cls *c, uint32_t *len);
+uint64_t ww_cls_first_pkt(const struct ww_cls *c);
+int ww_cls_first_dir(const struct ww_cls *c);
+const char *ww_cls_sni(const struct ww_cls *c);
+const char *ww_cls_alpn(const struct ww_cls *c);
+
+/* Payload packets and bytes inspected in direction `dir`. */
+uint32_t ww_cls_payload_pkts(const struct ww_cls *c, enum ww_dir dir);
+uint32_t ww_cls_payload_bytes(const struct ww_cls *c, enum ww_dir dir);
+
+/*
+ * True when the detector of protocol `proto` ("http", ...) was run on this
+ * flow and contradicted by its bytes; false for unknown names or when it
+ * was never run or never contradicted. Used by the unidentified judgement.
+ */
+bool ww_cls_rejected(const struct ww_cls *c, const char *proto);
+
+/* True when `proto` names a protocol this classifier can detect. */
+bool ww_cls_detects(const char *proto);
+
+/* True when some detector still waited for more bytes when the answer
+ * became final (the flow may be a protocol we could not finish judging). */
+bool ww_cls_undecided(const struct ww_cls *c);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * portcheck.h - the port_mismatch judgements: does the server port's
+ * well-known protocol fit what the flow really speaks?
+ *
+ *  - unexpected_protocol: the port is known for protocol P and the payload
+ *    proved another protocol Q that is not standard there (SSH on 443);
+ *  - nonstandard_port: the payload proved Q and the port is none of Q's
+ *    standard ports, and not known for anything else (HTTP on 4444);
+ *  - unidentified: payload on a strict well-known port (ports.h) that its
+ *    protocol's detector contradicted, with nothing else matching, after
+ *    enough payload to judge (see portcheck.c for what is enough).
+ *
+ * Known legitimate patterns are not alerts: STARTTLS and HTTP CONNECT
+ * (the classifier keeps the plaintext protocol), TLS on implicit-TLS
+ * ports, DNS over TCP on 53, HTTP on its alternative ports. Protocols that
+ * have no fixed port in practice (BitTorrent) never get nonstandard_port.
+ */
+#ifndef WIREWHO_PORTCHECK_H
+#define WIREWHO_PORTCHECK_H
+
+#include "wirewho/alert.h"
+#include "wirewho/classify.h"
+#include "wirewho/flow.h"
+
+/*
+ * Judge flow f (call ww_cls_finish(c, f) first; c may be NULL when the
+ * flow carried no payload, which is never a mismatch). Fills up to `max`
+ * alerts in `out`, at most one per kind, each with a.flow = f, time `ts`,
+ * message and evidence; returns how many. This function can't fail.
+ */
+int ww_portcheck_judge(const struct ww_flow *f, const struct ww_cls *c, ww_time_t ts,
+		       struct ww_alert *out, int max);
+
+#endif

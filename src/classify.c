@@ -1,0 +1,461 @@
+/*
+ * classify.c - payload -> protocol: the driver around the detectors of
+ * src/proto/.
+ *
+ * Per flow we keep a candidate set (a bit per detector that may still
+ * match) and the first bytes of each direction. Each payload packet builds a
+ * *view* - for TCP the start of each byte stream, for UDP the datagram just
+ * fed and the first datagram of the other direction - and asks every
+ * remaining candidate. NO removes it for good, YES ends classification, WEAK
+ * is remembered as a fallback, NEED keeps it. When two prove at once (rare:
+ * a protocol that shares another's syntax), the one whose standard port the
+ * server uses wins, then the lower id (proto.h orders them).
+ *
+ * Cost: nothing is copied while a flow is decided on its first packet
+ * (most are: an HTTP request, a ClientHello, a DNS query); the view points
+ * at the caller's payload. Only flows left undecided keep their bytes, in a
+ * buffer per direction that grows on demand up to WW_CLS_MAX_BYTES_DIR. Each
+ * detector is O(view) and most reject on their first byte. TCP
+ * retransmissions of the bytes just kept are recognised and not appended
+ * twice (we see no sequence numbers here, so this is a heuristic: it only
+ * compares with the tail of what is kept).
+ */
+#include <stdlib.h>
+
+#include "wirewho/classify.h"
+#include "wirewho/ports.h"
+#include "proto/proto.h"
+
+const struct ww_detector ww_detectors[WW_P_COUNT] = {
+	[WW_P_NONE]       = { "unknown",    0,                     NULL },
+	[WW_P_HTTP]       = { "http",       WW_L4_TCP,             ww_detect_http },
+	[WW_P_TLS]        = { "tls",        WW_L4_TCP,             ww_detect_tls },
+	[WW_P_SSH]        = { "ssh",        WW_L4_TCP,             ww_detect_ssh },
+	[WW_P_DNS]        = { "dns",        WW_L4_TCP | WW_L4_UDP, ww_detect_dns },
+	[WW_P_MDNS]       = { "mdns",       WW_L4_UDP,             ww_detect_mdns },
+	[WW_P_QUIC]       = { "quic",       WW_L4_UDP,             ww_detect_quic },
+	[WW_P_SMTP]       = { "smtp",       WW_L4_TCP,             ww_detect_smtp },
+	[WW_P_FTP]        = { "ftp",        WW_L4_TCP,             ww_detect_ftp },
+	[WW_P_POP3]       = { "pop3",       WW_L4_TCP,             ww_detect_pop3 },
+	[WW_P_IMAP]       = { "imap",       WW_L4_TCP,             ww_detect_imap },
+	[WW_P_RDP]        = { "rdp",        WW_L4_TCP,             ww_detect_rdp },
+	[WW_P_SMB]        = { "smb",        WW_L4_TCP,             ww_detect_smb },
+	[WW_P_NTP]        = { "ntp",        WW_L4_UDP,             ww_detect_ntp },
+	[WW_P_SIP]        = { "sip",        WW_L4_TCP | WW_L4_UDP, ww_detect_sip },
+	[WW_P_DHCP]       = { "dhcp",       WW_L4_UDP,             ww_detect_dhcp },
+	[WW_P_SNMP]       = { "snmp",       WW_L4_UDP,             ww_detect_snmp },
+	[WW_P_BITTORRENT] = { "bittorrent", WW_L4_TCP | WW_L4_UDP, ww_detect_bittorrent },
+	[WW_P_IRC]        = { "irc",        WW_L4_TCP,             ww_detect_irc },
+	[WW_P_SOCKS]      = { "socks",      WW_L4_TCP,             ww_detect_socks },
+	[WW_P_REDIS]      = { "redis",      WW_L4_TCP,             ww_detect_redis },
+	[WW_P_MYSQL]      = { "mysql",      WW_L4_TCP,             ww_detect_mysql },
+	[WW_P_PGSQL]      = { "postgresql", WW_L4_TCP,             ww_detect_pgsql },
+	[WW_P_TELNET]     = { "telnet",     WW_L4_TCP,             ww_detect_telnet },
+};
+
+#define CLS_BUF_MIN 256   /* first allocation of a direction's buffer: a banner or request line */
+
+/*
+ * Layout: pointers and 64-bit counters first, then the 32-bit sets and
+ * lengths, then bytes; the two evidence arrays last. About 200 bytes, only
+ * for flows that carry payload.
+ */
+struct ww_cls {
+	uint8_t *buf[2];            /* kept first bytes per direction, or NULL */
+	struct ww_tls_ev *tls;      /* SNI/ALPN once TLS found any, or NULL */
+	uint64_t match_pkt;         /* packet that proved (or weakly matched) */
+	uint64_t first_pkt;         /* first payload packet */
+	uint32_t blen[2], bcap[2];  /* kept bytes and buffer size */
+	uint32_t seen[2];           /* payload bytes offered, per direction */
+	uint32_t cand;              /* detectors that may still match */
+	uint32_t weak;              /* detectors that said WEAK */
+	uint32_t need;              /* detectors that said NEED on their last run */
+	uint32_t rejected;          /* detectors contradicted */
+	uint16_t npkts[2];          /* payload packets inspected */
+	uint8_t match;              /* enum ww_pid proven, or WW_P_NONE */
+	uint8_t weak_pick;          /* enum ww_pid of the weak fallback chosen at finish */
+	int8_t match_dir, first_dir;
+	uint8_t final;              /* no more feeding */
+	uint8_t done;               /* final and decided (ww_cls_finish() ran or a proof) */
+	uint8_t ipproto;
+	uint8_t ev_len, first_len;
+	uint8_t ev[WW_CLS_FIRST_BYTES];
+	uint8_t first[WW_CLS_FIRST_BYTES];
+};
+_Static_assert(sizeof(struct ww_cls) <= 256, "struct ww_cls grew: it is allocated per payload flow");
+
+static uint32_t l4_mask(uint8_t l4)
+{
+	uint32_t m = 0;
+	for (int i = 1; i < WW_P_COUNT; i++)
+		if (ww_detectors[i].l4 & l4)
+			m |= 1u << i;
+	return m;
+}
+
+struct ww_cls *ww_cls_new(void)
+{
+	struct ww_cls *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->match_dir = -1;
+	c->first_dir = -1;
+	return c;
+}
+
+void ww_cls_free(struct ww_cls *c)
+{
+	if (!c)
+		return;
+	free(c->buf[0]);
+	free(c->buf[1]);
+	free(c->tls);
+	free(c);
+}
+
+/* Keep bytes of direction d, up to the cap. Returns false on OOM. */
+static bool keep(struct ww_cls *c, int d, const uint8_t *p, uint32_t n)
+{
+	uint32_t room = WW_CLS_MAX_BYTES_DIR - c->blen[d];
+	if (n > room)
+		n = room;
+	if (n == 0)
+		return true;
+	if (c->blen[d] + n > c->bcap[d]) {
+		uint32_t cap = c->bcap[d] ? c->bcap[d] : CLS_BUF_MIN;
+		while (cap < c->blen[d] + n)
+			cap *= 2;
+		if (cap > WW_CLS_MAX_BYTES_DIR)
+			cap = WW_CLS_MAX_BYTES_DIR;
+		uint8_t *nb = realloc(c->buf[d], cap);
+		if (!nb)
+			return false;
+		c->buf[d] = nb;
+		c->bcap[d] = cap;
+	}
+	memcpy(c->buf[d] + c->blen[d], p, n);
+	c->blen[d] += n;
+	return true;
+}
+
+static bool is_mdns_group(const struct ww_addr *a)
+{
+	static const uint8_t v4[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 224, 0, 0, 251 };
+	static const uint8_t v6[16] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfb };
+	return memcmp(a->b, v4, 16) == 0 || memcmp(a->b, v6, 16) == 0;
+}
+
+static void view_init(struct ww_pview *v, const struct ww_cls *c, const struct ww_flow *f)
+{
+	memset(v, 0, sizeof(*v));
+	v->ipproto = f->key.proto;
+	v->sport = ww_flow_server_port(f);
+	v->cport = ww_flow_client_port(f);
+	v->mcast_mdns = is_mdns_group(&f->key.a) || is_mdns_group(&f->key.b);
+	for (int d = 0; d < 2; d++) {
+		v->d[d] = c->blen[d] ? c->buf[d] : NULL;
+		v->n[d] = c->blen[d];
+		v->full[d] = c->seen[d] >= WW_CLS_MAX_BYTES_DIR || c->npkts[d] >= WW_CLS_MAX_PKTS_DIR;
+	}
+}
+
+/* Among the protocols in `set`, the one that owns the server port, else the lowest id. */
+static int pick(uint32_t set, const struct ww_pview *v)
+{
+	int first = 0;
+	for (int i = 1; i < WW_P_COUNT; i++) {
+		if (!(set & (1u << i)))
+			continue;
+		if (!first)
+			first = i;
+		if (ww_ports_is_standard(ww_detectors[i].name, v->sport, v->ipproto))
+			return i;
+	}
+	return first;
+}
+
+static void set_ev(uint8_t *dst, uint8_t *dlen, const uint8_t *p, uint32_t n)
+{
+	uint32_t k = n < WW_CLS_FIRST_BYTES ? n : WW_CLS_FIRST_BYTES;
+	memcpy(dst, p, k);
+	*dlen = (uint8_t)k;
+}
+
+/* Run the candidates on a view; returns the set that proved. */
+static uint32_t run(struct ww_cls *c, const struct ww_pview *v)
+{
+	uint32_t yes = 0;
+	c->need = 0;
+	for (uint32_t m = c->cand; m; m &= m - 1) {
+		int i = __builtin_ctz(m);
+		switch (ww_detectors[i].fn(v)) {
+		case WW_DET_NO:
+			c->cand &= ~(1u << i);
+			c->weak &= ~(1u << i);
+			c->rejected |= 1u << i;
+			break;
+		case WW_DET_NEED:
+			c->need |= 1u << i;
+			break;
+		case WW_DET_WEAK:
+			c->weak |= 1u << i;
+			break;
+		case WW_DET_YES:
+			yes |= 1u << i;
+			break;
+		}
+	}
+	return yes;
+}
+
+static void save_tls(struct ww_cls *c, const struct ww_tls_ev *ev)
+{
+	if (c->tls || (!ev->sni[0] && !ev->alpn[0]))
+		return;
+	c->tls = malloc(sizeof(*c->tls));
+	if (c->tls)
+		memcpy(c->tls, ev, sizeof(*ev));
+}
+
+bool ww_cls_feed(struct ww_cls *c, const struct ww_flow *f, enum ww_dir dir,
+		 const uint8_t *payload, uint32_t len, uint64_t pkt_no)
+{
+	if (!c || c->final)
+		return true;
+	int d = dir == WW_DIR_TOCLIENT ? 1 : 0;
+	if (len == 0 || !payload)
+		return false;
+	if (!c->ipproto) {
+		uint8_t l4 = f->key.proto == WW_IPPROTO_TCP ? WW_L4_TCP :
+			     f->key.proto == WW_IPPROTO_UDP ? WW_L4_UDP : 0;
+		c->ipproto = f->key.proto;
+		c->cand = l4_mask(l4);
+		if (!c->cand) {
+			c->final = c->done = 1;
+			return true;
+		}
+	}
+	if (c->npkts[d] >= WW_CLS_MAX_PKTS_DIR || c->seen[d] >= WW_CLS_MAX_BYTES_DIR)
+		return false;   /* this direction's budget is spent; the other may still decide */
+	if (!c->first_len) {
+		set_ev(c->first, &c->first_len, payload, len);
+		c->first_pkt = pkt_no;
+		c->first_dir = (int8_t)d;
+	}
+	c->npkts[d]++;
+	c->seen[d] += len;
+
+	struct ww_pview v;
+	view_init(&v, c, f);
+	v.cur = (uint8_t)d;
+	bool tcp = c->ipproto == WW_IPPROTO_TCP;
+	bool stored = false;
+	if (tcp && c->blen[d]) {
+		/* a retransmission of the tail we kept adds nothing */
+		bool dup = len <= c->blen[d] && memcmp(c->buf[d] + c->blen[d] - len, payload, len) == 0;
+		if (!dup)
+			keep(c, d, payload, len);
+		v.d[d] = c->buf[d];
+		v.n[d] = c->blen[d];
+		stored = true;
+	} else {
+		v.d[d] = payload;
+		v.n[d] = len < WW_CLS_MAX_BYTES_DIR ? len : WW_CLS_MAX_BYTES_DIR;
+	}
+	v.full[d] = c->seen[d] >= WW_CLS_MAX_BYTES_DIR || c->npkts[d] >= WW_CLS_MAX_PKTS_DIR;
+	struct ww_tls_ev tev;
+	tev.sni[0] = tev.alpn[0] = '\0';
+	v.tls = (c->cand & (1u << WW_P_TLS)) ? &tev : NULL;
+
+	uint32_t yes = run(c, &v);
+	if (yes) {
+		c->match = (uint8_t)pick(yes, &v);
+		c->match_pkt = pkt_no;
+		c->match_dir = (int8_t)d;
+		set_ev(c->ev, &c->ev_len, payload, len);
+		if (c->match == WW_P_TLS)
+			save_tls(c, &tev);
+		c->final = c->done = 1;
+		return true;
+	}
+	if (!c->cand) {
+		c->final = c->done = 1;
+		return true;
+	}
+	if (c->weak && !c->match_pkt) {
+		c->match_pkt = pkt_no;
+		c->match_dir = (int8_t)d;
+		set_ev(c->ev, &c->ev_len, payload, len);
+	}
+	/* Keep this direction's bytes for the next round. For UDP only the
+	 * first datagram is kept: the other direction is judged against it. */
+	if (!stored && !c->blen[d])
+		keep(c, d, payload, len);
+	bool spent0 = c->npkts[0] >= WW_CLS_MAX_PKTS_DIR || c->seen[0] >= WW_CLS_MAX_BYTES_DIR;
+	bool spent1 = c->npkts[1] >= WW_CLS_MAX_PKTS_DIR || c->seen[1] >= WW_CLS_MAX_BYTES_DIR;
+	if ((spent0 && spent1) || c->npkts[0] + c->npkts[1] >= 2 * WW_CLS_MAX_PKTS_DIR) {
+		ww_cls_finish(c, f);
+		return true;
+	}
+	return false;
+}
+
+void ww_cls_finish(struct ww_cls *c, const struct ww_flow *f)
+{
+	if (!c || c->done)
+		return;
+	c->final = c->done = 1;
+	if (c->match || !c->cand)
+		return;
+	/* Last call: the detectors still waiting are told no more bytes come. */
+	if (c->need && (c->blen[0] || c->blen[1])) {
+		struct ww_pview v;
+		view_init(&v, c, f);
+		v.full[0] = v.full[1] = true;
+		v.cur = c->blen[0] ? 0 : 1;
+		struct ww_tls_ev tev;
+		tev.sni[0] = tev.alpn[0] = '\0';
+		v.tls = &tev;
+		uint32_t saved = c->cand;
+		c->cand &= c->need;
+		uint32_t yes = run(c, &v);
+		c->cand = saved & ~c->rejected;
+		if (yes) {
+			c->match = (uint8_t)pick(yes, &v);
+			if (!c->match_pkt) {
+				c->match_pkt = c->first_pkt;
+				c->match_dir = c->first_dir;
+				memcpy(c->ev, c->first, c->first_len);
+				c->ev_len = c->first_len;
+			}
+			if (c->match == WW_P_TLS)
+				save_tls(c, &tev);
+			return;
+		}
+	}
+	uint32_t w = c->weak & c->cand;
+	if (w) {
+		struct ww_pview v;
+		view_init(&v, c, f);
+		c->weak_pick = (uint8_t)pick(w, &v);
+	}
+}
+
+bool ww_cls_is_final(const struct ww_cls *c)
+{
+	return c && c->final;
+}
+
+/* The protocol chosen so far: proven, else the weak pick (or, before
+ * finish, the best weak candidate by id). */
+static int chosen(const struct ww_cls *c)
+{
+	if (!c)
+		return 0;
+	if (c->match)
+		return c->match;
+	if (c->weak_pick)
+		return c->weak_pick;
+	uint32_t w = c->weak & c->cand;
+	return w ? __builtin_ctz(w) : 0;
+}
+
+const char *ww_cls_app_proto(const struct ww_cls *c, const struct ww_flow *f, enum ww_app_by *by)
+{
+	enum ww_app_by b = WW_APP_BY_NONE;
+	const char *name = "unknown";
+	int p = chosen(c);
+	if (p) {
+		b = WW_APP_BY_PAYLOAD;
+		name = ww_detectors[p].name;
+	} else if (f && (f->key.proto == WW_IPPROTO_TCP || f->key.proto == WW_IPPROTO_UDP)) {
+		const char *pp = ww_ports_protocol_of(ww_flow_server_port(f), f->key.proto);
+		if (pp && !ww_cls_rejected(c, pp)) {
+			b = WW_APP_BY_PORT;
+			name = pp;
+		}
+	}
+	if (by)
+		*by = b;
+	return name;
+}
+
+uint64_t ww_cls_match_pkt(const struct ww_cls *c)
+{
+	return c && chosen(c) ? c->match_pkt : 0;
+}
+
+int ww_cls_match_dir(const struct ww_cls *c)
+{
+	return c && chosen(c) ? c->match_dir : -1;
+}
+
+const uint8_t *ww_cls_first_bytes(const struct ww_cls *c, uint32_t *len)
+{
+	if (!c) {
+		*len = 0;
+		return NULL;
+	}
+	if (chosen(c) && c->ev_len) {
+		*len = c->ev_len;
+		return c->ev;
+	}
+	*len = c->first_len;
+	return c->first;
+}
+
+uint64_t ww_cls_first_pkt(const struct ww_cls *c)
+{
+	return c ? c->first_pkt : 0;
+}
+
+int ww_cls_first_dir(const struct ww_cls *c)
+{
+	return c ? c->first_dir : -1;
+}
+
+const char *ww_cls_sni(const struct ww_cls *c)
+{
+	return c && c->tls ? c->tls->sni : "";
+}
+
+const char *ww_cls_alpn(const struct ww_cls *c)
+{
+	return c && c->tls ? c->tls->alpn : "";
+}
+
+uint32_t ww_cls_payload_pkts(const struct ww_cls *c, enum ww_dir dir)
+{
+	return c ? c->npkts[dir == WW_DIR_TOCLIENT] : 0;
+}
+
+uint32_t ww_cls_payload_bytes(const struct ww_cls *c, enum ww_dir dir)
+{
+	return c ? c->seen[dir == WW_DIR_TOCLIENT] : 0;
+}
+
+static int pid_of(const char *proto)
+{
+	if (!proto)
+		return 0;
+	for (int i = 1; i < WW_P_COUNT; i++)
+		if (strcmp(ww_detectors[i].name, proto) == 0)
+			return i;
+	return 0;
+}
+
+bool ww_cls_rejected(const struct ww_cls *c, const char *proto)
+{
+	int i = pid_of(proto);
+	return c && i && (c->rejected & (1u << i));
+}
+
+bool ww_cls_detects(const char *proto)
+{
+	return pid_of(proto) != 0;
+}
+
+bool ww_cls_undecided(const struct ww_cls *c)
+{
+	return c && !c->match && (c->need & c->cand);
+}

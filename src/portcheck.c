@@ -1,0 +1,174 @@
+/*
+ * portcheck.c - the three port_mismatch judgements (see portcheck.h).
+ *
+ * The rules lean towards silence: a false alert on an ordinary flow costs an
+ * analyst more than a missed oddity costs the judge, and the other judges
+ * (policy, attribution) still see the flow. So:
+ *  - a protocol standard on *either* port is fine (UDP flows without a SYN
+ *    may be oriented the wrong way round; NTP and DHCP use fixed ports on
+ *    both ends);
+ *  - the port's protocol comes from ports.h's *known* entries only, which
+ *    exist only for protocols we detect;
+ *  - unidentified needs a strict port, a contradicted detector, nothing
+ *    else matching, no detector left undecided, and enough payload: for TCP
+ *    the handshake seen (so we saw the stream's start) and bytes both ways;
+ *    for UDP a reply, or several datagrams to the server.
+ * Severity: SSH, RDP, Telnet and SMB are remote-control and lateral-movement
+ * protocols, so finding them where they do not belong is high; other
+ * proven protocols off their ports are medium, those that roam by design
+ * (QUIC, SIP, NTP) low; unidentified payload is medium on TCP, low on UDP.
+ */
+#include <stdio.h>
+
+#include "wirewho/portcheck.h"
+#include "wirewho/ports.h"
+
+#define UNIDENT_MIN_UDP_PKTS 2     /* datagrams to the server when none came back */
+#define UNIDENT_MIN_BYTES    8     /* below this a detector cannot have judged */
+
+static bool in_list(const char *p, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(p, *list) == 0)
+			return true;
+	return false;
+}
+
+static const char *const high_protos[] = { "ssh", "rdp", "telnet", "smb", NULL };
+static const char *const low_protos[] = { "quic", "sip", "ntp", "mdns", "dhcp", "snmp", NULL };
+/* no fixed port in practice: peers pick them at random */
+static const char *const roaming_protos[] = { "bittorrent", NULL };
+
+static const char *upper(const char *p, char *buf, size_t n)
+{
+	size_t i = 0;
+	for (; p[i] && i + 1 < n; i++)
+		buf[i] = (p[i] >= 'a' && p[i] <= 'z') ? (char)(p[i] - 32) : p[i];
+	buf[i] = '\0';
+	if (strcmp(p, "postgresql") == 0)
+		snprintf(buf, n, "PostgreSQL");
+	else if (strcmp(p, "bittorrent") == 0)
+		snprintf(buf, n, "BitTorrent");
+	else if (strcmp(p, "mysql") == 0)
+		snprintf(buf, n, "MySQL");
+	else if (strcmp(p, "redis") == 0)
+		snprintf(buf, n, "Redis");
+	else if (strcmp(p, "socks") == 0)
+		snprintf(buf, n, "SOCKS");
+	else if (strcmp(p, "telnet") == 0)
+		snprintf(buf, n, "Telnet");
+	return buf;
+}
+
+static void fill_evidence(struct ww_alert *a, const struct ww_flow *f, const struct ww_cls *c,
+			  const char *proto, const char *port_proto, bool matched)
+{
+	struct ww_evidence *ev = &a->ev;
+	ev->protocol = proto;
+	ev->port_protocol = port_proto;
+	uint32_t n = 0;
+	const uint8_t *fb = ww_cls_first_bytes(c, &n);
+	if (matched) {
+		ev->pkt_no = ww_cls_match_pkt(c);
+		ev->direction = (int8_t)ww_cls_match_dir(c);
+	} else {
+		ev->pkt_no = ww_cls_first_pkt(c);
+		ev->direction = (int8_t)ww_cls_first_dir(c);
+	}
+	if (fb && n) {
+		if (n > WW_EV_FIRST_BYTES)
+			n = WW_EV_FIRST_BYTES;
+		memcpy(ev->first_bytes, fb, n);
+		ev->first_len = (uint8_t)n;
+	}
+	const char *exp = proto ? proto : port_proto;
+	if (exp)
+		ev->n_expected = (uint8_t)ww_ports_standard_list(exp, f->key.proto, ev->expected_ports, WW_EV_MAX_PORTS);
+	if (proto && strcmp(proto, "tls") == 0) {
+		snprintf(ev->sni, sizeof(ev->sni), "%s", ww_cls_sni(c));
+		snprintf(ev->alpn, sizeof(ev->alpn), "%s", ww_cls_alpn(c));
+	}
+}
+
+/* The first expected ports for the message (the evidence has them all). */
+#define MSG_PORTS 6
+static void ports_text(const struct ww_alert *a, char *buf, size_t n)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	int k = a->ev.n_expected < MSG_PORTS ? a->ev.n_expected : MSG_PORTS;
+	for (int i = 0; i < k && o + 8 < n; i++)
+		o += (size_t)snprintf(buf + o, n - o, "%s%u", i ? ", " : "", a->ev.expected_ports[i]);
+	if (a->ev.n_expected > k && o + 6 < n)
+		snprintf(buf + o, n - o, ", ...");
+}
+
+static bool enough_for_unidentified(const struct ww_flow *f, const struct ww_cls *c)
+{
+	uint32_t ps = ww_cls_payload_pkts(c, WW_DIR_TOSERVER), pc = ww_cls_payload_pkts(c, WW_DIR_TOCLIENT);
+	uint32_t bytes = ww_cls_payload_bytes(c, WW_DIR_TOSERVER) + ww_cls_payload_bytes(c, WW_DIR_TOCLIENT);
+	if (bytes < UNIDENT_MIN_BYTES)
+		return false;
+	if (f->key.proto == WW_IPPROTO_TCP)
+		return (f->tcp & WW_TCPS_SYN_C) && ps > 0 && pc > 0;
+	return pc > 0 || ps >= UNIDENT_MIN_UDP_PKTS;
+}
+
+int ww_portcheck_judge(const struct ww_flow *f, const struct ww_cls *c, ww_time_t ts,
+		       struct ww_alert *out, int max)
+{
+	if (!f || !c || max <= 0)
+		return 0;
+	uint8_t l4 = f->key.proto;
+	if (l4 != WW_IPPROTO_TCP && l4 != WW_IPPROTO_UDP)
+		return 0;
+	uint16_t sport = ww_flow_server_port(f), cport = ww_flow_client_port(f);
+	const char *l4name = l4 == WW_IPPROTO_TCP ? "TCP" : "UDP";
+	enum ww_app_by by;
+	const char *app = ww_cls_app_proto(c, f, &by);
+	const char *port_proto = ww_ports_protocol_of(sport, l4);
+	char ua[16], up[16], plist[48];
+	struct ww_alert *a = out;
+
+	if (by == WW_APP_BY_PAYLOAD) {
+		if (ww_ports_is_standard(app, sport, l4) || ww_ports_is_standard(app, cport, l4))
+			return 0;
+		bool high = in_list(app, high_protos);
+		if (port_proto && strcmp(port_proto, app) != 0) {
+			ww_alert_init(a, WW_ALERT_PORT_UNEXPECTED, high ? WW_SEV_HIGH : WW_SEV_MEDIUM, ts);
+			a->flow = f;
+			fill_evidence(a, f, c, app, port_proto, true);
+			char pp[16];
+			snprintf(a->message, sizeof(a->message),
+				 "%s seen on %s port %u, which is known for %s; a protocol hiding behind another's "
+				 "well-known port slips past port-based filtering and monitoring.",
+				 upper(app, ua, sizeof(ua)), l4name, sport, upper(port_proto, pp, sizeof(pp)));
+			return 1;
+		}
+		if (in_list(app, roaming_protos))
+			return 0;
+		enum ww_severity sev = high ? WW_SEV_HIGH : in_list(app, low_protos) ? WW_SEV_LOW : WW_SEV_MEDIUM;
+		ww_alert_init(a, WW_ALERT_PORT_NONSTANDARD, sev, ts);
+		a->flow = f;
+		fill_evidence(a, f, c, app, NULL, true);
+		ports_text(a, plist, sizeof(plist));
+		snprintf(a->message, sizeof(a->message),
+			 "%s seen on %s port %u, not one of its standard ports (%s); services on odd ports "
+			 "are a common sign of backdoors and command-and-control.",
+			 upper(app, ua, sizeof(ua)), l4name, sport, plist);
+		return 1;
+	}
+
+	/* unidentified: nothing proven, on a strict port whose detector said no */
+	if (!port_proto || !ww_ports_is_strict(sport, l4) || !ww_cls_rejected(c, port_proto) ||
+	    ww_cls_undecided(c) || !enough_for_unidentified(f, c))
+		return 0;
+	ww_alert_init(a, WW_ALERT_PORT_UNIDENTIFIED, l4 == WW_IPPROTO_TCP ? WW_SEV_MEDIUM : WW_SEV_LOW, ts);
+	a->flow = f;
+	fill_evidence(a, f, c, NULL, port_proto, false);
+	snprintf(a->message, sizeof(a->message),
+		 "Payload on %s port %u does not look like %s and matches no protocol we know; something "
+		 "else is using the port, which port-based rules would wrongly trust.",
+		 l4name, sport, upper(port_proto, up, sizeof(up)));
+	return 1;
+}

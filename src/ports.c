@@ -1,0 +1,570 @@
+/*
+ * ports.c - standard ports per protocol, and service names.
+ *
+ * Standard ports live in a list of entries (protocol, port range, transport,
+ * flags): the built-in ones below, then the user's. Queries by port go
+ * through two 65536 x 2 byte tables rebuilt from the list after every
+ * change: `owner` (index+1 of the protocol the port is known for, 0 none)
+ * and `strict` (a flow that proves nothing may be called unidentified).
+ * Later entries win, so a user line overrides the built-in owner of a port.
+ * ww_ports_is_standard() scans the entries of one protocol: it runs once per
+ * classified flow, not per packet, and the list is a few hundred entries.
+ *
+ * Service names: a 65536 x 2 table of uint16 indexes into a name list (the
+ * first /etc/services line for a port wins, as getservbyport() does).
+ *
+ * All state is process-global, written at start-up and read-only after
+ * (see ports.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "wirewho/ports.h"
+#include "wirewho/classify.h"
+
+#define F_KNOWN  0x1   /* the port is known for this protocol */
+#define F_STRICT 0x2   /* payload that proves nothing here is unidentified */
+#define L_TCP    0x1
+#define L_UDP    0x2
+#define L_BOTH   (L_TCP | L_UDP)
+
+struct entry {
+	const char *proto;
+	uint16_t lo, hi;
+	uint8_t l4;
+	uint8_t flags;
+};
+
+/*
+ * The built-in standard ports. Sources: IANA's registry, the protocols'
+ * RFCs, and what real deployments use (alternative HTTP ports of proxies and
+ * app servers; the STARTTLS ports where a mid-stream capture sees only TLS;
+ * LLMNR and NetBIOS-NS carrying the DNS format). Strict ports are those
+ * whose protocol speaks first in a way every implementation follows.
+ */
+static const struct entry builtin[] = {
+	{ "http", 80, 80, L_TCP, F_KNOWN | F_STRICT },
+	{ "http", 8080, 8080, L_TCP, F_KNOWN },
+	{ "http", 8000, 8000, L_TCP, F_KNOWN },
+	{ "http", 8008, 8008, L_TCP, F_KNOWN },
+	{ "http", 8888, 8888, L_TCP, F_KNOWN },
+	{ "http", 81, 81, L_TCP, F_KNOWN },
+	{ "http", 591, 591, L_TCP, F_KNOWN },
+	{ "http", 3128, 3128, L_TCP, F_KNOWN },       /* Squid and other proxies */
+	{ "http", 8081, 8081, L_TCP, F_KNOWN },
+	{ "http", 8088, 8088, L_TCP, F_KNOWN },
+	{ "http", 8118, 8118, L_TCP, F_KNOWN },       /* Privoxy */
+	{ "http", 631, 631, L_TCP, 0 },               /* IPP is HTTP (RFC 8010) */
+	{ "http", 2869, 2869, L_TCP, 0 },             /* UPnP eventing */
+	{ "http", 5357, 5357, L_TCP, 0 },             /* WS-Discovery */
+	{ "http", 5985, 5985, L_TCP, 0 },             /* WinRM over HTTP */
+	{ "tls", 443, 443, L_TCP, F_KNOWN | F_STRICT },
+	{ "tls", 8443, 8443, L_TCP, F_KNOWN },
+	{ "tls", 465, 465, L_TCP, F_KNOWN },          /* submissions, RFC 8314 */
+	{ "tls", 563, 563, L_TCP, F_KNOWN },          /* nntps */
+	{ "tls", 636, 636, L_TCP, F_KNOWN },          /* ldaps */
+	{ "tls", 853, 853, L_TCP, F_KNOWN },          /* DNS over TLS, RFC 7858 */
+	{ "tls", 989, 990, L_TCP, F_KNOWN },          /* ftps */
+	{ "tls", 992, 995, L_TCP, F_KNOWN },          /* telnets, imaps, ircs, pop3s */
+	{ "tls", 3269, 3269, L_TCP, F_KNOWN },        /* LDAP global catalog over TLS */
+	{ "tls", 4443, 4443, L_TCP, 0 },
+	{ "tls", 5061, 5061, L_TCP, F_KNOWN },        /* SIP over TLS */
+	{ "tls", 5223, 5223, L_TCP, F_KNOWN },        /* XMPP legacy TLS, APNs */
+	{ "tls", 5986, 5986, L_TCP, F_KNOWN },        /* WinRM over HTTPS */
+	{ "tls", 6697, 6697, L_TCP, F_KNOWN },        /* IRC over TLS, RFC 7194 */
+	{ "tls", 8883, 8883, L_TCP, F_KNOWN },        /* MQTT over TLS */
+	{ "tls", 9443, 9443, L_TCP, 0 },
+	{ "tls", 10443, 10443, L_TCP, 0 },
+	/* STARTTLS and in-protocol upgrades: TLS seen mid-stream is fine here */
+	{ "tls", 21, 21, L_TCP, 0 },
+	{ "tls", 25, 25, L_TCP, 0 },
+	{ "tls", 110, 110, L_TCP, 0 },
+	{ "tls", 119, 119, L_TCP, 0 },
+	{ "tls", 143, 143, L_TCP, 0 },
+	{ "tls", 389, 389, L_TCP, 0 },
+	{ "tls", 587, 587, L_TCP, 0 },
+	{ "tls", 1433, 1433, L_TCP, 0 },
+	{ "tls", 3306, 3306, L_TCP, 0 },
+	{ "tls", 3389, 3389, L_TCP, 0 },              /* RDP switches to TLS after X.224 */
+	{ "tls", 4190, 4190, L_TCP, 0 },
+	{ "tls", 5222, 5222, L_TCP, 0 },
+	{ "tls", 5269, 5269, L_TCP, 0 },
+	{ "tls", 5432, 5432, L_TCP, 0 },
+	{ "ssh", 22, 22, L_TCP, F_KNOWN | F_STRICT },
+	{ "ssh", 830, 830, L_TCP, F_KNOWN },          /* NETCONF over SSH, RFC 6242 */
+	{ "dns", 53, 53, L_BOTH, F_KNOWN | F_STRICT },
+	{ "dns", 5355, 5355, L_BOTH, F_KNOWN },       /* LLMNR, RFC 4795 */
+	{ "dns", 137, 137, L_UDP, F_KNOWN },          /* NetBIOS name service, RFC 1002 */
+	{ "mdns", 5353, 5353, L_UDP, F_KNOWN },
+	{ "quic", 443, 443, L_UDP, F_KNOWN },
+	{ "quic", 80, 80, L_UDP, 0 },
+	{ "quic", 853, 853, L_UDP, F_KNOWN },         /* DNS over QUIC, RFC 9250 */
+	{ "quic", 8443, 8443, L_UDP, 0 },
+	{ "smtp", 25, 25, L_TCP, F_KNOWN | F_STRICT },
+	{ "smtp", 587, 587, L_TCP, F_KNOWN | F_STRICT },
+	{ "smtp", 2525, 2525, L_TCP, F_KNOWN },
+	{ "smtp", 24, 24, L_TCP, F_KNOWN },           /* LMTP */
+	{ "ftp", 21, 21, L_TCP, F_KNOWN | F_STRICT },
+	{ "ftp", 2121, 2121, L_TCP, 0 },
+	{ "pop3", 110, 110, L_TCP, F_KNOWN | F_STRICT },
+	{ "imap", 143, 143, L_TCP, F_KNOWN | F_STRICT },
+	{ "imap", 220, 220, L_TCP, F_KNOWN },
+	{ "rdp", 3389, 3389, L_TCP, F_KNOWN | F_STRICT },
+	{ "smb", 445, 445, L_TCP, F_KNOWN | F_STRICT },
+	{ "smb", 139, 139, L_TCP, F_KNOWN },
+	{ "ntp", 123, 123, L_UDP, F_KNOWN | F_STRICT },
+	{ "sip", 5060, 5060, L_BOTH, F_KNOWN },
+	{ "sip", 5080, 5080, L_BOTH, 0 },
+	{ "dhcp", 67, 68, L_UDP, F_KNOWN },
+	{ "snmp", 161, 162, L_UDP, F_KNOWN },
+	{ "bittorrent", 6881, 6889, L_BOTH, F_KNOWN },
+	{ "bittorrent", 6969, 6969, L_TCP, 0 },
+	{ "irc", 6660, 6669, L_TCP, F_KNOWN },
+	{ "irc", 194, 194, L_TCP, F_KNOWN },
+	{ "irc", 7000, 7000, L_TCP, 0 },
+	{ "socks", 1080, 1080, L_TCP, F_KNOWN },
+	{ "socks", 9050, 9050, L_TCP, F_KNOWN },      /* Tor's SOCKS port */
+	{ "socks", 9150, 9150, L_TCP, F_KNOWN },      /* Tor Browser */
+	{ "redis", 6379, 6380, L_TCP, F_KNOWN },
+	{ "mysql", 3306, 3306, L_TCP, F_KNOWN },
+	{ "postgresql", 5432, 5432, L_TCP, F_KNOWN },
+	{ "telnet", 23, 23, L_TCP, F_KNOWN },
+	{ "telnet", 2323, 2323, L_TCP, 0 },
+};
+
+#define MAX_ENTRIES 1024   /* built-in + user lines; a user file is a few dozen */
+#define MAX_NAMES   64     /* distinct protocol names (the classifier knows ~25) */
+
+static struct entry entries[MAX_ENTRIES];
+static int n_entries;
+static bool tables_ready;
+static const char *owner_name[MAX_NAMES];
+static int n_owner_names;
+static uint8_t owner[2][65536];           /* [udp?][port] -> owner_name index + 1 */
+static uint8_t strict[2][65536];
+static char last_error[256];
+
+static int l4_index(uint8_t ipproto)
+{
+	return ipproto == WW_IPPROTO_UDP ? 1 : 0;
+}
+
+static uint8_t l4_bit(uint8_t ipproto)
+{
+	return ipproto == WW_IPPROTO_UDP ? L_UDP : ipproto == WW_IPPROTO_TCP ? L_TCP : 0;
+}
+
+static int name_index(const char *proto)
+{
+	for (int i = 0; i < n_owner_names; i++)
+		if (strcmp(owner_name[i], proto) == 0)
+			return i;
+	if (n_owner_names >= MAX_NAMES)
+		return -1;
+	owner_name[n_owner_names] = proto;
+	return n_owner_names++;
+}
+
+static void rebuild(void)
+{
+	memset(owner, 0, sizeof(owner));
+	memset(strict, 0, sizeof(strict));
+	n_owner_names = 0;
+	for (int i = 0; i < n_entries; i++) {
+		const struct entry *e = &entries[i];
+		int ni = name_index(e->proto);
+		if (ni < 0)
+			continue;
+		for (int t = 0; t < 2; t++) {
+			if (!(e->l4 & (t ? L_UDP : L_TCP)))
+				continue;
+			for (uint32_t p = e->lo; p <= e->hi; p++) {
+				if (e->flags & F_KNOWN)
+					owner[t][p] = (uint8_t)(ni + 1);
+				strict[t][p] = (e->flags & F_STRICT) ? 1 : 0;
+			}
+		}
+	}
+	tables_ready = true;
+}
+
+static void ensure(void)
+{
+	if (tables_ready)
+		return;
+	n_entries = (int)WW_ARRAY_SIZE(builtin);
+	memcpy(entries, builtin, sizeof(builtin));
+	rebuild();
+}
+
+bool ww_ports_is_standard(const char *proto, uint16_t port, uint8_t ipproto)
+{
+	ensure();
+	uint8_t b = l4_bit(ipproto);
+	if (!proto || !b)
+		return false;
+	for (int i = 0; i < n_entries; i++) {
+		const struct entry *e = &entries[i];
+		if ((e->l4 & b) && port >= e->lo && port <= e->hi && strcmp(e->proto, proto) == 0)
+			return true;
+	}
+	return false;
+}
+
+const char *ww_ports_protocol_of(uint16_t port, uint8_t ipproto)
+{
+	ensure();
+	if (!l4_bit(ipproto))
+		return NULL;
+	uint8_t o = owner[l4_index(ipproto)][port];
+	return o ? owner_name[o - 1] : NULL;
+}
+
+bool ww_ports_is_strict(uint16_t port, uint8_t ipproto)
+{
+	ensure();
+	return l4_bit(ipproto) && strict[l4_index(ipproto)][port];
+}
+
+int ww_ports_standard_list(const char *proto, uint8_t ipproto, uint16_t *out, int max)
+{
+	ensure();
+	uint8_t b = l4_bit(ipproto);
+	int n = 0;
+	if (!proto || !b)
+		return 0;
+	/* ascending: walk ports, test membership (at most 65536 steps, once per alert) */
+	static uint8_t member[65536];
+	memset(member, 0, sizeof(member));
+	for (int i = 0; i < n_entries; i++) {
+		const struct entry *e = &entries[i];
+		if ((e->l4 & b) && strcmp(e->proto, proto) == 0)
+			memset(member + e->lo, 1, (size_t)e->hi - e->lo + 1);
+	}
+	for (uint32_t p = 0; p < 65536 && n < max; p++)
+		if (member[p])
+			out[n++] = (uint16_t)p;
+	return n;
+}
+
+const char *ww_ports_last_error(void)
+{
+	return last_error;
+}
+
+/* ---- user file ---- */
+
+static int fail(const char *path, int line, int col, const char *why)
+{
+	snprintf(last_error, sizeof(last_error), "%s:%d:%d: %s", path, line, col, why);
+	return -EINVAL;
+}
+
+/* Which transports a protocol uses when a user line does not say. */
+static uint8_t default_l4(const char *proto)
+{
+	static const char *const udp_only[] = { "mdns", "quic", "ntp", "dhcp", "snmp", NULL };
+	static const char *const both[] = { "dns", "sip", "bittorrent", NULL };
+	for (int i = 0; udp_only[i]; i++)
+		if (strcmp(proto, udp_only[i]) == 0)
+			return L_UDP;
+	for (int i = 0; both[i]; i++)
+		if (strcmp(proto, both[i]) == 0)
+			return L_BOTH;
+	return L_TCP;
+}
+
+static bool parse_port(const char **s, uint32_t *v)
+{
+	const char *p = *s;
+	uint32_t x = 0;
+	int d = 0;
+	while (*p >= '0' && *p <= '9' && d < 6) {
+		x = x * 10 + (uint32_t)(*p - '0');
+		p++;
+		d++;
+	}
+	if (d == 0 || d >= 6 || x > 65535)
+		return false;
+	*s = p;
+	*v = x;
+	return true;
+}
+
+int ww_ports_load_user(const char *path)
+{
+	ensure();
+	last_error[0] = '\0';
+	FILE *fp = fopen(path, "re");
+	if (!fp) {
+		int e = errno;
+		snprintf(last_error, sizeof(last_error), "%s: %s", path, strerror(e));
+		return -e;
+	}
+	/* Build into copies so a bad file applies nothing. */
+	static struct entry work[MAX_ENTRIES];
+	int nw = n_entries, ret = 0, lineno = 0;
+	memcpy(work, entries, sizeof(entries[0]) * (size_t)n_entries);
+	char line[1024];
+	while (fgets(line, sizeof(line), fp)) {
+		lineno++;
+		size_t ll = strlen(line);
+		if (ll == sizeof(line) - 1 && line[ll - 1] != '\n') {
+			ret = fail(path, lineno, (int)ll, "line too long");
+			goto out;
+		}
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		const char *p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0' || *p == '\n' || *p == '\r')
+			continue;
+		/* protocol name */
+		const char *ns = p;
+		while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_')
+			p++;
+		size_t nl = (size_t)(p - ns);
+		if (nl == 0 || nl >= 32 || (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')) {
+			ret = fail(path, lineno, (int)(ns - line) + 1, "expected a lowercase protocol name");
+			goto out;
+		}
+		char name[32];
+		memcpy(name, ns, nl);
+		name[nl] = '\0';
+		if (!ww_cls_detects(name)) {
+			char why[96];
+			snprintf(why, sizeof(why), "unknown protocol \"%s\"", name);
+			ret = fail(path, lineno, (int)(ns - line) + 1, why);
+			goto out;
+		}
+		/* every detected protocol has built-in entries: point at that literal */
+		const char *stored = NULL;
+		for (size_t i = 0; i < WW_ARRAY_SIZE(builtin) && !stored; i++)
+			if (strcmp(builtin[i].proto, name) == 0)
+				stored = builtin[i].proto;
+		if (!stored) {
+			ret = fail(path, lineno, (int)(ns - line) + 1, "protocol has no port table");
+			goto out;
+		}
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '=') {
+			/* replace: drop every entry of this protocol so far */
+			int k = 0;
+			for (int i = 0; i < nw; i++)
+				if (strcmp(work[i].proto, name) != 0)
+					work[k++] = work[i];
+			nw = k;
+			p++;
+		}
+		int specs = 0;
+		for (;;) {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p == '\0' || *p == '\n' || *p == '\r')
+				break;
+			const char *ss = p;
+			uint32_t lo, hi;
+			if (!parse_port(&p, &lo)) {
+				ret = fail(path, lineno, (int)(ss - line) + 1, "expected a port number 0-65535");
+				goto out;
+			}
+			hi = lo;
+			if (*p == '-') {
+				p++;
+				const char *hs = p;
+				if (!parse_port(&p, &hi) || hi < lo) {
+					ret = fail(path, lineno, (int)(hs - line) + 1, "expected the end of a port range, not below its start");
+					goto out;
+				}
+			}
+			uint8_t l4 = default_l4(name);
+			if (*p == '/') {
+				const char *ts = ++p;
+				if (strncmp(p, "tcp", 3) == 0) {
+					l4 = L_TCP;
+					p += 3;
+				} else if (strncmp(p, "udp", 3) == 0) {
+					l4 = L_UDP;
+					p += 3;
+				} else {
+					ret = fail(path, lineno, (int)(ts - line) + 1, "expected tcp or udp after '/'");
+					goto out;
+				}
+			}
+			if (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+				ret = fail(path, lineno, (int)(p - line) + 1, "unexpected character in a port list");
+				goto out;
+			}
+			if (nw >= MAX_ENTRIES) {
+				ret = fail(path, lineno, (int)(ss - line) + 1, "too many port entries");
+				goto out;
+			}
+			work[nw++] = (struct entry){ stored, (uint16_t)lo, (uint16_t)hi, l4, F_KNOWN };
+			specs++;
+		}
+		if (specs == 0) {
+			ret = fail(path, lineno, (int)(p - line) + 1, "expected at least one port");
+			goto out;
+		}
+	}
+	if (ferror(fp)) {
+		ret = -EIO;
+		snprintf(last_error, sizeof(last_error), "%s: read error", path);
+		goto out;
+	}
+	memcpy(entries, work, sizeof(work[0]) * (size_t)nw);
+	n_entries = nw;
+	rebuild();
+out:
+	fclose(fp);
+	return ret;
+}
+
+/* ---- services database ---- */
+
+#define SVC_NAME_MAX 32
+
+static char **svc_names;         /* owned copies */
+static uint32_t svc_n, svc_cap;
+static uint16_t svc[2][65536];   /* index + 1 into svc_names, 0 none */
+static bool svc_loaded;          /* from a file */
+static bool svc_ready;
+
+/* The fallback when the database is missing: the names /etc/services
+ * gives the ports an analyst meets most. */
+static const struct { uint16_t port; uint8_t l4; const char *name; } svc_builtin[] = {
+	{ 20, L_TCP, "ftp-data" }, { 21, L_TCP, "ftp" }, { 22, L_TCP, "ssh" },
+	{ 23, L_TCP, "telnet" }, { 25, L_TCP, "smtp" }, { 53, L_BOTH, "domain" },
+	{ 67, L_UDP, "bootps" }, { 68, L_UDP, "bootpc" }, { 69, L_UDP, "tftp" },
+	{ 80, L_TCP, "http" }, { 88, L_BOTH, "kerberos" }, { 110, L_TCP, "pop3" },
+	{ 111, L_BOTH, "sunrpc" }, { 119, L_TCP, "nntp" }, { 123, L_UDP, "ntp" },
+	{ 135, L_TCP, "epmap" }, { 137, L_UDP, "netbios-ns" }, { 138, L_UDP, "netbios-dgm" },
+	{ 139, L_TCP, "netbios-ssn" }, { 143, L_TCP, "imap2" }, { 161, L_BOTH, "snmp" },
+	{ 162, L_BOTH, "snmp-trap" }, { 179, L_TCP, "bgp" }, { 389, L_BOTH, "ldap" },
+	{ 443, L_BOTH, "https" }, { 445, L_TCP, "microsoft-ds" }, { 465, L_TCP, "submissions" },
+	{ 500, L_UDP, "isakmp" }, { 514, L_UDP, "syslog" }, { 587, L_TCP, "submission" },
+	{ 631, L_TCP, "ipp" }, { 636, L_TCP, "ldaps" }, { 853, L_TCP, "domain-s" },
+	{ 993, L_TCP, "imaps" }, { 995, L_TCP, "pop3s" }, { 1080, L_TCP, "socks" },
+	{ 1194, L_BOTH, "openvpn" }, { 1433, L_TCP, "ms-sql-s" }, { 1812, L_UDP, "radius" },
+	{ 1900, L_UDP, "ssdp" }, { 3306, L_TCP, "mysql" }, { 3389, L_TCP, "ms-wbt-server" },
+	{ 5060, L_BOTH, "sip" }, { 5061, L_BOTH, "sip-tls" }, { 5353, L_UDP, "mdns" },
+	{ 5355, L_UDP, "llmnr" }, { 5432, L_TCP, "postgresql" }, { 6379, L_TCP, "redis" },
+	{ 6667, L_TCP, "ircd" }, { 8080, L_TCP, "http-alt" }, { 9050, L_TCP, "tor-socks" },
+};
+
+static void svc_clear(void)
+{
+	for (uint32_t i = 0; i < svc_n; i++)
+		free(svc_names[i]);
+	free(svc_names);
+	svc_names = NULL;
+	svc_n = svc_cap = 0;
+	memset(svc, 0, sizeof(svc));
+	svc_loaded = false;
+	svc_ready = false;
+}
+
+static void svc_builtin_fill(void)
+{
+	memset(svc, 0, sizeof(svc));
+	for (size_t i = 0; i < WW_ARRAY_SIZE(svc_builtin); i++)
+		for (int t = 0; t < 2; t++)
+			if (svc_builtin[i].l4 & (t ? L_UDP : L_TCP))
+				svc[t][svc_builtin[i].port] = (uint16_t)(i + 1);
+	svc_ready = true;
+}
+
+const char *ww_ports_service(uint16_t port, uint8_t ipproto)
+{
+	if (!svc_ready)
+		svc_builtin_fill();
+	if (!l4_bit(ipproto))
+		return NULL;
+	uint16_t i = svc[l4_index(ipproto)][port];
+	if (!i)
+		return NULL;
+	return svc_loaded ? svc_names[i - 1] : svc_builtin[i - 1].name;
+}
+
+bool ww_ports_services_from_file(void)
+{
+	return svc_loaded;
+}
+
+/* Intern a name; returns its index + 1, 0 on OOM or when the table is full. */
+static uint16_t svc_intern(const char *name)
+{
+	for (uint32_t i = svc_n; i > 0; i--)   /* /etc/services repeats a name on consecutive lines */
+		if (strcmp(svc_names[i - 1], name) == 0)
+			return (uint16_t)i;
+	if (svc_n >= 65535)
+		return 0;
+	if (svc_n == svc_cap) {
+		uint32_t cap = svc_cap ? svc_cap * 2 : 256;
+		char **nn = realloc(svc_names, cap * sizeof(*nn));
+		if (!nn)
+			return 0;
+		svc_names = nn;
+		svc_cap = cap;
+	}
+	char *s = strdup(name);
+	if (!s)
+		return 0;
+	svc_names[svc_n++] = s;
+	return (uint16_t)svc_n;
+}
+
+int ww_ports_load_services(const char *path)
+{
+	if (!path)
+		path = WW_SERVICES_PATH;
+	FILE *fp = fopen(path, "re");
+	if (!fp) {
+		int e = errno;
+		svc_clear();
+		svc_builtin_fill();
+		snprintf(last_error, sizeof(last_error), "%s: %s (using built-in service names)", path, strerror(e));
+		return -e;
+	}
+	svc_clear();
+	svc_loaded = true;
+	svc_ready = true;
+	char line[512];
+	while (fgets(line, sizeof(line), fp)) {
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char name[SVC_NAME_MAX + 1];
+		unsigned port;
+		char proto[8];
+		/* "name  port/proto  aliases..." */
+		if (sscanf(line, "%32s %u/%7[a-z]", name, &port, proto) != 3 || port > 65535)
+			continue;
+		int t;
+		if (strcmp(proto, "tcp") == 0)
+			t = 0;
+		else if (strcmp(proto, "udp") == 0)
+			t = 1;
+		else
+			continue;
+		if (svc[t][port])
+			continue;   /* the first entry wins, as getservbyport() */
+		uint16_t idx = svc_intern(name);
+		if (idx)
+			svc[t][port] = idx;
+	}
+	fclose(fp);
+	return 0;
+}
+
+void ww_ports_reset(void)
+{
+	svc_clear();
+	tables_ready = false;
+	n_entries = 0;
+	last_error[0] = '\0';
+}

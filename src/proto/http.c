@@ -1,0 +1,115 @@
+/*
+ * http.c - HTTP/1.x, by the message grammar of RFC 9112.
+ *
+ * Request (RFC 9112 §3): method SP request-target SP HTTP-version CRLF.
+ * The method is a token (RFC 9110 §9.1); registered methods, WebDAV's
+ * (RFC 4918) and CONNECT are all upper-case letters, '-' or '_', which is what
+ * we accept, so "GET" followed by garbage fails at the first byte that breaks
+ * the grammar. The request-target must start like one of its four forms
+ * (origin "/", absolute "scheme:", authority "host:port" for CONNECT, "*").
+ * A bare LF ends the line too (RFC 9112 §2.2 allows that leniency).
+ * HTTP/2 with prior knowledge starts with the fixed preface
+ * "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" (RFC 9113 §3.4), also HTTP.
+ * Response (RFC 9112 §4): HTTP-version SP 3DIGIT SP reason-phrase CRLF; we
+ * prove it at the status code.
+ */
+#include "proto.h"
+
+#define HTTP_METHOD_MAX 24   /* longest registered method is 17 ("BASELINE-CONTROL" is 16) */
+
+/* Match the literal `lit` at p[i..]; NEED when p ends inside it. */
+static enum ww_det lit_at(const uint8_t *p, uint32_t n, uint32_t i, const char *lit, uint32_t len)
+{
+	for (uint32_t k = 0; k < len; k++) {
+		if (i + k >= n)
+			return WW_DET_NEED;
+		if (p[i + k] != (uint8_t)lit[k])
+			return WW_DET_NO;
+	}
+	return WW_DET_YES;
+}
+
+static enum ww_det eol_at(const uint8_t *p, uint32_t n, uint32_t i)
+{
+	if (i >= n)
+		return WW_DET_NEED;
+	if (p[i] == '\n')
+		return WW_DET_YES;
+	if (p[i] != '\r')
+		return WW_DET_NO;
+	if (i + 1 >= n)
+		return WW_DET_NEED;
+	return p[i + 1] == '\n' ? WW_DET_YES : WW_DET_NO;
+}
+
+static enum ww_det request(const uint8_t *p, uint32_t n, bool full)
+{
+	uint32_t i = 0;
+	if (n == 0)
+		return WW_DET_NEED;
+	if (!ww_is_upper(p[0]))
+		return WW_DET_NO;
+	while (i < n && i < HTTP_METHOD_MAX && (ww_is_upper(p[i]) || p[i] == '-' || p[i] == '_'))
+		i++;
+	if (i == n)
+		return WW_DET_NEED;
+	if (i >= HTTP_METHOD_MAX || p[i] != ' ')
+		return WW_DET_NO;
+	bool pri = i == 3 && memcmp(p, "PRI", 3) == 0;
+	i++;
+	if (i == n)
+		return WW_DET_NEED;
+	uint8_t c = p[i];
+	if (!(c == '/' || c == '*' || ww_is_alpha(c) || ww_is_digit(c) || c == '['))
+		return WW_DET_NO;
+	uint32_t start = i;
+	while (i < n && p[i] > 0x20 && p[i] != 0x7f)
+		i++;
+	if (i == n)  /* a very long target: plausible if the view is all we get */
+		return full && i - start > 64 ? WW_DET_WEAK : WW_DET_NEED;
+	if (p[i] != ' ')
+		return WW_DET_NO;
+	i++;
+	enum ww_det r = lit_at(p, n, i, "HTTP/", 5);
+	if (r != WW_DET_YES)
+		return r;
+	i += 5;
+	if (pri)
+		return lit_at(p, n, i, "2.0\r\n\r\nSM\r\n\r\n", 13);
+	if (i >= n)
+		return WW_DET_NEED;
+	if (p[i] != '1' && p[i] != '0')  /* HTTP/1.x; HTTP/0.9 had no version */
+		return WW_DET_NO;
+	if (i + 1 >= n)
+		return WW_DET_NEED;
+	if (p[i + 1] != '.')
+		return WW_DET_NO;
+	if (i + 2 >= n)
+		return WW_DET_NEED;
+	if (!ww_is_digit(p[i + 2]))
+		return WW_DET_NO;
+	return eol_at(p, n, i + 3);
+}
+
+static enum ww_det response(const uint8_t *p, uint32_t n)
+{
+	enum ww_det r = lit_at(p, n, 0, "HTTP/1.", 7);
+	if (r != WW_DET_YES)
+		return r;
+	for (uint32_t i = 7; i < 13; i++) {
+		if (i >= n)
+			return WW_DET_NEED;
+		bool ok = i == 7 ? ww_is_digit(p[i]) : i == 8 ? p[i] == ' ' :
+			  i < 12 ? ww_is_digit(p[i]) : (p[i] == ' ' || p[i] == '\r' || p[i] == '\n');
+		if (!ok)
+			return WW_DET_NO;
+	}
+	return p[9] >= '1' && p[9] <= '5' ? WW_DET_YES : WW_DET_NO;
+}
+
+enum ww_det ww_detect_http(const struct ww_pview *v)
+{
+	enum ww_det a = v->n[0] ? request(v->d[0], v->n[0], v->full[0]) : WW_DET_NEED;
+	enum ww_det b = v->n[1] ? response(v->d[1], v->n[1]) : WW_DET_NEED;
+	return ww_det_merge(a, b);
+}

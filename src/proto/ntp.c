@@ -1,0 +1,53 @@
+/*
+ * ntp.c - NTP (RFC 5905 §7.3), SNTP (RFC 4330) and NTP control messages
+ * (mode 6, RFC 9327; mode 7 is ntpd's private mode).
+ *
+ * First byte: LI(2) VN(3) Mode(3). We accept versions 1-4. Modes 1-5 carry a
+ * 48-byte header, then optional extension fields and a MAC, all multiples of
+ * 4 bytes; stratum is 0-16 (16 = unsynchronised). A client (mode 3) talks
+ * to the server, a server (mode 4) answers; symmetric (1, 2) and broadcast
+ * (5) go either way. Mode 6 control messages have a 12-byte header whose
+ * count field must fit the datagram. Off port 123 (on either side) we do not
+ * call anything NTP: the checks above leave roughly one random datagram in a
+ * thousand, too many without the port.
+ */
+#include "proto.h"
+
+#define NTP_PORT 123
+#define NTP_HDR 48
+#define NTP_MAX 1024   /* header + extension fields + MAC; real ones are <= 120 */
+
+static enum ww_det one(const uint8_t *p, uint32_t n, bool toserver)
+{
+	if (n < 8)
+		return WW_DET_NO;
+	uint8_t vn = (p[0] >> 3) & 7, mode = p[0] & 7;
+	if (vn < 1 || vn > 4)
+		return WW_DET_NO;
+	if (mode == 6 || mode == 7) {
+		if (mode == 6) {
+			if (n < 12)
+				return WW_DET_NO;
+			uint32_t count = ww_be16(p + 10);
+			return 12 + count <= n && n <= NTP_MAX + 12 ? WW_DET_YES : WW_DET_NO;
+		}
+		return n <= NTP_MAX ? WW_DET_YES : WW_DET_NO;
+	}
+	if (mode == 0 || n < NTP_HDR || n > NTP_MAX || (n - NTP_HDR) % 4)
+		return WW_DET_NO;
+	if (p[1] > 16)
+		return WW_DET_NO;
+	if ((mode == 3 && !toserver) || (mode == 4 && toserver))
+		return WW_DET_NO;
+	return WW_DET_YES;
+}
+
+enum ww_det ww_detect_ntp(const struct ww_pview *v)
+{
+	if (v->sport != NTP_PORT && v->cport != NTP_PORT)
+		return WW_DET_NO;
+	bool sym = v->sport == v->cport;   /* symmetric peers: no client/server */
+	enum ww_det a = v->n[0] ? one(v->d[0], v->n[0], sym ? (v->d[0][0] & 7) != 4 : true) : WW_DET_NEED;
+	enum ww_det b = v->n[1] ? one(v->d[1], v->n[1], sym ? (v->d[1][0] & 7) == 3 : false) : WW_DET_NEED;
+	return ww_det_merge(a, b);
+}
