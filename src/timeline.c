@@ -171,7 +171,7 @@ int ww_timeline_packet(struct ww_tl_writer *w, const uint8_t *data, uint32_t cap
 
 int ww_timeline_binding(struct ww_tl_writer *w, const struct ww_flow *f,
 			const struct ww_owner *o, uint64_t inode,
-			const char *status, const char *reason)
+			const char *status, const char *reason, bool local_is_server)
 {
 	char a[WW_ADDRSTRLEN];
 	uint8_t proto = f->key.proto;
@@ -193,6 +193,7 @@ int ww_timeline_binding(struct ww_tl_writer *w, const struct ww_flow *f,
 		ww_jw_uint(&w->jw, "vlan", f->key.vlan);
 	ww_jw_time(&w->jw, "from", f->first);
 	ww_jw_time(&w->jw, "to", f->last);
+	ww_jw_str(&w->jw, "local", local_is_server ? "dst" : "src");
 	ww_jw_str(&w->jw, "status", status ? status : "none");
 	ww_jw_str(&w->jw, "reason", reason ? reason : "");
 	if (inode)
@@ -688,6 +689,8 @@ static int add_record(struct ww_timeline *tl, const struct jobj *o, struct recst
 		*why = "socket record with an unknown \"status\"";
 		return -1;
 	}
+	const char *local = get_str(o, "local");
+	r.local_is_server = local && strcmp(local, "dst") == 0;
 	if (get_num(o, "inode", 0, 1e18, &v))
 		r.inode = (uint64_t)v;
 	if (get(o, "pid")) {

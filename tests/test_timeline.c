@@ -102,10 +102,10 @@ static void record_session(void)
 	struct ww_flow c = flow("192.0.2.1", 999, "192.0.2.9", 0, WW_IPPROTO_ICMP, T0 + 4, T0 + 4);
 	/* The same 5-tuple as `a`, a minute later, another process. */
 	struct ww_flow d = flow("192.0.2.1", 40000, "192.0.2.2", 80, WW_IPPROTO_TCP, T0 + 60 * SEC, T0 + 61 * SEC);
-	assert_int_equal(ww_timeline_binding(w, &a, &curl, 123456, "exact", ""), 0);
-	assert_int_equal(ww_timeline_binding(w, &b, NULL, 0, "unresolved", "socket closed before lookup"), 0);
-	assert_int_equal(ww_timeline_binding(w, &c, NULL, 0, "unresolved", "raw socket"), 0);
-	assert_int_equal(ww_timeline_binding(w, &d, &evil, 99, "cached", ""), 0);
+	assert_int_equal(ww_timeline_binding(w, &a, &curl, 123456, "exact", "", false), 0);
+	assert_int_equal(ww_timeline_binding(w, &b, NULL, 0, "unresolved", "socket closed before lookup", false), 0);
+	assert_int_equal(ww_timeline_binding(w, &c, NULL, 0, "unresolved", "raw socket", false), 0);
+	assert_int_equal(ww_timeline_binding(w, &d, &evil, 99, "listener", "", true), 0);
 	assert_int_equal(ww_timeline_close(w), 0);
 	pcap_close(dead);
 }
@@ -131,6 +131,7 @@ static void test_recorded_bindings_read_back_by_flow_key_and_time(void **state)
 	assert_int_equal(r->owner.uid, 1000);
 	assert_int_equal(r->inode, 123456);
 	assert_string_equal(r->status, "exact");
+	assert_false(r->local_is_server);
 
 	struct ww_flow b = flow("2001:db8::1", 5353, "2001:db8::2", 53, WW_IPPROTO_UDP, T0 + 2, T0 + 2);
 	r = ww_timeline_find(tl, &b.key, b.first);
@@ -159,6 +160,8 @@ static void test_reused_five_tuple_gives_each_flow_the_owner_of_its_time(void **
 	assert_int_equal(ww_timeline_find(tl, &early.key, early.first)->owner.pid, 4242);
 	const struct ww_tl_rec *r = ww_timeline_find(tl, &late.key, late.first);
 	assert_int_equal(r->owner.pid, 77);
+	assert_true(r->local_is_server);
+	assert_string_equal(r->status, "listener");
 	/* Untrusted bytes come back exactly (escaped on disk, unescaped here). */
 	assert_string_equal(r->owner.comm, "ev\"il\n\x01name");
 	assert_null(r->owner.exe);

@@ -13,7 +13,8 @@
  *     pair a timeline with the wrong capture unnoticed;
  *   - "socket": which 5-tuple belonged to which process (pid, comm, exe,
  *     uid, user, socket inode), from when to when (`from`/`to`, the flow's
- *     first and last packet), with the live attribution status and reason
+ *     first and last packet), which end is local (`local`: "src" or
+ *     "dst"), with the live attribution status and reason
  *     (also for flows whose owner stayed unknown, so replay reproduces them);
  *   - "end": packets and records written, when the recording stopped cleanly.
  * DIR/capture.id holds the capture_id too, for people and scripts.
@@ -51,7 +52,7 @@ int ww_timeline_packet(struct ww_tl_writer *w, const uint8_t *data, uint32_t cap
  */
 int ww_timeline_binding(struct ww_tl_writer *w, const struct ww_flow *f,
 			const struct ww_owner *owner, uint64_t inode,
-			const char *status, const char *reason);
+			const char *status, const char *reason, bool local_is_server);
 
 /* Push buffered data to disk (call now and then). 0 or -EIO. */
 int ww_timeline_flush(struct ww_tl_writer *w);
@@ -67,6 +68,7 @@ struct ww_tl_rec {
 	uint64_t inode;
 	struct ww_owner owner;
 	bool has_owner;
+	bool local_is_server;    /* the owner's socket is the flow's server end */
 	const char *status;      /* the live status: "exact", "listener", "cached", "unresolved"... */
 	const char *reason;
 	uint32_t next;           /* reader-private: next record with the same key */
