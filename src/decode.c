@@ -309,8 +309,9 @@ static inline bool icmp6_has_id(uint8_t type)
  * fragment's UDP length covers the whole datagram, so it is not checked
  * against this fragment's payload.
  */
-static inline enum ww_decode_result decode_l4(struct ww_pkt *p, const uint8_t *l4,
-					      uint32_t claim, uint32_t cap, bool frag)
+static inline __attribute__((always_inline))
+enum ww_decode_result decode_l4(struct ww_pkt *p, const uint8_t *l4, uint32_t claim,
+				uint32_t cap, bool frag)
 {
 	uint32_t hl, plen;
 
@@ -550,11 +551,17 @@ enum ww_decode_result ww_decode(struct ww_decoder *d, int dlt, const uint8_t *da
 {
 	memset(out, 0, sizeof(*out));
 
+	/* The common case first, ahead of the link-type switch: Ethernet + IPv4. */
+	if (WW_LIKELY(dlt == WW_DLT_EN10MB && caplen >= ETH_HLEN)) {
+		uint16_t type = ld16(data + 12);
+		if (WW_LIKELY(type == ETHERTYPE_IPV4))
+			return decode_ip4(d, data + ETH_HLEN, caplen - ETH_HLEN, now, out);
+		return decode_ethertype(d, data, caplen, ETH_HLEN, type, now, out);
+	}
+
 	switch (dlt) {
 	case WW_DLT_EN10MB:
-		if (WW_UNLIKELY(caplen < ETH_HLEN))
-			return WW_DECODE_ERROR;
-		return decode_ethertype(d, data, caplen, ETH_HLEN, ld16(data + 12), now, out);
+		return WW_DECODE_ERROR;   /* shorter than an Ethernet header */
 	case WW_DLT_LINUX_SLL:
 		if (caplen < SLL_HLEN)
 			return WW_DECODE_ERROR;
