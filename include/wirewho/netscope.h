@@ -1,0 +1,61 @@
+/*
+ * netscope.h - where an address reaches: the two scopes the socket audit
+ * reads first, as an analyst reads the address columns of `netstat -an`.
+ *
+ * bind_scope answers "who can reach this socket": every interface (the
+ * unspecified address), loopback only, or one interface address.
+ * remote_scope answers "who is it talking to": nobody, this host, a
+ * private or otherwise non-global network, a link-local neighbour, or the
+ * internet. The special-purpose ranges of RFC 6890 (and its successors
+ * in the IANA registries: RFC 8190, RFC 9637, RFC 9602) decide what is not
+ * "internet". IPv4-mapped IPv6 (::ffff:a.b.c.d) is IPv4 — struct ww_addr
+ * already stores IPv4 that way, so a dual-stack socket is judged by the
+ * IPv4 address it really uses.
+ *
+ * All functions are pure and can't fail.
+ */
+#ifndef WIREWHO_NETSCOPE_H
+#define WIREWHO_NETSCOPE_H
+
+#include "wirewho/common.h"
+
+enum ww_bind_scope {
+	WW_BIND_ANY = 0,      /* 0.0.0.0 or ::: every interface */
+	WW_BIND_INTERFACE,    /* one non-loopback address or device */
+	WW_BIND_LOOPBACK,     /* 127.0.0.0/8, ::1, or bound to the lo device */
+};
+
+enum ww_remote_scope {
+	WW_REMOTE_NONE = 0,   /* no peer: unspecified address */
+	WW_REMOTE_LOOPBACK,   /* this host: 127.0.0.0/8, ::1 */
+	WW_REMOTE_PRIVATE,    /* not globally reachable: RFC 1918, ULA, CGN,
+	                         documentation, benchmarking, reserved, multicast
+	                         beyond link scope, broadcast */
+	WW_REMOTE_LINK_LOCAL, /* 169.254.0.0/16, fe80::/10, link-scope multicast */
+	WW_REMOTE_INTERNET,   /* everything globally reachable */
+};
+
+/* True for 0.0.0.0 and :: (and ::ffff:0.0.0.0). */
+bool ww_netscope_is_unspecified(const struct ww_addr *a);
+/* True for 127.0.0.0/8 (also IPv4-mapped) and ::1. */
+bool ww_netscope_is_loopback(const struct ww_addr *a);
+
+/*
+ * Scope of a local (bound) address. `ifindex` is the device the socket is
+ * bound to with SO_BINDTODEVICE (0 none); `lo_ifindex` the loopback
+ * device's index in the socket's namespace (1 on Linux: lo is always
+ * registered first in a network namespace). A wildcard socket bound to a
+ * device is reachable through that device only.
+ */
+enum ww_bind_scope ww_netscope_bind(const struct ww_addr *local, uint32_t ifindex,
+				    uint32_t lo_ifindex);
+
+/* Scope of a remote address (unspecified -> none). */
+enum ww_remote_scope ww_netscope_remote(const struct ww_addr *remote);
+
+/* "any", "interface", "loopback". */
+const char *ww_netscope_bind_name(enum ww_bind_scope s);
+/* "none", "loopback", "private", "link_local", "internet". */
+const char *ww_netscope_remote_name(enum ww_remote_scope s);
+
+#endif

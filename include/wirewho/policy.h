@@ -1,0 +1,114 @@
+/*
+ * policy.h - the rules that say which processes, ports and peers are
+ * expected, shared by `sockets`, `watch` and `replay`.
+ *
+ * The file is line-oriented; each line is one rule, first match wins:
+ *
+ *     # comment
+ *     ACTION KEY=VALUE[,VALUE...] ...
+ *
+ *     allow  exe=/usr/sbin/sshd user=root proto=tcp state=LISTEN port=22
+ *     allow  comm=chronyd proto=udp port=123
+ *     allow  exe=/usr/lib/firefox/firefox* dir=out proto=tcp rport=80,443
+ *     ignore proto=udp port=5353 bind=any
+ *     review comm=nc,ncat,socat
+ *
+ * ACTION is `allow` (explained), `ignore` (not shown, no alert) or `review`
+ * (always shown and alerted, even on loopback). Keys, all optional, all
+ * ANDed; the values of one key are ORed:
+ *   comm=GLOB     process name (/proc/PID/comm, 15 bytes), fnmatch(3) glob
+ *   exe=GLOB      executable path, fnmatch(3) with FNM_PATHNAME
+ *   user=NAME|UID owning process's user (name or number)
+ *   proto=tcp|udp|raw|any
+ *   port=N|N-M    local port (raw sockets: the IP protocol number)
+ *   state=NAME    netstat state: LISTEN, ESTABLISHED, UNCONN, ...
+ *   remote=CIDR   peer address (a.b.c.d/n, x::/n, a bare address, or one of
+ *                 the scopes none, loopback, private, link_local, internet)
+ *   rport=N|N-M   peer port
+ *   dir=in|out    in: the local end is the server (accepted connection,
+ *                 listener); out: this host connected out
+ *   bind=any|interface|loopback   the socket's bind scope
+ * A value with spaces, commas, quotes or '#' is written in double quotes
+ * with \" \\ and \xHH escapes. A rule that needs a process (comm, exe, user)
+ * never matches a socket whose owner is unknown.
+ */
+#ifndef WIREWHO_POLICY_H
+#define WIREWHO_POLICY_H
+
+#include <stdio.h>
+#include "wirewho/common.h"
+
+enum ww_policy_action { WW_POLICY_ALLOW = 0, WW_POLICY_IGNORE, WW_POLICY_REVIEW };
+enum ww_policy_dir { WW_DIR_UNKNOWN = 0, WW_DIR_IN, WW_DIR_OUT };
+
+/*
+ * What a rule is matched against: one owner of one socket (sockets), or
+ * the local end of one flow (watch/replay). Unknown strings are NULL,
+ * unknown numbers -1; a rule constraining an unknown field does not match.
+ */
+struct ww_policy_query {
+	const char *comm, *exe, *user;
+	int64_t uid;                    /* -1 unknown */
+	const struct ww_addr *remote;   /* NULL: no peer */
+	int state;                      /* enum ww_sock_state; flows pass ESTABLISHED; -1 unknown */
+	int bind_scope;                 /* enum ww_bind_scope, -1 unknown */
+	enum ww_policy_dir dir;
+	uint16_t local_port, remote_port;
+	uint8_t proto;                  /* WW_IPPROTO_TCP, WW_IPPROTO_UDP, WW_SOCK_PROTO_RAW */
+};
+
+/* The rule that matched. `text` stays valid while the policy lives. */
+struct ww_policy_verdict {
+	enum ww_policy_action action;
+	int line;                       /* 1-based line in the file */
+	const char *text;               /* the rule as written, trimmed */
+	const char *file;
+};
+
+struct ww_policy;
+
+/*
+ * Parse a policy file. Returns 0 and *out, -EINVAL on a malformed line
+ * (err holds "FILE:LINE:COL: what is wrong"), -ENOMEM, or -errno when the
+ * file cannot be read (err says so too).
+ */
+int ww_policy_load(const char *path, struct ww_policy **out, char *err, size_t errsz);
+/* The same from a string; `name` is used in messages. */
+int ww_policy_parse(const char *text, size_t len, const char *name, struct ww_policy **out,
+		    char *err, size_t errsz);
+void ww_policy_free(struct ww_policy *p);
+/* Number of rules. Can't fail. */
+size_t ww_policy_count(const struct ww_policy *p);
+
+/*
+ * The first rule matching q, into *v. Returns true when one matched. A NULL
+ * policy matches nothing. Can't fail.
+ */
+bool ww_policy_match(const struct ww_policy *p, const struct ww_policy_query *q,
+		     struct ww_policy_verdict *v);
+
+/* Fields ww_policy_format_rule writes (a bit set). */
+#define WW_PF_COMM   0x001
+#define WW_PF_EXE    0x002
+#define WW_PF_USER   0x004
+#define WW_PF_PROTO  0x008
+#define WW_PF_PORT   0x010
+#define WW_PF_STATE  0x020
+#define WW_PF_REMOTE 0x040   /* the exact peer address (/32 or /128) */
+#define WW_PF_RPORT  0x080
+#define WW_PF_DIR    0x100
+#define WW_PF_BIND   0x200
+
+/*
+ * Write the rule "ACTION key=value ..." that matches q on the selected
+ * fields (fields q does not know are left out), quoting and glob-escaping
+ * values so the rule matches exactly these strings. For --learn. Returns
+ * the length written (without NUL) or -ENOSPC when buf is too small.
+ */
+int ww_policy_format_rule(char *buf, size_t bufsz, enum ww_policy_action a,
+			  const struct ww_policy_query *q, unsigned fields);
+
+/* "allow", "ignore", "review". Can't fail. */
+const char *ww_policy_action_name(enum ww_policy_action a);
+
+#endif

@@ -1,0 +1,101 @@
+/*
+ * procs.h - socket inode -> the processes that hold it, from /proc.
+ *
+ * The kernel does not say which process owns a socket; the only way is to
+ * read every /proc/PID/fd/N link ("socket:[INODE]"), as ss -p and netstat -p
+ * do. That is the expensive part of a socket audit, so the cache keeps each
+ * process's socket inodes and rescans a process only when it may have
+ * changed: a process is unchanged when it has the same pid and start time
+ * (so the pid was not reused), the same comm (no exec), and the same number
+ * of open descriptors (st_size of /proc/PID/fd, Linux 6.2+). The count alone
+ * would miss "closed one socket, opened another"; the refresh covers that by
+ * taking the set of inodes the caller needs: any inode still without an
+ * owner after the changed processes were rescanned sends the scan through
+ * the unchanged ones too, newest first, until every needed inode is found.
+ * An inode that a full scan could not place (its owner is unreadable, in
+ * another PID namespace, or gone) is remembered so it does not force a full
+ * scan at every refresh. See procs.c for the residual case.
+ *
+ * Strings (comm, exe, cmdline) are untrusted process-chosen bytes; writers
+ * escape them. Pointers returned by the lookups stay valid until the next
+ * ww_procs_refresh() or ww_procs_free(); ww_procs_find_inode() keeps earlier
+ * results valid.
+ */
+#ifndef WIREWHO_PROCS_H
+#define WIREWHO_PROCS_H
+
+#include "wirewho/emit.h"   /* struct ww_owner */
+
+/* A process as the audit shows it. `owner` is the record the writers take. */
+struct ww_proc {
+	struct ww_owner owner;      /* pid, uid (effective), comm, exe|NULL, user|NULL */
+	const char *cmdline;        /* arguments joined by spaces, "" for kernel threads */
+	uint64_t start_time;        /* clock ticks after boot (/proc/PID/stat field 22) */
+};
+
+/* Why a socket has no owner in the cache. */
+enum ww_unowned {
+	WW_UNOWNED_NO_INODE = 0,   /* TIME_WAIT / SYN_RECV: no file, no process */
+	WW_UNOWNED_PERMISSION,     /* some fd tables could not be read (EACCES) */
+	WW_UNOWNED_NOT_FOUND,      /* no visible process holds it */
+};
+
+struct ww_procs_stats {
+	unsigned seen;         /* processes listed in the last refresh */
+	unsigned scanned;      /* fd tables read in the last refresh */
+	unsigned unchanged;    /* processes skipped as unchanged */
+	unsigned denied;       /* fd tables we may not read (EACCES) */
+	unsigned vanished;     /* processes that exited while we looked */
+	uint64_t fds_read;     /* descriptor links read in the last refresh */
+	bool count_criterion;  /* kernel reports fd counts (else: always rescan) */
+};
+
+struct ww_procs;
+
+/*
+ * A new, empty cache over `proc_root` (NULL: "/proc"). Returns NULL when
+ * out of memory or when proc_root cannot be opened (errno says which).
+ */
+struct ww_procs *ww_procs_new(const char *proc_root);
+void ww_procs_free(struct ww_procs *p);
+
+/*
+ * Bring the cache up to date: list the processes, drop those that exited,
+ * rescan new and changed ones, then make sure every inode in want[0..n)
+ * that some readable process holds is found (see above). `want` may be NULL.
+ * Returns 0, or -ENOMEM, or -errno when /proc itself cannot be listed.
+ * Processes that vanish or deny access mid-scan are counted, not errors.
+ */
+int ww_procs_refresh(struct ww_procs *p, const uint64_t *want, size_t n_want);
+
+/*
+ * The owners of `inode` known to the cache, up to `max` into out[], ordered
+ * by pid. Returns the total number of owners (may exceed max). Can't fail.
+ */
+size_t ww_procs_owners(const struct ww_procs *p, uint64_t inode,
+		       const struct ww_proc **out, size_t max);
+
+/*
+ * For the live monitor on a miss: find the owners of one inode now. Uses
+ * the cache when it knows the inode; otherwise scans processes newest first
+ * — pids new since the last scan (highest pid first), then known processes
+ * by descending start time, changed ones before unchanged ones — and stops
+ * at the first process that holds it. Returns the number of owners found
+ * (> 0), -ENOENT when no readable process holds it, -ENOMEM.
+ */
+int ww_procs_find_inode(struct ww_procs *p, uint64_t inode,
+			const struct ww_proc **out, size_t max);
+
+/*
+ * Why `inode` (of a socket with uid `sock_uid`) has no owner: a code and a
+ * short sentence in buf. Can't fail.
+ */
+enum ww_unowned ww_procs_why_unowned(const struct ww_procs *p, uint64_t inode,
+				     uint32_t sock_uid, char *buf, size_t bufsz);
+/* "no_inode", "permission", "not_found". Can't fail. */
+const char *ww_unowned_name(enum ww_unowned u);
+
+/* Counters of the last refresh. Can't fail. */
+void ww_procs_stats(const struct ww_procs *p, struct ww_procs_stats *st);
+
+#endif

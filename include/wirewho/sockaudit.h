@@ -1,0 +1,100 @@
+/*
+ * sockaudit.h - the analyst's reading of the socket table, made exact.
+ *
+ * For every socket: its bind and remote scopes, its direction (in: the local
+ * end is a server port, out: this host connected out), whether its state
+ * fits its addresses, and what the policy says. The rules, in order
+ * (first that applies decides; docs/sockets.md has the prose):
+ *
+ *   1. policy `ignore`                      -> ignored
+ *   2. state_anomaly (LISTEN with a peer, an active state without one, an
+ *      unconnected UDP socket with a peer)  -> review + state_anomaly (high)
+ *   3. policy `allow`                       -> explained
+ *   4. policy `review`                      -> review + unexplained_process
+ *   5. loopback only (bound to loopback, peer none or loopback) -> ignored
+ *   6. RAW socket                           -> review + unexplained_process (high)
+ *   7. TCP LISTEN beyond loopback           -> review + unexplained_listener
+ *   8. UDP unconnected beyond loopback: with a TCP listener on the same port
+ *      (same namespace, beyond loopback) it takes that listener's verdict
+ *      and its alert is folded into the listener's; else
+ *                                           -> review + unexplained_udp
+ *   9. an active TCP state or connected UDP with an internet peer
+ *                                           -> review + unexplained_established
+ *  10. anything else (peer on a private/link-local network, TIME_WAIT
+ *      leftovers, a bound TCP socket that is not listening) -> ignored,
+ *      with the reason saying which.
+ * Severity: state_anomaly and raw sockets high; a listener or UDP port on
+ * every interface medium, on one interface low; established medium.
+ */
+#ifndef WIREWHO_SOCKAUDIT_H
+#define WIREWHO_SOCKAUDIT_H
+
+#include "wirewho/alert.h"
+#include "wirewho/netscope.h"
+#include "wirewho/policy.h"
+#include "wirewho/procs.h"
+#include "wirewho/socktab.h"
+
+enum ww_verdict { WW_VERDICT_IGNORED = 0, WW_VERDICT_EXPLAINED, WW_VERDICT_REVIEW };
+
+#define WW_SOCKVIEW_MAX_OWNERS 8   /* owners shown per socket; `n_owners` counts all */
+
+/* One socket with what the audit found and what the writers print. */
+struct ww_sock_view {
+	const struct ww_sock *s;
+	const struct ww_proc *owners[WW_SOCKVIEW_MAX_OWNERS];  /* ordered by pid */
+	size_t n_owners;              /* all owners (may exceed the array) */
+	const char *owner_reason;     /* when no owner: "permission", "no_inode", "not_found" */
+	char owner_note[128];         /* when no owner: a sentence */
+	const char *service;          /* services-database name of the local/remote port, or NULL */
+	uint64_t netns;               /* namespace inode */
+	/* filled by ww_sockaudit_prepare */
+	enum ww_bind_scope bind;
+	enum ww_remote_scope remote;
+	enum ww_policy_dir dir;
+	int twin;                     /* UDP: index of its TCP listener twin, -1 none */
+	unsigned udp_twins;           /* TCP listener: UDP sockets folded into it */
+	/* filled by the judge */
+	enum ww_verdict verdict;
+	int alert_kind;               /* enum ww_alert_kind raised, -1 none */
+	int rule_line;                /* policy line that decided, 0 none */
+	char reason[112];             /* short, for the table */
+};
+
+/*
+ * Fill scopes, direction and UDP twins for views[0..n) (each with `s`,
+ * `netns` set). `lo_ifindex` is the loopback index (1 on Linux). Can't fail.
+ */
+void ww_sockaudit_prepare(struct ww_sock_view *v, size_t n, uint32_t lo_ifindex);
+
+/*
+ * Judge every view (TCP listeners first, so UDP twins can take their
+ * verdict) and append the alerts to `*alerts` (realloc'd; `*n_alerts`
+ * counts them). Each alert's `sock` points to the view's socket and
+ * ev.rule names the rule or policy line. Returns 0 or -ENOMEM.
+ */
+int ww_sockaudit_run(const struct ww_policy *pol, struct ww_sock_view *v, size_t n,
+		     ww_time_t now, struct ww_alert **alerts, size_t *n_alerts);
+
+/*
+ * Judge one prepared view (rules 1-10); `twin` is its TCP twin's view when
+ * already judged, or NULL. Writes at most one alert into *out when
+ * *raised is set true. Can't fail.
+ */
+void ww_sockaudit_judge(const struct ww_policy *pol, struct ww_sock_view *v,
+			const struct ww_sock_view *twin, ww_time_t now,
+			struct ww_alert *out, bool *raised);
+
+/*
+ * The policy query for owner `i` of a view (i >= n_owners: no owner).
+ * Pointers in q refer to the view. Can't fail.
+ */
+void ww_sockaudit_query(const struct ww_sock_view *v, size_t i, struct ww_policy_query *q);
+
+/* True for TCP states that have (or had) a peer: SYN_SENT ... CLOSING. Can't fail. */
+bool ww_sockaudit_is_active(const struct ww_sock *s);
+
+/* "ignored", "explained", "review". Can't fail. */
+const char *ww_verdict_name(enum ww_verdict v);
+
+#endif

@@ -1,0 +1,479 @@
+/*
+ * cmd_sockets.c - `wirewho sockets`: read the socket table of one or every
+ * network namespace, find each socket's owners, judge it, print it.
+ *
+ * The order of work is chosen for speed on a busy host: all namespaces are
+ * dumped first (cheap, kernel-side), then /proc is walked once for all of
+ * them — socket inodes are global across namespaces, so one owner scan
+ * serves every table — with the dumped inodes as the set that must be found
+ * (see procs.h for the incremental refresh). Only then are verdicts made
+ * and records written.
+ *
+ * --all-netns: every distinct /proc/PID/ns/net inode some process is in.
+ * A table for another namespace is opened by entering it with setns() just
+ * long enough to create its netlink socket (socktab.h), so this process
+ * never stays in a foreign namespace and needs no helper child.
+ *
+ * --passes N (for benchmarks) runs the whole audit N times in one process
+ * and prints each pass's time on stderr: the second pass measures the
+ * cached path, where nothing changed and no fd table is re-read.
+ */
+#include "wirewho/cmd.h"
+#include "wirewho/emit_sockets.h"
+#include "wirewho/jsonw.h"
+#include "wirewho/ports.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LO_IFINDEX 1          /* lo is the first device of every network namespace */
+#define MAX_PASSES 1000       /* --passes bound: a benchmark, not a daemon */
+#define LEARN_LINE 8192
+
+static const char help_text[] =
+	"usage: wirewho sockets [OPTIONS]\n"
+	"Audit this host's TCP, UDP and raw sockets the way an analyst reads netstat -anp:\n"
+	"who owns each socket, how far it is reachable, whom it talks to, and whether the\n"
+	"policy explains it.\n"
+	"\n"
+	"  --json            NDJSON: one \"socket\" record per socket, then the alerts\n"
+	"  --policy FILE     rules that explain expected sockets (see docs/sockets.md)\n"
+	"  --all             table: show every socket, not only those needing review\n"
+	"  --all-netns       every network namespace some process is in (needs root)\n"
+	"  --learn           print a policy that explains everything present now\n"
+	"  -q, --quiet       alerts only (no socket records / no table)\n"
+	"  --passes N        benchmark: run the audit N times, timings on stderr\n"
+	"  -h, --help        this text\n"
+	"\n"
+	"Exit status: 0 ran (alerts or not), 1 runtime failure, 2 bad usage or policy.\n";
+
+struct opts {
+	bool json, all, all_netns, learn, quiet;
+	const char *policy;
+	unsigned long passes;
+};
+
+struct ns {
+	uint64_t ino;
+	int pid;                 /* a process in it (0: ours) */
+	struct ww_socktab *tab;
+};
+
+static ww_time_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (ww_time_t)ts.tv_sec * WW_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	enum { O_JSON = 256, O_POLICY, O_ALL, O_ALL_NETNS, O_LEARN, O_PASSES };
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, O_JSON },
+		{ "policy", required_argument, NULL, O_POLICY },
+		{ "all", no_argument, NULL, O_ALL },
+		{ "all-netns", no_argument, NULL, O_ALL_NETNS },
+		{ "learn", no_argument, NULL, O_LEARN },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "passes", required_argument, NULL, O_PASSES },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	memset(o, 0, sizeof(*o));
+	o->passes = 1;
+	optind = 0;   /* GNU: reinitialise, main.c may have run getopt already */
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "+qh", lo, NULL)) != -1) {
+		switch (c) {
+		case O_JSON: o->json = true; break;
+		case O_POLICY: o->policy = optarg; break;
+		case O_ALL: o->all = true; break;
+		case O_ALL_NETNS: o->all_netns = true; break;
+		case O_LEARN: o->learn = true; break;
+		case 'q': o->quiet = true; break;
+		case 'h': fputs(help_text, stdout); return 1;
+		case O_PASSES: {
+			char *end;
+			errno = 0;
+			o->passes = strtoul(optarg, &end, 10);
+			if (errno || *end || optarg[0] < '0' || optarg[0] > '9' || o->passes < 1 ||
+			    o->passes > MAX_PASSES) {
+				fprintf(stderr, "wirewho sockets: --passes: '%s' is not a number in 1..%d\n",
+					optarg, MAX_PASSES);
+				return -1;
+			}
+			break;
+		}
+		case ':':
+			fprintf(stderr, "wirewho sockets: option '%s' needs an argument\n", argv[optind - 1]);
+			return -1;
+		default:
+			fprintf(stderr, "wirewho sockets: unknown option '%s' (see --help)\n",
+				argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "wirewho sockets: unexpected argument '%s' (see --help)\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t ns_inode_of(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+/* Our namespace first, then every other one some process is in. */
+static int find_namespaces(bool all, struct ns **out, size_t *n)
+{
+	size_t cap = 8, k = 0;
+	struct ns *v = calloc(cap, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v[k++] = (struct ns){ ns_inode_of("/proc/self/ns/net"), 0, NULL };
+	DIR *d = all ? opendir("/proc") : NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", atoi(de->d_name));
+		uint64_t ino = ns_inode_of(path);   /* EACCES/ENOENT: skip the process */
+		bool seen = ino == 0;
+		for (size_t i = 0; i < k && !seen; i++)
+			seen = v[i].ino == ino;
+		if (seen)
+			continue;
+		if (k == cap) {
+			struct ns *nv = realloc(v, cap * 2 * sizeof(*nv));
+			if (!nv) {
+				closedir(d);
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap *= 2;
+		}
+		v[k++] = (struct ns){ ino, atoi(de->d_name), NULL };
+	}
+	if (d)
+		closedir(d);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+static int open_tables(struct ns *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].pid == 0) {
+			v[i].tab = ww_socktab_new(0);
+		} else {
+			char path[64];
+			snprintf(path, sizeof(path), "/proc/%d/ns/net", v[i].pid);
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				v[i].tab = ww_socktab_new_in_netns(fd, v[i].pid, 0);
+				close(fd);
+			}
+			if (!v[i].tab) {
+				fprintf(stderr, "wirewho sockets: network namespace %llu (pid %d): %s; skipped\n",
+					(unsigned long long)v[i].ino, v[i].pid, strerror(errno));
+				continue;
+			}
+		}
+		if (!v[i].tab)
+			return -errno ? -errno : -ENOMEM;
+	}
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* --learn: one rule per socket that needs review, sorted and deduplicated. */
+static int learn(FILE *out, const struct ww_sock_view *v, size_t n, size_t total_socks)
+{
+	char **lines = calloc(n ? n : 1, sizeof(*lines));
+	size_t k = 0;
+	char buf[LEARN_LINE];
+	if (!lines)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct ww_sock_view *x = &v[i];
+		const struct ww_sock *s = x->s;
+		struct ww_policy_query q;
+		unsigned f = WW_PF_EXE | WW_PF_COMM | WW_PF_USER | WW_PF_PROTO;
+		enum ww_policy_action act = WW_POLICY_ALLOW;
+		if (x->verdict != WW_VERDICT_REVIEW)
+			continue;
+		ww_sockaudit_query(x, 0, &q);
+		if (x->alert_kind == WW_ALERT_STATE_ANOMALY) {
+			act = WW_POLICY_IGNORE;   /* an allow rule would not hide an anomaly */
+			f |= WW_PF_STATE | WW_PF_PORT | WW_PF_REMOTE | WW_PF_RPORT;
+		} else if (x->alert_kind == WW_ALERT_UNEXPLAINED_PROCESS && x->rule_line) {
+			continue;                 /* the analyst's own review rule stays in charge */
+		} else if (s->proto == WW_SOCK_PROTO_RAW) {
+			f |= WW_PF_PORT;
+		} else if ((s->proto == WW_IPPROTO_TCP && s->state == WW_SS_LISTEN) ||
+			   (s->proto == WW_IPPROTO_UDP && s->state == WW_SS_CLOSE)) {
+			f |= WW_PF_STATE | WW_PF_PORT;
+		} else if (x->dir == WW_DIR_IN) {
+			f |= WW_PF_DIR | WW_PF_PORT;
+		} else {
+			f |= WW_PF_DIR | WW_PF_RPORT;   /* peers change (CDNs); the port says what */
+		}
+		if (ww_policy_format_rule(buf, sizeof(buf), act, &q, f) < 0)
+			continue;
+		if (!(lines[k] = strdup(buf))) {
+			for (size_t j = 0; j < k; j++)
+				free(lines[j]);
+			free(lines);
+			return -ENOMEM;
+		}
+		k++;
+	}
+	qsort(lines, k, sizeof(*lines), cmp_str);
+	char ts[WW_TIMESTRLEN];
+	fprintf(out, "# wirewho policy learned %s from %zu sockets.\n"
+		"# Each line explains sockets present at that time; review before keeping.\n"
+		"# Format: docs/sockets.md. First matching line wins.\n",
+		ww_time_str(now_us(), ts), total_socks);
+	for (size_t i = 0; i < k; i++) {
+		if (i == 0 || strcmp(lines[i], lines[i - 1]) != 0)
+			fprintf(out, "%s\n", lines[i]);
+	}
+	for (size_t i = 0; i < k; i++)
+		free(lines[i]);
+	free(lines);
+	return ferror(out) ? -EIO : 0;
+}
+
+struct run {
+	struct opts o;
+	struct ww_policy *pol;
+	struct ns *ns;
+	size_t n_ns;
+	struct ww_procs *procs;
+	struct ww_sock_view *views;
+	size_t cap_views;
+	uint64_t *want;
+	struct ww_alert *alerts;
+	size_t n_alerts;
+	struct ww_jw jw;
+};
+
+static const char *service_of(const struct ww_sock_view *v)
+{
+	const struct ww_sock *s = v->s;
+	if (s->proto != WW_IPPROTO_TCP && s->proto != WW_IPPROTO_UDP)
+		return NULL;
+	/* the server end names the service: our port when serving, theirs when connecting */
+	uint16_t port = v->dir == WW_DIR_OUT ? s->rport : s->lport;
+	return ww_ports_service(port, s->proto);
+}
+
+/*
+ * The view of an alert's socket: views are the tables' sockets in order, so
+ * the index is the table's offset plus the position in its array.
+ */
+static const struct ww_sock_view *view_of(const struct run *r, const struct ww_sock *s)
+{
+	size_t base = 0;
+	for (size_t i = 0; i < r->n_ns; i++) {
+		size_t n;
+		if (!r->ns[i].tab)
+			continue;
+		const struct ww_sock *v = ww_socktab_socks(r->ns[i].tab, &n);
+		if (s >= v && s < v + n)
+			return &r->views[base + (size_t)(s - v)];
+		base += n;
+	}
+	return NULL;
+}
+
+/* One whole audit. Returns 0, or -errno for a runtime failure. */
+static int one_pass(struct run *r, bool print, double *t_dump, double *t_owner)
+{
+	double t0 = mono_ms();
+	size_t total = 0;
+	bool raw_missing = false;
+	for (size_t i = 0; i < r->n_ns; i++) {
+		if (!r->ns[i].tab)
+			continue;
+		int e = ww_socktab_dump(r->ns[i].tab, WW_SOCKTAB_ALL);
+		if (e < 0) {
+			fprintf(stderr, "wirewho sockets: reading the socket table of namespace %llu: %s\n",
+				(unsigned long long)r->ns[i].ino, strerror(-e));
+			return e;
+		}
+		size_t n;
+		ww_socktab_socks(r->ns[i].tab, &n);
+		total += n;
+		raw_missing |= !ww_socktab_has_raw(r->ns[i].tab);
+	}
+	if (total > r->cap_views) {
+		free(r->views);
+		free(r->want);
+		r->views = malloc(total * sizeof(*r->views));
+		r->want = malloc(total * sizeof(*r->want));
+		r->cap_views = r->views && r->want ? total : 0;
+		if (!r->cap_views)
+			return -ENOMEM;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < r->n_ns; i++) {
+		size_t n;
+		if (!r->ns[i].tab)
+			continue;
+		const struct ww_sock *s = ww_socktab_socks(r->ns[i].tab, &n);
+		uint64_t ino = ww_socktab_netns(r->ns[i].tab);
+		for (size_t j = 0; j < n; j++, k++) {
+			r->views[k].s = &s[j];
+			r->views[k].netns = ino ? ino : r->ns[i].ino;
+			r->want[k] = s[j].inode;
+		}
+	}
+	double t1 = mono_ms();
+	int e = ww_procs_refresh(r->procs, r->want, total);
+	if (e < 0)
+		return e;
+	for (size_t i = 0; i < total; i++) {
+		struct ww_sock_view *v = &r->views[i];
+		v->n_owners = ww_procs_owners(r->procs, v->s->inode, v->owners, WW_SOCKVIEW_MAX_OWNERS);
+		v->owner_reason = NULL;
+		v->owner_note[0] = '\0';
+		if (!v->n_owners)
+			v->owner_reason = ww_unowned_name(ww_procs_why_unowned(
+				r->procs, v->s->inode, v->s->uid, v->owner_note, sizeof(v->owner_note)));
+	}
+	double t2 = mono_ms();
+	ww_sockaudit_prepare(r->views, total, LO_IFINDEX);
+	for (size_t i = 0; i < total; i++)
+		r->views[i].service = service_of(&r->views[i]);
+	ww_time_t now = now_us();
+	r->n_alerts = 0;
+	if ((e = ww_sockaudit_run(r->pol, r->views, total, now, &r->alerts, &r->n_alerts)) < 0)
+		return e;
+	*t_dump = t1 - t0;
+	*t_owner = t2 - t1;
+	if (!print)
+		return 0;
+
+	FILE *out = stdout;
+	if (r->o.learn)
+		return learn(out, r->views, total, total);
+	if (r->o.json) {
+		if (!r->o.quiet)
+			for (size_t i = 0; i < total; i++)
+				if ((e = ww_emit_json_socket(&r->jw, out, &r->views[i], now)) < 0)
+					return e;
+		for (size_t i = 0; i < r->n_alerts; i++) {
+			const struct ww_sock_view *v = view_of(r, r->alerts[i].sock);
+			if ((e = ww_emit_json_sock_alert(&r->jw, out, &r->alerts[i], v)) < 0)
+				return e;
+		}
+		return 0;
+	}
+	bool color = isatty(STDOUT_FILENO);
+	if (r->o.quiet) {
+		for (size_t i = 0; i < r->n_alerts; i++)
+			if ((e = ww_emit_text_sock_alert(out, color, &r->alerts[i])) < 0)
+				return e;
+		return 0;
+	}
+	struct ww_procs_stats st;
+	char note[256] = "";
+	ww_procs_stats(r->procs, &st);
+	if (st.denied)
+		snprintf(note, sizeof(note), "Owners unknown where the fd tables of %u processes were "
+			 "unreadable (permission; run as root to see them).", st.denied);
+	if (raw_missing)
+		snprintf(note + strlen(note), sizeof(note) - strlen(note), "%sRaw sockets not visible.",
+			 note[0] ? "\n" : "");
+	struct ww_sock_text_opts to = { .all = r->o.all, .color = color,
+					.show_netns = r->n_ns > 1, .note = note[0] ? note : NULL };
+	return ww_emit_text_sockets(out, r->views, total, &to);
+}
+
+int ww_cmd_sockets(int argc, char **argv)
+{
+	struct run r;
+	char err[512];
+	int rc = 0;
+	memset(&r, 0, sizeof(r));
+	int pa = parse_args(argc, argv, &r.o);
+	if (pa)
+		return pa > 0 ? 0 : 2;
+	if (r.o.policy) {
+		int e = ww_policy_load(r.o.policy, &r.pol, err, sizeof(err));
+		if (e < 0) {
+			fprintf(stderr, "wirewho sockets: --policy %s\n", err);
+			return 2;
+		}
+	}
+	(void)ww_ports_load_services(NULL);   /* missing /etc/services: built-in names */
+	ww_jw_init(&r.jw);
+	if (find_namespaces(r.o.all_netns, &r.ns, &r.n_ns) < 0 ||
+	    open_tables(r.ns, r.n_ns) < 0 || !(r.procs = ww_procs_new(NULL))) {
+		fprintf(stderr, "wirewho sockets: cannot read the socket table: %s\n", strerror(errno));
+		rc = 1;
+		goto out;
+	}
+	for (unsigned long p = 0; p < r.o.passes; p++) {
+		double t0 = mono_ms(), td = 0, to = 0;
+		int e = one_pass(&r, true, &td, &to);
+		if (e < 0) {
+			if (e != -EIO)
+				fprintf(stderr, "wirewho sockets: %s\n", strerror(-e));
+			else
+				fprintf(stderr, "wirewho sockets: writing output failed\n");
+			rc = 1;
+			goto out;
+		}
+		if (fflush(stdout) != 0) {
+			fprintf(stderr, "wirewho sockets: writing output failed: %s\n", strerror(errno));
+			rc = 1;
+			goto out;
+		}
+		if (r.o.passes > 1) {
+			struct ww_procs_stats st;
+			ww_procs_stats(r.procs, &st);
+			fprintf(stderr, "pass %lu: %.2f ms (dump %.2f ms, owners %.2f ms; %u processes, "
+				"%u fd tables read, %llu fds)\n", p + 1, mono_ms() - t0, td, to, st.seen,
+				st.scanned, (unsigned long long)st.fds_read);
+		}
+	}
+out:
+	for (size_t i = 0; i < r.n_ns; i++)
+		ww_socktab_free(r.ns[i].tab);
+	free(r.ns);
+	ww_procs_free(r.procs);
+	ww_policy_free(r.pol);
+	free(r.views);
+	free(r.want);
+	free(r.alerts);
+	ww_jw_free(&r.jw);
+	return rc;
+}

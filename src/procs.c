@@ -1,0 +1,844 @@
+/*
+ * procs.c - the process cache: who holds which socket inode.
+ *
+ * Layout. Processes live in individually allocated entries (so pointers
+ * handed out stay put) listed in a vector sorted by pid; /proc lists pids in
+ * ascending order, so a refresh merges the new listing with the old vector
+ * in one pass and a lookup by pid is a binary search. The inode -> owners
+ * index is an open-addressing hash (linear probing, power-of-two size, load
+ * at most 1/2) of links {inode, entry, scan id}; a link is live only while
+ * its scan id equals the entry's, so a rescan invalidates a process's old
+ * links without touching the table. A refresh rebuilds the index from
+ * scratch (one pass over ~one link per socket fd); the targeted search of
+ * the live monitor only appends.
+ *
+ * Reading a process costs: /proc/PID/stat (identity and comm) every
+ * refresh; /proc/PID/fd's stat (descriptor count) every refresh; and, only
+ * when new or changed, status (uid), exe, cmdline and one readlinkat per
+ * descriptor, relative to the fd directory's own descriptor so the kernel
+ * walks one path component, not four.
+ *
+ * Why the change test is sound, and its one gap. A pid with the same start
+ * time is the same process. Its fd table can change without the count
+ * changing only by closing some descriptors and opening as many. New
+ * sockets have new inodes, which the caller passes as `want`; any such
+ * inode left without an owner triggers the newest-first scan of the
+ * unchanged processes, so a process that swapped an old socket for a new one
+ * is found. The gap: a process that receives an *existing* socket (fork is
+ * a new pid, so it is fine; SCM_RIGHTS or pidfd_getfd is not) while closing
+ * another descriptor, so its count stays the same, is listed as an owner
+ * only after its next change. On kernels older than 6.2 the fd directory
+ * reports size 0 and every process is rescanned on every refresh.
+ *
+ * Failures are facts about processes, not errors: a process that exits
+ * between listing and reading (ENOENT/ESRCH) is dropped and counted; an fd
+ * table we may not read (EACCES: another user's process, not root) is kept
+ * with its identity and counted as denied, so sockets it may hold are
+ * explained as "permission". Processes of other PID namespaces are exactly
+ * as visible as this /proc mount makes them.
+ */
+#include "wirewho/procs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CMDLINE_MAX 4096      /* one page: /proc/PID/cmdline's first read */
+#define STAT_MAX 1024         /* /proc/PID/stat is < 400 bytes plus a 16-byte comm */
+#define COMM_MAX 64           /* comm is 16 bytes; room for a longer kthread name */
+#define INIT_INODES 8         /* most processes hold a few sockets */
+#define USER_CACHE 64         /* distinct uids remembered for user names */
+
+struct link {
+	uint64_t inode;          /* 0: empty slot */
+	struct pent *p;
+	uint32_t scan_id;
+};
+
+struct pent {
+	struct ww_proc pub;
+	int pid;
+	uint32_t scan_id;        /* bumped at every rescan; links compare it */
+	long long fdcount;       /* st_size of fd/ at the last scan, -1 unknown */
+	uint64_t *inodes;
+	size_t n_inodes, cap_inodes;
+	bool denied;             /* fd table unreadable */
+	bool dead;               /* exited (found by the targeted search) */
+	bool scanned_now;        /* rescanned during the current refresh */
+	char comm[COMM_MAX];
+	char *exe, *cmdline;
+};
+
+struct ucache {
+	uint32_t uid;
+	char *name;              /* NULL: no such user */
+};
+
+struct ww_procs {
+	int procfd;
+	bool count_ok;           /* kernel reports fd counts */
+	bool root;
+	struct pent **v;         /* sorted by pid */
+	size_t n, cap;
+	struct link *idx;        /* hash, idx_cap slots */
+	size_t idx_cap, idx_used;
+	uint64_t *unresolved;    /* sorted inodes a full scan could not place */
+	size_t n_unresolved;
+	struct ucache users[USER_CACHE];
+	size_t n_users;
+	struct ww_procs_stats st;
+};
+
+/* ---- small helpers ---- */
+
+static ssize_t read_at(int dirfd, const char *path, char *buf, size_t sz)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sz - 1);
+	int e = errno;
+	close(fd);
+	if (n < 0)
+		return -e;
+	buf[n] = '\0';
+	return n;
+}
+
+/* comm and start time from /proc/PID/stat; comm may hold ')' and spaces. */
+static int read_stat(int procfd, int pid, char *comm, size_t commsz, uint64_t *start)
+{
+	char path[32], buf[STAT_MAX];
+	snprintf(path, sizeof(path), "%d/stat", pid);
+	ssize_t n = read_at(procfd, path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	char *open = strchr(buf, '('), *close_p = strrchr(buf, ')');
+	if (!open || !close_p || close_p < open)
+		return -EINVAL;
+	size_t cl = (size_t)(close_p - open - 1);
+	if (cl >= commsz)
+		cl = commsz - 1;
+	memcpy(comm, open + 1, cl);
+	comm[cl] = '\0';
+	/* fields after ")": 3 state ... 22 starttime -> the 20th token after */
+	char *s = close_p + 1;
+	for (int field = 3; field < 22; field++) {
+		s = strchr(s + 1, ' ');
+		if (!s)
+			return -EINVAL;
+	}
+	*start = strtoull(s + 1, NULL, 10);
+	return 0;
+}
+
+static uint32_t read_euid(int procfd, int pid, uint32_t dflt)
+{
+	char path[32], buf[2048];
+	snprintf(path, sizeof(path), "%d/status", pid);
+	if (read_at(procfd, path, buf, sizeof(buf)) < 0)
+		return dflt;
+	char *u = strstr(buf, "\nUid:");
+	unsigned ruid, euid;
+	if (!u || sscanf(u + 5, "%u %u", &ruid, &euid) != 2)
+		return dflt;
+	return euid;
+}
+
+static char *read_exe(int procfd, int pid)
+{
+	char path[32], buf[4096];
+	snprintf(path, sizeof(path), "%d/exe", pid);
+	ssize_t n = readlinkat(procfd, path, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return NULL;   /* kernel thread (ENOENT) or another user's (EACCES) */
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+static char *read_cmdline(int procfd, int pid)
+{
+	char path[32], buf[CMDLINE_MAX];
+	snprintf(path, sizeof(path), "%d/cmdline", pid);
+	ssize_t n = read_at(procfd, path, buf, sizeof(buf));
+	if (n < 0)
+		n = 0;
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+static const char *user_name(struct ww_procs *p, uint32_t uid)
+{
+	for (size_t i = 0; i < p->n_users; i++)
+		if (p->users[i].uid == uid)
+			return p->users[i].name;
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	char *name = NULL;
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+		name = strdup(res->pw_name);
+	if (p->n_users < USER_CACHE) {
+		p->users[p->n_users].uid = uid;
+		p->users[p->n_users].name = name;
+		p->n_users++;
+		return name;
+	}
+	/* Cache full (a host with > 64 users): keep the answer in the last slot. */
+	free(p->users[USER_CACHE - 1].name);
+	p->users[USER_CACHE - 1].uid = uid;
+	p->users[USER_CACHE - 1].name = name;
+	return name;
+}
+
+static void pent_free(struct pent *e)
+{
+	if (!e)
+		return;
+	free(e->inodes);
+	free(e->exe);
+	free(e->cmdline);
+	free(e);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static bool u64_in(const uint64_t *v, size_t n, uint64_t x)
+{
+	return v && n && bsearch(&x, v, n, sizeof(*v), cmp_u64) != NULL;
+}
+
+/* ---- index ---- */
+
+static size_t hash_inode(uint64_t ino)
+{
+	ino ^= ino >> 33;
+	ino *= 0xff51afd7ed558ccdULL;   /* murmur3 finaliser: inodes are sequential */
+	ino ^= ino >> 33;
+	return (size_t)ino;
+}
+
+static int idx_grow(struct ww_procs *p, size_t need)
+{
+	if ((need + 1) * 2 <= p->idx_cap)
+		return 0;
+	size_t nc = p->idx_cap ? p->idx_cap : 1024;
+	while ((need + 1) * 2 > nc)
+		nc *= 2;
+	struct link *ni = calloc(nc, sizeof(*ni));
+	if (!ni)
+		return -ENOMEM;
+	size_t used = 0;
+	for (size_t i = 0; i < p->idx_cap; i++) {
+		struct link *l = &p->idx[i];
+		if (!l->inode || l->scan_id != l->p->scan_id)
+			continue;   /* drop stale links while we are at it */
+		size_t h = hash_inode(l->inode) & (nc - 1);
+		while (ni[h].inode)
+			h = (h + 1) & (nc - 1);
+		ni[h] = *l;
+		used++;
+	}
+	free(p->idx);
+	p->idx = ni;
+	p->idx_cap = nc;
+	p->idx_used = used;
+	return 0;
+}
+
+static int idx_add_proc(struct ww_procs *p, struct pent *e)
+{
+	if (idx_grow(p, p->idx_used + e->n_inodes) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < e->n_inodes; i++) {
+		size_t h = hash_inode(e->inodes[i]) & (p->idx_cap - 1);
+		while (p->idx[h].inode)
+			h = (h + 1) & (p->idx_cap - 1);
+		p->idx[h] = (struct link){ e->inodes[i], e, e->scan_id };
+		p->idx_used++;
+	}
+	return 0;
+}
+
+static int idx_rebuild(struct ww_procs *p)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < p->n; i++)
+		total += p->v[i]->n_inodes;
+	if (p->idx)
+		memset(p->idx, 0, p->idx_cap * sizeof(*p->idx));
+	p->idx_used = 0;
+	if (idx_grow(p, total) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n; i++)
+		if (idx_add_proc(p, p->v[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+static bool idx_has(const struct ww_procs *p, uint64_t inode)
+{
+	if (!p->idx_cap)
+		return false;
+	for (size_t h = hash_inode(inode) & (p->idx_cap - 1); p->idx[h].inode;
+	     h = (h + 1) & (p->idx_cap - 1)) {
+		const struct link *l = &p->idx[h];
+		if (l->inode == inode && l->scan_id == l->p->scan_id && !l->p->dead)
+			return true;
+	}
+	return false;
+}
+
+/* ---- scanning one process ---- */
+
+static int add_inode(struct pent *e, uint64_t ino)
+{
+	if (e->n_inodes == e->cap_inodes) {
+		size_t nc = e->cap_inodes ? e->cap_inodes * 2 : INIT_INODES;
+		uint64_t *ni = realloc(e->inodes, nc * sizeof(*ni));
+		if (!ni)
+			return -ENOMEM;
+		e->inodes = ni;
+		e->cap_inodes = nc;
+	}
+	e->inodes[e->n_inodes++] = ino;
+	return 0;
+}
+
+/* Parse "socket:[12345]"; false for anything else. */
+static bool socket_link(const char *s, size_t n, uint64_t *ino)
+{
+	if (n < 10 || memcmp(s, "socket:[", 8) != 0 || s[n - 1] != ']')
+		return false;
+	uint64_t v = 0;
+	for (size_t i = 8; i < n - 1; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*ino = v;
+	return true;
+}
+
+/*
+ * Read the socket inodes of e's fd table. Returns 0, -ENOENT (process gone),
+ * -EACCES (denied; e->denied set) or -ENOMEM.
+ */
+static int scan_fds(struct ww_procs *p, struct pent *e)
+{
+	char path[32];
+	snprintf(path, sizeof(path), "%d/fd", e->pid);
+	int dfd = openat(p->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	e->scan_id++;
+	e->n_inodes = 0;
+	e->scanned_now = true;
+	p->st.scanned++;
+	if (dfd < 0) {
+		if (errno == EACCES || errno == EPERM) {
+			e->denied = true;
+			e->fdcount = -1;
+			return -EACCES;
+		}
+		return -ENOENT;
+	}
+	e->denied = false;
+	struct stat st;
+	/* count first: a descriptor opened during the read changes the next count */
+	e->fdcount = (p->count_ok && fstat(dfd, &st) == 0) ? (long long)st.st_size : -1;
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return -ENOMEM;
+	}
+	struct dirent *de;
+	char lnk[64];
+	int rc = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		ssize_t n = readlinkat(dfd, de->d_name, lnk, sizeof(lnk));
+		p->st.fds_read++;
+		uint64_t ino;
+		if (n > 0 && socket_link(lnk, (size_t)n, &ino) && add_inode(e, ino) < 0) {
+			rc = -ENOMEM;
+			break;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Fill a new entry's identity (everything except the fd table). */
+static void read_identity(struct ww_procs *p, struct pent *e)
+{
+	struct stat st;
+	char path[32];
+	snprintf(path, sizeof(path), "%d", e->pid);
+	uint32_t dflt = fstatat(p->procfd, path, &st, 0) == 0 ? st.st_uid : (uint32_t)-1;
+	free(e->exe);
+	free(e->cmdline);
+	e->exe = read_exe(p->procfd, e->pid);
+	e->cmdline = read_cmdline(p->procfd, e->pid);
+	e->pub.owner.uid = (int)read_euid(p->procfd, e->pid, dflt);
+	e->pub.owner.pid = e->pid;
+	e->pub.owner.comm = e->comm;
+	e->pub.owner.exe = e->exe;
+	e->pub.owner.user = user_name(p, (uint32_t)e->pub.owner.uid);
+	e->pub.cmdline = e->cmdline ? e->cmdline : "";
+}
+
+static long long fd_count(struct ww_procs *p, int pid)
+{
+	char path[32];
+	struct stat st;
+	snprintf(path, sizeof(path), "%d/fd", pid);
+	if (!p->count_ok || fstatat(p->procfd, path, &st, 0) < 0)
+		return -1;
+	return (long long)st.st_size;
+}
+
+/* ---- public ---- */
+
+struct ww_procs *ww_procs_new(const char *proc_root)
+{
+	struct ww_procs *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->procfd = open(proc_root ? proc_root : "/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p->procfd < 0) {
+		int e = errno;
+		free(p);
+		errno = e;
+		return NULL;
+	}
+	struct stat st;
+	/* we hold at least procfd, so a kernel that counts says > 0 */
+	p->count_ok = fstatat(p->procfd, "self/fd", &st, 0) == 0 && st.st_size > 0;
+	p->root = geteuid() == 0;
+	return p;
+}
+
+void ww_procs_free(struct ww_procs *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		pent_free(p->v[i]);
+	free(p->v);
+	free(p->idx);
+	free(p->unresolved);
+	for (size_t i = 0; i < p->n_users; i++)
+		free(p->users[i].name);
+	close(p->procfd);
+	free(p);
+}
+
+static struct pent *find_pid(struct ww_procs *p, int pid)
+{
+	size_t lo = 0, hi = p->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (p->v[mid]->pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->n && p->v[lo]->pid == pid ? p->v[lo] : NULL;
+}
+
+/* Pids listed in /proc, ascending. Caller frees. */
+static int list_pids(struct ww_procs *p, int **out, size_t *n)
+{
+	int dfd = openat(p->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return -ENOMEM;
+	}
+	size_t cap = 256, k = 0;
+	int *v = malloc(cap * sizeof(*v));
+	struct dirent *de;
+	while (v && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		if (k == cap) {
+			int *nv = realloc(v, cap * 2 * sizeof(*v));
+			if (!nv) {
+				free(v);
+				v = NULL;
+				break;
+			}
+			v = nv;
+			cap *= 2;
+		}
+		v[k++] = atoi(de->d_name);
+	}
+	closedir(d);
+	if (!v)
+		return -ENOMEM;
+	/* procfs lists ascending, but do not rely on it for the merge */
+	for (size_t i = 1; i < k; i++) {
+		int x = v[i];
+		size_t j = i;
+		while (j > 0 && v[j - 1] > x) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+/* Newest first: later start time, then higher pid. */
+static int cmp_newest(const void *a, const void *b)
+{
+	const struct pent *x = *(struct pent *const *)a, *y = *(struct pent *const *)b;
+	if (x->pub.start_time != y->pub.start_time)
+		return x->pub.start_time > y->pub.start_time ? -1 : 1;
+	return y->pid - x->pid;
+}
+
+int ww_procs_refresh(struct ww_procs *p, const uint64_t *want, size_t n_want)
+{
+	int *pids = NULL;
+	size_t npids = 0;
+	int rc = list_pids(p, &pids, &npids);
+	if (rc < 0)
+		return rc;
+	memset(&p->st, 0, sizeof(p->st));
+	p->st.count_criterion = p->count_ok;
+
+	struct pent **nv = malloc((npids ? npids : 1) * sizeof(*nv));
+	if (!nv) {
+		free(pids);
+		return -ENOMEM;
+	}
+	size_t nn = 0;
+	for (size_t i = 0; i < npids; i++) {
+		int pid = pids[i];
+		char comm[COMM_MAX];
+		uint64_t start;
+		struct pent *old = find_pid(p, pid);
+		p->st.seen++;
+		if (read_stat(p->procfd, pid, comm, sizeof(comm), &start) < 0) {
+			p->st.vanished++;
+			continue;   /* exited between the listing and now */
+		}
+		struct pent *e = old;
+		bool fresh = !old || old->dead || old->pub.start_time != start ||
+			     strcmp(old->comm, comm) != 0;
+		if (fresh) {
+			if (old)
+				old->dead = true;   /* freed below with the other leftovers */
+			e = calloc(1, sizeof(*e));
+			if (!e) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			e->pid = pid;
+			e->pub.start_time = start;
+			snprintf(e->comm, sizeof(e->comm), "%s", comm);
+			read_identity(p, e);
+		}
+		e->scanned_now = false;
+		long long cnt = fresh ? -1 : fd_count(p, pid);
+		if (!fresh && !e->denied && cnt >= 0 && cnt == e->fdcount) {
+			p->st.unchanged++;
+		} else {
+			int r = scan_fds(p, e);
+			if (r == -ENOMEM) {
+				if (fresh)
+					pent_free(e);
+				rc = r;
+				goto out;
+			}
+			if (r == -ENOENT) {
+				p->st.vanished++;
+				if (fresh)
+					pent_free(e);
+				else
+					e->dead = true;
+				continue;
+			}
+			if (r == -EACCES)
+				p->st.denied++;
+		}
+		nv[nn++] = e;
+	}
+	/* Free entries that did not survive: dead ones and pids no longer listed. */
+	for (size_t i = 0, j = 0; i < p->n; i++) {
+		struct pent *e = p->v[i];
+		while (j < nn && nv[j]->pid < e->pid)
+			j++;
+		if (j < nn && nv[j] == e)
+			continue;
+		pent_free(e);
+	}
+	free(p->v);
+	p->v = nv;
+	p->n = nn;
+	p->cap = npids ? npids : 1;
+	nv = NULL;
+	rc = idx_rebuild(p);
+	if (rc < 0)
+		goto out;
+
+	/* Needed inodes still without owner: look through the unchanged ones too. */
+	uint64_t *missing = NULL;
+	size_t n_missing = 0;
+	if (want && n_want) {
+		missing = malloc(n_want * sizeof(*missing));
+		if (!missing) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < n_want; i++)
+			if (want[i] && !idx_has(p, want[i]) &&
+			    !u64_in(p->unresolved, p->n_unresolved, want[i]))
+				missing[n_missing++] = want[i];
+		qsort(missing, n_missing, sizeof(*missing), cmp_u64);
+	}
+	if (n_missing) {
+		struct pent **order = malloc(p->n * sizeof(*order));
+		size_t no = 0;
+		if (!order) {
+			free(missing);
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < p->n; i++)
+			if (!p->v[i]->scanned_now && !p->v[i]->denied)
+				order[no++] = p->v[i];
+		qsort(order, no, sizeof(*order), cmp_newest);
+		bool *hitf = calloc(n_missing, sizeof(*hitf));
+		size_t left = n_missing;
+		if (!hitf) {
+			free(order);
+			free(missing);
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < no && left; i++) {
+			if (scan_fds(p, order[i]) == -ENOMEM) {
+				rc = -ENOMEM;
+				break;
+			}
+			for (size_t k = 0; k < order[i]->n_inodes; k++) {
+				uint64_t *hit = bsearch(&order[i]->inodes[k], missing, n_missing,
+							sizeof(*missing), cmp_u64);
+				if (hit && !hitf[hit - missing]) {
+					hitf[hit - missing] = true;
+					left--;
+				}
+			}
+			p->st.unchanged--;
+		}
+		free(order);
+		if (rc == 0)
+			rc = idx_rebuild(p);
+		/* The unfound ones become the new unresolved set. */
+		size_t k = 0;
+		for (size_t i = 0; i < n_missing; i++)
+			if (!hitf[i])
+				missing[k++] = missing[i];
+		free(hitf);
+		free(p->unresolved);
+		p->unresolved = missing;
+		p->n_unresolved = k;
+		missing = NULL;
+	}
+	free(missing);
+out:
+	free(nv);
+	free(pids);
+	return rc;
+}
+
+size_t ww_procs_owners(const struct ww_procs *p, uint64_t inode,
+		       const struct ww_proc **out, size_t max)
+{
+	size_t n = 0;
+	if (!p->idx_cap || !inode)
+		return 0;
+	for (size_t h = hash_inode(inode) & (p->idx_cap - 1); p->idx[h].inode;
+	     h = (h + 1) & (p->idx_cap - 1)) {
+		const struct link *l = &p->idx[h];
+		if (l->inode != inode || l->scan_id != l->p->scan_id || l->p->dead)
+			continue;
+		if (n < max) {
+			/* insertion by pid keeps the output stable across runs */
+			size_t j = n;
+			while (j > 0 && out[j - 1]->owner.pid > l->p->pid) {
+				out[j] = out[j - 1];
+				j--;
+			}
+			out[j] = &l->p->pub;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Insert a new entry into the sorted vector (targeted search). */
+static int insert_pent(struct ww_procs *p, struct pent *e)
+{
+	if (p->n == p->cap) {
+		size_t nc = p->cap ? p->cap * 2 : 64;
+		struct pent **nv = realloc(p->v, nc * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		p->v = nv;
+		p->cap = nc;
+	}
+	size_t i = p->n;
+	while (i > 0 && p->v[i - 1]->pid > e->pid) {
+		p->v[i] = p->v[i - 1];
+		i--;
+	}
+	p->v[i] = e;
+	p->n++;
+	return 0;
+}
+
+static bool pent_holds(const struct pent *e, uint64_t inode)
+{
+	for (size_t i = 0; i < e->n_inodes; i++)
+		if (e->inodes[i] == inode)
+			return true;
+	return false;
+}
+
+int ww_procs_find_inode(struct ww_procs *p, uint64_t inode, const struct ww_proc **out,
+			size_t max)
+{
+	size_t n = ww_procs_owners(p, inode, out, max);
+	if (n)
+		return (int)n;
+	if (!inode)
+		return -ENOENT;
+
+	/* 1. pids the cache has never seen, highest (most recently allocated) first */
+	int *pids = NULL;
+	size_t npids = 0;
+	int rc = list_pids(p, &pids, &npids);
+	if (rc < 0)
+		return rc;
+	bool found = false;
+	for (size_t i = npids; i-- > 0 && !found;) {
+		struct pent *old = find_pid(p, pids[i]);
+		if (old && !old->dead)
+			continue;
+		struct pent *e = calloc(1, sizeof(*e));
+		if (!e) {
+			free(pids);
+			return -ENOMEM;
+		}
+		e->pid = pids[i];
+		if (read_stat(p->procfd, e->pid, e->comm, sizeof(e->comm), &e->pub.start_time) < 0 ||
+		    scan_fds(p, e) == -ENOENT) {
+			pent_free(e);
+			continue;
+		}
+		read_identity(p, e);
+		if (old) {
+			/* a dead entry with this pid stays for pointers already handed out */
+			old->pid = -old->pid;   /* keep vector order valid: move it aside */
+		}
+		if (insert_pent(p, e) < 0 || idx_add_proc(p, e) < 0) {
+			free(pids);
+			return -ENOMEM;
+		}
+		found = pent_holds(e, inode);
+	}
+	free(pids);
+
+	/* 2. known processes, newest first; changed ones before unchanged ones */
+	for (int pass = 0; pass < 2 && !found; pass++) {
+		struct pent **order = malloc((p->n ? p->n : 1) * sizeof(*order));
+		size_t no = 0;
+		if (!order)
+			return -ENOMEM;
+		for (size_t i = 0; i < p->n; i++)
+			if (!p->v[i]->dead && !p->v[i]->denied && p->v[i]->pid > 0)
+				order[no++] = p->v[i];
+		qsort(order, no, sizeof(*order), cmp_newest);
+		for (size_t i = 0; i < no && !found; i++) {
+			struct pent *e = order[i];
+			long long cnt = fd_count(p, e->pid);
+			bool changed = cnt < 0 || cnt != e->fdcount;
+			if (changed != (pass == 0))
+				continue;
+			if (scan_fds(p, e) == -ENOENT) {
+				e->dead = true;
+				continue;
+			}
+			if (idx_add_proc(p, e) < 0) {
+				free(order);
+				return -ENOMEM;
+			}
+			found = pent_holds(e, inode);
+		}
+		free(order);
+	}
+	/* pids moved aside above sort first; restore order cheaply */
+	for (size_t i = 1; i < p->n; i++) {
+		struct pent *x = p->v[i];
+		size_t j = i;
+		while (j > 0 && p->v[j - 1]->pid > x->pid) {
+			p->v[j] = p->v[j - 1];
+			j--;
+		}
+		p->v[j] = x;
+	}
+	n = ww_procs_owners(p, inode, out, max);
+	return n ? (int)n : -ENOENT;
+}
+
+enum ww_unowned ww_procs_why_unowned(const struct ww_procs *p, uint64_t inode,
+				     uint32_t sock_uid, char *buf, size_t bufsz)
+{
+	if (!inode) {
+		snprintf(buf, bufsz, "no inode: a TIME_WAIT or half-open socket no process holds");
+		return WW_UNOWNED_NO_INODE;
+	}
+	if (p->st.denied && (!p->root || sock_uid != (uint32_t)geteuid())) {
+		snprintf(buf, bufsz, "permission: the fd tables of %u processes are unreadable%s",
+			 p->st.denied, p->root ? "" : " (not root)");
+		return WW_UNOWNED_PERMISSION;
+	}
+	snprintf(buf, bufsz, "not held by any process visible in this /proc "
+		 "(another PID namespace, the kernel, or just closed)");
+	return WW_UNOWNED_NOT_FOUND;
+}
+
+const char *ww_unowned_name(enum ww_unowned u)
+{
+	switch (u) {
+	case WW_UNOWNED_NO_INODE: return "no_inode";
+	case WW_UNOWNED_PERMISSION: return "permission";
+	case WW_UNOWNED_NOT_FOUND: return "not_found";
+	}
+	return "not_found";
+}
+
+void ww_procs_stats(const struct ww_procs *p, struct ww_procs_stats *st)
+{
+	*st = p->st;
+}
