@@ -40,7 +40,10 @@
  * construction with mmap (zero pages, so records never used cost no RAM),
  * handed out first from a "fresh" watermark and then from a free list of
  * uint32 indexes threaded through the freed records themselves (no extra
- * array). Nothing is allocated after ww_flowtab_new().
+ * array). Nothing is allocated after ww_flowtab_new(). Records never move:
+ * refill() moves 4-byte slot entries, not records, so a flow's pointer and
+ * index stay valid until that flow itself is removed (the engine's LRU
+ * links rely on it).
  *
  * Hash. It runs once per packet, so not SipHash-1-3: 14 ns for a 40-byte
  * key here against 4.5 ns for this one (bench/bench_flowtab.c measures
