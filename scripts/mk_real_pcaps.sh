@@ -341,16 +341,16 @@ sc_tls() {
 	stop_srv tls443; stop_srv tls443v6
 }
 
-sc_tls_4443() {
-	bg_srv tls4443 openssl s_server -accept "$S4:4443" -www -alpn http/1.1 \
+sc_tls_9999() {  # 9999: no protocol claims it (4443/9443 are common HTTPS alternatives)
+	bg_srv tls9999 openssl s_server -accept "$S4:9999" -www -alpn http/1.1 \
 		-cert "$WORK/cert.pem" -key "$WORK/key.pem"
-	wait_listen tcp 4443
-	cap_start tls_4443.pcap
-	c_pipe 8 "$GET10" "${S_CLIENT[@]}" -tls1_3 -connect "$S4:4443"
+	wait_listen tcp 9999
+	cap_start tls_9999.pcap
+	c_pipe 8 "$GET10" "${S_CLIENT[@]}" -tls1_3 -connect "$S4:9999"
 	c_run 8 curl -sS -k --http1.1 --max-time 5 -o /dev/null \
-		--resolve "www.example.test:4443:$S4" https://www.example.test:4443/
+		--resolve "www.example.test:9999:$S4" https://www.example.test:9999/
 	cap_stop_all
-	stop_srv tls4443
+	stop_srv tls9999
 }
 
 SSH=(ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=no
@@ -432,7 +432,7 @@ sc_mixed() {
 	c_run 5 ping -n -c 3 -i 0.2 -W 1 "$S4"
 	c_run 5 ping -6 -n -c 3 -i 0.2 -W 1 "$S6"
 	c_pipe 3 'ping-udp\n' socat -T1 - "UDP4:$S4:7777,sourceport=41000"
-	c_run 5 "${CURL[@]}" "http://$S4:81/"                     # closed port: RST
+	c_run 5 "${CURL[@]}" "http://$S4:5999/"   # closed port no protocol claims: RST
 	local i
 	for i in 1 2; do  # the same client port twice: the server closes first
 		c_pipe 5 'GET /hello.txt HTTP/1.0\r\n\r\n' \
@@ -477,7 +477,7 @@ http.pcap|80|http|-|-
 http.pcap|8080|http|-|-
 http_4444.pcap|4444|http|nonstandard_port|*
 tls.pcap|443|tls|-|-
-tls_4443.pcap|4443|tls|nonstandard_port|*
+tls_9999.pcap|9999|tls|nonstandard_port|*
 ssh.pcap|22|ssh|-|-
 ssh_443.pcap|443|ssh|unexpected_protocol|high
 ssh_2222.pcap|2222|ssh|nonstandard_port|high
@@ -488,7 +488,7 @@ smtp_starttls.pcap|25|smtp|-|-
 smtp_starttls.pcap|587|smtp|-|-
 smtps_465.pcap|465|tls|-|-
 mixed.pcap|7777|unknown|-|-
-mixed.pcap|81|unknown|-|-
+mixed.pcap|5999|unknown|-|-
 mixed.pcap|8080|http|-|-
 unidentified_443.pcap|443|unknown|unidentified|*
 progs.pcap|80|http|-|-
@@ -647,7 +647,7 @@ main() {
 	[ -n "${ONLY:-}" ] || rm -f "$OUT"/*.pcap "$OUT"/*.pcapng "$OUT"/expected.tsv
 	make_material
 	make_net
-	local only=${ONLY:-"http http_4444 tls tls_4443 ssh ssh_443 ssh_2222 dns smtp mixed unidentified progs"} s
+	local only=${ONLY:-"http http_4444 tls tls_9999 ssh ssh_443 ssh_2222 dns smtp mixed unidentified progs"} s
 	for s in $only; do
 		log "scenario $s"
 		case $s in
