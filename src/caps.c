@@ -74,9 +74,9 @@ static int last_cap(void)
 	return last;
 }
 
-int ww_caps_drop_to_owner_lookup(void)
+int ww_caps_drop_to_owner_lookup(bool keep_capture)
 {
-	static const int keep[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
+	const int keep[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, keep_capture ? CAP_NET_RAW : -1 };
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 	struct __user_cap_data_struct now[CAP_WORDS], want[CAP_WORDS];
 	int rc;
@@ -86,7 +86,7 @@ int ww_caps_drop_to_owner_lookup(void)
 	if (in_set(now, CAP_SETPCAP)) {
 		int last = last_cap();
 		for (int c = 0; c <= last; c++) {
-			if (c == keep[0] || c == keep[1])
+			if (c == keep[0] || c == keep[1] || c == keep[2])
 				continue;
 			if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
 				return -errno;
@@ -95,7 +95,7 @@ int ww_caps_drop_to_owner_lookup(void)
 	memset(want, 0, sizeof(want));
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
 		int c = keep[i];
-		if (!((now[c / 32].permitted >> (c % 32)) & 1u))
+		if (c < 0 || !((now[c / 32].permitted >> (c % 32)) & 1u))
 			continue;   /* cannot keep what we do not have */
 		want[c / 32].permitted |= 1u << (c % 32);
 		want[c / 32].effective |= 1u << (c % 32);

@@ -37,11 +37,12 @@ const char *ww_caps_missing_for_owners(void);
 
 /*
  * Keep only CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (those of them we have)
- * in the effective and permitted sets, clear inheritable and ambient, drop
- * every other capability from the bounding set and set no_new_privs.
- * Returns 0 or -errno. Without CAP_SETPCAP the bounding set is left as it
- * is (the other sets are still cleared).
+ * - plus CAP_NET_RAW when `keep_capture`, for a watcher that must reopen an
+ * interface that went away - in the effective and permitted sets, clear
+ * inheritable and ambient, drop every other capability from the bounding
+ * set and set no_new_privs. Returns 0 or -errno. Without CAP_SETPCAP the
+ * bounding set is left as it is (the other sets are still cleared).
  */
-int ww_caps_drop_to_owner_lookup(void);
+int ww_caps_drop_to_owner_lookup(bool keep_capture);
 
 #endif

@@ -1,0 +1,718 @@
+/*
+ * attribute.c - who owns a flow, asked at its first packet.
+ *
+ * Short-lived connections are the hard case: a client that connects, talks
+ * for a millisecond and exits is gone before any periodic poll of the
+ * socket table sees it. So the lookup runs at the flow's first packet, in
+ * the capture thread, in order of cost:
+ *   1. the cached socket table (this module's, below) - no system call;
+ *   2. an exact sock_diag query for the flow's 5-tuple (one netlink round
+ *      trip, ~20 us) - it gives the socket's inode;
+ *   3. the inode's owner from the process cache (procs.c), else a targeted
+ *      /proc scan that visits the newest processes first and stops at the
+ *      first holder - the process that just connected is almost always
+ *      among the newest.
+ * A full dump of the socket table and a refresh of the process cache run
+ * only from ww_attr_periodic(), at most every WW_ATTR_REFRESH_US, never per
+ * packet. Kernel lookups are also capped by a token bucket
+ * (WW_ATTR_QUERY_RATE per second): a flood of new local flows degrades to
+ * "unresolved" rather than stalling capture.
+ *
+ * The cached socket table maps (proto, local, remote) to the owner found,
+ * with the time it was last confirmed. An entry younger than
+ * WW_ATTR_FRESH_US is trusted as is (a 5-tuple is not reused that fast: TCP
+ * keeps it in TIME_WAIT for a minute); an older one is re-checked with the
+ * kernel, and when the kernel no longer has the socket the entry still
+ * answers, as "cached", until WW_ATTR_KEEP_US - that is how a late packet of
+ * a closed connection is still attributed. Listeners are cached under
+ * (proto, local address, local port) with no remote, wildcard addresses
+ * included, so inbound connections to a busy server cost no system call.
+ * The table is bounded (WW_ATTR_CACHE_MAX): entries sit in a FIFO in
+ * insertion order; when full, or when the head has not been confirmed for
+ * WW_ATTR_KEEP_US, the head goes.
+ *
+ * Owners are copied once into reference-counted records shared by the cache
+ * and the flows, because the process cache's pointers do not survive its
+ * next refresh.
+ *
+ * An inbound TCP connection that is not yet accepted has a socket without
+ * a file (a request socket, inode 0): its owner is the listener, found by
+ * asking again without the remote end (the kernel's listener lookup).
+ */
+#include "wirewho/attribute.h"
+#include "wirewho/judge.h"
+#include "wirewho/netaddr.h"
+#include "wirewho/netscope.h"
+#include "wirewho/procs.h"
+#include "wirewho/socktab.h"
+#include "wirewho/timeline.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+enum attr_status { ST_EXACT = 0, ST_LISTENER, ST_CACHED, ST_RECORDED, ST_UNRESOLVED, ST_NOT_LOCAL, ST_NONE };
+static const char *const status_names[] = {
+	[ST_EXACT] = "exact", [ST_LISTENER] = "listener", [ST_CACHED] = "cached",
+	[ST_RECORDED] = "recorded", [ST_UNRESOLVED] = "unresolved", [ST_NOT_LOCAL] = "not_local",
+	[ST_NONE] = "none",
+};
+
+#define CACHE_BUCKETS (WW_ATTR_CACHE_MAX * 2)   /* chains of about half an entry */
+#define NIL UINT32_MAX
+#define REASON_LEN 128
+
+/* An owner copied out of the process cache, shared by cache entries and flows. */
+struct oref {
+	uint32_t refs;
+	struct ww_owner o;
+	char comm[32];
+	char *exe, *user;
+};
+
+/* Per flow (struct ww_flow.attr). */
+struct ww_attrib {
+	const struct ww_owner *owner;   /* &ref->o, a timeline record's owner, or NULL */
+	struct oref *ref;
+	uint64_t inode;
+	const char *reason;             /* static text, or reason_buf */
+	uint8_t status;                 /* enum attr_status */
+	bool local_is_server;
+	bool judged;
+	char reason_buf[REASON_LEN];
+};
+
+static const char REASON_NOT_LOCAL[] =
+	"neither end is an address of this host (forwarded or bridged traffic, or another network namespace)";
+static struct ww_attrib not_local_attr = { .status = ST_NOT_LOCAL, .reason = REASON_NOT_LOCAL };
+
+struct ckey {
+	struct ww_addr l, r;
+	uint16_t lport, rport;
+	uint8_t proto;
+	uint8_t listener;     /* 1: a listener/bound entry, r and rport are zero */
+	uint16_t zero;
+};
+_Static_assert(sizeof(struct ckey) == 40, "cache key is hashed and compared as 40 plain bytes");
+
+struct cent {
+	struct ckey k;
+	struct oref *own;
+	uint64_t inode;
+	ww_time_t confirmed;
+	uint32_t next;        /* bucket chain */
+	uint8_t status;
+};
+
+struct ww_attributor {
+	/* live */
+	struct ww_netaddr *na;
+	struct ww_socktab *st;
+	struct ww_procs *procs;
+	uint32_t *buckets;
+	struct cent *pool;
+	uint32_t *fifo;       /* pool indexes in insertion order (a ring) */
+	uint32_t fifo_head, count, free_head, n_pool;
+	double tokens;
+	ww_time_t token_time, last_refresh;
+	uint64_t flows_at_refresh;
+	/* replay */
+	const struct ww_timeline *tl;
+	/* both */
+	struct ww_judge *judge;
+	struct ww_tl_writer *rec;
+	struct ww_attr_stats stats;
+};
+
+/* --- owners ------------------------------------------------------------------ */
+
+static struct oref *oref_new(const struct ww_owner *src)
+{
+	struct oref *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->refs = 1;
+	r->o = *src;
+	snprintf(r->comm, sizeof(r->comm), "%s", src->comm ? src->comm : "");
+	r->o.comm = r->comm;
+	r->exe = src->exe ? strdup(src->exe) : NULL;
+	r->user = src->user ? strdup(src->user) : NULL;
+	r->o.exe = r->exe;
+	r->o.user = r->user;
+	return r;
+}
+
+static struct oref *oref_get(struct oref *r)
+{
+	if (r)
+		r->refs++;
+	return r;
+}
+
+static void oref_put(struct oref *r)
+{
+	if (r && --r->refs == 0) {
+		free(r->exe);
+		free(r->user);
+		free(r);
+	}
+}
+
+/* --- the cached socket table ------------------------------------------------- */
+
+static uint32_t ckey_hash(const struct ckey *k)
+{
+	uint64_t w[5];
+	memcpy(w, k, sizeof(w));
+	uint64_t h = w[0] * 0x9E3779B97F4A7C15ull;
+	for (int i = 1; i < 5; i++)
+		h = (h ^ (h >> 29) ^ w[i]) * 0xBF58476D1CE4E5B9ull;
+	return (uint32_t)(h >> 32) % CACHE_BUCKETS;
+}
+
+static struct ckey mkkey(uint8_t proto, const struct ww_addr *l, uint16_t lport,
+			 const struct ww_addr *r, uint16_t rport, bool listener)
+{
+	struct ckey k;
+	memset(&k, 0, sizeof(k));
+	k.proto = proto;
+	k.l = *l;
+	k.lport = lport;
+	k.listener = listener;
+	if (!listener) {
+		k.r = *r;
+		k.rport = rport;
+	}
+	return k;
+}
+
+static struct cent *cache_find(struct ww_attributor *a, const struct ckey *k)
+{
+	if (!a->buckets)
+		return NULL;
+	for (uint32_t i = a->buckets[ckey_hash(k)]; i != NIL; i = a->pool[i].next)
+		if (memcmp(&a->pool[i].k, k, sizeof(*k)) == 0)
+			return &a->pool[i];
+	return NULL;
+}
+
+static void cache_unlink(struct ww_attributor *a, uint32_t idx)
+{
+	uint32_t *p = &a->buckets[ckey_hash(&a->pool[idx].k)];
+	while (*p != idx)
+		p = &a->pool[*p].next;
+	*p = a->pool[idx].next;
+	oref_put(a->pool[idx].own);
+	a->pool[idx].own = NULL;
+	a->pool[idx].next = a->free_head;
+	a->free_head = idx;
+	a->count--;
+}
+
+/* Drop the FIFO head. */
+static void cache_pop(struct ww_attributor *a)
+{
+	uint32_t idx = a->fifo[a->fifo_head];
+	a->fifo_head = (a->fifo_head + 1) % WW_ATTR_CACHE_MAX;
+	cache_unlink(a, idx);
+}
+
+static void cache_put(struct ww_attributor *a, const struct ckey *k, struct oref *own,
+		      uint64_t inode, uint8_t status, ww_time_t now)
+{
+	struct cent *e = cache_find(a, k);
+	if (!e) {
+		uint32_t idx;
+		if (a->count == WW_ATTR_CACHE_MAX)
+			cache_pop(a);
+		if (a->free_head != NIL) {
+			idx = a->free_head;
+			a->free_head = a->pool[idx].next;
+		} else {
+			idx = a->n_pool++;
+		}
+		e = &a->pool[idx];
+		memset(e, 0, sizeof(*e));
+		e->k = *k;
+		uint32_t h = ckey_hash(k);
+		e->next = a->buckets[h];
+		a->buckets[h] = idx;
+		a->fifo[(a->fifo_head + a->count) % WW_ATTR_CACHE_MAX] = idx;
+		a->count++;
+	}
+	if (e->own != own) {
+		oref_put(e->own);
+		e->own = oref_get(own);
+	}
+	e->inode = inode;
+	e->status = status;
+	e->confirmed = now;
+}
+
+static void cache_expire(struct ww_attributor *a, ww_time_t now)
+{
+	while (a->count) {
+		struct cent *e = &a->pool[a->fifo[a->fifo_head]];
+		if (now - e->confirmed <= WW_ATTR_KEEP_US)
+			break;   /* the head is still good; younger ones behind it wait their turn */
+		cache_pop(a);
+	}
+}
+
+/* --- construction ----------------------------------------------------------- */
+
+struct ww_attributor *ww_attr_new_live(struct ww_netaddr *na, struct ww_socktab *st,
+				       struct ww_procs *procs, struct ww_judge *judge)
+{
+	struct ww_attributor *a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->na = na;
+	a->st = st;
+	a->procs = procs;
+	a->judge = judge;
+	a->buckets = malloc(CACHE_BUCKETS * sizeof(*a->buckets));
+	a->pool = malloc(WW_ATTR_CACHE_MAX * sizeof(*a->pool));
+	a->fifo = malloc(WW_ATTR_CACHE_MAX * sizeof(*a->fifo));
+	if (!a->buckets || !a->pool || !a->fifo)
+		goto err;
+	for (uint32_t i = 0; i < CACHE_BUCKETS; i++)
+		a->buckets[i] = NIL;
+	a->free_head = NIL;
+	a->tokens = WW_ATTR_QUERY_RATE;
+	return a;
+err:
+	ww_attr_free(a);
+	return NULL;
+}
+
+struct ww_attributor *ww_attr_new_recorded(const struct ww_timeline *tl, struct ww_judge *judge)
+{
+	struct ww_attributor *a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->tl = tl;
+	a->judge = judge;
+	a->free_head = NIL;
+	return a;
+}
+
+void ww_attr_set_recorder(struct ww_attributor *a, struct ww_tl_writer *w)
+{
+	a->rec = w;
+}
+
+void ww_attr_free(struct ww_attributor *a)
+{
+	if (!a)
+		return;
+	while (a->pool && a->count)
+		cache_pop(a);
+	free(a->buckets);
+	free(a->pool);
+	free(a->fifo);
+	free(a);
+}
+
+void ww_attr_get_stats(const struct ww_attributor *a, struct ww_attr_stats *st)
+{
+	*st = a->stats;
+}
+
+/* --- live lookup -------------------------------------------------------------- */
+
+static bool take_token(struct ww_attributor *a, ww_time_t now)
+{
+	if (now > a->token_time) {
+		a->tokens += (double)(now - a->token_time) * WW_ATTR_QUERY_RATE / WW_USEC_PER_SEC;
+		if (a->tokens > WW_ATTR_QUERY_RATE)
+			a->tokens = WW_ATTR_QUERY_RATE;
+		a->token_time = now;
+	}
+	if (a->tokens < 1)
+		return false;
+	a->tokens -= 1;
+	return true;
+}
+
+static void set_reason(struct ww_attrib *at, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_reason(struct ww_attrib *at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(at->reason_buf, sizeof(at->reason_buf), fmt, ap);
+	va_end(ap);
+	at->reason = at->reason_buf;
+}
+
+static void attach(struct ww_attrib *at, struct oref *own, uint64_t inode, uint8_t status)
+{
+	oref_put(at->ref);
+	at->ref = oref_get(own);
+	at->owner = own ? &own->o : NULL;
+	at->inode = inode;
+	at->status = status;
+	at->reason = "";
+}
+
+/* The owner of a socket inode, or NULL with a reason in `why`. */
+static struct oref *owner_of(struct ww_attributor *a, uint64_t inode, uint32_t sock_uid,
+			     char *why, size_t whysz)
+{
+	const struct ww_proc *pp[1];
+	size_t n = ww_procs_owners(a->procs, inode, pp, 1);
+	if (n == 0) {
+		a->stats.proc_scans++;
+		if (ww_procs_find_inode(a->procs, inode, pp, 1) > 0)
+			n = 1;
+	}
+	if (n)
+		return oref_new(&pp[0]->owner);
+	ww_procs_why_unowned(a->procs, inode, sock_uid, why, whysz);
+	return NULL;
+}
+
+static const struct ww_addr any4 = { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0 } };
+static const struct ww_addr any6 = { { 0 } };
+
+/* A cached listener for (proto, lip, lport): the exact address or a wildcard. */
+static struct cent *find_listener(struct ww_attributor *a, uint8_t proto, const struct ww_addr *lip,
+				  uint16_t lport)
+{
+	struct ckey k = mkkey(proto, lip, lport, NULL, 0, true);
+	struct cent *e = cache_find(a, &k);
+	if (!e && ww_addr_is_v4(lip)) {
+		k.l = any4;
+		e = cache_find(a, &k);
+	}
+	if (!e) {
+		k.l = any6;   /* a dual-stack [::] listener takes IPv4 too */
+		e = cache_find(a, &k);
+	}
+	return e;
+}
+
+/*
+ * Resolve the local end lip:lport of a flow whose peer is rip:rport.
+ * Returns true with `at` filled when an owner was found; false with a
+ * reason (and possibly a "cached" owner) otherwise.
+ */
+static bool resolve(struct ww_attributor *a, struct ww_attrib *at, const struct ww_flow *f,
+		    bool server_side, ww_time_t now)
+{
+	uint8_t proto = f->key.proto;
+	const struct ww_addr *lip = server_side ? ww_flow_server_ip(f) : ww_flow_client_ip(f);
+	const struct ww_addr *rip = server_side ? ww_flow_client_ip(f) : ww_flow_server_ip(f);
+	uint16_t lport = server_side ? ww_flow_server_port(f) : ww_flow_client_port(f);
+	uint16_t rport = server_side ? ww_flow_client_port(f) : ww_flow_server_port(f);
+	struct ckey k = mkkey(proto, lip, lport, rip, rport, false);
+	struct cent *e = cache_find(a, &k), *le = NULL;
+	struct ww_sock s;
+	int q;
+
+	at->local_is_server = server_side;
+	if (e && now - e->confirmed <= WW_ATTR_FRESH_US) {
+		a->stats.cache_hits++;
+		attach(at, e->own, e->inode, e->status);
+		return true;
+	}
+	if (server_side || proto == WW_IPPROTO_UDP) {
+		le = find_listener(a, proto, lip, lport);
+		if (le && now - le->confirmed <= WW_ATTR_FRESH_US) {
+			a->stats.cache_hits++;
+			attach(at, le->own, le->inode, ST_LISTENER);
+			return true;
+		}
+	}
+	if (!take_token(a, now)) {
+		a->stats.rate_limited++;
+		if (e || le)
+			goto cached;
+		set_reason(at, "not looked up: more than %d new local flows per second (flood)",
+			   WW_ATTR_QUERY_RATE);
+		return false;
+	}
+	a->stats.queries++;
+	q = ww_socktab_query_exact(a->st, proto, f->key.family, lip, lport, rip, rport, &s);
+	if (q == 0 && s.inode == 0 && server_side && proto == WW_IPPROTO_TCP) {
+		/* Not yet accepted (request socket, or established without a
+		 * file): the listener that will accept it owns it. */
+		a->stats.queries++;
+		q = ww_socktab_query_exact(a->st, proto, f->key.family, lip, lport,
+					   ww_addr_is_v4(lip) ? &any4 : &any6, 0, &s);
+		if (q == 0 && s.state != WW_SS_LISTEN)
+			q = -ENOENT;
+	}
+	if (q == 0 && s.inode) {
+		bool listener = s.state == WW_SS_LISTEN ||
+				(proto == WW_IPPROTO_UDP && ww_netscope_is_unspecified(&s.remote));
+		uint8_t status = listener ? ST_LISTENER : ST_EXACT;
+		char why[REASON_LEN];
+		struct oref *own = owner_of(a, s.inode, s.uid, why, sizeof(why));
+		if (own) {
+			cache_put(a, &k, own, s.inode, status, now);
+			if (listener) {
+				struct ckey lk = mkkey(proto, &s.local, lport, NULL, 0, true);
+				cache_put(a, &lk, own, s.inode, ST_LISTENER, now);
+			}
+			attach(at, own, s.inode, status);
+			oref_put(own);
+			return true;
+		}
+		if (e && e->inode == s.inode) {
+			/* The process cache lost it but we knew it: still the same socket. */
+			e->confirmed = now;
+			attach(at, e->own, e->inode, e->status);
+			return true;
+		}
+		at->inode = s.inode;
+		set_reason(at, "%s", why);
+		return false;
+	}
+	if (q == 0 || q == -ENOENT || q == -EOPNOTSUPP) {
+		if (e || le)
+			goto cached;
+		if (q == -EOPNOTSUPP)
+			set_reason(at, "sock_diag unavailable: the socket was not in the last table dump");
+		else if (q == 0)
+			set_reason(at, "socket closed before lookup (already in TIME_WAIT)");
+		else if (server_side)
+			set_reason(at, "no socket on local port %u: nothing listens there (the kernel refused or dropped it)",
+				   lport);
+		else
+			set_reason(at, "socket closed before lookup");
+		return false;
+	}
+	set_reason(at, "socket lookup failed: %s", strerror(-q));
+	return false;
+cached:
+	{
+		struct cent *c = e ? e : le;
+		attach(at, c->own, c->inode, ST_CACHED);
+		return true;
+	}
+}
+
+static void live_flow_new(struct ww_attributor *a, struct ww_flow *f, ww_time_t ts)
+{
+	bool lc = ww_netaddr_is_local(a->na, ww_flow_client_ip(f));
+	bool ls = ww_netaddr_is_local(a->na, ww_flow_server_ip(f));
+	uint8_t proto = f->key.proto;
+
+	if (!lc && !ls) {
+		a->stats.not_local++;
+		f->attr = &not_local_attr;
+		return;
+	}
+	struct ww_attrib *at = calloc(1, sizeof(*at));
+	if (!at) {
+		f->attr = NULL;   /* described as unresolved: out of memory */
+		return;
+	}
+	f->attr = at;
+	at->status = ST_UNRESOLVED;
+	at->local_is_server = !lc;
+	if (proto != WW_IPPROTO_TCP && proto != WW_IPPROTO_UDP) {
+		set_reason(at, "%s has no ports: raw and ping sockets cannot be looked up per flow",
+			   proto == WW_IPPROTO_ICMP ? "ICMP" : proto == WW_IPPROTO_ICMPV6 ? "ICMPv6"
+										    : "this IP protocol");
+		a->stats.unresolved++;
+		return;
+	}
+	/* The initiator first: on loopback both ends are ours, and the client
+	 * is the one that chose to talk. */
+	if (lc && resolve(a, at, f, false, ts))
+		return;
+	if (ls) {
+		char first[REASON_LEN];
+		memcpy(first, at->reason_buf, sizeof(first));
+		if (resolve(a, at, f, true, ts))
+			return;
+		if (lc) {   /* keep the client side's reason: it was asked first */
+			memcpy(at->reason_buf, first, sizeof(first));
+			at->reason = at->reason_buf;
+			at->local_is_server = false;
+		}
+	}
+	a->stats.unresolved++;
+}
+
+int ww_attr_periodic(struct ww_attributor *a, ww_time_t now)
+{
+	const struct ww_sock *socks;
+	size_t n;
+	int rc;
+
+	if (!a->st)
+		return 0;
+	cache_expire(a, now);
+	/* Refresh only when flows arrived: an idle host costs nothing. */
+	if (a->last_refresh && (now - a->last_refresh < WW_ATTR_REFRESH_US ||
+				a->stats.flows == a->flows_at_refresh))
+		return 0;
+	a->last_refresh = now;
+	a->flows_at_refresh = a->stats.flows;
+	a->stats.refreshes++;
+	if ((rc = ww_socktab_dump(a->st, WW_SOCKTAB_TCP | WW_SOCKTAB_UDP)) < 0)
+		return rc;
+	socks = ww_socktab_socks(a->st, &n);
+	uint64_t *want = malloc((n ? n : 1) * sizeof(*want));
+	if (!want)
+		return -ENOMEM;
+	size_t nw = 0;
+	for (size_t i = 0; i < n; i++)
+		if (socks[i].inode)
+			want[nw++] = socks[i].inode;
+	rc = ww_procs_refresh(a->procs, want, nw);
+	free(want);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		const struct ww_sock *s = &socks[i];
+		const struct ww_proc *pp[1];
+		if (!s->inode || ww_procs_owners(a->procs, s->inode, pp, 1) == 0)
+			continue;
+		if (s->proto != WW_IPPROTO_TCP && s->proto != WW_IPPROTO_UDP)
+			continue;
+		bool listener = s->state == WW_SS_LISTEN ||
+				(s->proto == WW_IPPROTO_UDP && ww_netscope_is_unspecified(&s->remote));
+		struct ckey k = mkkey(s->proto, &s->local, s->lport, &s->remote, s->rport, listener);
+		struct cent *e = cache_find(a, &k);
+		if (e && e->inode == s->inode) {
+			e->confirmed = now;   /* same socket, same owner: nothing to copy */
+			continue;
+		}
+		struct oref *own = oref_new(&pp[0]->owner);
+		if (!own)
+			return -ENOMEM;
+		cache_put(a, &k, own, s->inode, listener ? ST_LISTENER : ST_EXACT, now);
+		oref_put(own);
+	}
+	return 0;
+}
+
+/* --- recorded (replay) ---------------------------------------------------------- */
+
+static void recorded_flow_new(struct ww_attributor *a, struct ww_flow *f)
+{
+	const struct ww_tl_rec *r = ww_timeline_find(a->tl, &f->key, f->first);
+	struct ww_attrib *at;
+
+	if (r && strcmp(r->status, "not_local") == 0) {
+		a->stats.not_local++;
+		f->attr = &not_local_attr;
+		return;
+	}
+	at = calloc(1, sizeof(*at));
+	f->attr = at;
+	if (!at)
+		return;
+	at->status = ST_UNRESOLVED;
+	if (!r) {
+		a->stats.unresolved++;
+		set_reason(at, "not in the recorded timeline");
+		return;
+	}
+	at->local_is_server = r->local_is_server;
+	at->inode = r->inode;
+	if (r->has_owner) {
+		at->status = ST_RECORDED;
+		at->owner = &r->owner;
+		set_reason(at, "live: %s", r->status);
+	} else {
+		a->stats.unresolved++;
+		set_reason(at, "%s", r->reason);
+	}
+}
+
+/* --- pipeline hooks ----------------------------------------------------------------- */
+
+static void op_flow_new(void *ud, struct ww_flow *f, const struct ww_pkt *p, ww_time_t ts)
+{
+	struct ww_attributor *a = ud;
+	(void)p;
+	a->stats.flows++;
+	if (a->tl)
+		recorded_flow_new(a, f);
+	else
+		live_flow_new(a, f, ts);
+}
+
+static void op_describe(void *ud, const struct ww_flow *f, struct ww_flow_view *v)
+{
+	const struct ww_attrib *at = f->attr;
+	(void)ud;
+	if (!at) {
+		v->attr_status = status_names[ST_UNRESOLVED];
+		v->attr_reason = "out of memory during lookup";
+		return;
+	}
+	v->owner = at->owner;
+	v->attr_status = status_names[at->status];
+	v->attr_reason = at->reason ? at->reason : "";
+}
+
+static int judge_flow(struct ww_attributor *a, const struct ww_flow *f, struct ww_alert *out, int max)
+{
+	struct ww_attrib *at = f->attr;
+	if (!a->judge || !at || at == &not_local_attr || at->judged)
+		return 0;
+	at->judged = true;
+	struct ww_judge_flow in = {
+		.f = f,
+		.owner = at->owner,
+		.status = status_names[at->status],
+		.reason = at->reason,
+		.local = at->status != ST_NOT_LOCAL && at->status != ST_NONE,
+		.local_is_server = at->local_is_server,
+	};
+	return ww_judge_flow(a->judge, &in, f->first, out, max);
+}
+
+static int op_judge_new(void *ud, const struct ww_flow *f, const struct ww_flow_view *v,
+			struct ww_alert *out, int max)
+{
+	(void)v;
+	return judge_flow(ud, f, out, max);
+}
+
+static int op_judge(void *ud, const struct ww_flow *f, const struct ww_flow_view *v,
+		    struct ww_alert *out, int max)
+{
+	(void)v;
+	return judge_flow(ud, f, out, max);   /* no-op when judged at the first packet */
+}
+
+static int op_pending(void *ud, ww_time_t now, bool final, struct ww_alert *out, int max)
+{
+	struct ww_attributor *a = ud;
+	return a->judge ? ww_judge_flush(a->judge, now, final, out, max) : 0;
+}
+
+static void op_flow_end(void *ud, struct ww_flow *f)
+{
+	struct ww_attributor *a = ud;
+	struct ww_attrib *at = f->attr;
+	if (a->rec) {
+		if (at)
+			ww_timeline_binding(a->rec, f, at->owner, at->inode, status_names[at->status],
+					    at->reason, at->local_is_server);
+		else
+			ww_timeline_binding(a->rec, f, NULL, 0, "unresolved", "out of memory during lookup", false);
+	}
+	if (at && at != &not_local_attr) {
+		oref_put(at->ref);
+		free(at);
+	}
+	f->attr = NULL;
+}
+
+const struct ww_attrib_ops ww_attr_ops = {
+	.flow_new = op_flow_new,
+	.describe = op_describe,
+	.judge = op_judge,
+	.flow_end = op_flow_end,
+	.judge_new = op_judge_new,
+	.pending = op_pending,
+};
