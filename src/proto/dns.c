@@ -30,16 +30,20 @@ static bool qtype_ok(uint16_t t)
 
 enum ww_det ww_dns_message(const uint8_t *p, uint32_t n, bool mdns)
 {
-	if (n < DNS_HDR)
+	if (n < 4)
 		return WW_DET_NEED;
 	uint8_t qr = p[2] >> 7, opcode = (p[2] >> 3) & 0xf, rcode = p[3] & 0xf;
-	uint16_t qd = ww_be16(p + 4), an = ww_be16(p + 6), ns = ww_be16(p + 8), ar = ww_be16(p + 10);
 	if (opcode == 3 || opcode > 5)
 		return WW_DET_NO;
 	if (p[3] & 0x40)          /* Z: reserved, must be zero */
 		return WW_DET_NO;
 	if (!qr && rcode != 0)    /* a query carries no error code */
 		return WW_DET_NO;
+	if (n >= 6 && !mdns && ww_be16(p + 4) > 1)
+		return WW_DET_NO;
+	if (n < DNS_HDR)
+		return WW_DET_NEED;
+	uint16_t qd = ww_be16(p + 4), an = ww_be16(p + 6), ns = ww_be16(p + 8), ar = ww_be16(p + 10);
 	if (!qr && (an > 16 || ns > 16) && opcode != 5)
 		return WW_DET_NO;
 	if (mdns) {

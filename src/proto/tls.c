@@ -147,8 +147,8 @@ static enum ww_det hello(const uint8_t *p, uint32_t n, bool full, uint8_t want, 
 	/* ClientHello: walk to the extensions once the whole message is here. */
 	uint8_t buf[TLS_SCRATCH];
 	uint32_t m = gather(p, n, buf, sizeof(buf));
-	if (m < 4 + hl && m < sizeof(buf))
-		return full ? WW_DET_YES : WW_DET_NEED;
+	if (m < 4 + hl && m < sizeof(buf) && !full)
+		return WW_DET_NEED;   /* wait for the rest; at the cap, read what is here */
 	uint32_t end = 4 + hl < m ? 4 + hl : m;
 	uint32_t i = 4 + 2 + 32;
 	i += 1u + buf[i];

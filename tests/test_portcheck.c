@@ -1,0 +1,240 @@
+/*
+ * test_portcheck.c - the three port_mismatch judgements on hand-built flows:
+ * what must alert (SSH on 443, HTTP on 4444, garbage on 80) and the
+ * legitimate patterns that must not (HTTP on 8080, TLS on 993, STARTTLS,
+ * CONNECT tunnels, DNS over TCP).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "wirewho/portcheck.h"
+#include "wirewho/ports.h"
+
+static struct ww_flow mkflow(uint8_t proto, uint16_t cport, uint16_t sport, bool syn)
+{
+	struct ww_flow f;
+	memset(&f, 0, sizeof(f));
+	static const uint8_t cli[4] = { 192, 0, 2, 10 }, srv[4] = { 198, 51, 100, 20 };
+	ww_addr_from_v4(&f.key.a, cli);
+	ww_addr_from_v4(&f.key.b, srv);
+	f.key.port_a = cport;
+	f.key.port_b = sport;
+	f.key.proto = proto;
+	f.key.family = 4;
+	f.client_is_a = 1;
+	if (proto == WW_IPPROTO_TCP && syn)
+		f.tcp = WW_TCPS_SYN_C | WW_TCPS_SYN_S | WW_TCPS_EST;
+	return f;
+}
+
+struct seg {
+	enum ww_dir dir;
+	const char *p;
+	uint32_t n;
+};
+#define C2S(s) { WW_DIR_TOSERVER, (s), sizeof(s) - 1 }
+#define S2C(s) { WW_DIR_TOCLIENT, (s), sizeof(s) - 1 }
+
+static struct ww_alert alerts[4];
+
+/* Classify the segments on flow f, judge it, return the number of alerts. */
+static int judge(const struct ww_flow *f, const struct seg *s, int n)
+{
+	struct ww_cls *c = ww_cls_new();
+	assert_non_null(c);
+	for (int i = 0; i < n; i++)
+		if (ww_cls_feed(c, f, s[i].dir, (const uint8_t *)s[i].p, s[i].n, (uint64_t)i + 4))
+			break;
+	ww_cls_finish(c, f);
+	memset(alerts, 0, sizeof(alerts));
+	int k = ww_portcheck_judge(f, c, 1000, alerts, 4);
+	ww_cls_free(c);
+	return k;
+}
+
+static const char tls_hello[] =
+	"\x16\x03\x01\x00\x2f\x01\x00\x00\x2b\x03\x03"
+	"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	"\x00\x00\x02\x13\x01\x01\x00";
+
+static void test_ssh_on_443_is_unexpected_protocol_high(void **st)
+{
+	(void)st;
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 443, true);
+	struct seg s[] = { S2C("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"), C2S("SSH-2.0-OpenSSH_9.2p1\r\n") };
+	assert_int_equal(judge(&f, s, 2), 1);
+	const struct ww_alert *a = &alerts[0];
+	assert_int_equal(a->kind, WW_ALERT_PORT_UNEXPECTED);
+	assert_int_equal(a->severity, WW_SEV_HIGH);
+	assert_ptr_equal(a->flow, &f);
+	assert_string_equal(a->ev.protocol, "ssh");
+	assert_string_equal(a->ev.port_protocol, "tls");
+	assert_int_equal(a->ev.pkt_no, 4);
+	assert_int_equal(a->ev.direction, WW_DIR_TOCLIENT);
+	assert_int_equal(a->ev.n_expected, 2);
+	assert_int_equal(a->ev.expected_ports[0], 22);
+	assert_memory_equal(a->ev.first_bytes, "SSH-2.0-", 8);
+	assert_non_null(strstr(a->message, "SSH seen on TCP port 443"));
+	assert_non_null(strstr(a->message, "TLS"));
+}
+
+static void test_http_on_4444_is_nonstandard_port(void **st)
+{
+	(void)st;
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 4444, true);
+	struct seg s[] = { C2S("GET /payload HTTP/1.1\r\nHost: x\r\n\r\n") };
+	assert_int_equal(judge(&f, s, 1), 1);
+	assert_int_equal(alerts[0].kind, WW_ALERT_PORT_NONSTANDARD);
+	assert_int_equal(alerts[0].severity, WW_SEV_MEDIUM);
+	assert_string_equal(alerts[0].ev.protocol, "http");
+	assert_null(alerts[0].ev.port_protocol);
+	assert_int_equal(alerts[0].ev.expected_ports[0], 80);
+	assert_non_null(strstr(alerts[0].message, "HTTP seen on TCP port 4444"));
+}
+
+static void test_ssh_on_an_odd_port_is_nonstandard_and_high(void **st)
+{
+	(void)st;
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 31337, true);
+	struct seg s[] = { S2C("SSH-2.0-dropbear\r\n") };
+	assert_int_equal(judge(&f, s, 1), 1);
+	assert_int_equal(alerts[0].kind, WW_ALERT_PORT_NONSTANDARD);
+	assert_int_equal(alerts[0].severity, WW_SEV_HIGH);
+}
+
+static void test_http_on_8080_is_no_mismatch(void **st)
+{
+	(void)st;
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 8080, true);
+	struct seg s[] = { C2S("GET / HTTP/1.1\r\n\r\n"), S2C("HTTP/1.1 200 OK\r\n\r\n") };
+	assert_int_equal(judge(&f, s, 2), 0);
+}
+
+static void test_tls_on_993_is_no_mismatch(void **st)
+{
+	(void)st;
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 993, true);
+	struct seg s[] = { { WW_DIR_TOSERVER, tls_hello, sizeof(tls_hello) - 1 } };
+	assert_int_equal(judge(&f, s, 1), 0);
+}
+
+static void test_tls_on_4444_carries_sni_in_evidence(void **st)
+{
+	(void)st;
+	/* ClientHello with server_name "c2.example.test" */
+	static const char hello[] =
+		"\x16\x03\x01\x00\x47\x01\x00\x00\x43\x03\x03"
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		"\x00\x00\x02\x13\x01\x01\x00"
+		"\x00\x18\x00\x00\x00\x14\x00\x12\x00\x00\x0f" "c2.example.test";
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 4444, true);
+	struct seg s[] = { { WW_DIR_TOSERVER, hello, sizeof(hello) - 1 } };
+	assert_int_equal(judge(&f, s, 1), 1);
+	assert_int_equal(alerts[0].kind, WW_ALERT_PORT_NONSTANDARD);
+	assert_string_equal(alerts[0].ev.sni, "c2.example.test");
+}
+
+static void test_garbage_on_80_with_replies_is_unidentified(void **st)
+{
+	(void)st;
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 80, true);
+	struct seg s[] = { C2S("\x17\x99\x02\x00\x10zz\x01\x02\x03\x04\x05"), S2C("\x88\x77\x66\x55\x44\x33") };
+	assert_int_equal(judge(&f, s, 2), 1);
+	assert_int_equal(alerts[0].kind, WW_ALERT_PORT_UNIDENTIFIED);
+	assert_null(alerts[0].ev.protocol);
+	assert_string_equal(alerts[0].ev.port_protocol, "http");
+	assert_int_equal(alerts[0].ev.pkt_no, 4);
+	assert_int_equal(alerts[0].ev.direction, WW_DIR_TOSERVER);
+	assert_int_equal(alerts[0].ev.first_len, 12);
+	assert_non_null(strstr(alerts[0].message, "does not look like HTTP"));
+}
+
+static void test_garbage_without_handshake_or_reply_is_not_judged(void **st)
+{
+	(void)st;
+	struct seg s[] = { C2S("\x17\x99\x02\x00\x10zz\x01\x02\x03\x04\x05"), S2C("\x88\x77\x66\x55\x44\x33") };
+	struct ww_flow mid = mkflow(WW_IPPROTO_TCP, 40000, 80, false);   /* capture began mid-stream */
+	assert_int_equal(judge(&mid, s, 2), 0);
+	struct ww_flow oneway = mkflow(WW_IPPROTO_TCP, 40000, 80, true);
+	assert_int_equal(judge(&oneway, s, 1), 0);
+	struct ww_flow eph = mkflow(WW_IPPROTO_TCP, 40000, 50000, true);  /* no protocol known there */
+	assert_int_equal(judge(&eph, s, 2), 0);
+	struct ww_flow alt = mkflow(WW_IPPROTO_TCP, 40000, 8080, true);   /* not a strict port */
+	assert_int_equal(judge(&alt, s, 2), 0);
+}
+
+static void test_starttls_on_25_is_no_mismatch(void **st)
+{
+	(void)st;
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 25, true);
+	struct seg s[] = { S2C("220 mx.example.test ESMTP\r\n"), C2S("EHLO a.example.test\r\n"),
+			   S2C("250-mx\r\n250 STARTTLS\r\n"), C2S("STARTTLS\r\n"), S2C("220 2.0.0 Ready\r\n"),
+			   { WW_DIR_TOSERVER, tls_hello, sizeof(tls_hello) - 1 } };
+	assert_int_equal(judge(&f, s, 6), 0);
+	/* and TLS alone on 25 (a capture that missed the upgrade) is not an alert either */
+	struct seg t[] = { { WW_DIR_TOSERVER, tls_hello, sizeof(tls_hello) - 1 } };
+	assert_int_equal(judge(&f, t, 1), 0);
+}
+
+static void test_connect_tunnel_is_no_mismatch(void **st)
+{
+	(void)st;
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 3128, true);
+	struct seg s[] = { C2S("CONNECT www.example.test:443 HTTP/1.1\r\nHost: www.example.test:443\r\n\r\n"),
+			   S2C("HTTP/1.1 200 Connection established\r\n\r\n"),
+			   { WW_DIR_TOSERVER, tls_hello, sizeof(tls_hello) - 1 } };
+	assert_int_equal(judge(&f, s, 3), 0);
+}
+
+static void test_dns_over_tcp_on_53_is_no_mismatch(void **st)
+{
+	(void)st;
+	static const char q[] = "\x00\x1c\xab\xcd\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+				"\x07" "example" "\x04" "test" "\x00\x00\x01\x00\x01";
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 53, true);
+	struct seg s[] = { { WW_DIR_TOSERVER, q, sizeof(q) - 1 } };
+	assert_int_equal(judge(&f, s, 1), 0);
+	struct ww_flow u = mkflow(WW_IPPROTO_UDP, 40000, 53, false);
+	struct seg t[] = { { WW_DIR_TOSERVER, q + 2, sizeof(q) - 3 } };
+	assert_int_equal(judge(&u, t, 1), 0);
+}
+
+static void test_flow_without_payload_is_never_judged(void **st)
+{
+	(void)st;
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 443, true);
+	assert_int_equal(ww_portcheck_judge(&f, NULL, 0, alerts, 4), 0);
+}
+
+static void test_ntp_between_123_and_123_is_no_mismatch(void **st)
+{
+	(void)st;
+	static const char req[48] = "\x21";   /* VN 4, mode 1 (symmetric active) */
+	struct ww_flow f = mkflow(WW_IPPROTO_UDP, 123, 123, false);
+	struct seg s[] = { { WW_DIR_TOSERVER, req, sizeof(req) } };
+	assert_int_equal(judge(&f, s, 1), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ssh_on_443_is_unexpected_protocol_high),
+		cmocka_unit_test(test_http_on_4444_is_nonstandard_port),
+		cmocka_unit_test(test_ssh_on_an_odd_port_is_nonstandard_and_high),
+		cmocka_unit_test(test_http_on_8080_is_no_mismatch),
+		cmocka_unit_test(test_tls_on_993_is_no_mismatch),
+		cmocka_unit_test(test_tls_on_4444_carries_sni_in_evidence),
+		cmocka_unit_test(test_garbage_on_80_with_replies_is_unidentified),
+		cmocka_unit_test(test_garbage_without_handshake_or_reply_is_not_judged),
+		cmocka_unit_test(test_starttls_on_25_is_no_mismatch),
+		cmocka_unit_test(test_connect_tunnel_is_no_mismatch),
+		cmocka_unit_test(test_dns_over_tcp_on_53_is_no_mismatch),
+		cmocka_unit_test(test_flow_without_payload_is_never_judged),
+		cmocka_unit_test(test_ntp_between_123_and_123_is_no_mismatch),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
