@@ -43,6 +43,7 @@
 #include "wirewho/judge.h"
 #include "wirewho/netaddr.h"
 #include "wirewho/netscope.h"
+#include "wirewho/policy.h"
 #include "wirewho/procs.h"
 #include "wirewho/socktab.h"
 #include "wirewho/timeline.h"
@@ -716,3 +717,61 @@ const struct ww_attrib_ops ww_attr_ops = {
 	.judge_new = op_judge_new,
 	.pending = op_pending,
 };
+
+/* --- replay set-up ------------------------------------------------------------- */
+
+static struct {
+	struct ww_timeline *tl;
+	struct ww_judge *judge;
+	struct ww_attributor *attr;
+} replay;
+
+static void replay_cleanup(void)
+{
+	ww_attr_free(replay.attr);
+	ww_judge_free(replay.judge);
+	ww_timeline_free(replay.tl);
+	memset(&replay, 0, sizeof(replay));
+}
+
+int ww_attr_setup_replay(const char *sockets, const char *policy, const char *first_capture,
+			 struct ww_pipeline_cfg *pc)
+{
+	struct ww_policy *pol = NULL;
+	char err[WW_TIMELINE_ERRLEN];
+
+	if (policy && ww_policy_load(policy, &pol, err, sizeof(err)) < 0) {
+		fprintf(stderr, "wirewho: %s\n", err);
+		return -EINVAL;
+	}
+	if (!sockets) {
+		/* Without owners there is no process to judge; the policy was
+		 * still checked, so a broken file is an error either way. */
+		ww_policy_free(pol);
+		return 0;
+	}
+	replay.tl = ww_timeline_load(sockets, err);
+	if (!replay.tl) {
+		fprintf(stderr, "wirewho: --sockets: %s\n", err);
+		ww_policy_free(pol);
+		return -EINVAL;
+	}
+	atexit(replay_cleanup);
+	if (first_capture && ww_timeline_check_capture(replay.tl, first_capture, err) < 0) {
+		fprintf(stderr, "wirewho: --sockets %s: %s\n", sockets, err);
+		ww_policy_free(pol);
+		return -EINVAL;
+	}
+	replay.judge = ww_judge_new();
+	if (!replay.judge) {
+		ww_policy_free(pol);
+		return -ENOMEM;
+	}
+	ww_judge_set_policy(replay.judge, pol);
+	replay.attr = ww_attr_new_recorded(replay.tl, replay.judge);
+	if (!replay.attr)
+		return -ENOMEM;
+	pc->attrib = &ww_attr_ops;
+	pc->attrib_ud = replay.attr;
+	return 0;
+}

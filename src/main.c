@@ -7,6 +7,7 @@
  * the reason. A replay keeps going past an unreadable or truncated file so
  * the flows read so far are still emitted, and exits 2 at the end.
  */
+#include "wirewho/attribute.h"
 #include "wirewho/capture.h"
 #include "wirewho/decode.h"
 #include "wirewho/pipeline.h"
@@ -243,8 +244,10 @@ static int cmd_replay(int argc, char **argv)
 
 	if (o.ports && (rc = ww_ports_load_user(o.ports)) < 0)
 		return 2;   /* the loader printed file:line:col */
-	(void)o.policy;
-	(void)o.sockets;
+	/* A recorded timeline attributes flows ("recorded"); the policy judges them. */
+	if ((o.sockets || o.policy) &&
+	    ww_attr_setup_replay(o.sockets, o.policy, argv[optind], &o.pc) < 0)
+		return 2;   /* the loader printed file:line and the reason */
 
 	o.pc.color = false;
 	struct ww_pipeline *pl = ww_pipeline_new(&o.pc);
