@@ -6,10 +6,11 @@
  * match) and the first bytes of each direction. Each payload packet builds a
  * *view* - for TCP the start of each byte stream, for UDP the datagram just
  * fed and the first datagram of the other direction - and asks every
- * remaining candidate. NO removes it for good, YES ends classification, WEAK
- * is remembered as a fallback, NEED keeps it. When two prove at once (rare:
- * a protocol that shares another's syntax), the one whose standard port the
- * server uses wins, then the lower id (proto.h orders them).
+ * remaining candidate, in id order. NO removes it for good, the first YES
+ * ends classification, WEAK is remembered as a fallback, NEED keeps it.
+ * When several stay WEAK to the end (a bare "220 " greeting), the one whose
+ * standard port the server uses wins, then the lower id (proto.h orders
+ * them).
  *
  * Cost: nothing is copied while a flow is decided on its first packet
  * (most are: an HTTP request, a ClientHello, a DNS query); the view points
@@ -162,6 +163,8 @@ static void view_init(struct ww_pview *v, const struct ww_cls *c, const struct w
 /* Among the protocols in `set`, the one that owns the server port, else the lowest id. */
 static int pick(uint32_t set, const struct ww_pview *v)
 {
+	if (!(set & (set - 1)))
+		return set ? __builtin_ctz(set) : 0;   /* one candidate: no port lookup */
 	int first = 0;
 	for (int i = 1; i < WW_P_COUNT; i++) {
 		if (!(set & (1u << i)))
@@ -181,12 +184,18 @@ static void set_ev(uint8_t *dst, uint8_t *dlen, const uint8_t *p, uint32_t n)
 	*dlen = (uint8_t)k;
 }
 
-/* Run the candidates on a view; returns the set that proved. */
+/*
+ * Run the candidates on a view, in id order; returns the one that proved
+ * (as a set bit) or 0. The first proof ends the round: detectors are
+ * written so that two never prove the same bytes (mDNS and DNS split by
+ * port, FTP and SMTP by the client's verb), and stopping early is most of
+ * what makes the common first packet cheap.
+ */
 static uint32_t run(struct ww_cls *c, const struct ww_pview *v)
 {
 	uint32_t yes = 0;
 	c->need = 0;
-	for (uint32_t m = c->cand; m; m &= m - 1) {
+	for (uint32_t m = c->cand; m && !yes; m &= m - 1) {
 		int i = __builtin_ctz(m);
 		switch (ww_detectors[i].fn(v)) {
 		case WW_DET_NO:

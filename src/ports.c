@@ -68,7 +68,12 @@ static const struct entry builtin[] = {
 	{ "tls", 989, 990, L_TCP, F_KNOWN },          /* ftps */
 	{ "tls", 992, 995, L_TCP, F_KNOWN },          /* telnets, imaps, ircs, pop3s */
 	{ "tls", 3269, 3269, L_TCP, F_KNOWN },        /* LDAP global catalog over TLS */
+	{ "tls", 2083, 2083, L_TCP, 0 },              /* cPanel/WHM/webmail over TLS */
+	{ "tls", 2087, 2087, L_TCP, 0 },
+	{ "tls", 2096, 2096, L_TCP, 0 },
 	{ "tls", 4443, 4443, L_TCP, 0 },
+	{ "tls", 5228, 5228, L_TCP, 0 },              /* Google push (FCM) */
+	{ "tls", 8531, 8531, L_TCP, 0 },              /* WSUS over TLS */
 	{ "tls", 5061, 5061, L_TCP, F_KNOWN },        /* SIP over TLS */
 	{ "tls", 5223, 5223, L_TCP, F_KNOWN },        /* XMPP legacy TLS, APNs */
 	{ "tls", 5986, 5986, L_TCP, F_KNOWN },        /* WinRM over HTTPS */

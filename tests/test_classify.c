@@ -376,12 +376,16 @@ static void test_get_followed_by_garbage_is_not_http(void **st)
 	struct seg b[] = { C2S_STR("GET / HTTP/9.1\r\n\r\n") };
 	struct seg c[] = { C2S_STR("GET / HTTP/1.1 extra\r\n") };
 	struct seg d[] = { C2S_STR("get / HTTP/1.1\r\n") };
+	struct seg f[] = { C2S_STR("GET /a b HTTP/1.1\r\nHost: x\r\n\r\n") };
+	struct seg g[] = { C2S_STR("GET /a b HTTX/1.1\r\n") };
 	struct seg e[] = { S2C_STR("HTTP/1.1 2x0 OK\r\n") };
 	assert_string_equal(classify1(WW_IPPROTO_TCP, 4444, a, 2), "unknown");
 	assert_string_equal(classify1(WW_IPPROTO_TCP, 4444, b, 1), "unknown");
 	assert_string_equal(classify1(WW_IPPROTO_TCP, 4444, c, 1), "unknown");
 	assert_string_equal(classify1(WW_IPPROTO_TCP, 4444, d, 1), "unknown");
 	assert_string_equal(classify1(WW_IPPROTO_TCP, 4444, e, 1), "unknown");
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 4444, f, 1), "http");   /* unencoded space: still HTTP */
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 4444, g, 1), "unknown");
 }
 
 static void test_request_line_split_across_segments_is_http(void **st)
@@ -487,6 +491,17 @@ static void test_tls_prefixes_are_safe(void **st)
 	(void)st;
 	prefixes_are_safe(WW_IPPROTO_TCP, WW_DIR_TOSERVER, tls_ch_openssl_sni_alpn, sizeof(tls_ch_openssl_sni_alpn), "tls");
 	prefixes_are_safe(WW_IPPROTO_TCP, WW_DIR_TOCLIENT, tls_sh_openssl, 200, "tls");
+}
+
+static void test_tls_caught_after_its_handshake_is_weakly_tls(void **st)
+{
+	(void)st;
+	static const uint8_t appdata[] = { 0x17, 0x03, 0x03, 0x00, 0x20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+	static const uint8_t baddata[] = { 0x17, 0x05, 0x03, 0x00, 0x20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+	struct seg a[] = { C2S(appdata) };
+	struct seg b[] = { C2S(baddata) };
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 9443, a, 1), "tls");
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 9443, b, 1), "unknown");
 }
 
 /* ---- SSH ---- */
@@ -678,6 +693,17 @@ static void test_quic_v1_initial_is_quic_and_short_one_is_not(void **st)
 	ini[4] = 0x01;
 	ini[5] = 21;     /* DCID too long */
 	assert_string_equal(classify1(WW_IPPROTO_UDP, 443, s, 1), "unknown");
+}
+
+static void test_quic_short_headers_leave_the_port_guess(void **st)
+{
+	(void)st;
+	static const uint8_t sh[40] = { 0x43, 0xaa, 0xbb };   /* short header: form 0, fixed 1 */
+	struct ww_flow f = mkflow(WW_IPPROTO_UDP, 50000, 443);
+	struct seg s[] = { C2S(sh), S2C(sh), C2S(sh) };
+	enum ww_app_by by;
+	assert_string_equal(run_flow(&f, s, 3, &by, NULL), "quic");
+	assert_int_equal(by, WW_APP_BY_PORT);
 }
 
 /* ---- RDP / SMB ---- */
@@ -928,6 +954,7 @@ int main(void)
 		cmocka_unit_test(test_tls_record_with_bad_version_is_not_tls),
 		cmocka_unit_test(test_sslv2_compatible_client_hello_is_tls),
 		cmocka_unit_test(test_tls_prefixes_are_safe),
+		cmocka_unit_test(test_tls_caught_after_its_handshake_is_weakly_tls),
 		cmocka_unit_test(test_openssh_identification_is_ssh_from_either_side),
 		cmocka_unit_test(test_ssh_near_misses_are_not_ssh),
 		cmocka_unit_test(test_dig_and_named_over_udp_are_dns),
@@ -943,6 +970,7 @@ int main(void)
 		cmocka_unit_test(test_pop3_and_imap_greetings_and_commands),
 		cmocka_unit_test(test_mail_near_misses),
 		cmocka_unit_test(test_quic_v1_initial_is_quic_and_short_one_is_not),
+		cmocka_unit_test(test_quic_short_headers_leave_the_port_guess),
 		cmocka_unit_test(test_rdp_connection_request_is_rdp_and_s7_is_not),
 		cmocka_unit_test(test_smb2_negotiate_is_smb_and_bad_magic_is_not),
 		cmocka_unit_test(test_ntp_client_request_on_123_is_ntp_only_there),

@@ -42,6 +42,29 @@ static enum ww_det eol_at(const uint8_t *p, uint32_t n, uint32_t i)
 	return p[i + 1] == '\n' ? WW_DET_YES : WW_DET_NO;
 }
 
+/*
+ * Clients that do not percent-encode spaces (scanners, malware, old
+ * embedded stacks) send "GET /a b HTTP/1.1". Servers are told to reject
+ * that (RFC 9112 §3.2), but it is still HTTP: accept a complete line of
+ * text that ends in " HTTP/1.x".
+ */
+#define HTTP_LINE_MAX 8192   /* the common server limit on a request line */
+static enum ww_det unencoded_spaces(const uint8_t *p, uint32_t n, uint32_t start)
+{
+	uint32_t i = start;
+	while (i < n && i < HTTP_LINE_MAX && p[i] != '\r' && p[i] != '\n') {
+		if (!ww_is_text(p[i]))
+			return WW_DET_NO;
+		i++;
+	}
+	if (i == n)
+		return WW_DET_NEED;
+	if (i >= HTTP_LINE_MAX || i - start < 10)
+		return WW_DET_NO;
+	const uint8_t *v = p + i - 9;   /* " HTTP/1.x" */
+	return memcmp(v, " HTTP/1.", 8) == 0 && ww_is_digit(v[8]) ? WW_DET_YES : WW_DET_NO;
+}
+
 static enum ww_det request(const uint8_t *p, uint32_t n, bool full)
 {
 	uint32_t i = 0;
@@ -71,6 +94,8 @@ static enum ww_det request(const uint8_t *p, uint32_t n, bool full)
 		return WW_DET_NO;
 	i++;
 	enum ww_det r = lit_at(p, n, i, "HTTP/", 5);
+	if (r == WW_DET_NO)
+		return unencoded_spaces(p, n, start);
 	if (r != WW_DET_YES)
 		return r;
 	i += 5;

@@ -3,7 +3,7 @@
  *
  * §4: the server greets with a positive response, "+OK" SP text CRLF
  * (every server we know puts text there; a bare "+OK\r\n" is also what Redis
- * answers, so we require the text). §3: commands are a keyword of 3-4
+ * answers, so without text it is only WEAK). §3: commands are a keyword of 3-4
  * letters, arguments, CRLF. CAPA (RFC 2449), STLS (RFC 2595), APOP, UIDL,
  * STAT, RETR and TOP exist only in POP3; USER/PASS/AUTH/QUIT also open FTP
  * and IMAP-less sessions, so they only confirm a POP3 greeting.
@@ -29,13 +29,19 @@ static enum ww_det client(const uint8_t *p, uint32_t n, bool greeted)
 
 static enum ww_det server(const uint8_t *p, uint32_t n)
 {
-	static const char ok[] = "+OK ";
-	for (uint32_t i = 0; i < 4; i++) {
+	static const char ok[] = "+OK";
+	for (uint32_t i = 0; i < 3; i++) {
 		if (i >= n)
 			return WW_DET_NEED;
 		if (p[i] != (uint8_t)ok[i])
 			return WW_DET_NO;
 	}
+	if (n < 4)
+		return WW_DET_NEED;
+	if (p[3] == '\r' || p[3] == '\n')
+		return WW_DET_WEAK;   /* a bare "+OK": POP3 allows it, so does Redis */
+	if (p[3] != ' ')
+		return WW_DET_NO;
 	uint32_t i = 4;
 	while (i < n && p[i] != '\r' && p[i] != '\n') {
 		if (!ww_is_text(p[i]) || i > 512)

@@ -208,7 +208,7 @@ static inline uint32_t ww_first_word(const uint8_t *p, uint32_t n, char w[16])
 static inline bool ww_word_in(const char *w, const char *const *list)
 {
 	for (; *list; list++)
-		if (strcmp(w, *list) == 0)
+		if (w[0] == (*list)[0] && strcmp(w, *list) == 0)
 			return true;
 	return false;
 }

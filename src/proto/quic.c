@@ -11,7 +11,8 @@
  * random datagrams with a valid-looking header rarely are.
  * Google QUIC before Q046 used its own "public header": flags (version bit
  * 0x01, 8-byte CID bit 0x08), CID(8), version "Q0xx"; we accept that too.
- * Short-header packets (mid-connection) carry no version and prove nothing.
+ * Short-header packets (mid-connection) carry no version and prove nothing:
+ * NEED, so a flow caught mid-way is not ruled out (its port still guesses).
  */
 #include "proto.h"
 
@@ -32,7 +33,8 @@ static enum ww_det one(const uint8_t *p, uint32_t n, bool toserver)
 		/* Google QUIC public header (pre-Q046): version flag + 8-byte CID */
 		if ((p[0] & 0x09) == 0x09 && !(p[0] & 0xc0) && n >= 13 && gquic_ver(p + 9))
 			return toserver && n >= 1024 ? WW_DET_YES : WW_DET_NO;
-		return WW_DET_NO;
+		/* a short header (fixed bit set): mid-connection, wait for a long one */
+		return (p[0] & 0x40) ? WW_DET_NEED : WW_DET_NO;
 	}
 	uint32_t ver = ww_be32(p + 1);
 	bool v12 = ver == QUIC_V1 || ver == QUIC_V2 || (ver >> 8) == 0xff0000u;

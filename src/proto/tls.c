@@ -16,6 +16,10 @@
  * is cut short we answer NEED and the classifier keeps accumulating, up to
  * its byte cap; at the cap we decide on what we have.
  *
+ * A stream that opens with another record type (application data 23, alert
+ * 21, ChangeCipherSpec 20) with a valid header was captured after its
+ * handshake: WEAK, so it is TLS when nothing else matches.
+ *
  * SSL 2.0-compatible ClientHello (RFC 5246 Appendix E.2): 2-byte header with
  * the high bit set, msg_type 1, version 3.x; old clients still send it.
  */
@@ -115,6 +119,14 @@ static enum ww_det hello(const uint8_t *p, uint32_t n, bool full, uint8_t want, 
 		if (p[2] != 1 || p[3] != 3 || p[4] > 4 || len < 9 || ww_be16(p + 5) % 3 != 0)
 			return WW_DET_NO;
 		return WW_DET_YES;
+	}
+	if (p[0] == 20 || p[0] == 21 || p[0] == 23) {
+		/* ChangeCipherSpec, Alert or application data first: a capture that
+		 * began after the handshake. Plausible, not proof. */
+		if (n < 5)
+			return WW_DET_NEED;
+		uint32_t l = ww_be16(p + 3);
+		return p[1] == 3 && p[2] >= 1 && p[2] <= 4 && l >= 1 && l <= TLS_MAX_RECORD ? WW_DET_WEAK : WW_DET_NO;
 	}
 	if (p[0] != 22)
 		return WW_DET_NO;
