@@ -42,6 +42,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,9 @@
 #define COMM_MAX 64           /* comm is 16 bytes; room for a longer kthread name */
 #define INIT_INODES 8         /* most processes hold a few sockets */
 #define USER_CACHE 64         /* distinct uids remembered for user names */
+#define SCAN_THREADS 4        /* fd-table readers; more buys little: the kernel's
+                                 dcache locks are shared */
+#define PARALLEL_MIN_FDS 2000 /* below this a thread costs more than it saves */
 
 struct link {
 	uint64_t inode;          /* 0: empty slot */
@@ -70,6 +74,8 @@ struct pent {
 	bool denied;             /* fd table unreadable */
 	bool dead;               /* exited (found by the targeted search) */
 	bool scanned_now;        /* rescanned during the current refresh */
+	bool fresh;              /* created by the current refresh */
+	int scan_rc;             /* result of the parallel scan */
 	char comm[COMM_MAX];
 	char *exe, *cmdline;
 };
@@ -345,7 +351,7 @@ static int scan_fds(struct ww_procs *p, struct pent *e)
 	e->scan_id++;
 	e->n_inodes = 0;
 	e->scanned_now = true;
-	p->st.scanned++;
+	__atomic_fetch_add(&p->st.scanned, 1, __ATOMIC_RELAXED);   /* scans run in parallel */
 	if (dfd < 0) {
 		if (errno == EACCES || errno == EPERM) {
 			e->denied = true;
@@ -366,11 +372,12 @@ static int scan_fds(struct ww_procs *p, struct pent *e)
 	struct dirent *de;
 	char lnk[64];
 	int rc = 0;
+	uint64_t nread = 0;
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
 		ssize_t n = readlinkat(dfd, de->d_name, lnk, sizeof(lnk));
-		p->st.fds_read++;
+		nread++;
 		uint64_t ino;
 		if (n > 0 && socket_link(lnk, (size_t)n, &ino) && add_inode(e, ino) < 0) {
 			rc = -ENOMEM;
@@ -378,6 +385,7 @@ static int scan_fds(struct ww_procs *p, struct pent *e)
 		}
 	}
 	closedir(d);
+	__atomic_fetch_add(&p->st.fds_read, nread, __ATOMIC_RELAXED);
 	return rc;
 }
 
@@ -515,6 +523,59 @@ static int cmp_newest(const void *a, const void *b)
 	return y->pid - x->pid;
 }
 
+struct scan_job {
+	struct ww_procs *p;
+	struct pent **todo;
+	size_t n;
+	size_t next;             /* shared cursor, taken with an atomic add */
+};
+
+static void *scan_worker(void *arg)
+{
+	struct scan_job *j = arg;
+	for (;;) {
+		size_t i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
+		if (i >= j->n)
+			break;
+		j->todo[i]->scan_rc = scan_fds(j->p, j->todo[i]);
+	}
+	return NULL;
+}
+
+static int cmp_bigger(const void *a, const void *b)
+{
+	long long x = (*(struct pent *const *)a)->fdcount, y = (*(struct pent *const *)b)->fdcount;
+	return x > y ? -1 : x < y;
+}
+
+/*
+ * Scan todo[0..n) on up to SCAN_THREADS threads. Reading a descriptor link
+ * costs the kernel a dentry and inode per descriptor on first sight
+ * (1.5-5 us), so a host where a few processes hold tens of thousands of
+ * sockets is bound by it; the largest tables are started first so that
+ * they end up on different threads. Each scan touches only its own entry
+ * (and atomic counters), so no lock is needed.
+ */
+static void scan_parallel(struct ww_procs *p, struct pent **todo, size_t n)
+{
+	struct scan_job j = { p, todo, n, 0 };
+	pthread_t th[SCAN_THREADS - 1];
+	size_t nth = 0;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t fds = 0;
+
+	qsort(todo, n, sizeof(*todo), cmp_bigger);
+	for (size_t i = 0; i < n; i++)
+		fds += todo[i]->fdcount > 0 ? (uint64_t)todo[i]->fdcount : 0;
+	if (fds >= PARALLEL_MIN_FDS)
+		while (nth + 1 < SCAN_THREADS && (long)nth + 1 < ncpu &&
+		       pthread_create(&th[nth], NULL, scan_worker, &j) == 0)
+			nth++;
+	scan_worker(&j);
+	for (size_t i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+}
+
 int ww_procs_refresh(struct ww_procs *p, const uint64_t *want, size_t n_want)
 {
 	int *pids = NULL;
@@ -526,11 +587,14 @@ int ww_procs_refresh(struct ww_procs *p, const uint64_t *want, size_t n_want)
 	p->st.count_criterion = p->count_ok;
 
 	struct pent **nv = malloc((npids ? npids : 1) * sizeof(*nv));
-	if (!nv) {
+	struct pent **todo = malloc((npids ? npids : 1) * sizeof(*todo));
+	if (!nv || !todo) {
+		free(nv);
+		free(todo);
 		free(pids);
 		return -ENOMEM;
 	}
-	size_t nn = 0;
+	size_t nn = 0, ntodo = 0;
 	for (size_t i = 0; i < npids; i++) {
 		int pid = pids[i];
 		char comm[COMM_MAX];
@@ -549,8 +613,10 @@ int ww_procs_refresh(struct ww_procs *p, const uint64_t *want, size_t n_want)
 				old->dead = true;   /* freed below with the other leftovers */
 			e = calloc(1, sizeof(*e));
 			if (!e) {
+				if (old)
+					old->dead = false;
 				rc = -ENOMEM;
-				goto out;
+				break;
 			}
 			e->pid = pid;
 			e->pub.start_time = start;
@@ -558,29 +624,48 @@ int ww_procs_refresh(struct ww_procs *p, const uint64_t *want, size_t n_want)
 			read_identity(p, e);
 		}
 		e->scanned_now = false;
-		long long cnt = fresh ? -1 : fd_count(p, pid);
+		e->fresh = fresh;
+		long long cnt = fd_count(p, pid);
 		if (!fresh && !e->denied && cnt >= 0 && cnt == e->fdcount) {
 			p->st.unchanged++;
 		} else {
-			int r = scan_fds(p, e);
-			if (r == -ENOMEM) {
-				if (fresh)
-					pent_free(e);
-				rc = r;
-				goto out;
-			}
-			if (r == -ENOENT) {
-				p->st.vanished++;
-				if (fresh)
-					pent_free(e);
-				else
-					e->dead = true;
-				continue;
-			}
-			if (r == -EACCES)
-				p->st.denied++;
+			todo[ntodo++] = e;
+			e->fdcount = cnt;   /* a size hint for the scheduling below */
 		}
 		nv[nn++] = e;
+	}
+
+	/* Read the fd tables that need it, on several threads (procs.c head). */
+	if (rc == 0)
+		scan_parallel(p, todo, ntodo);
+	size_t k = 0;
+	for (size_t i = 0; i < nn; i++) {
+		struct pent *e = nv[i];
+		int r = e->scanned_now ? e->scan_rc : 0;
+		if (r == -ENOMEM && rc == 0)
+			rc = -ENOMEM;
+		if (r == -EACCES)
+			p->st.denied++;
+		if (r == -ENOENT || r == -ENOMEM) {
+			p->st.vanished += r == -ENOENT;
+			if (e->fresh)
+				pent_free(e);    /* never in p->v */
+			else
+				e->dead = true;  /* freed below: it is not in nv */
+			continue;
+		}
+		nv[k++] = e;
+	}
+	nn = k;
+	if (rc < 0) {
+		/* keep the cache consistent: old entries stay in p->v, new ones go */
+		for (size_t i = 0; i < nn; i++)
+			if (nv[i]->fresh)
+				pent_free(nv[i]);
+		for (size_t i = 0; i < p->n; i++)
+			if (p->v[i]->pid > 0)
+				p->v[i]->dead = false;
+		goto out;
 	}
 	/* Free entries that did not survive: dead ones and pids no longer listed. */
 	for (size_t i = 0, j = 0; i < p->n; i++) {
@@ -600,6 +685,18 @@ int ww_procs_refresh(struct ww_procs *p, const uint64_t *want, size_t n_want)
 	if (rc < 0)
 		goto out;
 
+	if (want && n_want)
+		rc = ww_procs_resolve(p, want, n_want);
+out:
+	free(nv);
+	free(todo);
+	free(pids);
+	return rc;
+}
+
+int ww_procs_resolve(struct ww_procs *p, const uint64_t *want, size_t n_want)
+{
+	int rc = 0;
 	/* Needed inodes still without owner: look through the unchanged ones too. */
 	uint64_t *missing = NULL;
 	size_t n_missing = 0;
@@ -607,7 +704,7 @@ int ww_procs_refresh(struct ww_procs *p, const uint64_t *want, size_t n_want)
 		missing = malloc(n_want * sizeof(*missing));
 		if (!missing) {
 			rc = -ENOMEM;
-			goto out;
+			return rc;
 		}
 		for (size_t i = 0; i < n_want; i++)
 			if (want[i] && !idx_has(p, want[i]) &&
@@ -616,12 +713,12 @@ int ww_procs_refresh(struct ww_procs *p, const uint64_t *want, size_t n_want)
 		qsort(missing, n_missing, sizeof(*missing), cmp_u64);
 	}
 	if (n_missing) {
-		struct pent **order = malloc(p->n * sizeof(*order));
+		struct pent **order = malloc((p->n ? p->n : 1) * sizeof(*order));
 		size_t no = 0;
 		if (!order) {
 			free(missing);
 			rc = -ENOMEM;
-			goto out;
+			return rc;
 		}
 		for (size_t i = 0; i < p->n; i++)
 			if (!p->v[i]->scanned_now && !p->v[i]->denied)
@@ -633,7 +730,7 @@ int ww_procs_refresh(struct ww_procs *p, const uint64_t *want, size_t n_want)
 			free(order);
 			free(missing);
 			rc = -ENOMEM;
-			goto out;
+			return rc;
 		}
 		for (size_t i = 0; i < no && left; i++) {
 			if (scan_fds(p, order[i]) == -ENOMEM) {
@@ -648,7 +745,8 @@ int ww_procs_refresh(struct ww_procs *p, const uint64_t *want, size_t n_want)
 					left--;
 				}
 			}
-			p->st.unchanged--;
+			if (p->st.unchanged)
+				p->st.unchanged--;
 		}
 		free(order);
 		if (rc == 0)
@@ -665,9 +763,6 @@ int ww_procs_refresh(struct ww_procs *p, const uint64_t *want, size_t n_want)
 		missing = NULL;
 	}
 	free(missing);
-out:
-	free(nv);
-	free(pids);
 	return rc;
 }
 
@@ -815,7 +910,7 @@ enum ww_unowned ww_procs_why_unowned(const struct ww_procs *p, uint64_t inode,
 				     uint32_t sock_uid, char *buf, size_t bufsz)
 {
 	if (!inode) {
-		snprintf(buf, bufsz, "no inode: a TIME_WAIT or half-open socket no process holds");
+		snprintf(buf, bufsz, "no inode: TIME_WAIT, or a connection still waiting in a listener's accept queue");
 		return WW_UNOWNED_NO_INODE;
 	}
 	if (p->st.denied && (!p->root || sock_uid != (uint32_t)geteuid())) {

@@ -224,6 +224,15 @@ static void say(char *dst, size_t sz, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The owner and both endpoints as text: only formatted when an alert is raised. */
+static void texts(const struct ww_sock_view *v, char own[80], char loc[64], char rem[64])
+{
+	const struct ww_sock *s = v->s;
+	owner_str(v, own, 80);
+	endpoint(&s->local, s->family, s->lport, loc, 64);
+	endpoint(&s->remote, s->family, s->rport, rem, 64);
+}
+
 static bool state_anomaly(const struct ww_sock_view *v, const char **why)
 {
 	const struct ww_sock *s = v->s;
@@ -271,11 +280,6 @@ void ww_sockaudit_judge(const struct ww_policy *pol, struct ww_sock_view *v,
 	*raised = false;
 	v->alert_kind = -1;
 	v->rule_line = matched ? pv.line : 0;
-	owner_str(v, own, sizeof(own));
-	endpoint(&s->local, s->family, s->lport, loc, sizeof(loc));
-	endpoint(&s->remote, s->family, s->rport, rem, sizeof(rem));
-	if (matched)
-		snprintf(rule, sizeof(rule), "policy %s:%d: %s", pv.file, pv.line, pv.text);
 
 	/* 1. ignore */
 	if (matched && pv.action == WW_POLICY_IGNORE) {
@@ -285,6 +289,7 @@ void ww_sockaudit_judge(const struct ww_policy *pol, struct ww_sock_view *v,
 	}
 	/* 2. state anomaly: structural, so an allow rule does not hide it */
 	if (state_anomaly(v, &why)) {
+		texts(v, own, loc, rem);
 		flag(out, raised, v, WW_ALERT_STATE_ANOMALY, WW_SEV_HIGH, now, "state_anomaly");
 		say(out->message, sizeof(out->message),
 			 "%s %s %s -> %s owned by %s: %s, which the kernel does not normally produce.",
@@ -300,6 +305,8 @@ void ww_sockaudit_judge(const struct ww_policy *pol, struct ww_sock_view *v,
 	}
 	/* 4. review */
 	if (matched && pv.action == WW_POLICY_REVIEW) {
+		snprintf(rule, sizeof(rule), "policy %s:%d: %s", pv.file, pv.line, pv.text);
+		texts(v, own, loc, rem);
 		flag(out, raised, v, WW_ALERT_UNEXPLAINED_PROCESS, WW_SEV_MEDIUM, now, rule);
 		say(out->message, sizeof(out->message),
 			 "%s %s %s owned by %s matches review rule at line %d of the policy.",
@@ -316,6 +323,7 @@ void ww_sockaudit_judge(const struct ww_policy *pol, struct ww_sock_view *v,
 	}
 	/* 6. raw socket */
 	if (s->proto == WW_SOCK_PROTO_RAW) {
+		texts(v, own, loc, rem);
 		flag(out, raised, v, WW_ALERT_UNEXPLAINED_PROCESS, WW_SEV_HIGH, now, "raw_socket");
 		say(out->message, sizeof(out->message),
 			 "%s holds a raw socket for IP protocol %u on %s: it sees every such packet "
@@ -326,6 +334,7 @@ void ww_sockaudit_judge(const struct ww_policy *pol, struct ww_sock_view *v,
 	}
 	/* 7. listener */
 	if (s->proto == WW_IPPROTO_TCP && s->state == WW_SS_LISTEN) {
+		texts(v, own, loc, rem);
 		flag(out, raised, v, WW_ALERT_UNEXPLAINED_LISTENER,
 		      v->bind == WW_BIND_ANY ? WW_SEV_MEDIUM : WW_SEV_LOW, now, "unexplained_listener");
 		say(out->message, sizeof(out->message),
@@ -344,6 +353,7 @@ void ww_sockaudit_judge(const struct ww_policy *pol, struct ww_sock_view *v,
 				 s->lport, ww_verdict_name(twin->verdict));
 			return;
 		}
+		texts(v, own, loc, rem);
 		flag(out, raised, v, WW_ALERT_UNEXPLAINED_UDP,
 		      v->bind == WW_BIND_ANY ? WW_SEV_MEDIUM : WW_SEV_LOW, now, "unexplained_udp");
 		say(out->message, sizeof(out->message),
@@ -355,6 +365,7 @@ void ww_sockaudit_judge(const struct ww_policy *pol, struct ww_sock_view *v,
 	/* 9. connection to the internet */
 	if (ww_sockaudit_is_active(s) && s->state != WW_SS_TIME_WAIT &&
 	    v->remote == WW_REMOTE_INTERNET) {
+		texts(v, own, loc, rem);
 		flag(out, raised, v, WW_ALERT_UNEXPLAINED_EST, WW_SEV_MEDIUM, now,
 		      "unexplained_established");
 		say(out->message, sizeof(out->message),

@@ -69,6 +69,15 @@ void ww_procs_free(struct ww_procs *p);
 int ww_procs_refresh(struct ww_procs *p, const uint64_t *want, size_t n_want);
 
 /*
+ * The second half of a refresh alone: search the processes not rescanned
+ * since the last refresh (newest first) for the inodes of want[0..n) that no
+ * cached process holds. ww_procs_refresh(p, NULL, 0) followed by this is
+ * ww_procs_refresh(p, want, n) — split so the caller can list processes
+ * while the socket table is still being dumped. Returns 0 or -ENOMEM.
+ */
+int ww_procs_resolve(struct ww_procs *p, const uint64_t *want, size_t n_want);
+
+/*
  * The owners of `inode` known to the cache, up to `max` into out[], ordered
  * by pid. Returns the total number of owners (may exceed max). Can't fail.
  */
