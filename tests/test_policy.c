@@ -1,0 +1,354 @@
+/*
+ * test_policy.c - the policy file: what parses, what is rejected (and where
+ * the error points), what matches, and that --learn lines parse back and
+ * match what they were learned from.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "wirewho/policy.h"
+#include "wirewho/socktab.h"
+#include "wirewho/netscope.h"
+
+static struct ww_policy *parse_ok(const char *text)
+{
+	struct ww_policy *p = NULL;
+	char err[256] = "";
+	int rc = ww_policy_parse(text, strlen(text), "test.policy", &p, err, sizeof(err));
+	if (rc)
+		print_message("unexpected error: %s\n", err);
+	assert_int_equal(rc, 0);
+	return p;
+}
+
+/* Parse text that must fail; return the message. */
+static const char *parse_err(const char *text)
+{
+	static char err[256];
+	struct ww_policy *p = NULL;
+	err[0] = '\0';
+	assert_int_equal(ww_policy_parse(text, strlen(text), "test.policy", &p, err, sizeof(err)),
+			 -EINVAL);
+	assert_null(p);
+	return err;
+}
+
+static struct ww_addr addr(const char *s)
+{
+	struct ww_addr a;
+	uint8_t v4[4];
+	if (inet_pton(AF_INET, s, v4) == 1)
+		ww_addr_from_v4(&a, v4);
+	else
+		assert_int_equal(inet_pton(AF_INET6, s, a.b), 1);
+	return a;
+}
+
+static struct ww_policy_query sshd_listener(void)
+{
+	struct ww_policy_query q = {
+		.comm = "sshd", .exe = "/usr/sbin/sshd", .user = "root", .uid = 0,
+		.proto = WW_IPPROTO_TCP, .state = WW_SS_LISTEN, .local_port = 22,
+		.dir = WW_DIR_IN, .bind_scope = WW_BIND_ANY,
+	};
+	return q;
+}
+
+static void test_comments_and_blank_lines_make_an_empty_policy(void **st)
+{
+	(void)st;
+	struct ww_policy *p = parse_ok("# nothing here\n\n   \t\n# allow comm=x\n");
+	assert_int_equal(ww_policy_count(p), 0);
+	ww_policy_free(p);
+}
+
+static void test_listener_rule_explains_its_listener_and_names_its_line(void **st)
+{
+	(void)st;
+	struct ww_policy *p = parse_ok("# ssh\n"
+				       "allow exe=/usr/sbin/sshd user=root proto=tcp state=LISTEN port=22  # ok\n");
+	struct ww_policy_query q = sshd_listener();
+	struct ww_policy_verdict v;
+	assert_true(ww_policy_match(p, &q, &v));
+	assert_int_equal(v.action, WW_POLICY_ALLOW);
+	assert_int_equal(v.line, 2);
+	assert_string_equal(v.text, "allow exe=/usr/sbin/sshd user=root proto=tcp state=LISTEN port=22");
+	q.local_port = 2222;
+	assert_false(ww_policy_match(p, &q, &v));
+	ww_policy_free(p);
+}
+
+static void test_first_matching_rule_wins(void **st)
+{
+	(void)st;
+	struct ww_policy *p = parse_ok("review comm=sshd port=22\nallow comm=sshd\n");
+	struct ww_policy_query q = sshd_listener();
+	struct ww_policy_verdict v;
+	assert_true(ww_policy_match(p, &q, &v));
+	assert_int_equal(v.action, WW_POLICY_REVIEW);
+	q.local_port = 23;
+	assert_true(ww_policy_match(p, &q, &v));
+	assert_int_equal(v.action, WW_POLICY_ALLOW);
+	assert_int_equal(v.line, 2);
+	ww_policy_free(p);
+}
+
+static void test_globs_lists_and_ranges_match(void **st)
+{
+	(void)st;
+	struct ww_policy *p = parse_ok("allow comm=nginx,apache* port=80,443,8000-8099\n");
+	struct ww_policy_query q = sshd_listener();
+	struct ww_policy_verdict v;
+	q.comm = "apache2";
+	q.local_port = 8042;
+	assert_true(ww_policy_match(p, &q, &v));
+	q.local_port = 8100;
+	assert_false(ww_policy_match(p, &q, &v));
+	q.local_port = 443;
+	q.comm = "nginx";
+	assert_true(ww_policy_match(p, &q, &v));
+	q.comm = "nginx2";
+	assert_false(ww_policy_match(p, &q, &v));
+	ww_policy_free(p);
+}
+
+static void test_exe_glob_does_not_cross_directories(void **st)
+{
+	(void)st;
+	struct ww_policy *p = parse_ok("allow exe=/usr/bin/*\n");
+	struct ww_policy_query q = sshd_listener();
+	struct ww_policy_verdict v;
+	q.exe = "/usr/bin/curl";
+	assert_true(ww_policy_match(p, &q, &v));
+	q.exe = "/usr/bin/sub/evil";
+	assert_false(ww_policy_match(p, &q, &v));
+	ww_policy_free(p);
+}
+
+static void test_process_rules_never_match_an_unknown_owner(void **st)
+{
+	(void)st;
+	struct ww_policy *p = parse_ok("allow comm=*\nallow user=root\n");
+	struct ww_policy_query q = sshd_listener();
+	struct ww_policy_verdict v;
+	q.comm = q.exe = q.user = NULL;
+	q.uid = -1;
+	assert_false(ww_policy_match(p, &q, &v));
+	ww_policy_free(p);
+}
+
+static void test_user_matches_by_name_or_number(void **st)
+{
+	(void)st;
+	struct ww_policy *p = parse_ok("allow user=www-data\nallow uid=33\nallow user=1000\n");
+	struct ww_policy_query q = sshd_listener();
+	struct ww_policy_verdict v;
+	q.user = "www-data";
+	q.uid = 12;
+	assert_true(ww_policy_match(p, &q, &v));
+	assert_int_equal(v.line, 1);
+	q.user = NULL;
+	q.uid = 33;
+	assert_true(ww_policy_match(p, &q, &v));
+	assert_int_equal(v.line, 2);
+	q.uid = 1000;
+	assert_true(ww_policy_match(p, &q, &v));
+	assert_int_equal(v.line, 3);
+	q.uid = 0;
+	q.user = "root";
+	assert_false(ww_policy_match(p, &q, &v));
+	ww_policy_free(p);
+}
+
+static void test_remote_cidrs_scopes_and_ports(void **st)
+{
+	(void)st;
+	struct ww_policy *p = parse_ok("allow dir=out proto=tcp remote=10.0.0.0/8,2001:db8::/32 rport=443\n"
+				       "ignore remote=private\n"
+				       "allow remote=internet rport=53 proto=udp\n");
+	struct ww_addr a = addr("10.2.3.4"), b = addr("2001:db8::5"), c = addr("172.16.0.1"),
+		       d = addr("8.8.8.8"), e = addr("::ffff:10.9.9.9");
+	struct ww_policy_query q = { .proto = WW_IPPROTO_TCP, .state = WW_SS_ESTABLISHED,
+				     .dir = WW_DIR_OUT, .remote = &a, .remote_port = 443,
+				     .uid = -1, .bind_scope = -1 };
+	struct ww_policy_verdict v;
+	assert_true(ww_policy_match(p, &q, &v));
+	assert_int_equal(v.line, 1);
+	q.remote = &b;
+	assert_true(ww_policy_match(p, &q, &v));
+	assert_int_equal(v.line, 1);
+	q.remote = &e;   /* IPv4-mapped is IPv4 */
+	assert_true(ww_policy_match(p, &q, &v));
+	assert_int_equal(v.line, 1);
+	q.remote = &c;
+	assert_true(ww_policy_match(p, &q, &v));
+	assert_int_equal(v.action, WW_POLICY_IGNORE);
+	q.remote = &d;
+	q.proto = WW_IPPROTO_UDP;
+	q.remote_port = 53;
+	assert_true(ww_policy_match(p, &q, &v));
+	assert_int_equal(v.line, 3);
+	q.remote = NULL;   /* no peer: remote rules do not apply */
+	assert_false(ww_policy_match(p, &q, &v));
+	ww_policy_free(p);
+}
+
+static void test_state_dir_and_bind_constraints(void **st)
+{
+	(void)st;
+	struct ww_policy *p = parse_ok("allow proto=udp state=UNCONN bind=loopback,interface\n"
+				       "allow dir=in state=established,close_wait\n");
+	struct ww_policy_query q = { .proto = WW_IPPROTO_UDP, .state = WW_SS_CLOSE, .uid = -1,
+				     .bind_scope = WW_BIND_INTERFACE };
+	struct ww_policy_verdict v;
+	assert_true(ww_policy_match(p, &q, &v));
+	q.bind_scope = WW_BIND_ANY;
+	assert_false(ww_policy_match(p, &q, &v));
+	q.proto = WW_IPPROTO_TCP;
+	q.state = WW_SS_CLOSE_WAIT;
+	q.dir = WW_DIR_IN;
+	assert_true(ww_policy_match(p, &q, &v));
+	q.dir = WW_DIR_OUT;
+	assert_false(ww_policy_match(p, &q, &v));
+	q.dir = WW_DIR_IN;
+	q.state = -1;   /* unknown state never satisfies a state= rule */
+	assert_false(ww_policy_match(p, &q, &v));
+	ww_policy_free(p);
+}
+
+static void test_quoted_values_carry_spaces_commas_and_escapes(void **st)
+{
+	(void)st;
+	struct ww_policy *p = parse_ok("allow comm=\"my app, v2\",\"tab\\x09x\" exe=\"/opt/a \\\"b\\\"/c\"\n");
+	struct ww_policy_query q = sshd_listener();
+	struct ww_policy_verdict v;
+	q.comm = "my app, v2";
+	q.exe = "/opt/a \"b\"/c";
+	assert_true(ww_policy_match(p, &q, &v));
+	q.comm = "tab\tx";
+	assert_true(ww_policy_match(p, &q, &v));
+	ww_policy_free(p);
+}
+
+static void test_malformed_lines_name_file_line_and_column(void **st)
+{
+	(void)st;
+	assert_string_equal(parse_err("allow comm=x\npermit comm=y\n"),
+			    "test.policy:2:1: expected allow, ignore or review, got 'permit'");
+	assert_string_equal(parse_err("allow prot=tcp\n"), "test.policy:1:7: unknown key 'prot'");
+	assert_string_equal(parse_err("allow port=70000\n"),
+			    "test.policy:1:12: '70000' is not a port (0-65535)");
+	assert_string_equal(parse_err("allow port=90-80\n"), "test.policy:1:12: port range 90-80 is reversed");
+	assert_string_equal(parse_err("allow proto=sctp\n"),
+			    "test.policy:1:13: unknown protocol 'sctp' (tcp, udp, raw, any)");
+	assert_string_equal(parse_err("allow state=LISTENING\n"),
+			    "test.policy:1:13: unknown state 'LISTENING'");
+	assert_string_equal(parse_err("allow remote=10.0.0.0/33\n"),
+			    "test.policy:1:14: bad prefix length in '10.0.0.0/33' (0-32)");
+	assert_string_equal(parse_err("allow remote=example.com\n"),
+			    "test.policy:1:14: 'example.com' is not an IPv4/IPv6 address or CIDR");
+	assert_string_equal(parse_err("allow comm\n"), "test.policy:1:7: expected KEY=VALUE, got 'comm'");
+	assert_string_equal(parse_err("allow comm=\n"), "test.policy:1:12: empty value");
+	assert_string_equal(parse_err("allow comm=a,\n"), "test.policy:1:14: empty value");
+	assert_string_equal(parse_err("allow comm=\"abc\n"), "test.policy:1:12: unterminated quoted value");
+	assert_string_equal(parse_err("allow comm=\"a\\q\"\n"), "test.policy:1:14: unknown escape \\q");
+	assert_string_equal(parse_err("allow comm=\"a\"b\n"), "test.policy:1:15: unexpected 'b' after value");
+	assert_string_equal(parse_err("allow dir=sideways\n"),
+			    "test.policy:1:11: dir must be in or out, not 'sideways'");
+	assert_string_equal(parse_err("allow uid=root\n"), "test.policy:1:11: 'root' is not a uid");
+	assert_string_equal(parse_err("\n\n  review bind=everywhere\n"),
+			    "test.policy:3:15: bind must be any, interface or loopback, not 'everywhere'");
+}
+
+static void test_load_reports_a_missing_file(void **st)
+{
+	(void)st;
+	struct ww_policy *p = NULL;
+	char err[256];
+	assert_int_equal(ww_policy_load("/nonexistent/wirewho.policy", &p, err, sizeof(err)), -ENOENT);
+	assert_null(p);
+	assert_non_null(strstr(err, "/nonexistent/wirewho.policy: "));
+}
+
+static void test_load_reads_a_file_and_errors_name_it(void **st)
+{
+	(void)st;
+	char path[] = "/tmp/ww_policy_testXXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char *text = "allow comm=sshd port=22\nallow comm=x port=y\n";
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	struct ww_policy *p = NULL;
+	char err[512], want[600];
+	assert_int_equal(ww_policy_load(path, &p, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s:2:19: 'y' is not a port (0-65535)", path);
+	assert_string_equal(err, want);
+	unlink(path);
+}
+
+static void test_learned_rule_parses_back_and_matches_its_socket(void **st)
+{
+	(void)st;
+	struct ww_policy_query q = sshd_listener();
+	q.comm = "we*ird, \"name\"";
+	q.exe = "/opt/x y/[bin]";
+	char line[512];
+	assert_true(ww_policy_format_rule(line, sizeof(line), WW_POLICY_ALLOW, &q,
+					  WW_PF_EXE | WW_PF_COMM | WW_PF_USER | WW_PF_PROTO |
+					  WW_PF_STATE | WW_PF_PORT) > 0);
+	struct ww_policy *p = parse_ok(line);
+	struct ww_policy_verdict v;
+	assert_true(ww_policy_match(p, &q, &v));
+	/* the glob characters were escaped: they match only themselves */
+	struct ww_policy_query other = q;
+	other.comm = "weXird, \"name\"";
+	assert_false(ww_policy_match(p, &other, &v));
+	ww_policy_free(p);
+}
+
+static void test_learned_outbound_rule_uses_the_remote_port(void **st)
+{
+	(void)st;
+	struct ww_addr peer = addr("93.184.216.34");
+	struct ww_policy_query q = { .comm = "curl", .exe = "/usr/bin/curl", .user = "alice",
+				     .uid = 1000, .proto = WW_IPPROTO_TCP,
+				     .state = WW_SS_ESTABLISHED, .local_port = 51000,
+				     .remote = &peer, .remote_port = 443, .dir = WW_DIR_OUT,
+				     .bind_scope = WW_BIND_INTERFACE };
+	char line[512];
+	assert_true(ww_policy_format_rule(line, sizeof(line), WW_POLICY_ALLOW, &q,
+					  WW_PF_EXE | WW_PF_USER | WW_PF_PROTO | WW_PF_DIR |
+					  WW_PF_RPORT) > 0);
+	assert_string_equal(line, "allow exe=/usr/bin/curl user=alice proto=tcp dir=out rport=443");
+	assert_int_equal(ww_policy_format_rule(line, 10, WW_POLICY_ALLOW, &q, WW_PF_EXE), -ENOSPC);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_comments_and_blank_lines_make_an_empty_policy),
+		cmocka_unit_test(test_listener_rule_explains_its_listener_and_names_its_line),
+		cmocka_unit_test(test_first_matching_rule_wins),
+		cmocka_unit_test(test_globs_lists_and_ranges_match),
+		cmocka_unit_test(test_exe_glob_does_not_cross_directories),
+		cmocka_unit_test(test_process_rules_never_match_an_unknown_owner),
+		cmocka_unit_test(test_user_matches_by_name_or_number),
+		cmocka_unit_test(test_remote_cidrs_scopes_and_ports),
+		cmocka_unit_test(test_state_dir_and_bind_constraints),
+		cmocka_unit_test(test_quoted_values_carry_spaces_commas_and_escapes),
+		cmocka_unit_test(test_malformed_lines_name_file_line_and_column),
+		cmocka_unit_test(test_load_reports_a_missing_file),
+		cmocka_unit_test(test_load_reads_a_file_and_errors_name_it),
+		cmocka_unit_test(test_learned_rule_parses_back_and_matches_its_socket),
+		cmocka_unit_test(test_learned_outbound_rule_uses_the_remote_port),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
