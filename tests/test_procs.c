@@ -1,0 +1,293 @@
+/*
+ * test_procs.c - socket inode -> owning processes, on this host's real
+ * /proc: our own sockets, a socket shared with a forked child, processes
+ * that exit, the incremental refresh, the targeted search, and the reasons
+ * given when an owner cannot be found.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "wirewho/procs.h"
+
+static uint64_t inode_of(int fd)
+{
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	return st.st_ino;
+}
+
+static bool owned_by(struct ww_procs *p, uint64_t ino, int pid)
+{
+	const struct ww_proc *o[8];
+	size_t n = ww_procs_owners(p, ino, o, 8);
+	for (size_t i = 0; i < n && i < 8; i++)
+		if (o[i]->owner.pid == pid)
+			return true;
+	return false;
+}
+
+/* A child that holds whatever it inherited until its pipe closes. */
+static pid_t hold_child(int *release_fd)
+{
+	int pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char c;
+		close(pfd[1]);
+		alarm(60);   /* never outlive a failed test */
+		(void)!read(pfd[0], &c, 1);
+		_exit(0);
+	}
+	close(pfd[0]);
+	*release_fd = pfd[1];
+	return pid;
+}
+
+static void release_child(pid_t pid, int release_fd)
+{
+	close(release_fd);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+
+static void test_own_socket_is_owned_by_this_process_with_its_identity(void **st)
+{
+	(void)st;
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	uint64_t ino = inode_of(s);
+	struct ww_procs *p = ww_procs_new(NULL);
+	assert_non_null(p);
+	assert_int_equal(ww_procs_refresh(p, &ino, 1), 0);
+	const struct ww_proc *o[4];
+	assert_int_equal(ww_procs_owners(p, ino, o, 4), 1);
+	assert_int_equal(o[0]->owner.pid, getpid());
+	assert_int_equal(o[0]->owner.uid, (int)geteuid());
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	assert_true(n > 0);
+	exe[n] = '\0';
+	assert_string_equal(o[0]->owner.exe, exe);
+	assert_string_equal(o[0]->owner.comm, "test_procs");
+	struct passwd *pw = getpwuid(geteuid());
+	if (pw)
+		assert_string_equal(o[0]->owner.user, pw->pw_name);
+	assert_non_null(strstr(o[0]->cmdline, "test_procs"));
+	ww_procs_free(p);
+	close(s);
+}
+
+static void test_socket_shared_with_forked_child_lists_both_owners(void **st)
+{
+	(void)st;
+	int s = socket(AF_INET6, SOCK_STREAM, 0), rel;
+	uint64_t ino = inode_of(s);
+	pid_t child = hold_child(&rel);
+	struct ww_procs *p = ww_procs_new(NULL);
+	assert_int_equal(ww_procs_refresh(p, &ino, 1), 0);
+	const struct ww_proc *o[4];
+	assert_int_equal(ww_procs_owners(p, ino, o, 4), 2);
+	assert_true(owned_by(p, ino, getpid()));
+	assert_true(owned_by(p, ino, child));
+	assert_true(o[0]->owner.pid < o[1]->owner.pid);   /* ordered by pid */
+	release_child(child, rel);
+	ww_procs_free(p);
+	close(s);
+}
+
+static void test_exited_process_is_dropped_at_the_next_refresh(void **st)
+{
+	(void)st;
+	int s = socket(AF_INET, SOCK_STREAM, 0), rel;
+	pid_t child = hold_child(&rel);
+	close(s);   /* only the child holds it now */
+	uint64_t ino;
+	{
+		/* the child's copy has the inode our descriptor had */
+		char path[64], lnk[64];
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)child, s);
+		ssize_t n;
+		for (int i = 0; i < 100 && (n = readlink(path, lnk, sizeof(lnk) - 1)) < 0; i++)
+			usleep(10000);
+		n = readlink(path, lnk, sizeof(lnk) - 1);
+		assert_true(n > 0);
+		lnk[n] = '\0';
+		assert_int_equal(sscanf(lnk, "socket:[%lu]", (unsigned long *)&ino), 1);
+	}
+	struct ww_procs *p = ww_procs_new(NULL);
+	assert_int_equal(ww_procs_refresh(p, &ino, 1), 0);
+	assert_true(owned_by(p, ino, child));
+	release_child(child, rel);
+	assert_int_equal(ww_procs_refresh(p, &ino, 1), 0);
+	assert_false(owned_by(p, ino, child));
+	char why[160];
+	assert_int_equal(ww_procs_why_unowned(p, ino, 0, why, sizeof(why)), WW_UNOWNED_NOT_FOUND);
+	ww_procs_free(p);
+}
+
+static void test_unchanged_processes_are_not_rescanned(void **st)
+{
+	(void)st;
+	int rel;
+	pid_t child = hold_child(&rel);
+	struct ww_procs *p = ww_procs_new(NULL);
+	struct ww_procs_stats s1, s2;
+	assert_int_equal(ww_procs_refresh(p, NULL, 0), 0);
+	ww_procs_stats(p, &s1);
+	assert_int_equal(ww_procs_refresh(p, NULL, 0), 0);
+	ww_procs_stats(p, &s2);
+	if (!s2.count_criterion) {
+		release_child(child, rel);
+		ww_procs_free(p);
+		skip();   /* kernel < 6.2: no fd counts, every refresh rescans */
+	}
+	assert_true(s1.scanned >= s1.seen - s1.vanished - 1);
+	/* processes of other engineers may change meanwhile; ours must not be read */
+	assert_true(s2.unchanged > 0);
+	assert_true(s2.scanned < s1.scanned);
+	release_child(child, rel);
+	ww_procs_free(p);
+}
+
+static void test_socket_swapped_in_at_same_fd_count_is_found_through_want(void **st)
+{
+	(void)st;
+	struct ww_procs *p = ww_procs_new(NULL);
+	int filler = open("/dev/null", O_RDONLY);
+	assert_int_equal(ww_procs_refresh(p, NULL, 0), 0);
+	close(filler);
+	int s = socket(AF_INET, SOCK_DGRAM, 0);   /* same number of descriptors as before */
+	uint64_t ino = inode_of(s);
+	struct ww_procs_stats stt;
+	assert_int_equal(ww_procs_refresh(p, &ino, 1), 0);
+	ww_procs_stats(p, &stt);
+	assert_true(owned_by(p, ino, getpid()));
+	ww_procs_free(p);
+	close(s);
+}
+
+static void test_targeted_search_finds_a_new_process_first(void **st)
+{
+	(void)st;
+	struct ww_procs *p = ww_procs_new(NULL);
+	assert_int_equal(ww_procs_refresh(p, NULL, 0), 0);
+	int pfd[2], rel[2];
+	assert_int_equal(pipe(pfd), 0);
+	assert_int_equal(pipe(rel), 0);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		char c;
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+		uint64_t ino = inode_of(s);
+		close(rel[1]);
+		(void)!write(pfd[1], &ino, sizeof(ino));
+		alarm(60);
+		(void)!read(rel[0], &c, 1);
+		_exit(0);
+	}
+	close(rel[0]);
+	uint64_t ino = 0;
+	assert_int_equal(read(pfd[0], &ino, sizeof(ino)), (ssize_t)sizeof(ino));
+	const struct ww_proc *o[2];
+	assert_int_equal(ww_procs_find_inode(p, ino, o, 2), 1);
+	assert_int_equal(o[0]->owner.pid, child);
+	/* and an inode nobody holds is reported as such */
+	assert_int_equal(ww_procs_find_inode(p, 1, o, 2), -ENOENT);
+	close(rel[1]);
+	waitpid(child, NULL, 0);
+	close(pfd[0]);
+	close(pfd[1]);
+	ww_procs_free(p);
+}
+
+static void test_unreadable_fd_tables_explain_unknown_owner_as_permission(void **st)
+{
+	(void)st;
+	if (geteuid() != 0)
+		skip();
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	uint64_t ino = inode_of(s);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		/* an ordinary user looking at root's socket */
+		close(s);
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(10);
+		struct ww_procs *p = ww_procs_new(NULL);
+		if (!p || ww_procs_refresh(p, &ino, 1) < 0)
+			_exit(11);
+		const struct ww_proc *o[2];
+		if (ww_procs_owners(p, ino, o, 2) != 0)
+			_exit(12);
+		char why[160];
+		if (ww_procs_why_unowned(p, ino, 0, why, sizeof(why)) != WW_UNOWNED_PERMISSION)
+			_exit(13);
+		if (strncmp(why, "permission", 10) != 0)
+			_exit(14);
+		struct ww_procs_stats stt;
+		ww_procs_stats(p, &stt);
+		_exit(stt.denied > 0 ? 0 : 15);
+	}
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(s);
+}
+
+static void test_socket_without_inode_and_invisible_owner_are_explained(void **st)
+{
+	(void)st;
+	char dir[] = "/tmp/ww_fakeprocXXXXXX";
+	assert_non_null(mkdtemp(dir));   /* a /proc with no process in it: another PID namespace */
+	struct ww_procs *p = ww_procs_new(dir);
+	assert_non_null(p);
+	uint64_t ino = 123456;
+	assert_int_equal(ww_procs_refresh(p, &ino, 1), 0);
+	char why[160];
+	assert_int_equal(ww_procs_why_unowned(p, ino, 0, why, sizeof(why)), WW_UNOWNED_NOT_FOUND);
+	assert_non_null(strstr(why, "PID namespace"));
+	assert_int_equal(ww_procs_why_unowned(p, 0, 0, why, sizeof(why)), WW_UNOWNED_NO_INODE);
+	assert_string_equal(ww_unowned_name(WW_UNOWNED_PERMISSION), "permission");
+	ww_procs_free(p);
+	rmdir(dir);
+}
+
+static void test_missing_proc_root_fails_cleanly(void **st)
+{
+	(void)st;
+	errno = 0;
+	assert_null(ww_procs_new("/nonexistent/proc"));
+	assert_int_equal(errno, ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_own_socket_is_owned_by_this_process_with_its_identity),
+		cmocka_unit_test(test_socket_shared_with_forked_child_lists_both_owners),
+		cmocka_unit_test(test_exited_process_is_dropped_at_the_next_refresh),
+		cmocka_unit_test(test_unchanged_processes_are_not_rescanned),
+		cmocka_unit_test(test_socket_swapped_in_at_same_fd_count_is_found_through_want),
+		cmocka_unit_test(test_targeted_search_finds_a_new_process_first),
+		cmocka_unit_test(test_unreadable_fd_tables_explain_unknown_owner_as_permission),
+		cmocka_unit_test(test_socket_without_inode_and_invisible_owner_are_explained),
+		cmocka_unit_test(test_missing_proc_root_fails_cleanly),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
