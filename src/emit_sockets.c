@@ -120,7 +120,8 @@ static void fb_put(struct fb *f, const char *s, size_t n)
 	}
 }
 
-#define FB_LIT(f, lit) fb_put((f), (lit), sizeof(lit) - 1)
+/* "" lit: only a string literal compiles here, so sizeof is its length */
+#define FB_LIT(f, lit) fb_put((f), "" lit, sizeof("" lit) - 1)
 
 static void fb_u64(struct fb *f, uint64_t v)
 {
@@ -228,7 +229,9 @@ int ww_emit_json_socket(struct ww_jw *w, FILE *out, const struct ww_sock_view *v
 	FB_LIT(f, ",\"processes\":[");
 	for (size_t i = 0; i < shown_owners(v); i++) {
 		const struct ww_proc *p = v->owners[i];
-		FB_LIT(f, i ? ",{\"pid\":" : "{\"pid\":");
+		if (i)
+			FB_LIT(f, ",");
+		FB_LIT(f, "{\"pid\":");
 		fb_i64(f, p->owner.pid);
 		FB_LIT(f, ",\"comm\":");
 		fb_str(f, p->owner.comm);
