@@ -4,8 +4,10 @@
  *
  * Start-up is ordered by privilege: check CAP_NET_RAW, open the capture,
  * the netlink sockets (addresses, sock_diag) and /proc, create the
- * recording files, then shed every capability but the two that reading
- * other users' /proc/PID/fd needs (caps.h). Only then is any packet parsed.
+ * recording files, raise our scheduling priority (WATCH_NICE: the first
+ * packet of a flow must be handled before a short-lived client exits), then
+ * shed every capability but the two that reading other users' /proc/PID/fd
+ * needs (caps.h). Only then is any packet parsed.
  *
  * One thread, one loop: poll() on the capture descriptor (non-blocking
  * libpcap, immediate mode) and the address-change socket, with a short
@@ -48,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,6 +62,9 @@
 #define WATCH_IFACE_POLL_MS    500    /* --wait-for-interface: how often to look */
 #define WATCH_DEFAULT_BUFFER_MB 64    /* ~100 ms of 200k pps at full size: absorbs a lookup stall */
 #define WATCH_MAX_BUFFER_MB    4096
+#define WATCH_NICE             (-15)  /* wake ahead of ordinary processes: a DNS client's
+					 socket lives ~300 us, and losing the CPU for that
+					 long at the first packet loses its owner */
 
 static volatile sig_atomic_t stop_sig, reload_sig;
 
@@ -394,6 +400,11 @@ int ww_cmd_watch(int argc, char **argv)
 		}
 		ww_attr_set_recorder(r.attr, r.rec);
 	}
+	/* Needs CAP_SYS_NICE, about to be dropped; without it we run at the
+	 * default priority and short-lived owners are missed more often. */
+	if (setpriority(PRIO_PROCESS, 0, WATCH_NICE) < 0 && !o.json)
+		fprintf(stderr, "wirewho: watch: note: cannot raise priority (%s); "
+			"very short-lived connections may go unattributed\n", strerror(errno));
 	const char *missing = ww_caps_missing_for_owners();
 	if ((rc = ww_caps_drop_to_owner_lookup(o.wait_iface)) < 0) {
 		fprintf(stderr, "wirewho: watch: cannot drop capabilities: %s\n", strerror(-rc));

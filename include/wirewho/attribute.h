@@ -79,6 +79,7 @@ struct ww_attr_stats {
 	uint64_t not_local;
 	uint64_t cache_hits;     /* answered from the cached socket table */
 	uint64_t queries;        /* exact sock_diag queries */
+	uint64_t newest_hits;    /* owners found among the newest pids */
 	uint64_t proc_scans;     /* targeted /proc scans (owner not in the process cache) */
 	uint64_t refreshes;      /* full refreshes */
 	uint64_t unresolved;
