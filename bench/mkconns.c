@@ -11,7 +11,9 @@
  * first, so a forgotten benchmark never lingers. Run inside a network
  * namespace with `ulimit -n` above PAIRS.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
