@@ -146,7 +146,7 @@ static uint64_t ns_inode_of(const char *path)
 /* Our namespace first, then every other one some process is in. */
 static int find_namespaces(bool all, struct ns **out, size_t *n)
 {
-	size_t cap = 8, k = 0;
+	size_t cap = 8, k = 0, denied = 0;
 	struct ns *v = calloc(cap, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -159,6 +159,8 @@ static int find_namespaces(bool all, struct ns **out, size_t *n)
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d/ns/net", atoi(de->d_name));
 		uint64_t ino = ns_inode_of(path);   /* EACCES/ENOENT: skip the process */
+		if (ino == 0 && errno == EACCES)
+			denied++;
 		bool seen = ino == 0;
 		for (size_t i = 0; i < k && !seen; i++)
 			seen = v[i].ino == ino;
@@ -178,6 +180,9 @@ static int find_namespaces(bool all, struct ns **out, size_t *n)
 	}
 	if (d)
 		closedir(d);
+	if (denied)
+		fprintf(stderr, "wirewho sockets: --all-netns: the network namespace of %zu processes "
+			"is unreadable (permission; run as root to see them)\n", denied);
 	*out = v;
 	*n = k;
 	return 0;

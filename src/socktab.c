@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -49,6 +50,7 @@
 #define RECV_BUF_SIZE 32768     /* netlink's largest dump skb; see above */
 #define INITIAL_CAP 256         /* a quiet host has a few dozen sockets */
 #define ALL_STATES 0xffffffffu  /* idiag_states: every state bit */
+#define DRAIN_MAX_READS 100000  /* a dump of millions of sockets, 32 KiB a read */
 
 struct ww_socktab {
 	struct mnl_socket *nl;      /* NULL: /proc/net fallback */
@@ -246,6 +248,18 @@ static int done_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /*
+ * Throw away what is left of an abandoned dump, so the next request does
+ * not read its tail (and fail on the sequence number).
+ */
+static void drain(struct ww_socktab *t)
+{
+	int fd = mnl_socket_get_fd(t->nl);
+	for (int i = 0; i < DRAIN_MAX_READS; i++)
+		if (recv(fd, t->buf, sizeof(t->buf), MSG_DONTWAIT) <= 0)
+			break;
+}
+
+/*
  * Send one sock_diag request and run the replies through dump_cb.
  * `req` is an inet_diag_req_v2 or inet_diag_req_raw (same size).
  */
@@ -270,10 +284,11 @@ static int request(struct ww_socktab *t, const void *req, size_t reqlen, uint16_
 		errno = 0;
 		int r = mnl_cb_run2(t->buf, (size_t)n, nlh->nlmsg_seq, t->portid, dump_cb, &c,
 				    ctl, NLMSG_MIN_TYPE);
-		if (c.oom)
-			return -ENOMEM;
-		if (r < 0)
-			return errno ? -errno : -EIO;
+		if (c.oom || r < 0) {
+			int e = c.oom ? ENOMEM : errno ? errno : EIO;
+			drain(t);
+			return -e;
+		}
 		if (r == MNL_CB_STOP || !(flags & NLM_F_DUMP))
 			return 0;
 	}
