@@ -10,7 +10,7 @@
 # IPv6 address, 127.0.0.1 and ::1; UDP with and without a TCP twin, IPv4 and
 # IPv6; established connections over loopback, over the veth addresses, IPv6,
 # and IPv4 into the dual-stack listener; a connected UDP socket; and a
-# listener shared with a forked child ("ww4child"). Checks:
+# listener shared with a forked child ("ww4child"); a raw ICMP socket. Checks:
 #   1. the same sockets as ss (proto, state, local and remote endpoint), each
 #      with the same owning pids;
 #   2. scopes, verdicts and alerts of the audit on that table;
@@ -83,6 +83,7 @@ for l in keep[:11]:
         except BlockingIOError:
             pass
 uc = socket.socket(A4, socket.SOCK_DGRAM); uc.connect(('127.0.0.1', 9009)); keep.append(uc)
+keep.append(socket.socket(A4, socket.SOCK_RAW, socket.IPPROTO_ICMP))
 shared = listen(A4, '0.0.0.0', 8008)
 r, w = os.pipe()
 child = os.fork()
@@ -216,6 +217,11 @@ est = [x for x in recs if x['state'] == 'ESTABLISHED' and x['proto'] == 'tcp' an
 check(len(est) == 1 and est[0]['remote_scope'] == 'private' and est[0]['direction'] == 'in',
       'accepted 8007 connection: %s' % est)
 check(not alert_on('state_anomaly', 'tcp', 8001), 'no anomalies')
+raw = [x for x in recs if x['proto'] == 'raw']
+check(len(raw) == 1 and raw[0]['raw_protocol'] == 1 and raw[0]['processes'][0]['pid'] == parent,
+      'raw ICMP socket: %s' % raw)
+check(len([a for a in alerts if a['proto'] == 'raw' and a['kind'] == 'unexplained_process'
+           and a['severity'] == 'high']) == 1, 'raw socket alert')
 for a in alerts:
     check(a['message'] and a['severity'] in ('low', 'medium', 'high'), 'alert fields %s' % a)
 
