@@ -76,7 +76,9 @@ struct ww_cls {
 	uint8_t match;              /* enum ww_pid proven, or WW_P_NONE */
 	uint8_t weak_pick;          /* enum ww_pid of the weak fallback chosen at finish */
 	int8_t match_dir, first_dir;
-	uint8_t final;              /* no more feeding */
+	uint8_t final;              /* the answer will not change */
+	uint8_t wait_other;         /* final with nothing proven on a strict port: the
+	                             * judge still needs the other direction (1 + dir) */
 	uint8_t done;               /* final and decided (ww_cls_finish() ran or a proof) */
 	uint8_t ipproto;
 	uint8_t ev_len, first_len;
@@ -153,6 +155,7 @@ static void view_init(struct ww_pview *v, const struct ww_cls *c, const struct w
 	v->sport = ww_flow_server_port(f);
 	v->cport = ww_flow_client_port(f);
 	v->mcast_mdns = is_mdns_group(&f->key.a) || is_mdns_group(&f->key.b);
+	v->first = c->first_dir == 1 ? 1 : 0;
 	for (int d = 0; d < 2; d++) {
 		v->d[d] = c->blen[d] ? c->buf[d] : NULL;
 		v->n[d] = c->blen[d];
@@ -226,12 +229,39 @@ static void save_tls(struct ww_cls *c, const struct ww_tls_ev *ev)
 		memcpy(c->tls, ev, sizeof(*ev));
 }
 
+/*
+ * When the answer is final with nothing proven, on a port where that could
+ * be port_mismatch.unidentified, and one direction has carried no payload
+ * yet, the judge needs to see whether the other side answers: report "not
+ * final" until it does (or this side's budget is spent). The answer itself
+ * no longer changes; those packets only count.
+ */
+static bool settled(struct ww_cls *c, const struct ww_flow *f)
+{
+	if (c->match || (c->weak & c->cand) || (c->npkts[0] && c->npkts[1]))
+		return true;
+	if (!ww_ports_is_strict(ww_flow_server_port(f), f->key.proto))
+		return true;
+	c->wait_other = (uint8_t)(1 + (c->npkts[0] ? WW_DIR_TOCLIENT : WW_DIR_TOSERVER));
+	return false;
+}
+
 bool ww_cls_feed(struct ww_cls *c, const struct ww_flow *f, enum ww_dir dir,
 		 const uint8_t *payload, uint32_t len, uint64_t pkt_no)
 {
-	if (!c || c->final)
+	if (!c)
 		return true;
 	int d = dir == WW_DIR_TOCLIENT ? 1 : 0;
+	if (c->final) {
+		if (!c->wait_other)
+			return true;
+		if (c->wait_other == 1 + d || c->npkts[!d] >= WW_CLS_MAX_PKTS_DIR) {
+			c->wait_other = 0;
+			return true;
+		}
+		c->npkts[d]++;
+		return false;
+	}
 	if (len == 0 || !payload)
 		return false;
 	if (!c->ipproto) {
@@ -289,7 +319,7 @@ bool ww_cls_feed(struct ww_cls *c, const struct ww_flow *f, enum ww_dir dir,
 	}
 	if (!c->cand) {
 		c->final = c->done = 1;
-		return true;
+		return settled(c, f);
 	}
 	if (c->weak && !c->match_pkt) {
 		c->match_pkt = pkt_no;
@@ -304,7 +334,7 @@ bool ww_cls_feed(struct ww_cls *c, const struct ww_flow *f, enum ww_dir dir,
 	bool spent1 = c->npkts[1] >= WW_CLS_MAX_PKTS_DIR || c->seen[1] >= WW_CLS_MAX_BYTES_DIR;
 	if ((spent0 && spent1) || c->npkts[0] + c->npkts[1] >= 2 * WW_CLS_MAX_PKTS_DIR) {
 		ww_cls_finish(c, f);
-		return true;
+		return settled(c, f);
 	}
 	return false;
 }

@@ -105,7 +105,8 @@ static void ports_text(const struct ww_alert *a, char *buf, size_t n)
 
 static bool enough_for_unidentified(const struct ww_flow *f, const struct ww_cls *c)
 {
-	uint32_t ps = ww_cls_payload_pkts(c, WW_DIR_TOSERVER), pc = ww_cls_payload_pkts(c, WW_DIR_TOCLIENT);
+	/* the flow's counters: the classifier stops counting once it is final */
+	uint32_t ps = f->payload_pkts[WW_DIR_TOSERVER], pc = f->payload_pkts[WW_DIR_TOCLIENT];
 	uint32_t bytes = ww_cls_payload_bytes(c, WW_DIR_TOSERVER) + ww_cls_payload_bytes(c, WW_DIR_TOCLIENT);
 	if (bytes < UNIDENT_MIN_BYTES)
 		return false;

@@ -2,13 +2,14 @@
  * ports.c - standard ports per protocol, and service names.
  *
  * Standard ports live in a list of entries (protocol, port range, transport,
- * flags): the built-in ones below, then the user's. Queries by port go
- * through two 65536 x 2 byte tables rebuilt from the list after every
- * change: `owner` (index+1 of the protocol the port is known for, 0 none)
- * and `strict` (a flow that proves nothing may be called unidentified).
- * Later entries win, so a user line overrides the built-in owner of a port.
- * ww_ports_is_standard() scans the entries of one protocol: it runs once per
- * classified flow, not per packet, and the list is a few hundred entries.
+ * flags): the built-in ones below, then the user's. Queries go through
+ * tables rebuilt from the list after every change: `owner` (index+1 of the
+ * protocol the port is known for, 0 none) and `strict` (a flow that proves
+ * nothing may be called unidentified), 65536 x 2 bytes each; per protocol a
+ * 65536 x 2 bitmap of its standard ports and the sorted list of its known
+ * ones. Later entries win, so a user line overrides the built-in owner of a
+ * port. Every query is a short name lookup and a table read: the judge asks
+ * for every classified flow.
  *
  * Service names: a 65536 x 2 table of uint16 indexes into a name list (the
  * first /etc/services line for a port wins, as getservbyport() does).
@@ -139,7 +140,8 @@ static const struct entry builtin[] = {
 };
 
 #define MAX_ENTRIES 1024   /* built-in + user lines; a user file is a few dozen */
-#define MAX_NAMES   64     /* distinct protocol names (the classifier knows ~25) */
+#define MAX_NAMES   32     /* distinct protocol names: only detected ones (~25) are allowed */
+#define MAX_KNOWN   64     /* known ports listed per protocol and transport (alerts show 16) */
 
 static struct entry entries[MAX_ENTRIES];
 static int n_entries;
@@ -148,6 +150,12 @@ static const char *owner_name[MAX_NAMES];
 static int n_owner_names;
 static uint8_t owner[2][65536];           /* [udp?][port] -> owner_name index + 1 */
 static uint8_t strict[2][65536];
+/* Per protocol: a bitmap of its standard ports and the sorted list of the
+ * ports it is known on, so the per-flow queries are a name lookup and a bit
+ * test (the judge asks for every classified flow). */
+static uint8_t std_bits[MAX_NAMES][2][65536 / 8];
+static uint16_t known[MAX_NAMES][2][MAX_KNOWN];
+static uint8_t n_known[MAX_NAMES][2];
 static char last_error[256];
 
 static int l4_index(uint8_t ipproto)
@@ -171,10 +179,25 @@ static int name_index(const char *proto)
 	return n_owner_names++;
 }
 
+/* True when an entry marks port p known for protocol ni (its owner may be
+ * another protocol that a later entry gave the port to). */
+static bool known_elsewhere(int ni, int t, uint32_t p)
+{
+	for (int i = 0; i < n_entries; i++) {
+		const struct entry *e = &entries[i];
+		if ((e->flags & F_KNOWN) && (e->l4 & (t ? L_UDP : L_TCP)) && p >= e->lo && p <= e->hi &&
+		    strcmp(e->proto, owner_name[ni]) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void rebuild(void)
 {
 	memset(owner, 0, sizeof(owner));
 	memset(strict, 0, sizeof(strict));
+	memset(std_bits, 0, sizeof(std_bits));
+	memset(n_known, 0, sizeof(n_known));
 	n_owner_names = 0;
 	for (int i = 0; i < n_entries; i++) {
 		const struct entry *e = &entries[i];
@@ -188,9 +211,16 @@ static void rebuild(void)
 				if (e->flags & F_KNOWN)
 					owner[t][p] = (uint8_t)(ni + 1);
 				strict[t][p] = (e->flags & F_STRICT) ? 1 : 0;
+				std_bits[ni][t][p >> 3] |= (uint8_t)(1u << (p & 7));
 			}
 		}
 	}
+	/* known ports, ascending: walk the bitmaps of known entries */
+	for (int ni = 0; ni < n_owner_names; ni++)
+		for (int t = 0; t < 2; t++)
+			for (uint32_t p = 0; p < 65536 && n_known[ni][t] < MAX_KNOWN; p++)
+				if (owner[t][p] == ni + 1 || (std_bits[ni][t][p >> 3] & (1u << (p & 7)) && known_elsewhere(ni, t, p)))
+					known[ni][t][n_known[ni][t]++] = (uint16_t)p;
 	tables_ready = true;
 }
 
@@ -203,18 +233,22 @@ static void ensure(void)
 	rebuild();
 }
 
+/* Index of a protocol name in the tables, or -1. */
+static int find_name(const char *proto)
+{
+	for (int i = 0; i < n_owner_names; i++)
+		if (owner_name[i][0] == proto[0] && strcmp(owner_name[i], proto) == 0)
+			return i;
+	return -1;
+}
+
 bool ww_ports_is_standard(const char *proto, uint16_t port, uint8_t ipproto)
 {
 	ensure();
-	uint8_t b = l4_bit(ipproto);
-	if (!proto || !b)
+	if (!proto || !l4_bit(ipproto))
 		return false;
-	for (int i = 0; i < n_entries; i++) {
-		const struct entry *e = &entries[i];
-		if ((e->l4 & b) && port >= e->lo && port <= e->hi && strcmp(e->proto, proto) == 0)
-			return true;
-	}
-	return false;
+	int ni = find_name(proto);
+	return ni >= 0 && (std_bits[ni][l4_index(ipproto)][port >> 3] & (1u << (port & 7)));
 }
 
 const char *ww_ports_protocol_of(uint16_t port, uint8_t ipproto)
@@ -235,21 +269,13 @@ bool ww_ports_is_strict(uint16_t port, uint8_t ipproto)
 int ww_ports_standard_list(const char *proto, uint8_t ipproto, uint16_t *out, int max)
 {
 	ensure();
-	uint8_t b = l4_bit(ipproto);
-	int n = 0;
-	if (!proto || !b)
+	if (!proto || !l4_bit(ipproto) || max <= 0)
 		return 0;
-	/* ascending: walk ports, test membership (at most 65536 steps, once per alert) */
-	static uint8_t member[65536];
-	memset(member, 0, sizeof(member));
-	for (int i = 0; i < n_entries; i++) {
-		const struct entry *e = &entries[i];
-		if ((e->l4 & b) && strcmp(e->proto, proto) == 0)
-			memset(member + e->lo, 1, (size_t)e->hi - e->lo + 1);
-	}
-	for (uint32_t p = 0; p < 65536 && n < max; p++)
-		if (member[p])
-			out[n++] = (uint16_t)p;
+	int ni = find_name(proto);
+	if (ni < 0)
+		return 0;
+	int t = l4_index(ipproto), n = n_known[ni][t] < max ? n_known[ni][t] : max;
+	memcpy(out, known[ni][t], (size_t)n * sizeof(*out));
 	return n;
 }
 

@@ -41,14 +41,22 @@ struct seg {
 
 static struct ww_alert alerts[4];
 
-/* Classify the segments on flow f, judge it, return the number of alerts. */
-static int judge(const struct ww_flow *f, const struct seg *s, int n)
+/*
+ * Classify the segments on flow f as the flow engine would (counting
+ * payload packets per direction, feeding until the answer is final), judge
+ * it, return the number of alerts.
+ */
+static int judge(struct ww_flow *f, const struct seg *s, int n)
 {
 	struct ww_cls *c = ww_cls_new();
 	assert_non_null(c);
-	for (int i = 0; i < n; i++)
-		if (ww_cls_feed(c, f, s[i].dir, (const uint8_t *)s[i].p, s[i].n, (uint64_t)i + 4))
-			break;
+	bool fin = false;
+	f->payload_pkts[0] = f->payload_pkts[1] = 0;
+	for (int i = 0; i < n; i++) {
+		f->payload_pkts[s[i].dir]++;
+		if (!fin)
+			fin = ww_cls_feed(c, f, s[i].dir, (const uint8_t *)s[i].p, s[i].n, (uint64_t)i + 4);
+	}
 	ww_cls_finish(c, f);
 	memset(alerts, 0, sizeof(alerts));
 	int k = ww_portcheck_judge(f, c, 1000, alerts, 4);
@@ -153,6 +161,22 @@ static void test_garbage_on_80_with_replies_is_unidentified(void **st)
 	assert_non_null(strstr(alerts[0].message, "does not look like HTTP"));
 }
 
+static void test_judging_as_soon_as_final_still_sees_the_reply(void **st)
+{
+	(void)st;
+	/* the pipeline judges at the packet where ww_cls_feed() says final */
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 80, true);
+	static const char q[] = "\x17\x99\x02\x00\x10zz\x01\x02\x03\x04\x05", r[] = "\x88\x77\x66\x55";
+	struct ww_cls *c = ww_cls_new();
+	f.payload_pkts[0] = 1;
+	assert_false(ww_cls_feed(c, &f, WW_DIR_TOSERVER, (const uint8_t *)q, sizeof(q) - 1, 4));
+	f.payload_pkts[1] = 1;
+	assert_true(ww_cls_feed(c, &f, WW_DIR_TOCLIENT, (const uint8_t *)r, sizeof(r) - 1, 6));
+	assert_int_equal(ww_portcheck_judge(&f, c, 0, alerts, 4), 1);
+	assert_int_equal(alerts[0].kind, WW_ALERT_PORT_UNIDENTIFIED);
+	ww_cls_free(c);
+}
+
 static void test_garbage_without_handshake_or_reply_is_not_judged(void **st)
 {
 	(void)st;
@@ -229,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_tls_on_993_is_no_mismatch),
 		cmocka_unit_test(test_tls_on_4444_carries_sni_in_evidence),
 		cmocka_unit_test(test_garbage_on_80_with_replies_is_unidentified),
+		cmocka_unit_test(test_judging_as_soon_as_final_still_sees_the_reply),
 		cmocka_unit_test(test_garbage_without_handshake_or_reply_is_not_judged),
 		cmocka_unit_test(test_starttls_on_25_is_no_mismatch),
 		cmocka_unit_test(test_connect_tunnel_is_no_mismatch),

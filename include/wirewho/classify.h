@@ -52,8 +52,13 @@ void ww_cls_free(struct ww_cls *c);
  * Feed one payload-bearing packet of flow `f` (its key, client_is_a and
  * server port are read). `dir` is WW_DIR_TOSERVER or WW_DIR_TOCLIENT;
  * `pkt_no` the 1-based number of the packet within the flow (evidence only).
- * Returns true when the answer is final and the caller may stop feeding.
- * Packets of flows that are neither TCP nor UDP are ignored (final at once).
+ * Returns true when the answer is final and the flow can be judged
+ * (ww_portcheck_judge()); the caller may then stop feeding. When nothing
+ * matched on a port where that matters (ww_ports_is_strict()), it returns
+ * false until the other direction has carried payload too (or this one has
+ * spent its packet budget), so the judge sees whether the server answered;
+ * those packets are only counted. Packets of flows that are neither TCP nor
+ * UDP are ignored (final at once).
  * This function can't fail: when memory for reassembly runs out the flow is
  * judged on what it already has.
  */

@@ -71,8 +71,10 @@ const char *ww_ports_protocol_of(uint16_t port, uint8_t ipproto);
 bool ww_ports_is_strict(uint16_t port, uint8_t ipproto);
 
 /*
- * Write up to `max` standard ports of `proto` on ipproto to `out`, lowest
- * first (ranges expanded). Returns how many were written. Can't fail.
+ * Write up to `max` ports `proto` is known on (ipproto) to `out`, lowest
+ * first (ranges expanded): the ports an alert names as expected. Ports that
+ * are merely allowed (TLS on STARTTLS ports) are not listed. Returns how many
+ * were written. Can't fail.
  */
 int ww_ports_standard_list(const char *proto, uint8_t ipproto, uint16_t *out, int max);
 

@@ -53,6 +53,8 @@ static enum ww_det greeting(const uint8_t *p, uint32_t n)
 
 enum ww_det ww_detect_mysql(const struct ww_pview *v)
 {
+	if (v->first == 0)
+		return WW_DET_NO;     /* the client spoke first: not a MySQL session start */
 	if (!v->n[1])
 		return WW_DET_NEED;
 	return greeting(v->d[1], v->n[1]);

@@ -46,7 +46,9 @@ static enum ww_det first(const uint8_t *p, uint32_t n)
 
 enum ww_det ww_detect_pgsql(const struct ww_pview *v)
 {
+	if (v->first == 1)
+		return WW_DET_NO;     /* the server spoke first: not a session start */
 	if (!v->n[0])
-		return WW_DET_NEED;   /* the client speaks first */
+		return WW_DET_NEED;
 	return first(v->d[0], v->n[0]);
 }

@@ -71,6 +71,7 @@ struct ww_pview {
 	uint32_t n[2];          /* their lengths */
 	bool full[2];           /* the classifier will keep no more bytes of this direction */
 	uint8_t cur;            /* direction of the packet just fed */
+	uint8_t first;          /* direction of the flow's first payload packet */
 	uint8_t ipproto;        /* WW_IPPROTO_TCP or WW_IPPROTO_UDP */
 	uint16_t sport;         /* server port */
 	uint16_t cport;         /* client port */

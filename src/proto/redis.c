@@ -66,6 +66,8 @@ static enum ww_det request(const uint8_t *p, uint32_t n)
 
 enum ww_det ww_detect_redis(const struct ww_pview *v)
 {
+	if (v->first == 1)
+		return WW_DET_NO;     /* the client speaks first in RESP */
 	if (v->n[1] && !strchr("+-:$*_,#!=(%~>|", v->d[1][0]))
 		return WW_DET_NO;
 	return v->n[0] ? request(v->d[0], v->n[0]) : WW_DET_NEED;
