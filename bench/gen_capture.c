@@ -9,7 +9,8 @@
  * flow and the flow table sees realistic cache behaviour. Mix: 40% TCP/IPv4,
  * 20% TCP/IPv6, 30% UDP/IPv4 (DNS-like), 10% UDP/IPv6. TCP flows do a full
  * handshake, a request with an application payload (HTTP, TLS ClientHello
- * start, SSH banner, or random bytes), response data and FIN/FIN.
+ * with SNI and ALPN, SSH banner, or an opaque private protocol on port 9000),
+ * response data and FIN/FIN.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -55,12 +56,73 @@ static void write_pkt(const uint8_t *d, uint32_t len)
 	npkts++;
 }
 
-static const char *const apps[] = {
-	"GET /index.html HTTP/1.1\r\nHost: www.example.test\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n",
-	"\x16\x03\x01\x00\xc8\x01\x00\x00\xc4\x03\x03",
-	"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n",
-	"\x8f\x1a\x33\x00\x41\x9c\xde\x10\x02\x77\x61\x19",
+/* First payload of each application, built once in main(). */
+struct app {
+	const char *name;
+	uint16_t port;
+	uint8_t bytes[600];
+	size_t len;
 };
+static struct app apps[4];
+
+static size_t put_bytes(uint8_t *p, const void *src, size_t n)
+{
+	memcpy(p, src, n);
+	return n;
+}
+
+/* A TLS 1.2/1.3 ClientHello with SNI and ALPN, as RFC 8446 lays it out. */
+static size_t client_hello(uint8_t *b)
+{
+	static const char sni[] = "www.example.test";
+	static const uint8_t alpn[] = { 0, 16, 0, 14, 0, 12, 2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
+	uint8_t ext[200];
+	size_t e = 0, n = 0;
+	size_t sl = sizeof(sni) - 1;
+
+	/* server_name: type 0, list length, host_name(0), name */
+	put16(ext + e, 0); put16(ext + e + 2, (uint16_t)(sl + 5)); put16(ext + e + 4, (uint16_t)(sl + 3));
+	ext[e + 6] = 0; put16(ext + e + 7, (uint16_t)sl);
+	e += 9 + put_bytes(ext + e + 9, sni, sl);
+	e += put_bytes(ext + e, alpn, sizeof(alpn));
+	/* supported_versions: TLS 1.3, 1.2 */
+	static const uint8_t sv[] = { 0, 43, 0, 5, 4, 3, 4, 3, 3 };
+	e += put_bytes(ext + e, sv, sizeof(sv));
+
+	b[0] = 0x16; b[1] = 3; b[2] = 1;                 /* record: handshake, TLS 1.0 legacy */
+	n = 5;
+	b[n] = 1;                                        /* ClientHello */
+	n += 4;
+	b[n++] = 3; b[n++] = 3;                          /* legacy_version TLS 1.2 */
+	for (int i = 0; i < 32; i++)
+		b[n++] = (uint8_t)(i * 37 + 11);             /* random */
+	b[n++] = 0;                                      /* session id */
+	put16(b + n, 6); n += 2;                         /* cipher suites */
+	put16(b + n, 0x1301); put16(b + n + 2, 0x1302); put16(b + n + 4, 0xc02f); n += 6;
+	b[n++] = 1; b[n++] = 0;                          /* compression: null */
+	put16(b + n, (uint16_t)e); n += 2;
+	n += put_bytes(b + n, ext, e);
+	put16(b + 3, (uint16_t)(n - 5));
+	b[6] = 0; put16(b + 7, (uint16_t)(n - 9));
+	return n;
+}
+
+static void init_apps(void)
+{
+	static const char get[] = "GET /index.html HTTP/1.1\r\nHost: www.example.test\r\n"
+				  "User-Agent: bench/1.0\r\nAccept: */*\r\n\r\n";
+	static const char ssh[] = "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n";
+	apps[0] = (struct app){ .name = "http", .port = 80 };
+	apps[0].len = put_bytes(apps[0].bytes, get, sizeof(get) - 1);
+	apps[1] = (struct app){ .name = "tls", .port = 443 };
+	apps[1].len = client_hello(apps[1].bytes);
+	apps[2] = (struct app){ .name = "ssh", .port = 22 };
+	apps[2].len = put_bytes(apps[2].bytes, ssh, sizeof(ssh) - 1);
+	apps[3] = (struct app){ .name = "opaque", .port = 9000 };   /* a private protocol */
+	for (size_t i = 0; i < 64; i++)
+		apps[3].bytes[i] = (uint8_t)(i * 151 + 7);
+	apps[3].len = 64;
+}
 
 static void emit(struct gflow *f, bool toserver, uint8_t flags, uint32_t paylen, const char *pay,
 		 size_t patlen)
@@ -127,8 +189,7 @@ static void init_flow(struct gflow *f, uint32_t id)
 	f->step = 0;
 	f->app = (uint8_t)((r >> 8) % 4);
 	f->cport = (uint16_t)(32768 + (r >> 16) % 28000);
-	static const uint16_t tcp_ports[4] = { 80, 443, 22, 8443 };
-	f->sport = f->kind < 2 ? tcp_ports[f->app] : 53;
+	f->sport = f->kind < 2 ? apps[f->app].port : 53;
 	f->cseq = (uint32_t)(r >> 24);
 	f->sseq = (uint32_t)(r >> 32);
 }
@@ -149,8 +210,8 @@ static bool step(struct gflow *f)
 	case 0: emit(f, true, 0x02, 0, NULL, 0); break;
 	case 1: emit(f, false, 0x12, 0, NULL, 0); break;
 	case 2: emit(f, true, 0x10, 0, NULL, 0); break;
-	case 3: emit(f, true, 0x18, (uint32_t)strlen(apps[f->app]) + (f->app == 1 ? 180 : 0), apps[f->app],
-		     strlen(apps[f->app])); break;
+	case 3: emit(f, true, 0x18, (uint32_t)apps[f->app].len, (const char *)apps[f->app].bytes,
+		     apps[f->app].len); break;
 	case 4: emit(f, false, 0x10, 0, NULL, 0); break;
 	case 5: emit(f, false, 0x18, 1200, NULL, 0); break;
 	case 6: emit(f, false, 0x18, 300, NULL, 0); break;
@@ -166,6 +227,7 @@ int main(int argc, char **argv)
 	struct gflow *win = calloc(WINDOW, sizeof(*win));
 	uint32_t started = 0, done = 0, live = 0;
 
+	init_apps();
 	if (argc < 2 || !win) {
 		fprintf(stderr, "usage: gen_capture OUT.pcap [FLOWS]\n");
 		return 2;
