@@ -154,7 +154,8 @@ static void view_init(struct ww_pview *v, const struct ww_cls *c, const struct w
 	v->ipproto = f->key.proto;
 	v->sport = ww_flow_server_port(f);
 	v->cport = ww_flow_client_port(f);
-	v->mcast_mdns = is_mdns_group(&f->key.a) || is_mdns_group(&f->key.b);
+	v->mcast_mdns = f->key.proto == WW_IPPROTO_UDP &&
+			(is_mdns_group(&f->key.a) || is_mdns_group(&f->key.b));
 	v->first = c->first_dir == 1 ? 1 : 0;
 	for (int d = 0; d < 2; d++) {
 		v->d[d] = c->blen[d] ? c->buf[d] : NULL;
