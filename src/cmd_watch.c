@@ -62,6 +62,10 @@
 #define WATCH_IFACE_POLL_MS    500    /* --wait-for-interface: how often to look */
 #define WATCH_DEFAULT_BUFFER_MB 64    /* ~100 ms of 200k pps at full size: absorbs a lookup stall */
 #define WATCH_MAX_BUFFER_MB    4096
+#define WATCH_DEFAULT_SNAPLEN  4096   /* headers and the first payload bytes the classifier
+					 reads; the kernel ring has fixed-size slots of about
+					 the snaplen, so 256 KB (libpcap's default) would leave
+					 a 64 MB buffer only 256 packets deep */
 #define WATCH_NICE             (-15)  /* wake ahead of ordinary processes: a DNS client's
 					 socket lives ~300 us, and losing the CPU for that
 					 long at the first packet loses its owner */
@@ -94,6 +98,8 @@ static const char watch_usage[] =
 	"  --duration SECS        stop after SECS (also stops on SIGINT/SIGTERM)\n"
 	"  --buffer-size MB       kernel capture buffer (default 64)\n"
 	"  --max-flows N          flows tracked at once (default 1000000)\n"
+	"  --snaplen BYTES        bytes kept of each packet (default 4096: headers and\n"
+	"                         the payload the classifier reads; also --record's)\n"
 	"  --wait-for-interface   wait for a missing or down interface, and for one\n"
 	"                         that disappears while watched, instead of exiting\n"
 	"  --help                 this text\n"
@@ -108,7 +114,7 @@ static const char watch_usage[] =
 struct watch_opts {
 	const char *iface, *filter, *policy, *record;
 	bool json, quiet, wait_iface;
-	unsigned long duration_s, buffer_mb, max_flows;
+	unsigned long duration_s, buffer_mb, max_flows, snaplen;
 };
 
 static int usage(const char *fmt, const char *arg)
@@ -191,7 +197,7 @@ static struct ww_capture *open_capture(const struct watch_opts *o, char *err)
 		return NULL;
 	}
 	struct ww_capture *c = ww_capture_open_live(o->iface, o->filter,
-						    (int)(o->buffer_mb * 1024 * 1024), 0, err);
+						    (int)(o->buffer_mb * 1024 * 1024), (int)o->snaplen, err);
 	if (!c)
 		return NULL;
 	char perr[PCAP_ERRBUF_SIZE];
@@ -231,7 +237,7 @@ static void summary_line(FILE *out, struct ww_pipeline *pl, struct ww_capture *c
 
 static int parse_opts(int argc, char **argv, struct watch_opts *o)
 {
-	enum { O_JSON = 256, O_POLICY, O_RECORD, O_DURATION, O_BUFSZ, O_WAIT, O_MAXFLOWS, O_HELP };
+	enum { O_JSON = 256, O_POLICY, O_RECORD, O_DURATION, O_BUFSZ, O_WAIT, O_MAXFLOWS, O_SNAPLEN, O_HELP };
 	static const struct option lo[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "filter", required_argument, NULL, 'f' },
@@ -242,6 +248,7 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 		{ "duration", required_argument, NULL, O_DURATION },
 		{ "buffer-size", required_argument, NULL, O_BUFSZ },
 		{ "max-flows", required_argument, NULL, O_MAXFLOWS },
+		{ "snaplen", required_argument, NULL, O_SNAPLEN },
 		{ "wait-for-interface", no_argument, NULL, O_WAIT },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -249,6 +256,7 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 	int c;
 
 	o->buffer_mb = WATCH_DEFAULT_BUFFER_MB;
+	o->snaplen = WATCH_DEFAULT_SNAPLEN;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+i:f:q", lo, NULL)) != -1) {
@@ -271,6 +279,10 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 		case O_MAXFLOWS:
 			if (ww_parse_uint(optarg, 1, 1u << 30, &o->max_flows) < 0)
 				return usage("--max-flows: \"%s\" is not a number from 1 to 1073741824", optarg);
+			break;
+		case O_SNAPLEN:
+			if (ww_parse_uint(optarg, 128, 262144, &o->snaplen) < 0)
+				return usage("--snaplen: \"%s\" is not a number of bytes from 128 to 262144", optarg);
 			break;
 		case O_HELP:
 			fputs(watch_usage, stdout);
