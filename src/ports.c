@@ -331,6 +331,7 @@ int ww_ports_load_user(const char *path)
 	if (!fp) {
 		int e = errno;
 		snprintf(last_error, sizeof(last_error), "%s: %s", path, strerror(e));
+		fprintf(stderr, "wirewho: %s\n", last_error);
 		return -e;
 	}
 	/* Build into copies so a bad file applies nothing. */
@@ -452,6 +453,8 @@ int ww_ports_load_user(const char *path)
 	rebuild();
 out:
 	fclose(fp);
+	if (ret)
+		fprintf(stderr, "wirewho: %s\n", last_error);
 	return ret;
 }
 

@@ -54,6 +54,8 @@ const char *ww_ports_service(uint16_t port, uint8_t ipproto);
  * PROTOCOL must be one the classifier detects (ww_cls_detects()).
  * Returns 0; -errno when the file cannot be read; -EINVAL on a syntax error,
  * with "file:line:col: reason" in ww_ports_last_error() and nothing applied.
+ * On failure the reason is also printed to stderr as one line
+ * ("wirewho: file:line:col: reason"), so the caller only exits.
  */
 int ww_ports_load_user(const char *path);
 
