@@ -842,6 +842,33 @@ static void test_ntp_client_request_on_123_is_ntp_only_there(void **st)
 	assert_string_equal(classify1(WW_IPPROTO_UDP, 123, s, 1), "unknown");
 }
 
+static void test_ntpq_control_request_is_ntp(void **st)
+{
+	(void)st;
+	/* ntpq's READSTAT: VN 2, mode 6, opcode 1, sequence 1, no data */
+	static const uint8_t rs[12] = { 0x16, 0x01, 0x00, 0x01 };
+	struct seg s[] = { C2S(rs) };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 123, s, 1), "ntp");
+}
+
+static void test_random_datagrams_on_123_are_not_ntp(void **st)
+{
+	(void)st;
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	int hits = 0;
+	for (int i = 0; i < 20000; i++) {
+		uint8_t b[96];
+		for (size_t k = 0; k < sizeof(b); k++) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			b[k] = (uint8_t)x;
+		}
+		struct seg s[] = { { WW_DIR_TOSERVER, b, 12 + (uint32_t)(x % 85) } };
+		if (strcmp(classify1(WW_IPPROTO_UDP, 123, s, 1), "unknown") != 0)
+			hits++;
+	}
+	assert_true(hits < 20);   /* < 0.1% */
+}
+
 static void test_sip_request_and_status_are_sip(void **st)
 {
 	(void)st;
@@ -1100,6 +1127,8 @@ int main(void)
 		cmocka_unit_test(test_rdp_connection_request_is_rdp_and_s7_is_not),
 		cmocka_unit_test(test_smb2_negotiate_is_smb_and_bad_magic_is_not),
 		cmocka_unit_test(test_ntp_client_request_on_123_is_ntp_only_there),
+		cmocka_unit_test(test_ntpq_control_request_is_ntp),
+		cmocka_unit_test(test_random_datagrams_on_123_are_not_ntp),
 		cmocka_unit_test(test_sip_request_and_status_are_sip),
 		cmocka_unit_test(test_dhcp_discover_is_dhcp),
 		cmocka_unit_test(test_snmp_v2c_get_is_snmp),
