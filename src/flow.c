@@ -9,6 +9,15 @@
  * --max-flows cap pops the head that was least recently active across the
  * five lists. Links are uint32 pool indexes (half the size of pointers).
  *
+ * Moving a flow on every packet would touch its two list neighbours, two
+ * cold cache lines per packet. So a flow is re-linked only when its class
+ * changes or when it was last linked WW_RELINK_US or more ago; `lru_stamp`
+ * records when. Lists stay sorted by stamp, and a flow's true last activity
+ * is never older than its stamp, so expiry looks at heads whose stamp is
+ * old, expires those whose last packet is old too, and re-links the rest.
+ * Eviction takes the head that was least recently active: exact to within
+ * WW_RELINK_US.
+ *
  * Timeouts use packet time only. A flow's own timeout is checked when its
  * next packet arrives, so results are exact whatever the sweep cadence; the
  * periodic sweep (WW_SWEEP_INTERVAL_US of packet time) only decides *when*
@@ -27,6 +36,7 @@
 #include <stdlib.h>
 
 #define WW_SWEEP_INTERVAL_US   (100 * 1000)  /* 0.1 s of packet time between expiry sweeps */
+#define WW_RELINK_US           WW_USEC_PER_SEC  /* lazy LRU: re-link a busy flow at most once a second */
 #define WW_EPHEMERAL_MIN       32768         /* Linux ip_local_port_range default start */
 #define WW_WELL_KNOWN_MAX      1023
 
@@ -72,6 +82,19 @@ static int icmp_request_type(uint8_t proto, uint8_t type, bool *is_reply)
 	return -1;
 }
 
+/* memcmp order of two addresses, without a library call on the hot path. */
+static inline int addr_cmp(const struct ww_addr *x, const struct ww_addr *y)
+{
+	uint64_t a0, a1, b0, b1;
+	memcpy(&a0, x->b, 8); memcpy(&a1, x->b + 8, 8);
+	memcpy(&b0, y->b, 8); memcpy(&b1, y->b + 8, 8);
+	a0 = __builtin_bswap64(a0); b0 = __builtin_bswap64(b0);
+	if (a0 != b0)
+		return a0 < b0 ? -1 : 1;
+	a1 = __builtin_bswap64(a1); b1 = __builtin_bswap64(b1);
+	return a1 < b1 ? -1 : a1 > b1;
+}
+
 static bool is_icmp(uint8_t proto)
 {
 	return proto == WW_IPPROTO_ICMP || proto == WW_IPPROTO_ICMPV6;
@@ -80,7 +103,7 @@ static bool is_icmp(uint8_t proto)
 void ww_flowkey_from_pkt(const struct ww_pkt *p, struct ww_flowkey *k, bool *src_is_a)
 {
 	uint16_t sport = p->sport, dport = p->dport;
-	int c = memcmp(p->src.b, p->dst.b, 16);
+	int c = addr_cmp(&p->src, &p->dst);
 
 	if (is_icmp(p->proto)) {
 		/* Ports are (identifier, request type): the same both ways, so
@@ -118,9 +141,15 @@ static void lru_unlink(struct ww_flows *fs, struct ww_flow *f)
 		l->tail = f->lru_prev;
 }
 
+static uint32_t stamp_of(ww_time_t t)
+{
+	return t <= 0 ? 0 : (uint32_t)(t / WW_USEC_PER_SEC);
+}
+
 static void lru_append(struct ww_flows *fs, struct ww_flow *f, uint32_t idx)
 {
 	struct lru *l = &fs->lists[f->tmo_class];
+	f->lru_stamp = stamp_of(fs->now);
 	f->lru_next = WW_FLOWTAB_NONE;
 	f->lru_prev = l->tail;
 	if (l->tail != WW_FLOWTAB_NONE)
@@ -187,10 +216,19 @@ static void sweep(struct ww_flows *fs)
 {
 	for (int c = 0; c < WW_TMO_NCLASSES; c++) {
 		while (fs->lists[c].head != WW_FLOWTAB_NONE) {
-			struct ww_flow *f = ww_flowtab_at(fs->tab, fs->lists[c].head);
-			if (fs->now - f->last <= fs->tmo_us[c])
+			uint32_t idx = fs->lists[c].head;
+			struct ww_flow *f = ww_flowtab_at(fs->tab, idx);
+			/* The stamp (whole seconds, rounded down) is no later than
+			 * the flow's last packet, and every flow behind it was
+			 * linked later: nothing here can have expired yet. */
+			if (fs->now - (ww_time_t)f->lru_stamp * WW_USEC_PER_SEC <= fs->tmo_us[c])
 				break;
-			end_flow(fs, f, f->tmo_class == WW_TMO_CLOSED ? WW_END_CLOSED : WW_END_TIMEOUT);
+			if (fs->now - f->last > fs->tmo_us[c]) {
+				end_flow(fs, f, f->tmo_class == WW_TMO_CLOSED ? WW_END_CLOSED : WW_END_TIMEOUT);
+			} else {
+				lru_unlink(fs, f);   /* active since it was linked: to the tail */
+				lru_append(fs, f, idx);
+			}
 		}
 	}
 }
@@ -343,7 +381,6 @@ struct ww_flow *ww_flows_packet_prepared(struct ww_flows *fs, const struct ww_pk
 			f->icmp_code = 0;
 		}
 	} else {
-		lru_unlink(fs, f);   /* re-linked below, at the tail of its (new) class */
 		if (ts > f->last)
 			f->last = ts;
 		if (ts < f->first)
@@ -357,8 +394,18 @@ struct ww_flow *ww_flows_packet_prepared(struct ww_flows *fs, const struct ww_pk
 		f->payload_pkts[d]++;
 	if (p->proto == WW_IPPROTO_TCP)
 		tcp_update(f, d, p->tcp_flags);
-	f->tmo_class = (uint8_t)class_of(f);
-	lru_append(fs, f, ww_flowtab_index(fs->tab, f));
+
+	uint8_t cls = (uint8_t)class_of(f);
+	uint32_t idx = ww_flowtab_index(fs->tab, f);
+	if (f->pkts[0] + f->pkts[1] == 1) {
+		f->tmo_class = cls;              /* new flow: link it */
+		lru_append(fs, f, idx);
+	} else if (cls != f->tmo_class ||
+		   fs->now - (ww_time_t)f->lru_stamp * WW_USEC_PER_SEC >= WW_RELINK_US) {
+		lru_unlink(fs, f);
+		f->tmo_class = cls;
+		lru_append(fs, f, idx);
+	}
 	*dir = d;
 	return f;
 }
@@ -381,6 +428,7 @@ static int by_id(const void *x, const void *y)
 
 /* Flush by id through a direct-indexed array when ids are dense enough. */
 #define WW_FLUSH_DENSE_FACTOR 4   /* array of up to 4 slots per open flow beats a sort */
+#define WW_FLUSH_PREFETCH     8   /* records fetched ahead while emitting in id order */
 
 static void flush_sorted(struct ww_flows *fs, struct ww_flow **all, uint32_t n)
 {
@@ -395,9 +443,12 @@ static void flush_sorted(struct ww_flows *fs, struct ww_flow **all, uint32_t n)
 	if (byid) {
 		for (uint32_t j = 0; j < n; j++)
 			byid[all[j]->id - lo] = all[j];
-		for (uint64_t j = 0; j < span; j++)
+		for (uint64_t j = 0; j < span; j++) {
+			if (j + WW_FLUSH_PREFETCH < span && byid[j + WW_FLUSH_PREFETCH])
+				__builtin_prefetch(byid[j + WW_FLUSH_PREFETCH]);
 			if (byid[j])
 				end_flow(fs, byid[j], WW_END_EOF);
+		}
 		free(byid);
 		return;
 	}

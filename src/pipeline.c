@@ -45,6 +45,27 @@ struct pending {
 	uint8_t *buf;          /* WW_PAYLOAD_COPY_MAX bytes */
 };
 
+/*
+ * app_proto names are static strings owned by the classifier; a settled
+ * flow keeps a one-byte index into this table instead of an 8-byte pointer
+ * (the flow record has no room to spare). Filled on first use; the set of
+ * names is small and fixed.
+ */
+#define WW_MAX_APP_NAMES 64
+static const char *app_names[WW_MAX_APP_NAMES] = { "unknown" };
+static unsigned n_app_names = 1;
+
+static uint8_t intern_app(const char *name)
+{
+	for (unsigned i = 0; i < n_app_names; i++)
+		if (app_names[i] == name || strcmp(app_names[i], name) == 0)
+			return (uint8_t)i;
+	if (n_app_names == WW_MAX_APP_NAMES)
+		return 0;      /* cannot happen with the classifier's fixed set */
+	app_names[n_app_names] = name;
+	return (uint8_t)n_app_names++;
+}
+
 static const char *app_by_name(enum ww_app_by by)
 {
 	return by == WW_APP_BY_PAYLOAD ? "payload" : by == WW_APP_BY_PORT ? "port" : "none";
@@ -72,7 +93,7 @@ static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_f
 	memset(v, 0, sizeof(*v));
 	v->f = f;
 	if (f->flags & FF_SETTLED) {
-		v->app_proto = f->app_proto;
+		v->app_proto = app_names[f->app_idx];
 		v->app_by = app_by_name(f->app_by);
 		v->sni = f->sni;
 	} else {
@@ -101,7 +122,7 @@ static void settle(struct ww_flow *f)
 	enum ww_app_by by;
 	const char *sni = ww_cls_sni(f->cls);
 
-	f->app_proto = ww_cls_app_proto(f->cls, f, &by);
+	f->app_idx = intern_app(ww_cls_app_proto(f->cls, f, &by));
 	f->app_by = (uint8_t)by;
 	if (sni && *sni)
 		f->sni = strdup(sni);   /* out of memory: the record just lacks it */
@@ -146,7 +167,6 @@ static void on_flow_end(struct ww_flow *f, void *ud)
 	if (!(f->flags & FF_JUDGED))
 		judge_ports(pl, f, f->last);
 	view_of(pl, f, &v);
-	f->app_proto = v.app_proto;
 	if (pl->ops && pl->ops->judge) {
 		int n = pl->ops->judge(pl->ud, f, &v, al, WW_MAX_ALERTS_PER_FLOW);
 		emit_alerts(pl, al, n, &v);

@@ -243,6 +243,24 @@ static void test_udp_idle_timeout_splits_a_conversation(void **s)
 	ww_flows_free(fs);
 }
 
+static void test_a_busy_flow_outliving_its_timeout_is_never_expired(void **s)
+{
+	(void)s;
+	/* Flows are re-linked lazily (at most once a second): the sweep must
+	 * still look at the last packet, not at when the flow was linked. */
+	struct ww_flows *fs = engine(16);
+	enum ww_dir d;
+	struct ww_pkt p = pkt("192.0.2.1", 40000, "192.0.2.2", 53, WW_IPPROTO_UDP, 0);
+	struct ww_pkt q = pkt("192.0.2.3", 40000, "192.0.2.4", 53, WW_IPPROTO_UDP, 0);
+	ww_flows_packet(fs, &q, 0, &d);
+	for (int i = 0; i <= 400; i++)           /* 200 s, a packet every 0.5 s */
+		ww_flows_packet(fs, &p, i * SEC / 2, &d);
+	assert_int_equal(ww_flows_created(fs), 2);
+	assert_int_equal(nended, 1);            /* only the idle one */
+	assert_int_equal(ended[0].id, 1);
+	ww_flows_free(fs);
+}
+
 static void test_established_tcp_outlives_the_new_tcp_timeout(void **s)
 {
 	(void)s;
@@ -341,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_a_new_syn_after_fin_fin_starts_a_new_flow),
 		cmocka_unit_test(test_rst_closes_and_the_closed_timeout_emits),
 		cmocka_unit_test(test_udp_idle_timeout_splits_a_conversation),
+		cmocka_unit_test(test_a_busy_flow_outliving_its_timeout_is_never_expired),
 		cmocka_unit_test(test_established_tcp_outlives_the_new_tcp_timeout),
 		cmocka_unit_test(test_full_table_evicts_the_least_recently_active_flow),
 		cmocka_unit_test(test_flush_emits_open_flows_in_creation_order),

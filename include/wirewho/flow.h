@@ -91,14 +91,15 @@ struct ww_flow {
 	struct ww_attrib *attr;       /* 8: attribution or NULL */
 	uint32_t lru_prev, lru_next;  /* 8: indexes in the engine's timeout lists */
 	uint32_t payload_pkts[2];     /* 8: packets with payload, per direction */
-	uint8_t  client_is_a;         /* 1: the client is key.a (else key.b) */
+	uint32_t lru_stamp;           /* 4: packet time (s) when put on its list; see flow.c */
+	uint8_t  client_is_a;         /* the client is key.a (else key.b) */
 	uint8_t  tcp;                 /* WW_TCPS_* bits */
 	uint8_t  tmo_class;           /* enum ww_tmo_class */
 	uint8_t  end_reason;          /* enum ww_flow_end, set when emitted */
 	uint8_t  icmp_type, icmp_code;/* first ICMP message (client's), for Community ID */
-	uint8_t  flags;               /* engine-private bits */
-	uint8_t  app_by;              /* enum ww_app_by, final classification */
-	const char *app_proto;        /* 8: static string ("http", "unknown"), once settled */
+	uint8_t  flags;               /* pipeline bits */
+	uint8_t  app_by;              /* enum ww_app_by, once settled */
+	uint8_t  app_idx;             /* interned app_proto name, once settled (pipeline.c) */
 	char *sni;                    /* 8: TLS server name kept after the classifier state is freed */
 };
 _Static_assert(sizeof(struct ww_flow) <= 160, "struct ww_flow grew: check memory per flow (<= 192 B with table)");
