@@ -179,7 +179,7 @@ static int wait_for_iface(const char *name, double deadline)
 		if (st == 0)
 			return 0;
 		if (!said) {
-			fprintf(stderr, "wirewho: interface %s %s; waiting for it (--wait-for-interface)\n",
+			fprintf(stderr, "wirewho: watch: interface %s %s; waiting for it (--wait-for-interface)\n",
 				name, iface_problem(st));
 			said = true;
 		}
@@ -497,7 +497,11 @@ int ww_cmd_watch(int argc, char **argv)
 				break;
 			}
 		}
-		if (cn == WW_CAP_ERROR || cn == WW_CAP_EOF) {
+		/* libpcap reports a vanished interface as a read error, but an
+		 * interface merely set down just goes quiet: look at it too. */
+		ww_time_t now = wall_us();
+		bool periodic = now >= next_periodic;
+		if (cn == WW_CAP_ERROR || cn == WW_CAP_EOF || (periodic && iface_state(o.iface) < 0)) {
 			int st = iface_state(o.iface);
 			const char *why = st < 0 ? iface_problem(st) : ww_capture_error(r.cap);
 			if (!o.wait_iface || st == 0) {
@@ -539,8 +543,7 @@ int ww_cmd_watch(int argc, char **argv)
 			}
 		}
 
-		ww_time_t now = wall_us();
-		if (now >= next_periodic) {
+		if (periodic) {
 			next_periodic = now + WATCH_PERIODIC_US;
 			ww_pipeline_tick(r.pl, now);
 			ww_attr_periodic(r.attr, now);
