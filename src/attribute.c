@@ -71,7 +71,7 @@ static const char *const status_names[] = {
 #define WW_ATTR_NEWEST_PIDS 48   /* pids (threads too) below the last allocated one, read first */
 #define CACHE_BUCKETS (WW_ATTR_CACHE_MAX * 2)   /* chains of about half an entry */
 #define NIL UINT32_MAX
-#define REASON_LEN 128
+#define REASON_LEN 160
 
 /* An owner copied out of the process cache, shared by cache entries and flows. */
 struct oref {
@@ -441,7 +441,7 @@ static const char *user_of(struct ww_attributor *a, uint32_t uid)
  * /proc. A task id may be a thread: its fd table is its process's, and the
  * owner reported is the process (Tgid). Returns a new owner or NULL.
  */
-static struct oref *newest_owner(struct ww_attributor *a, uint64_t inode)
+static struct oref *newest_owner(struct ww_attributor *a, uint64_t inode, unsigned *denied)
 {
 	char want[40], lnk[64], path[32];
 	int last = last_pid(a);
@@ -451,8 +451,11 @@ static struct oref *newest_owner(struct ww_attributor *a, uint64_t inode)
 	for (int pid = last; pid > 0 && pid > last - WW_ATTR_NEWEST_PIDS; pid--) {
 		snprintf(path, sizeof(path), "%d/fd", pid);
 		int dfd = openat(a->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0)
+		if (dfd < 0) {
+			if (errno == EACCES || errno == EPERM)
+				(*denied)++;
 			continue;   /* gone, never was, or not ours to read */
+		}
 		DIR *d = fdopendir(dfd);
 		if (!d) {
 			close(dfd);
@@ -464,6 +467,10 @@ static struct oref *newest_owner(struct ww_attributor *a, uint64_t inode)
 			if (de->d_name[0] < '0' || de->d_name[0] > '9')
 				continue;
 			ssize_t n = readlinkat(dfd, de->d_name, lnk, sizeof(lnk));
+			if (n < 0 && (errno == EACCES || errno == EPERM)) {
+				(*denied)++;   /* the ptrace access check said no */
+				break;
+			}
 			found = n == wl && memcmp(lnk, want, (size_t)wl) == 0;
 		}
 		closedir(d);
@@ -500,8 +507,9 @@ static struct oref *owner_of(struct ww_attributor *a, uint64_t inode, uint32_t s
 {
 	const struct ww_proc *pp[1];
 	size_t n = ww_procs_owners(a->procs, inode, pp, 1);
+	unsigned denied = 0;
 	if (n == 0) {
-		struct oref *o = newest_owner(a, inode);
+		struct oref *o = newest_owner(a, inode, &denied);
 		if (o) {
 			a->stats.newest_hits++;
 			return o;
@@ -512,7 +520,10 @@ static struct oref *owner_of(struct ww_attributor *a, uint64_t inode, uint32_t s
 	}
 	if (n)
 		return oref_new(&pp[0]->owner);
-	ww_procs_why_unowned(a->procs, inode, sock_uid, why, whysz);
+	enum ww_unowned u = ww_procs_why_unowned(a->procs, inode, sock_uid, why, whysz);
+	if (denied && u != WW_UNOWNED_PERMISSION)
+		snprintf(why, whysz, "permission: %u recent processes unreadable "
+			 "(needs CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH)", denied);
 	return NULL;
 }
 
