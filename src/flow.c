@@ -428,24 +428,31 @@ static int by_id(const void *x, const void *y)
 
 /* Flush by id through a direct-indexed array when ids are dense enough. */
 #define WW_FLUSH_DENSE_FACTOR 4   /* array of up to 4 slots per open flow beats a sort */
-#define WW_FLUSH_PREFETCH     8   /* records fetched ahead while emitting in id order */
+#define WW_FLUSH_PREFETCH     8   /* records fetched ahead of the one being read */
 
-static void flush_sorted(struct ww_flows *fs, struct ww_flow **all, uint32_t n)
+static void prefetch_flow(const struct ww_flow *f)
+{
+	__builtin_prefetch(f);
+	__builtin_prefetch((const char *)f + 64);
+	__builtin_prefetch((const char *)f + sizeof(*f) - 1);
+}
+
+static void flush_sorted(struct ww_flows *fs, struct ww_flow **all, const uint64_t *ids, uint32_t n)
 {
 	uint64_t lo = UINT64_MAX;
 	for (uint32_t j = 0; j < n; j++)
-		if (all[j]->id < lo)
-			lo = all[j]->id;
+		if (ids[j] < lo)
+			lo = ids[j];
 	uint64_t span = fs->next_id - lo;
 	struct ww_flow **byid = NULL;
 	if (span <= (uint64_t)n * WW_FLUSH_DENSE_FACTOR + 1024)
 		byid = calloc(span, sizeof(*byid));
 	if (byid) {
 		for (uint32_t j = 0; j < n; j++)
-			byid[all[j]->id - lo] = all[j];
+			byid[ids[j] - lo] = all[j];
 		for (uint64_t j = 0; j < span; j++) {
 			if (j + WW_FLUSH_PREFETCH < span && byid[j + WW_FLUSH_PREFETCH])
-				__builtin_prefetch(byid[j + WW_FLUSH_PREFETCH]);
+				prefetch_flow(byid[j + WW_FLUSH_PREFETCH]);
 			if (byid[j])
 				end_flow(fs, byid[j], WW_END_EOF);
 		}
@@ -459,26 +466,38 @@ static void flush_sorted(struct ww_flows *fs, struct ww_flow **all, uint32_t n)
 
 void ww_flows_flush(struct ww_flows *fs)
 {
-	uint32_t n = ww_flowtab_count(fs->tab), i = 0;
+	uint32_t n = ww_flowtab_count(fs->tab);
 	struct ww_flow **all;
+	uint32_t *idx;
+	uint64_t *ids;
 
 	if (n == 0)
 		return;
 	all = malloc(sizeof(*all) * n);
-	if (!all) {
+	idx = malloc(sizeof(*idx) * n);
+	ids = malloc(sizeof(*ids) * n);
+	if (!all || !idx || !ids) {
 		/* No memory to sort: emit in list order rather than lose flows. */
+		free(all);
+		free(idx);
+		free(ids);
 		for (int c = 0; c < WW_TMO_NCLASSES; c++)
 			while (fs->lists[c].head != WW_FLOWTAB_NONE)
 				end_flow(fs, ww_flowtab_at(fs->tab, fs->lists[c].head), WW_END_EOF);
 		return;
 	}
-	for (int c = 0; c < WW_TMO_NCLASSES; c++)
-		for (uint32_t x = fs->lists[c].head; x != WW_FLOWTAB_NONE;) {
-			struct ww_flow *f = ww_flowtab_at(fs->tab, x);
-			all[i++] = f;
-			x = f->lru_next;
-		}
-	flush_sorted(fs, all, i);
+	/* Table order is cheap to list; reading each id is a cache miss, so
+	 * fetch ahead. */
+	n = ww_flowtab_live(fs->tab, idx);
+	for (uint32_t j = 0; j < n; j++) {
+		if (j + WW_FLUSH_PREFETCH < n)
+			__builtin_prefetch(&ww_flowtab_at(fs->tab, idx[j + WW_FLUSH_PREFETCH])->id);
+		all[j] = ww_flowtab_at(fs->tab, idx[j]);
+		ids[j] = all[j]->id;
+	}
+	free(idx);
+	flush_sorted(fs, all, ids, n);
+	free(ids);
 	free(all);
 }
 

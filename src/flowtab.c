@@ -230,11 +230,16 @@ static inline bool key_eq(const struct ww_flowkey *x, const struct ww_flowkey *y
 	return d == 0;
 }
 
-/* The key and hash of a record span 48 bytes; at a 152-byte stride they may cross a line. */
+/*
+ * A record is 160 bytes: up to three cache lines at a 160-byte stride. The
+ * lookup compares the key and hash (the first 48 bytes) and the caller
+ * updates times and counters right after, so fetch the whole record.
+ */
 static inline void prefetch_record(const struct ww_flow *f)
 {
 	__builtin_prefetch(f);
-	__builtin_prefetch((const char *)f + offsetof(struct ww_flow, hash));
+	__builtin_prefetch((const char *)f + 64);
+	__builtin_prefetch((const char *)f + sizeof(*f) - 1);
 }
 
 /* ---- construction -------------------------------------------------------- */
@@ -503,6 +508,21 @@ void ww_flowtab_remove(struct ww_flowtab *t, struct ww_flow *f)
 }
 
 /* ---- accessors ----------------------------------------------------------- */
+
+uint32_t ww_flowtab_live(const struct ww_flowtab *t, uint32_t *out)
+{
+	/* Chunks in address order: a sequential, prefetcher-friendly scan,
+	 * where walking any list of flows would chase one cold record after
+	 * another. */
+	uint32_t n = 0;
+	for (uint32_t i = 0; i <= t->chunk_mask; i++) {
+		const struct chunk *c = &t->chunks[i];
+		for (unsigned j = 0; j < FT_SLOTS; j++)
+			if (c->tag[j] != FT_TAG_EMPTY)
+				out[n++] = c->idx[j] & FT_IDX_MASK;
+	}
+	return n;
+}
 
 uint32_t ww_flowtab_count(const struct ww_flowtab *t)
 {

@@ -58,6 +58,12 @@ struct ww_flow *ww_flowtab_insert(struct ww_flowtab *t, const struct ww_flowkey 
 /* Remove flow `f` (which must be in the table) and return its record to the pool. */
 void ww_flowtab_remove(struct ww_flowtab *t, struct ww_flow *f);
 
+/*
+ * Write the pool index of every flow in the table to `out` (room for
+ * ww_flowtab_count() entries), in table order; returns how many. Can't fail.
+ */
+uint32_t ww_flowtab_live(const struct ww_flowtab *t, uint32_t *out);
+
 /* Number of flows in the table; capacity. These functions can't fail. */
 uint32_t ww_flowtab_count(const struct ww_flowtab *t);
 uint32_t ww_flowtab_capacity(const struct ww_flowtab *t);
