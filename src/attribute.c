@@ -90,6 +90,7 @@ struct ww_attrib {
 	uint8_t status;                 /* enum attr_status */
 	bool local_is_server;
 	bool judged;
+	bool kernel;                    /* the kernel's own traffic: nobody to blame */
 	char reason_buf[REASON_LEN];
 };
 
@@ -648,6 +649,23 @@ cached:
 	}
 }
 
+/*
+ * ICMP the kernel sends on its own: errors, neighbour discovery and
+ * multicast listener messages, and every answer to a request from afar
+ * (echo replies). `local_client`: this host sent the flow's first message.
+ */
+static bool kernel_icmp(const struct ww_flow *f, bool local_client)
+{
+	uint8_t t = f->icmp_type;
+	if (!local_client)
+		return true;   /* a remote request: the kernel answers it */
+	if (f->key.proto == WW_IPPROTO_ICMP)
+		return t == 3 || t == 4 || t == 5 || t == 11 || t == 12;
+	if (f->key.proto == WW_IPPROTO_ICMPV6)
+		return t < 128 || (t >= 130 && t <= 143);   /* errors, MLD, NDP */
+	return false;
+}
+
 static void live_flow_new(struct ww_attributor *a, struct ww_flow *f, ww_time_t ts)
 {
 	bool lc = ww_netaddr_is_local(a->na, ww_flow_client_ip(f));
@@ -668,10 +686,16 @@ static void live_flow_new(struct ww_attributor *a, struct ww_flow *f, ww_time_t 
 	at->status = ST_UNRESOLVED;
 	at->local_is_server = !lc;
 	if (proto != WW_IPPROTO_TCP && proto != WW_IPPROTO_UDP) {
-		set_reason(at, "%s has no ports: raw and ping sockets cannot be looked up per flow",
+		a->stats.unresolved++;
+		if (kernel_icmp(f, lc)) {
+			at->kernel = true;
+			set_reason(at, "sent by the kernel (ICMP error, echo reply or neighbour discovery), "
+				   "not by a process");
+			return;
+		}
+		set_reason(at, "%s from a raw or ping socket: these have no ports to look up per flow",
 			   proto == WW_IPPROTO_ICMP ? "ICMP" : proto == WW_IPPROTO_ICMPV6 ? "ICMPv6"
 										    : "this IP protocol");
-		a->stats.unresolved++;
 		return;
 	}
 	/* The initiator first: on loopback both ends are ours, and the client
@@ -820,6 +844,7 @@ static int judge_flow(struct ww_attributor *a, const struct ww_flow *f, struct w
 		.reason = at->reason,
 		.local = at->status != ST_NOT_LOCAL && at->status != ST_NONE,
 		.local_is_server = at->local_is_server,
+		.kernel = at->kernel,
 	};
 	return ww_judge_flow(a->judge, &in, f->first, out, max);
 }

@@ -347,8 +347,8 @@ int ww_judge_flow(struct ww_judge *j, const struct ww_judge_flow *in, ww_time_t 
 	char peer[160];
 	int n = 0;
 
-	if (!in->local || max <= 0)
-		return 0;   /* forwarded traffic: no local process to judge */
+	if (!in->local || in->kernel || max <= 0)
+		return 0;   /* forwarded traffic, or the kernel's own: no process to judge */
 	bool matched = j->policy && policy_match(j, in, &v);
 	if (matched && v.action == WW_POLICY_IGNORE)
 		return 0;
@@ -385,7 +385,10 @@ int ww_judge_flow(struct ww_judge *j, const struct ww_judge_flow *in, ww_time_t 
 
 	/* Local, owner unknown. */
 	struct ww_alert *a = &out[n];
-	bool benign = in->reason && (strstr(in->reason, "closed before") || strstr(in->reason, "TIME_WAIT"));
+	/* A socket that closed first, or a port nobody listens on (the kernel
+	 * refused it), is a race or a probe rather than a hidden owner. */
+	bool benign = in->reason && (strstr(in->reason, "closed before") || strstr(in->reason, "TIME_WAIT") ||
+				     strstr(in->reason, "nothing listens"));
 	ww_alert_init(a, WW_ALERT_UNATTRIBUTED, benign ? WW_SEV_LOW : WW_SEV_MEDIUM, now);
 	msgf(a->message, sizeof(a->message), "a local flow that %s has no known owner: %s", peer,
 		 in->reason && *in->reason ? in->reason : "no socket found");

@@ -61,6 +61,7 @@ static struct ww_flow mkflow(const char *c, uint16_t cp, const char *s, uint16_t
 	}
 	ww_flowkey_from_pkt(&p, &f.key, &src_is_a);
 	f.client_is_a = src_is_a;
+	f.icmp_type = p.icmp_type;
 	f.first = f.last = now_us;
 	f.pkts[0] = 1;
 	return f;
@@ -178,11 +179,19 @@ static void test_foreign_traffic_is_not_local_and_unowned_ports_say_why(void **s
 	assert_non_null(strstr(v.attr_reason, "nothing listens"));
 	ww_attr_ops.flow_end(attr, &g);
 
+	/* A local ping: a raw or ping socket, no ports to look up. */
 	struct ww_flow h = mkflow("127.0.0.1", 0, "127.0.0.1", 0, WW_IPPROTO_ICMP);
 	v = attribute(&h);
 	assert_string_equal(v.attr_status, "unresolved");
-	assert_non_null(strstr(v.attr_reason, "ICMP"));
+	assert_non_null(strstr(v.attr_reason, "ping socket"));
 	ww_attr_ops.flow_end(attr, &h);
+
+	/* A ping from afar: the kernel answers, nobody to look for. */
+	struct ww_flow k = mkflow("198.51.100.1", 0, "127.0.0.1", 0, WW_IPPROTO_ICMP);
+	v = attribute(&k);
+	assert_string_equal(v.attr_status, "unresolved");
+	assert_non_null(strstr(v.attr_reason, "sent by the kernel"));
+	ww_attr_ops.flow_end(attr, &k);
 }
 
 static void test_ended_flows_are_recorded_with_their_owner(void **state)

@@ -156,6 +156,18 @@ static void test_forwarded_traffic_is_not_judged(void **state)
 	ww_judge_free(j);
 }
 
+static void test_the_kernels_own_traffic_is_not_judged(void **state)
+{
+	(void)state;
+	struct ww_alert al[4];
+	struct ww_judge *j = judge_with(POLICY);
+	struct ww_flow f = mkflow("192.0.2.1", 0, "192.0.2.2", 0, WW_IPPROTO_ICMP);
+	struct ww_judge_flow in = { .f = &f, .status = "unresolved", .reason = "sent by the kernel",
+				    .local = true, .kernel = true };
+	assert_int_equal(ww_judge_flow(j, &in, T0, al, 4), 0);
+	ww_judge_free(j);
+}
+
 static void test_reloaded_policy_takes_effect_at_once(void **state)
 {
 	(void)state;
@@ -254,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_owner_is_unattributed_and_ignore_silences_it),
 		cmocka_unit_test(test_without_a_policy_only_unknown_owners_alert),
 		cmocka_unit_test(test_forwarded_traffic_is_not_judged),
+		cmocka_unit_test(test_the_kernels_own_traffic_is_not_judged),
 		cmocka_unit_test(test_reloaded_policy_takes_effect_at_once),
 		cmocka_unit_test(test_flood_of_identical_alerts_folds_into_one_summary),
 		cmocka_unit_test(test_alerts_that_differ_in_port_or_program_are_not_folded),

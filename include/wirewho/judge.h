@@ -33,6 +33,8 @@ struct ww_judge_flow {
 	const char *reason;             /* why unresolved, or "" */
 	bool local;                     /* touches this host (status not not_local/none) */
 	bool local_is_server;           /* the local end accepted it (dir=in) */
+	bool kernel;                    /* sent by the kernel itself (ICMP errors, echo
+					   replies, neighbour discovery): not judged */
 };
 
 /* A judge with no policy. Returns NULL when out of memory. */
