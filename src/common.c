@@ -11,6 +11,43 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 
+/*
+ * RFC 5952 text of an IPv6 address: lowercase hex without leading zeros, the
+ * longest run of two or more zero groups (the first, on a tie) as "::".
+ * inet_ntop() does the same through printf; this runs twice per v6 record.
+ */
+static void v6_str(const uint8_t b[16], char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned g[8];
+	int best = -1, bestlen = 1, run = 0;
+
+	for (int i = 0; i < 8; i++) {
+		g[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+		run = g[i] ? 0 : run + 1;
+		if (run > bestlen) {
+			bestlen = run;
+			best = i - run + 1;
+		}
+	}
+	for (int i = 0; i < 8; i++) {
+		if (i == best) {
+			*out++ = ':';
+			if (i == 0)
+				*out++ = ':';
+			i += bestlen - 1;
+			continue;
+		}
+		unsigned v = g[i];
+		int shift = v >= 0x1000 ? 12 : v >= 0x100 ? 8 : v >= 0x10 ? 4 : 0;
+		for (; shift >= 0; shift -= 4)
+			*out++ = hex[(v >> shift) & 15];
+		if (i < 7)
+			*out++ = ':';
+	}
+	*out = '\0';
+}
+
 const char *ww_addr_str(const struct ww_addr *a, int family, char *buf)
 {
 	if (family == 4 && ww_addr_is_v4(a)) {
@@ -25,8 +62,13 @@ const char *ww_addr_str(const struct ww_addr *a, int family, char *buf)
 			*p++ = (char)('0' + v % 10);
 			*p++ = i < 15 ? '.' : '\0';
 		}
-	} else if (!inet_ntop(AF_INET6, a->b, buf, WW_ADDRSTRLEN)) {
-		buf[0] = '\0';   /* cannot happen for AF_INET6 with a 46-byte buffer */
+	} else if (ww_addr_is_v4(a) || (memcmp(a->b, "\0\0\0\0\0\0\0\0\0\0\0\0", 12) == 0 &&
+					  (a->b[12] | a->b[13]) != 0)) {
+		/* Mapped and compatible forms print a dotted tail: leave them to libc. */
+		if (!inet_ntop(AF_INET6, a->b, buf, WW_ADDRSTRLEN))
+			buf[0] = '\0';
+	} else {
+		v6_str(a->b, buf);
 	}
 	return buf;
 }

@@ -57,16 +57,17 @@ static void sha1_block(uint32_t h[5], const uint8_t *p)
 }
 
 /*
- * SHA-1 of a message shorter than 56 bytes: it fits one padded block, so
- * there is no streaming state at all. Community ID inputs are at most 42.
+ * SHA-1 of a message shorter than 56 bytes, already written at the start of
+ * the zeroed block `blk`: it fits one padded block, so there is no
+ * streaming state. Writing the message straight into the block (rather
+ * than copying it there) also avoids reloading bytes just stored one at a
+ * time, which stalls store forwarding.
  */
-static void sha1_short(const uint8_t *msg, size_t n, uint8_t out[20])
+static void sha1_short(uint8_t blk[64], size_t n, uint8_t out[20])
 {
 	uint32_t h[5] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0 };
-	uint8_t blk[64] = { 0 };
 	uint64_t bits = (uint64_t)n * 8;
 
-	memcpy(blk, msg, n);
 	blk[n] = 0x80;
 	for (int i = 0; i < 8; i++)
 		blk[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
@@ -147,7 +148,7 @@ void ww_community_id_tuple(uint16_t seed, int family, const struct ww_addr *src,
 		dport = tp;
 	}
 
-	uint8_t msg[2 + 16 + 16 + 2 + 4];
+	uint8_t msg[64] = { 0 };   /* the message, then SHA-1's padding */
 	size_t n = 0;
 	msg[n++] = (uint8_t)(seed >> 8);
 	msg[n++] = (uint8_t)seed;
@@ -165,7 +166,7 @@ void ww_community_id_tuple(uint16_t seed, int family, const struct ww_addr *src,
 	}
 
 	uint8_t dig[20];
-	_Static_assert(sizeof(msg) < 56, "Community ID input must fit one SHA-1 block");
+	_Static_assert(2 + 16 + 16 + 2 + 4 < 56, "Community ID input must fit one SHA-1 block");
 	sha1_short(msg, n, dig);
 	out[0] = '1';
 	out[1] = ':';

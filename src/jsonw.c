@@ -34,12 +34,20 @@ void ww_jw_free(struct ww_jw *w)
 	memset(w, 0, sizeof(*w));
 }
 
-static bool reserve(struct ww_jw *w, size_t more)
+static bool grow(struct ww_jw *w, size_t more);
+
+/* Room for `more` bytes and a NUL. Inline fast path; growth out of line. */
+static inline bool reserve(struct ww_jw *w, size_t more)
+{
+	if (WW_LIKELY(w->len + more + 1 <= w->cap))
+		return true;
+	return grow(w, more);
+}
+
+static bool grow(struct ww_jw *w, size_t more)
 {
 	if (w->oom)
 		return false;
-	if (w->len + more + 1 <= w->cap)
-		return true;
 	size_t cap = w->cap ? w->cap : JW_INITIAL_CAP;
 	while (cap < w->len + more + 1)
 		cap *= 2;
@@ -152,16 +160,23 @@ size_t ww_json_escape(char *dst, size_t dstsz, const void *src, size_t n)
 	return o;
 }
 
-static void key(struct ww_jw *w, const char *k)
+/* `,"key":` in one reservation; the key is a trusted literal. */
+static inline void key(struct ww_jw *w, const char *k, size_t kn)
 {
+	if (!reserve(w, kn + 4))
+		return;
+	char *p = w->buf + w->len;
 	if (w->need_comma)
-		putc_(w, ',');
+		*p++ = ',';
 	w->need_comma = true;
 	if (k) {
-		putc_(w, '"');
-		put(w, k, strlen(k));
-		put(w, "\":", 2);
+		*p++ = '"';
+		memcpy(p, k, kn);
+		p += kn;
+		*p++ = '"';
+		*p++ = ':';
 	}
+	w->len = (size_t)(p - w->buf);
 }
 
 /* True when s[0..n) needs no escaping: printable ASCII but quote and backslash. */
@@ -208,78 +223,78 @@ void ww_jw_record(struct ww_jw *w, const char *type, ww_time_t ts)
 	ww_jw_time(w, "ts", ts);
 }
 
-void ww_jw_str(struct ww_jw *w, const char *k, const char *s)
+void ww_jw_str_n(struct ww_jw *w, const char *k, size_t kn, const char *s)
 {
 	if (!s) {
-		ww_jw_null(w, k);
+		ww_jw_null_n(w, k, kn);
 		return;
 	}
-	key(w, k);
+	key(w, k, kn);
 	str_value(w, s, strlen(s));
 }
 
-void ww_jw_strn(struct ww_jw *w, const char *k, const void *s, size_t n)
+void ww_jw_strn_n(struct ww_jw *w, const char *k, size_t kn, const void *s, size_t n)
 {
-	key(w, k);
+	key(w, k, kn);
 	str_value(w, s, s ? n : 0);
 }
 
-void ww_jw_int(struct ww_jw *w, const char *k, int64_t v)
+void ww_jw_int_n(struct ww_jw *w, const char *k, size_t kn, int64_t v)
 {
 	char b[24], *e = b + sizeof(b), *p;
 	uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 	p = u64_digits(m, e);
 	if (v < 0)
 		*--p = '-';
-	key(w, k);
+	key(w, k, kn);
 	put(w, p, (size_t)(e - p));
 }
 
-void ww_jw_uint(struct ww_jw *w, const char *k, uint64_t v)
+void ww_jw_uint_n(struct ww_jw *w, const char *k, size_t kn, uint64_t v)
 {
 	char b[24], *e = b + sizeof(b), *p = u64_digits(v, e);
-	key(w, k);
+	key(w, k, kn);
 	put(w, p, (size_t)(e - p));
 }
 
-void ww_jw_double(struct ww_jw *w, const char *k, double v)
+void ww_jw_double_n(struct ww_jw *w, const char *k, size_t kn, double v)
 {
 	char b[40];
 	int n;
 	if (!isfinite(v)) {
-		ww_jw_null(w, k);   /* JSON has no NaN or infinity */
+		ww_jw_null_n(w, k, kn);   /* JSON has no NaN or infinity */
 		return;
 	}
 	n = snprintf(b, sizeof(b), "%.6f", v);
-	key(w, k);
+	key(w, k, kn);
 	put(w, b, (size_t)n);
 }
 
-void ww_jw_bool(struct ww_jw *w, const char *k, bool v)
+void ww_jw_bool_n(struct ww_jw *w, const char *k, size_t kn, bool v)
 {
-	key(w, k);
+	key(w, k, kn);
 	put(w, v ? "true" : "false", v ? 4 : 5);
 }
 
-void ww_jw_null(struct ww_jw *w, const char *k)
+void ww_jw_null_n(struct ww_jw *w, const char *k, size_t kn)
 {
-	key(w, k);
+	key(w, k, kn);
 	put(w, "null", 4);
 }
 
-void ww_jw_time(struct ww_jw *w, const char *k, ww_time_t t)
+void ww_jw_time_n(struct ww_jw *w, const char *k, size_t kn, ww_time_t t)
 {
 	char b[WW_TIMESTRLEN + 1];
-	key(w, k);
+	key(w, k, kn);
 	b[0] = '"';
 	ww_time_str(t, b + 1);
 	put(w, b, 28);          /* quote + 27 characters, always */
 	putc_(w, '"');
 }
 
-void ww_jw_obj_begin(struct ww_jw *w, const char *k)
+void ww_jw_obj_begin_n(struct ww_jw *w, const char *k, size_t kn)
 {
-	key(w, k);
+	key(w, k, kn);
 	putc_(w, '{');
 	w->need_comma = false;
 }
@@ -290,9 +305,9 @@ void ww_jw_obj_end(struct ww_jw *w)
 	w->need_comma = true;
 }
 
-void ww_jw_arr_begin(struct ww_jw *w, const char *k)
+void ww_jw_arr_begin_n(struct ww_jw *w, const char *k, size_t kn)
 {
-	key(w, k);
+	key(w, k, kn);
 	putc_(w, '[');
 	w->need_comma = false;
 }

@@ -250,6 +250,10 @@ static int cmd_replay(int argc, char **argv)
 		return 2;   /* the loader printed file:line and the reason */
 
 	o.pc.color = false;
+	/* Records are written whole (one fwrite each); a large buffer makes
+	 * that a few big writes instead of one per 4 KiB. */
+	static char outbuf[1 << 20];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	struct ww_pipeline *pl = ww_pipeline_new(&o.pc);
 	if (!pl) {
 		fprintf(stderr, "wirewho: out of memory creating the flow table (--max-flows)\n");

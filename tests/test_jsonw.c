@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
 
 #include "wirewho/jsonw.h"
 
@@ -108,6 +109,24 @@ static void test_addresses_print_as_dotted_quad_or_rfc5952(void **s)
 	assert_string_equal(ww_addr_str(&a, 6, b), "2001:db8::1");
 }
 
+static void test_ipv6_text_matches_inet_ntop_on_random_addresses(void **s)
+{
+	(void)s;
+	uint64_t x = 0x243f6a8885a308d3ull;
+	for (int t = 0; t < 200000; t++) {
+		struct ww_addr a;
+		char mine[WW_ADDRSTRLEN], libc[INET6_ADDRSTRLEN];
+		for (int i = 0; i < 16; i++) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			/* mostly zero groups, so every compression case comes up */
+			a.b[i] = (x & 3) && t % 5 ? 0 : (uint8_t)(x >> 24);
+		}
+		ww_addr_str(&a, 6, mine);
+		assert_non_null(inet_ntop(AF_INET6, a.b, libc, sizeof(libc)));
+		assert_string_equal(mine, libc);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -118,6 +137,7 @@ int main(void)
 		cmocka_unit_test(test_escape_never_splits_an_escape_at_the_buffer_end),
 		cmocka_unit_test(test_time_is_rfc3339_utc_with_microseconds),
 		cmocka_unit_test(test_addresses_print_as_dotted_quad_or_rfc5952),
+		cmocka_unit_test(test_ipv6_text_matches_inet_ntop_on_random_addresses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

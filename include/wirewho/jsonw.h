@@ -35,19 +35,46 @@ void ww_jw_record(struct ww_jw *w, const char *type, ww_time_t ts);
  * Members. `key` NULL writes a bare value (inside an array). A NULL string
  * writes null. These functions can't fail (an allocation failure marks the
  * writer `oom` and ww_jw_finish() reports it).
+ *
+ * Each is an inline wrapper that measures the key and calls the _n form:
+ * keys are literals, so the length folds to a constant at the call site and
+ * the writer never runs strlen() on a key.
  */
-void ww_jw_str(struct ww_jw *w, const char *key, const char *s);
-void ww_jw_strn(struct ww_jw *w, const char *key, const void *s, size_t n);
-void ww_jw_int(struct ww_jw *w, const char *key, int64_t v);
-void ww_jw_uint(struct ww_jw *w, const char *key, uint64_t v);
-void ww_jw_double(struct ww_jw *w, const char *key, double v);
-void ww_jw_bool(struct ww_jw *w, const char *key, bool v);
-void ww_jw_null(struct ww_jw *w, const char *key);
-void ww_jw_time(struct ww_jw *w, const char *key, ww_time_t t);
-void ww_jw_obj_begin(struct ww_jw *w, const char *key);
+void ww_jw_str_n(struct ww_jw *w, const char *key, size_t kn, const char *s);
+void ww_jw_strn_n(struct ww_jw *w, const char *key, size_t kn, const void *s, size_t n);
+void ww_jw_int_n(struct ww_jw *w, const char *key, size_t kn, int64_t v);
+void ww_jw_uint_n(struct ww_jw *w, const char *key, size_t kn, uint64_t v);
+void ww_jw_double_n(struct ww_jw *w, const char *key, size_t kn, double v);
+void ww_jw_bool_n(struct ww_jw *w, const char *key, size_t kn, bool v);
+void ww_jw_null_n(struct ww_jw *w, const char *key, size_t kn);
+void ww_jw_time_n(struct ww_jw *w, const char *key, size_t kn, ww_time_t t);
+void ww_jw_obj_begin_n(struct ww_jw *w, const char *key, size_t kn);
+void ww_jw_arr_begin_n(struct ww_jw *w, const char *key, size_t kn);
 void ww_jw_obj_end(struct ww_jw *w);
-void ww_jw_arr_begin(struct ww_jw *w, const char *key);
 void ww_jw_arr_end(struct ww_jw *w);
+
+static inline size_t ww_jw_klen(const char *k) { return k ? __builtin_strlen(k) : 0; }
+
+static inline void ww_jw_str(struct ww_jw *w, const char *k, const char *s)
+{ ww_jw_str_n(w, k, ww_jw_klen(k), s); }
+static inline void ww_jw_strn(struct ww_jw *w, const char *k, const void *s, size_t n)
+{ ww_jw_strn_n(w, k, ww_jw_klen(k), s, n); }
+static inline void ww_jw_int(struct ww_jw *w, const char *k, int64_t v)
+{ ww_jw_int_n(w, k, ww_jw_klen(k), v); }
+static inline void ww_jw_uint(struct ww_jw *w, const char *k, uint64_t v)
+{ ww_jw_uint_n(w, k, ww_jw_klen(k), v); }
+static inline void ww_jw_double(struct ww_jw *w, const char *k, double v)
+{ ww_jw_double_n(w, k, ww_jw_klen(k), v); }
+static inline void ww_jw_bool(struct ww_jw *w, const char *k, bool v)
+{ ww_jw_bool_n(w, k, ww_jw_klen(k), v); }
+static inline void ww_jw_null(struct ww_jw *w, const char *k)
+{ ww_jw_null_n(w, k, ww_jw_klen(k)); }
+static inline void ww_jw_time(struct ww_jw *w, const char *k, ww_time_t t)
+{ ww_jw_time_n(w, k, ww_jw_klen(k), t); }
+static inline void ww_jw_obj_begin(struct ww_jw *w, const char *k)
+{ ww_jw_obj_begin_n(w, k, ww_jw_klen(k)); }
+static inline void ww_jw_arr_begin(struct ww_jw *w, const char *k)
+{ ww_jw_arr_begin_n(w, k, ww_jw_klen(k)); }
 
 /*
  * Close the record ("}\n"), write it to `out` and reset the writer for the
