@@ -211,7 +211,9 @@ static int cmd_replay(int argc, char **argv)
 	o.pc.none_reason = "replay without a socket timeline (--sockets)";
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+f:q", lo, NULL)) != -1) {
+	/* GNU argument order: options may follow the files, as in
+	 * `wirewho replay DIR/capture.pcap --sockets DIR/sockets.ndjson`. */
+	while ((c = getopt_long(argc, argv, "f:q", lo, NULL)) != -1) {
 		switch (c) {
 		case O_JSON: o.pc.mode = WW_EMIT_JSON; break;
 		case 'f': o.filter = optarg; break;

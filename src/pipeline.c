@@ -330,7 +330,9 @@ int ww_pipeline_packet(struct ww_pipeline *pl, int dlt, const uint8_t *data,
 
 	/* The capture library reuses its buffer: keep our own copy of the
 	 * payload while the packet waits in the ring. */
-	if (e->p.payload_len) {
+	if (e->p.payload_len && pl->no_classify) {
+		e->p.payload = NULL;   /* counted, never read */
+	} else if (e->p.payload_len) {
 		uint32_t n = e->p.payload_len < WW_PAYLOAD_COPY_MAX ? e->p.payload_len
 								     : WW_PAYLOAD_COPY_MAX;
 		memcpy(e->buf, e->p.payload, n);
