@@ -1,7 +1,14 @@
 /*
  * gen_capture.c - writes the replay benchmark's capture, deterministically.
  *
- * usage: gen_capture OUT.pcap [FLOWS]   (default 250000 flows, ~2.2M packets)
+ * usage: gen_capture OUT.pcap [FLOWS [PROFILE]]
+ *
+ * PROFILE "small" (the default; 250000 flows are 1.55M packets of 232 bytes
+ * on average) is the worst case for a flow monitor: few packets per flow,
+ * tiny packets, so per-flow work dominates. PROFILE "web" is closer to a
+ * real link: TCP responses of a geometric number of full-size segments
+ * (mean 8, as web objects go) with an ACK every second segment, so flows
+ * average ~14 packets and packets ~700 bytes.
  *
  * Flows are interleaved the way a busy link interleaves them: a window of
  * WINDOW concurrent flows advances one packet at a time in a pseudo-random
@@ -38,7 +45,11 @@ struct gflow {
 	uint8_t app;
 	uint16_t cport, sport;
 	uint32_t cseq, sseq;
+	uint8_t nseg;       /* web: response segments to send */
+	uint8_t sent;       /* web: segments sent so far */
 };
+
+static bool web;        /* PROFILE "web" */
 
 static FILE *out;
 static uint64_t ts_us = 1795600000ull * 1000000ull;
@@ -192,6 +203,45 @@ static void init_flow(struct gflow *f, uint32_t id)
 	f->sport = f->kind < 2 ? apps[f->app].port : 53;
 	f->cseq = (uint32_t)(r >> 24);
 	f->sseq = (uint32_t)(r >> 32);
+	f->sent = 0;
+	f->nseg = 1;
+	if (web) {
+		/* geometric, mean 8, at most 64 segments */
+		uint64_t g = next_rand();
+		while (f->nseg < 64 && (g & 7) != 0) {
+			f->nseg++;
+			g >>= 3;
+			if (g == 0)
+				g = next_rand();
+		}
+	}
+}
+
+/* Web profile TCP: handshake, request, nseg full segments with an ACK
+ * every second one, FIN, FIN, ACK. */
+static bool step_web(struct gflow *f)
+{
+	switch (f->step) {
+	case 0: emit(f, true, 0x02, 0, NULL, 0); f->step++; return true;
+	case 1: emit(f, false, 0x12, 0, NULL, 0); f->step++; return true;
+	case 2: emit(f, true, 0x10, 0, NULL, 0); f->step++; return true;
+	case 3: emit(f, true, 0x18, (uint32_t)apps[f->app].len, (const char *)apps[f->app].bytes,
+		     apps[f->app].len);
+		f->step++;
+		return true;
+	case 4:
+		emit(f, false, 0x10, 1448, NULL, 0);
+		if (++f->sent % 2 == 0 || f->sent == f->nseg)
+			f->step = 5;
+		return true;
+	case 5:
+		emit(f, true, 0x10, 0, NULL, 0);   /* ACK */
+		f->step = f->sent == f->nseg ? 6 : 4;
+		return true;
+	case 6: emit(f, true, 0x11, 0, NULL, 0); f->step++; return true;
+	case 7: emit(f, false, 0x11, 0, NULL, 0); f->step++; return true;
+	default: emit(f, true, 0x10, 0, NULL, 0); return false;
+	}
 }
 
 /* Emit the next packet of f; returns false when the flow is complete. */
@@ -206,6 +256,8 @@ static bool step(struct gflow *f)
 			emit(f, false, 0, sizeof(dnsa) - 1, dnsa, sizeof(dnsa) - 1);
 		return ++f->step < UDP_PKTS;
 	}
+	if (web)
+		return step_web(f);
 	switch (f->step) {
 	case 0: emit(f, true, 0x02, 0, NULL, 0); break;
 	case 1: emit(f, false, 0x12, 0, NULL, 0); break;
@@ -228,8 +280,9 @@ int main(int argc, char **argv)
 	uint32_t started = 0, done = 0, live = 0;
 
 	init_apps();
-	if (argc < 2 || !win) {
-		fprintf(stderr, "usage: gen_capture OUT.pcap [FLOWS]\n");
+	web = argc > 3 && strcmp(argv[3], "web") == 0;
+	if (argc < 2 || !win || (argc > 3 && !web && strcmp(argv[3], "small") != 0)) {
+		fprintf(stderr, "usage: gen_capture OUT.pcap [FLOWS [small|web]]\n");
 		return 2;
 	}
 	out = fopen(argv[1], "wb");
