@@ -6,22 +6,35 @@
 # runs taken in this one invocation; ratios, not absolute times, are the
 # result (the machine is shared and noisy).
 #
-# usage: bench/bench_replay.sh [BUILDDIR] [FLOWS]
+# Two captures from bench/gen_capture.c: "web" (200,000 flows, ~2.5M
+# packets of ~650 bytes: responses of several full segments, as on a real
+# link) and "small" (250,000 flows, 1.55M packets of ~230 bytes: the worst
+# case for a flow monitor, per-flow work dominates).
+#
+# usage: bench/bench_replay.sh [BUILDDIR] [PROFILE...]
 set -eu
 cd "$(dirname "$0")/.."
 B=${1:-build}
-FLOWS=${2:-250000}
+[ $# -gt 0 ] && shift
+PROFILES=${*:-web small}
 RUNS=${RUNS:-7}
 ninja -C "$B" >/dev/null
-CAP=${TMPDIR:-/tmp}/wirewho-bench-$FLOWS.pcap
-[ -f "$CAP" ] || "$B/gen_capture" "$CAP" "$FLOWS"
-cat "$CAP" >/dev/null     # page cache warm: we measure CPU, not the disk
 
 median() {  # median of RUNS timings of a command (seconds)
 	for i in $(seq "$RUNS"); do
 		/usr/bin/time -f "%e" sh -c "$1" 2>&1 >/dev/null | tail -n 1
 	done | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
+
+for PROFILE in $PROFILES; do
+case $PROFILE in
+web) FLOWS=200000 ;;
+small) FLOWS=250000 ;;
+*) echo "unknown profile $PROFILE (web, small)" >&2; exit 2 ;;
+esac
+CAP=${TMPDIR:-/tmp}/wirewho-bench-$PROFILE-$FLOWS.pcap
+[ -f "$CAP" ] || "$B/gen_capture" "$CAP" "$FLOWS" "$PROFILE"
+cat "$CAP" >/dev/null     # page cache warm: we measure CPU, not the disk
 
 floor=$(median "$B/pcap_floor $CAP")
 full=$(median "$B/wirewho replay --json $CAP")
@@ -33,7 +46,8 @@ else
 	tcpd=nan
 fi
 pkts=$("$B/pcap_floor" "$CAP" | awk '{ print $1 }')
-echo "capture: $CAP ($pkts packets, $FLOWS flows), median of $RUNS runs"
+echo
+echo "profile $PROFILE: $CAP ($pkts packets, $FLOWS flows), median of $RUNS runs"
 awk -v f="$floor" -v w="$full" -v n="$nocls" -v q="$quiet" -v t="$tcpd" -v p="$pkts" 'BEGIN {
 	printf "%-44s %8s %8s\n", "", "seconds", "x floor"
 	printf "%-44s %8.3f %8.2f\n", "floor (libpcap read, one byte per packet)", f, 1
@@ -44,3 +58,4 @@ awk -v f="$floor" -v w="$full" -v n="$nocls" -v q="$quiet" -v t="$tcpd" -v p="$p
 	printf "classification adds %.1f%% (target <= 25%%); %.0f ns per packet over the floor\n",
 		(w / n - 1) * 100, (w - f) / p * 1e9
 }'
+done
