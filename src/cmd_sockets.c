@@ -45,7 +45,7 @@ static const char help_text[] =
 	"policy explains it.\n"
 	"\n"
 	"  --json            NDJSON: one \"socket\" record per socket, then the alerts\n"
-	"  --policy FILE     rules that explain expected sockets (see docs/sockets.md)\n"
+	"  --policy FILE     rules that explain expected sockets (see README.md, section 'wirewho sockets')\n"
 	"  --all             table: show every socket, not only those needing review\n"
 	"  --all-netns       every network namespace some process is in (needs root)\n"
 	"  --learn           print a policy that explains everything present now\n"
@@ -264,7 +264,7 @@ static int learn(FILE *out, const struct ww_sock_view *v, size_t n, size_t total
 	char ts[WW_TIMESTRLEN];
 	fprintf(out, "# wirewho policy learned %s from %zu sockets.\n"
 		"# Each line explains sockets present at that time; review before keeping.\n"
-		"# Format: docs/sockets.md. First matching line wins.\n",
+		"# Format: README.md, section 'wirewho sockets'. First matching line wins.\n",
 		ww_time_str(now_us(), ts), total_socks);
 	for (size_t i = 0; i < k; i++) {
 		if (i == 0 || strcmp(lines[i], lines[i - 1]) != 0)

@@ -1,6 +1,6 @@
 /*
  * sockaudit.c - verdicts and alerts for the socket table (rules in
- * sockaudit.h, prose in docs/sockets.md).
+ * sockaudit.h, prose in README.md, section 'wirewho sockets').
  *
  * Two facts need the whole table, not one socket: the direction of a
  * connection (is its local port one some socket listens on?) and the TCP

@@ -4,7 +4,7 @@
  * For every socket: its bind and remote scopes, its direction (in: the local
  * end is a server port, out: this host connected out), whether its state
  * fits its addresses, and what the policy says. The rules, in order
- * (first that applies decides; docs/sockets.md has the prose):
+ * (first that applies decides; README.md, section 'wirewho sockets' has the prose):
  *
  *   1. policy `ignore`                      -> ignored
  *   2. state_anomaly (LISTEN with a peer, an active state without one, an
