@@ -889,6 +889,76 @@ static void test_quic_short_headers_leave_the_port_guess(void **st)
 	assert_int_equal(by, WW_APP_BY_PORT);
 }
 
+/* A client greasing its version (RFC 9000 §15: 0x?a?a?a?a) to draw a Version
+ * Negotiation, as the QUIC interop runner's "V" test does: the client's
+ * padded datagram is QUIC, and so is the server's VN answer alone. */
+static void test_quic_greased_version_and_version_negotiation_are_quic(void **st)
+{
+	(void)st;
+	static uint8_t ini[1232];
+	memset(ini, 0, sizeof(ini));
+	static const uint8_t hdr[] = { 0xc6, 0x0a, 0x0a, 0x0a, 0x0a, 0x08, 0xc1, 0x8e, 0xf5, 0x9e, 0xf8, 0xc3, 0xc5, 0x44, 0x00 };
+	memcpy(ini, hdr, sizeof(hdr));
+	struct seg s[] = { C2S(ini) };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 443, s, 1), "quic");
+	/* VN: form bit, version 0, DCID = client's SCID (0), SCID = 8, then v1 and a grease */
+	static const uint8_t vn[] = { 0x80, 0, 0, 0, 0, 0x00, 0x08, 0xc1, 0x8e, 0xf5, 0x9e, 0xf8, 0xc3, 0xc5, 0x44,
+				      0x00, 0x00, 0x00, 0x01, 0x3a, 0x4a, 0x5a, 0x6a };
+	struct seg v[] = { S2C(vn) };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 443, v, 1), "quic");
+	/* near misses: a greased datagram that is not padded, or sent by the server */
+	struct seg t[] = { { WW_DIR_TOSERVER, ini, 600 } };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 443, t, 1), "unknown");
+	struct seg u[] = { S2C(ini) };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 443, u, 1), "unknown");
+	ini[1] = 0x1b;   /* 0x1b0a0a0a: not a reserved version */
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 443, s, 1), "unknown");
+}
+
+/* Google QUIC Q046 (Chrome 83's CHLO; telegram.pcap of nDPI's tests has the
+ * same shape): long header, one byte of CID lengths 0x50 = DCID 5 + 3 = 8,
+ * SCID none; the server's short reply has 0x05. */
+static void test_quic_google_q046_packed_cid_lengths_are_quic(void **st)
+{
+	(void)st;
+	static uint8_t chlo[1350];
+	memset(chlo, 0, sizeof(chlo));
+	static const uint8_t hdr[] = { 0xc3, 'Q', '0', '4', '6', 0x50, 0xa3, 0x35, 0x49, 0x13, 0x5f, 0x4a, 0x97, 0x09,
+				       0x00, 0x00, 0x00, 0x01, 'C', 'H', 'L', 'O' };
+	memcpy(chlo, hdr, sizeof(hdr));
+	struct seg s[] = { C2S(chlo) };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 443, s, 1), "quic");
+	static const uint8_t rej[44] = { 0xc3, 'Q', '0', '4', '6', 0x05, 0xa3, 0x35, 0x49, 0x13, 0x5f, 0x4a, 0x97, 0x09 };
+	struct seg r[] = { S2C(rej) };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 443, r, 1), "quic");
+	/* the packed byte read as a v1 DCID length (0x50 = 80) is not QUIC v1 */
+	chlo[1] = 0; chlo[2] = 0; chlo[3] = 0; chlo[4] = 1;
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 443, s, 1), "unknown");
+	/* a CHLO below the first-flight size */
+	memcpy(chlo, hdr, sizeof(hdr));
+	struct seg t[] = { { WW_DIR_TOSERVER, chlo, 400 } };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 443, t, 1), "unknown");
+}
+
+/* Deployed pre-RFC versions: mvfst's 0xfaceb002 (Facebook apps) and the
+ * QUIC v2 draft's 0xff020000, both with one byte per CID length. */
+static void test_quic_mvfst_and_v2_draft_versions_are_quic(void **st)
+{
+	(void)st;
+	static uint8_t ini[1232];
+	memset(ini, 0, sizeof(ini));
+	static const uint8_t fb[] = { 0xcc, 0xfa, 0xce, 0xb0, 0x02, 0x08, 0xad, 0xbb, 0xb2, 0x04, 0x4a, 0x6f, 0xd4, 0xaf, 0x00, 0x00, 0x44, 0xbe };
+	memcpy(ini, fb, sizeof(fb));
+	struct seg s[] = { C2S(ini) };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 443, s, 1), "quic");
+	static const uint8_t v2d[] = { 0xd2, 0xff, 0x02, 0x00, 0x00, 0x08, 0xae, 0x3f, 0x3d, 0xd6, 0x69, 0xa1, 0x53, 0xb3, 0x08,
+				       0x4e, 0x8d, 0x17, 0xb7, 0x3e, 0x5e, 0xa0, 0xd4, 0x00, 0x44 };
+	memcpy(ini, v2d, sizeof(v2d));
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 4443, s, 1), "quic");
+	ini[1] = 0xfb;   /* 0xfb020000: nobody's version */
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 4443, s, 1), "unknown");
+}
+
 /* ---- RDP / SMB ---- */
 
 /* mstsc's Connection Request: TPKT, X.224 CR, cookie, RDP_NEG_REQ ([MS-RDPBCGR] 4.1.1) */
@@ -1245,6 +1315,9 @@ int main(void)
 		cmocka_unit_test(test_mail_near_misses),
 		cmocka_unit_test(test_quic_v1_initial_is_quic_and_short_one_is_not),
 		cmocka_unit_test(test_quic_short_headers_leave_the_port_guess),
+		cmocka_unit_test(test_quic_greased_version_and_version_negotiation_are_quic),
+		cmocka_unit_test(test_quic_google_q046_packed_cid_lengths_are_quic),
+		cmocka_unit_test(test_quic_mvfst_and_v2_draft_versions_are_quic),
 		cmocka_unit_test(test_rdp_connection_request_is_rdp_and_s7_is_not),
 		cmocka_unit_test(test_smb2_negotiate_is_smb_and_bad_magic_is_not),
 		cmocka_unit_test(test_ntp_client_request_on_123_is_ntp_only_there),
