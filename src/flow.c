@@ -175,16 +175,22 @@ static void lru_append(struct ww_flows *fs, struct ww_flow *f, uint32_t idx)
 
 /* --- lifecycle -------------------------------------------------------------- */
 
+static const uint32_t def_tmo[WW_TMO_NCLASSES] = {
+	[WW_TMO_TCP_EST] = WW_DEFAULT_TMO_TCP_EST,
+	[WW_TMO_TCP_NEW] = WW_DEFAULT_TMO_TCP_NEW,
+	[WW_TMO_CLOSED] = WW_DEFAULT_TMO_CLOSED,
+	[WW_TMO_UDP] = WW_DEFAULT_TMO_UDP,
+	[WW_TMO_OTHER] = WW_DEFAULT_TMO_OTHER,
+};
+
+uint32_t ww_flows_default_timeout(enum ww_tmo_class c)
+{
+	return (unsigned)c < WW_TMO_NCLASSES ? def_tmo[c] : WW_DEFAULT_TMO_OTHER;
+}
+
 struct ww_flows *ww_flows_new(const struct ww_flow_cfg *cfg, uint64_t seed,
 			      ww_flow_end_cb on_end, void *ud)
 {
-	static const uint32_t def_tmo[WW_TMO_NCLASSES] = {
-		[WW_TMO_TCP_EST] = WW_DEFAULT_TMO_TCP_EST,
-		[WW_TMO_TCP_NEW] = WW_DEFAULT_TMO_TCP_NEW,
-		[WW_TMO_CLOSED] = WW_DEFAULT_TMO_CLOSED,
-		[WW_TMO_UDP] = WW_DEFAULT_TMO_UDP,
-		[WW_TMO_OTHER] = WW_DEFAULT_TMO_OTHER,
-	};
 	struct ww_flows *fs = calloc(1, sizeof(*fs));
 	uint32_t max = cfg && cfg->max_flows ? cfg->max_flows : WW_DEFAULT_MAX_FLOWS;
 

@@ -38,6 +38,26 @@
 /* Payload bytes kept for a waiting packet: the classifier's look is far shorter. */
 #define WW_PAYLOAD_COPY_MAX    16384
 
+/*
+ * A settled flow reads no more payload, so its packets need no copy; but
+ * whether a packet's flow is settled is known only when it is looked up,
+ * WW_BATCH packets after the copy had to be made. So the pipeline keeps a
+ * direct-mapped memo of settled flows: written when a flow settles and on
+ * each of its packets, read when a packet arrives. A packet skips the copy
+ * only when the memo holds its key's full 64-bit hash, it is not a SYN (a
+ * new connection on the same 5-tuple), the memo entry is younger than the
+ * shortest idle timeout (the flow cannot have expired in between), and the
+ * table is not so full that an eviction could happen before the packet is
+ * processed. Under those rules a skipped copy is never needed, so the memo
+ * changes speed, never output.
+ */
+#define WW_SETTLED_SLOTS (1u << 15)   /* 32768 x 16 B = 512 KiB, sits in L2 */
+
+struct settled {
+	uint64_t hash;
+	ww_time_t last;
+};
+
 struct pending {
 	struct ww_pkt p;
 	struct ww_flow_prep prep;
@@ -84,6 +104,9 @@ struct ww_pipeline {
 	unsigned head, n;        /* ring of packets waiting to be processed */
 	struct pending ring[WW_BATCH];
 	uint8_t *arena;          /* payload copies, one slot per ring entry */
+	struct settled *memo;    /* WW_SETTLED_SLOTS entries; NULL live */
+	ww_time_t min_tmo;       /* shortest idle timeout */
+	uint32_t max_flows;
 	ww_time_t now;
 	int err;        /* first output error */
 };
@@ -163,6 +186,8 @@ static void on_flow_end(struct ww_flow *f, void *ud)
 	struct ww_alert al[WW_MAX_ALERTS_PER_FLOW];
 	int rc;
 
+	if (pl->memo && pl->memo[f->hash & (WW_SETTLED_SLOTS - 1)].hash == f->hash)
+		pl->memo[f->hash & (WW_SETTLED_SLOTS - 1)].hash = 0;
 	ww_cls_finish(f->cls, f);   /* decide on what was seen */
 	if (!(f->flags & FF_JUDGED))
 		judge_ports(pl, f, f->last);
@@ -235,6 +260,17 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
 			goto err;
 		for (unsigned i = 0; i < WW_BATCH; i++)
 			pl->ring[i].buf = pl->arena + (size_t)i * WW_PAYLOAD_COPY_MAX;
+		pl->memo = calloc(WW_SETTLED_SLOTS, sizeof(*pl->memo));
+		if (!pl->memo)
+			goto err;
+		pl->min_tmo = INT64_MAX;
+		for (int i = 0; i < WW_TMO_NCLASSES; i++) {
+			ww_time_t t = (ww_time_t)(cfg->flow.timeout_s[i] ? cfg->flow.timeout_s[i]
+						  : ww_flows_default_timeout((enum ww_tmo_class)i)) * WW_USEC_PER_SEC;
+			if (t < pl->min_tmo)
+				pl->min_tmo = t;
+		}
+		pl->max_flows = cfg->flow.max_flows ? cfg->flow.max_flows : WW_DEFAULT_MAX_FLOWS;
 	}
 	return pl;
 err:
@@ -250,6 +286,7 @@ void ww_pipeline_free(struct ww_pipeline *pl)
 	ww_decoder_free(pl->dec);
 	ww_emitter_free(pl->em);
 	free(pl->arena);
+	free(pl->memo);
 	free(pl);
 }
 
@@ -268,7 +305,12 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 			judge_new(pl, f);
 	}
 
-	if (p->payload_len && !(f->flags & FF_CLS_DONE) && !pl->no_classify &&
+	if (f->flags & FF_SETTLED) {
+		if (pl->memo)
+			pl->memo[f->hash & (WW_SETTLED_SLOTS - 1)] = (struct settled){ f->hash, e->ts };
+		return;
+	}
+	if (p->payload_len && p->payload && !(f->flags & FF_CLS_DONE) && !pl->no_classify &&
 	    (p->proto == WW_IPPROTO_TCP || p->proto == WW_IPPROTO_UDP)) {
 		if (!f->cls) {
 			f->cls = ww_cls_new();
@@ -281,6 +323,8 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 			f->flags |= FF_CLS_DONE;
 			judge_ports(pl, f, e->ts);
 			settle(f);
+			if (pl->memo)
+				pl->memo[f->hash & (WW_SETTLED_SLOTS - 1)] = (struct settled){ f->hash, e->ts };
 		}
 	}
 }
@@ -328,18 +372,29 @@ int ww_pipeline_packet(struct ww_pipeline *pl, int dlt, const uint8_t *data,
 		return pl->err;
 	}
 
-	/* The capture library reuses its buffer: keep our own copy of the
-	 * payload while the packet waits in the ring. */
-	if (e->p.payload_len && pl->no_classify) {
-		e->p.payload = NULL;   /* counted, never read */
-	} else if (e->p.payload_len) {
-		uint32_t n = e->p.payload_len < WW_PAYLOAD_COPY_MAX ? e->p.payload_len
-								     : WW_PAYLOAD_COPY_MAX;
-		memcpy(e->buf, e->p.payload, n);
-		e->p.payload = e->buf;
-		e->p.payload_len = n;
-	}
 	ww_flows_prepare(pl->flows, &e->p, &e->prep);
+
+	/* The capture library reuses its buffer: keep our own copy of the
+	 * payload while the packet waits in the ring, unless it cannot be
+	 * read (see struct settled). */
+	if (e->p.payload_len) {
+		struct settled *m = &pl->memo[e->prep.hash & (WW_SETTLED_SLOTS - 1)];
+		bool syn = e->p.proto == WW_IPPROTO_TCP &&
+			   (e->p.tcp_flags & (WW_TCP_SYN | WW_TCP_ACK)) == WW_TCP_SYN;
+		if (pl->no_classify ||
+		    (m->hash == e->prep.hash && !syn && ts - m->last < pl->min_tmo &&
+		     ww_flows_active(pl->flows) + WW_BATCH < pl->max_flows)) {
+			e->p.payload = NULL;   /* counted, never read */
+		} else {
+			uint32_t n = e->p.payload_len < WW_PAYLOAD_COPY_MAX ? e->p.payload_len
+									     : WW_PAYLOAD_COPY_MAX;
+			memcpy(e->buf, e->p.payload, n);
+			e->p.payload = e->buf;
+			e->p.payload_len = n;
+		}
+		if (syn)
+			m->hash = 0;   /* a new connection: not settled */
+	}
 	pl->n++;
 	if (pl->n > WW_PREFETCH_RECORD_AT)
 		ww_flows_prefetch_record(pl->flows,

@@ -187,6 +187,9 @@ void ww_flows_expire(struct ww_flows *fs, ww_time_t now);
 /* Emit every open flow (in flow_id order) and empty the table. */
 void ww_flows_flush(struct ww_flows *fs);
 
+/* The default idle timeout of a class, seconds. This function can't fail. */
+uint32_t ww_flows_default_timeout(enum ww_tmo_class c);
+
 /* Counters. These functions can't fail. */
 uint64_t ww_flows_created(const struct ww_flows *fs);
 uint64_t ww_flows_evicted(const struct ww_flows *fs);
