@@ -67,20 +67,6 @@ struct ns {
 	struct ww_socktab *tab;
 };
 
-static ww_time_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (ww_time_t)ts.tv_sec * WW_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
-
-static double mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { O_JSON = 256, O_POLICY, O_ALL, O_ALL_NETNS, O_LEARN, O_PASSES };
@@ -265,7 +251,7 @@ static int learn(FILE *out, const struct ww_sock_view *v, size_t n, size_t total
 	fprintf(out, "# wirewho policy learned %s from %zu sockets.\n"
 		"# Each line explains sockets present at that time; review before keeping.\n"
 		"# Format: README.md, section 'wirewho sockets'. First matching line wins.\n",
-		ww_time_str(now_us(), ts), total_socks);
+		ww_time_str(ww_wall_now(), ts), total_socks);
 	for (size_t i = 0; i < k; i++) {
 		if (i == 0 || strcmp(lines[i], lines[i - 1]) != 0)
 			fprintf(out, "%s\n", lines[i]);
@@ -344,7 +330,7 @@ static void *dump_all(void *arg)
 /* One whole audit. Returns 0, or -errno for a runtime failure. */
 static int one_pass(struct run *r, bool print, double *t_dump, double *t_owner)
 {
-	double t0 = mono_ms();
+	double t0 = (ww_mono_now() * 1e3);
 	size_t total = 0;
 	bool raw_missing = false;
 	/*
@@ -397,7 +383,7 @@ static int one_pass(struct run *r, bool print, double *t_dump, double *t_owner)
 			r->want[k] = s[j].inode;
 		}
 	}
-	double t1 = mono_ms();
+	double t1 = (ww_mono_now() * 1e3);
 	if ((e = ww_procs_resolve(r->procs, r->want, total)) < 0)
 		return e;
 	for (size_t i = 0; i < total; i++) {
@@ -409,11 +395,11 @@ static int one_pass(struct run *r, bool print, double *t_dump, double *t_owner)
 			v->owner_reason = ww_unowned_name(ww_procs_why_unowned(
 				r->procs, v->s->inode, v->s->uid, v->owner_note, sizeof(v->owner_note)));
 	}
-	double t2 = mono_ms();
+	double t2 = (ww_mono_now() * 1e3);
 	ww_sockaudit_prepare(r->views, total, LO_IFINDEX);
 	for (size_t i = 0; i < total; i++)
 		r->views[i].service = service_of(&r->views[i]);
-	ww_time_t now = now_us();
+	ww_time_t now = ww_wall_now();
 	r->n_alerts = 0;
 	if ((e = ww_sockaudit_run(r->pol, r->views, total, now, &r->alerts, &r->n_alerts)) < 0)
 		return e;
@@ -483,7 +469,7 @@ int ww_cmd_sockets(int argc, char **argv)
 		goto out;
 	}
 	for (unsigned long p = 0; p < r.o.passes; p++) {
-		double t0 = mono_ms(), td = 0, to = 0;
+		double t0 = (ww_mono_now() * 1e3), td = 0, to = 0;
 		int e = one_pass(&r, true, &td, &to);
 		if (e < 0) {
 			if (e != -EIO)
@@ -502,7 +488,7 @@ int ww_cmd_sockets(int argc, char **argv)
 			struct ww_procs_stats st;
 			ww_procs_stats(r.procs, &st);
 			fprintf(stderr, "pass %lu: %.2f ms (dump+walk %.2f ms, resolve %.2f ms; %u processes, "
-				"%u fd tables read, %llu fds)\n", p + 1, mono_ms() - t0, td, to, st.seen,
+				"%u fd tables read, %llu fds)\n", p + 1, (ww_mono_now() * 1e3) - t0, td, to, st.seen,
 				st.scanned, (unsigned long long)st.fds_read);
 		}
 	}

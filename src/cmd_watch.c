@@ -125,20 +125,6 @@ static int usage(const char *fmt, const char *arg)
 	return 2;
 }
 
-static double mono_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static ww_time_t wall_us(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (ww_time_t)t.tv_sec * WW_USEC_PER_SEC + t.tv_nsec / 1000;
-}
-
 /* 0 when `name` exists and is up, -ENODEV when it does not exist, -ENETDOWN when down. */
 static int iface_state(const char *name)
 {
@@ -183,7 +169,7 @@ static int wait_for_iface(const char *name, double deadline)
 				name, iface_problem(st));
 			said = true;
 		}
-		if (stop_sig || (deadline > 0 && mono_s() >= deadline))
+		if (stop_sig || (deadline > 0 && ww_mono_now() >= deadline))
 			return -EINTR;
 		poll(NULL, 0, WATCH_IFACE_POLL_MS);
 	}
@@ -227,7 +213,7 @@ static void summary_line(FILE *out, struct ww_pipeline *pl, struct ww_capture *c
 	char ts[WW_TIMESTRLEN];
 	if (c)
 		ww_capture_dropped(c, &dropped);
-	ww_time_str(wall_us(), ts);
+	ww_time_str(ww_wall_now(), ts);
 	ts[19] = '\0';   /* to the second */
 	fprintf(out, "-- %s  %s: %.0fs, %" PRIu64 " packets, %" PRIu64 " flows, %" PRIu64
 		" alerts, %" PRIu64 " dropped --\n", ts + 11, iface, elapsed, s->packets, s->flows,
@@ -352,7 +338,7 @@ int ww_cmd_watch(int argc, char **argv)
 		ww_policy_free(policy);
 		return 1;
 	}
-	t0 = mono_s();
+	t0 = ww_mono_now();
 	if (o.duration_s)
 		deadline = t0 + (double)o.duration_s;
 
@@ -405,7 +391,7 @@ int ww_cmd_watch(int argc, char **argv)
 	if (!r.attr)
 		goto oom;
 	if (o.record) {
-		r.rec = ww_timeline_create(o.record, ww_capture_pcap(r.cap), o.iface, wall_us(), err);
+		r.rec = ww_timeline_create(o.record, ww_capture_pcap(r.cap), o.iface, ww_wall_now(), err);
 		if (!r.rec) {
 			fprintf(stderr, "wirewho: watch: --record: %s\n", err);
 			goto fail;
@@ -447,11 +433,11 @@ int ww_cmd_watch(int argc, char **argv)
 		fprintf(stderr, "wirewho: watching %s (%s), %zu local addresses, policy %s%s%s\n", o.iface,
 			ww_capture_dlt_name(dlt), ww_netaddr_count(r.na), o.policy ? o.policy : "none",
 			o.record ? ", recording to " : "", o.record ? o.record : "");
-	ww_attr_periodic(r.attr, wall_us());   /* warm the socket and process caches */
+	ww_attr_periodic(r.attr, ww_wall_now());   /* warm the socket and process caches */
 
 	/* --- the loop --- */
-	next_periodic = wall_us() + WATCH_PERIODIC_US;
-	next_summary = mono_s() + WATCH_SUMMARY_EVERY_S;
+	next_periodic = ww_wall_now() + WATCH_PERIODIC_US;
+	next_summary = ww_mono_now() + WATCH_SUMMARY_EVERY_S;
 	while (!stop_sig) {
 		struct pollfd pfd[2] = {
 			{ .fd = ww_capture_fd(r.cap), .events = POLLIN },
@@ -459,7 +445,7 @@ int ww_cmd_watch(int argc, char **argv)
 		};
 		int timeout = WATCH_POLL_MS;
 		if (deadline > 0) {
-			double left = deadline - mono_s();
+			double left = deadline - ww_mono_now();
 			if (left <= 0)
 				break;
 			if (left * 1000 < timeout)
@@ -499,7 +485,7 @@ int ww_cmd_watch(int argc, char **argv)
 		}
 		/* libpcap reports a vanished interface as a read error, but an
 		 * interface merely set down just goes quiet: look at it too. */
-		ww_time_t now = wall_us();
+		ww_time_t now = ww_wall_now();
 		bool periodic = now >= next_periodic;
 		if (cn == WW_CAP_ERROR || cn == WW_CAP_EOF || (periodic && iface_state(o.iface) < 0)) {
 			int st = iface_state(o.iface);
@@ -549,9 +535,9 @@ int ww_cmd_watch(int argc, char **argv)
 			ww_attr_periodic(r.attr, now);
 			if (r.rec && ww_timeline_flush(r.rec) < 0)
 				fprintf(stderr, "wirewho: watch: --record: flushing failed\n");
-			if (!o.json && mono_s() >= next_summary) {
-				next_summary = mono_s() + WATCH_SUMMARY_EVERY_S;
-				summary_line(stdout, r.pl, r.cap, o.iface, mono_s() - t0);
+			if (!o.json && ww_mono_now() >= next_summary) {
+				next_summary = ww_mono_now() + WATCH_SUMMARY_EVERY_S;
+				summary_line(stdout, r.pl, r.cap, o.iface, ww_mono_now() - t0);
 			}
 		}
 	}
@@ -560,7 +546,7 @@ int ww_cmd_watch(int argc, char **argv)
 	uint64_t dropped = 0;
 	if (r.cap)
 		ww_capture_dropped(r.cap, &dropped);
-	if (ww_pipeline_finish(r.pl, wall_us(), mono_s() - t0, dropped) < 0) {
+	if (ww_pipeline_finish(r.pl, ww_wall_now(), ww_mono_now() - t0, dropped) < 0) {
 		if (stop_sig != SIGPIPE)
 			fprintf(stderr, "wirewho: watch: writing output failed: %s\n", strerror(errno ? errno : EIO));
 		exit_code = 1;

@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <time.h>
 
 /*
  * RFC 5952 text of an IPv6 address: lowercase hex without leading zeros, the
@@ -146,4 +147,18 @@ const char *ww_time_str(ww_time_t t, char *buf)
 	buf[26] = 'Z';
 	buf[27] = '\0';
 	return buf;
+}
+
+ww_time_t ww_wall_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (ww_time_t)t.tv_sec * WW_USEC_PER_SEC + t.tv_nsec / 1000;
+}
+
+double ww_mono_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }

@@ -41,7 +41,7 @@ static void tuple(struct ww_jw *w, const struct ww_flow *f)
 		ww_jw_null(w, "dst_port");
 }
 
-static void process(struct ww_jw *w, const struct ww_owner *o)
+void ww_emit_json_owner(struct ww_jw *w, const struct ww_owner *o)
 {
 	if (!o) {
 		ww_jw_null(w, "process");
@@ -89,7 +89,7 @@ int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
 	ww_jw_str(w, "service", v->service);
 	if (v->sni)
 		ww_jw_str(w, "sni", v->sni);
-	process(w, v->owner);
+	ww_emit_json_owner(w, v->owner);
 	attribution(w, v);
 	if (f->end_reason < WW_ARRAY_SIZE(end_names))
 		ww_jw_str(w, "end_reason", end_names[f->end_reason]);
@@ -147,7 +147,7 @@ int ww_emit_json_alert(struct ww_jw *w, FILE *out, const struct ww_alert *a,
 		if (v->app_proto)
 			ww_jw_str(w, "app_proto", v->app_proto);
 		if (v->owner)
-			process(w, v->owner);
+			ww_emit_json_owner(w, v->owner);
 		if (v->attr_status)
 			attribution(w, v);
 	}

@@ -14,6 +14,7 @@
  * terminal.
  */
 #include "wirewho/emit_sockets.h"
+#include "wirewho/emit.h"
 #include "wirewho/jsonw.h"
 
 #include <errno.h>
@@ -310,14 +311,7 @@ int ww_emit_json_sock_alert(struct ww_jw *w, FILE *out, const struct ww_alert *a
 		ww_jw_str(w, "remote_scope", ww_netscope_remote_name(v->remote));
 		if (v->n_owners) {
 			/* the main owner as flow alerts carry it */
-			const struct ww_owner *o = &v->owners[0]->owner;
-			ww_jw_obj_begin(w, "process");
-			ww_jw_int(w, "pid", o->pid);
-			ww_jw_str(w, "comm", o->comm);
-			ww_jw_str(w, "exe", o->exe);
-			ww_jw_int(w, "uid", o->uid);
-			ww_jw_str(w, "user", o->user);
-			ww_jw_obj_end(w);
+			ww_emit_json_owner(w, &v->owners[0]->owner);
 		}
 	}
 	ww_jw_obj_begin(w, "evidence");

@@ -69,20 +69,6 @@ static int usage_error(const char *fmt, const char *arg)
 	return 2;
 }
 
-static double mono_now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static ww_time_t wall_now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (ww_time_t)t.tv_sec * WW_USEC_PER_SEC + t.tv_nsec / 1000;
-}
-
 /* Parse a whole unsigned number in [lo, hi]; -EINVAL otherwise. */
 int ww_parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
 {
@@ -128,7 +114,7 @@ struct replay_opts {
 static void progress(struct ww_pipeline *pl, double t0, bool final)
 {
 	const struct ww_stats *s = ww_pipeline_stats(pl);
-	double dt = mono_now() - t0;
+	double dt = ww_mono_now() - t0;
 	fprintf(stderr, "\r%" PRIu64 " packets, %" PRIu64 " flows, %.0f packets/s%s",
 		s->packets, s->flows, dt > 0 ? (double)s->packets / dt : 0.0, final ? "\n" : "");
 }
@@ -164,7 +150,7 @@ static int replay_file(struct ww_pipeline *pl, const char *path, const char *fil
 				break;
 			}
 			if (WW_UNLIKELY(show_progress && ++n % WW_PROGRESS_EVERY_PKTS == 0)) {
-				double now = mono_now();
+				double now = ww_mono_now();
 				if (now >= *next_progress) {
 					progress(pl, t0, false);
 					*progress_shown = true;
@@ -261,7 +247,7 @@ static int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "wirewho: out of memory creating the flow table (--max-flows)\n");
 		return 1;
 	}
-	double t0 = mono_now(), next_progress = t0 + 1.0;
+	double t0 = ww_mono_now(), next_progress = t0 + 1.0;
 	bool show = o.progress && isatty(STDERR_FILENO), shown = false, opened = false;
 	int worst = 0;
 	for (int i = optind; i < argc; i++) {
@@ -281,7 +267,7 @@ static int cmd_replay(int argc, char **argv)
 		ww_pipeline_free(pl);
 		return worst;
 	}
-	if (ww_pipeline_finish(pl, end ? end : wall_now(), mono_now() - t0, 0) < 0) {
+	if (ww_pipeline_finish(pl, end ? end : ww_wall_now(), ww_mono_now() - t0, 0) < 0) {
 		fprintf(stderr, "wirewho: writing output failed: %s\n", strerror(errno ? errno : EIO));
 		worst = 1;
 	}

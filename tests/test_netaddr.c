@@ -21,17 +21,9 @@
 #include <unistd.h>
 
 #include "wirewho/netaddr.h"
+#include "test_util.h"
 
-static struct ww_addr A(const char *s)
-{
-	struct ww_addr a;
-	uint8_t v4[4];
-	if (inet_pton(AF_INET, s, v4) == 1)
-		ww_addr_from_v4(&a, v4);
-	else
-		assert_int_equal(inet_pton(AF_INET6, s, a.b), 1);
-	return a;
-}
+#define A(s) ww_test_addr(s)
 
 static void test_all_of_127_slash_8_is_local_even_when_empty(void **state)
 {

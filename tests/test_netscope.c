@@ -9,17 +9,9 @@
 #include <arpa/inet.h>
 
 #include "wirewho/netscope.h"
+#include "test_util.h"
 
-static struct ww_addr A(const char *s)
-{
-	struct ww_addr a;
-	uint8_t v4[4];
-	if (inet_pton(AF_INET, s, v4) == 1)
-		ww_addr_from_v4(&a, v4);
-	else
-		assert_int_equal(inet_pton(AF_INET6, s, a.b), 1);
-	return a;
-}
+#define A(s) ww_test_addr(s)
 
 static enum ww_remote_scope R(const char *s)
 {

@@ -16,6 +16,7 @@
 #include "wirewho/policy.h"
 #include "wirewho/socktab.h"
 #include "wirewho/netscope.h"
+#include "test_util.h"
 
 static struct ww_policy *parse_ok(const char *text)
 {
@@ -38,17 +39,6 @@ static const char *parse_err(const char *text)
 			 -EINVAL);
 	assert_null(p);
 	return err;
-}
-
-static struct ww_addr addr(const char *s)
-{
-	struct ww_addr a;
-	uint8_t v4[4];
-	if (inet_pton(AF_INET, s, v4) == 1)
-		ww_addr_from_v4(&a, v4);
-	else
-		assert_int_equal(inet_pton(AF_INET6, s, a.b), 1);
-	return a;
 }
 
 static struct ww_policy_query sshd_listener(void)
@@ -173,8 +163,8 @@ static void test_remote_cidrs_scopes_and_ports(void **st)
 	struct ww_policy *p = parse_ok("allow dir=out proto=tcp remote=10.0.0.0/8,2001:db8::/32 rport=443\n"
 				       "ignore remote=private\n"
 				       "allow remote=internet rport=53 proto=udp\n");
-	struct ww_addr a = addr("10.2.3.4"), b = addr("2001:db8::5"), c = addr("172.16.0.1"),
-		       d = addr("8.8.8.8"), e = addr("::ffff:10.9.9.9");
+	struct ww_addr a = ww_test_addr("10.2.3.4"), b = ww_test_addr("2001:db8::5"), c = ww_test_addr("172.16.0.1"),
+		       d = ww_test_addr("8.8.8.8"), e = ww_test_addr("::ffff:10.9.9.9");
 	struct ww_policy_query q = { .proto = WW_IPPROTO_TCP, .state = WW_SS_ESTABLISHED,
 				     .dir = WW_DIR_OUT, .remote = &a, .remote_port = 443,
 				     .uid = -1, .bind_scope = -1 };
@@ -317,7 +307,7 @@ static void test_learned_rule_parses_back_and_matches_its_socket(void **st)
 static void test_learned_outbound_rule_uses_the_remote_port(void **st)
 {
 	(void)st;
-	struct ww_addr peer = addr("93.184.216.34");
+	struct ww_addr peer = ww_test_addr("93.184.216.34");
 	struct ww_policy_query q = { .comm = "curl", .exe = "/usr/bin/curl", .user = "alice",
 				     .uid = 1000, .proto = WW_IPPROTO_TCP,
 				     .state = WW_SS_ESTABLISHED, .local_port = 51000,

@@ -70,6 +70,10 @@ const char *ww_addr_str(const struct ww_addr *a, int family, char *buf);
 #define WW_TIMESTRLEN 32
 const char *ww_time_str(ww_time_t t, char *buf);
 
+/* CLOCK_REALTIME as ww_time_t; CLOCK_MONOTONIC in seconds. Can't fail. */
+ww_time_t ww_wall_now(void);
+double ww_mono_now(void);
+
 #define WW_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define WW_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define WW_UNLIKELY(x) __builtin_expect(!!(x), 0)

@@ -67,6 +67,8 @@ int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v);
 int ww_emit_json_alert(struct ww_jw *w, FILE *out, const struct ww_alert *a,
 		       const struct ww_flow_view *v);
 int ww_emit_json_stats(struct ww_jw *w, FILE *out, const struct ww_stats *s, ww_time_t ts);
+/* "process": {pid, comm, exe, uid, user} or null; shared with the socket writer. */
+void ww_emit_json_owner(struct ww_jw *w, const struct ww_owner *o);
 int ww_emit_text_flow(FILE *out, unsigned *rows, bool color, const struct ww_flow_view *v);
 int ww_emit_text_alert(FILE *out, bool color, const struct ww_alert *a, const struct ww_flow_view *v);
 int ww_emit_text_stats(FILE *out, const struct ww_stats *s);
