@@ -87,7 +87,7 @@ int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
 	ww_jw_str(w, "app_proto", v->app_proto ? v->app_proto : "unknown");
 	ww_jw_str(w, "app_proto_by", v->app_by ? v->app_by : "none");
 	ww_jw_str(w, "service", v->service);
-	if (v->sni)
+	if (v->sni && *v->sni)
 		ww_jw_str(w, "sni", v->sni);
 	ww_emit_json_owner(w, v->owner);
 	attribution(w, v);

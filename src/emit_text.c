@@ -79,7 +79,7 @@ int ww_emit_text_flow(FILE *out, unsigned *rows, bool color, const struct ww_flo
 		snprintf(who, sizeof(who), "-");
 	}
 	sni[0] = '\0';
-	if (v->sni) {
+	if (v->sni && *v->sni) {
 		char e[64];
 		ww_json_escape(e, sizeof(e), v->sni, strlen(v->sni));
 		snprintf(sni, sizeof(sni), " sni=%s", e);

@@ -79,6 +79,11 @@ for name in sorted(totals):
                 check(a["message"] and isinstance(a["evidence"], dict) and a["evidence"],
                       f"{where}: alert {a['kind']} has a message and evidence")
 
+tls = [r for r in replay(os.path.join(real, "tls.pcap"))[1] if r["type"] == "flow"]
+check(any(r.get("sni") == "www.example.test" for r in tls), "TLS flows carry the SNI the client sent")
+http = [r for r in replay(os.path.join(real, "http.pcap"))[1] if r["type"] == "flow"]
+check(all("sni" not in r for r in http), "flows without TLS have no sni field")
+
 # --- hand-made edge cases -----------------------------------------------------
 # file: (exit code, packets, flows, decode_errors, extra stats)
 EDGE = {
