@@ -8,6 +8,13 @@
  * fed and the first datagram of the other direction - and asks every
  * remaining candidate, in id order. NO removes it for good, the first YES
  * ends classification, WEAK is remembered as a fallback, NEED keeps it.
+ * One exception: on UDP each datagram is a message of its own, and one
+ * corrupted or foreign datagram (a fuzzer's, a scanner's) among a flow's
+ * DNS queries does not make the flow something else. So the protocol of
+ * the server's UDP port is retried on each datagram within the per-flow
+ * budget after a NO, and counts as contradicted only if no datagram proves
+ * it. Other detectors still get one chance, which keeps random datagrams on
+ * arbitrary ports from drawing a dozen lottery tickets each.
  * When several stay WEAK to the end (a bare "220 " greeting), the one whose
  * standard port the server uses wins, then the lower id (proto.h orders
  * them).
@@ -72,6 +79,7 @@ struct ww_cls {
 	uint32_t weak;              /* detectors that said WEAK */
 	uint32_t need;              /* detectors that said NEED on their last run */
 	uint32_t rejected;          /* detectors contradicted */
+	uint32_t retry;             /* UDP: the server port's protocol, asked again after a NO */
 	uint16_t npkts[2];          /* payload packets inspected */
 	uint8_t match;              /* enum ww_pid proven, or WW_P_NONE */
 	uint8_t weak_pick;          /* enum ww_pid of the weak fallback chosen at finish */
@@ -86,6 +94,8 @@ struct ww_cls {
 	uint8_t first[WW_CLS_FIRST_BYTES];
 };
 _Static_assert(sizeof(struct ww_cls) <= 256, "struct ww_cls grew: it is allocated per payload flow");
+
+static int pid_of(const char *proto);
 
 static uint32_t l4_mask(uint8_t l4)
 {
@@ -203,7 +213,8 @@ static uint32_t run(struct ww_cls *c, const struct ww_pview *v)
 		int i = __builtin_ctz(m);
 		switch (ww_detectors[i].fn(v)) {
 		case WW_DET_NO:
-			c->cand &= ~(1u << i);
+			if (!(c->retry & (1u << i)) || v->full[v->cur])
+				c->cand &= ~(1u << i);
 			c->weak &= ~(1u << i);
 			c->rejected |= 1u << i;
 			break;
@@ -274,6 +285,9 @@ bool ww_cls_feed(struct ww_cls *c, const struct ww_flow *f, enum ww_dir dir,
 			c->final = c->done = 1;
 			return true;
 		}
+		if (l4 == WW_L4_UDP)
+			c->retry = (1u << pid_of(ww_ports_protocol_of(ww_flow_server_port(f), f->key.proto))) &
+				   c->cand & ~1u;
 	}
 	if (c->npkts[d] >= WW_CLS_MAX_PKTS_DIR || c->seen[d] >= WW_CLS_MAX_BYTES_DIR)
 		return false;   /* this direction's budget is spent; the other may still decide */
@@ -310,6 +324,7 @@ bool ww_cls_feed(struct ww_cls *c, const struct ww_flow *f, enum ww_dir dir,
 	uint32_t yes = run(c, &v);
 	if (yes) {
 		c->match = (uint8_t)pick(yes, &v);
+		c->rejected &= ~(1u << c->match);   /* an earlier datagram's NO is outvoted */
 		c->match_pkt = pkt_no;
 		c->match_dir = (int8_t)d;
 		set_ev(c->ev, &c->ev_len, payload, len);
@@ -345,6 +360,7 @@ void ww_cls_finish(struct ww_cls *c, const struct ww_flow *f)
 	if (!c || c->done)
 		return;
 	c->final = c->done = 1;
+	c->cand &= ~c->rejected;   /* a retried protocol no datagram proved */
 	if (c->match || !c->cand)
 		return;
 	/* Last call: the detectors still waiting are told no more bytes come. */

@@ -770,6 +770,86 @@ static void test_random_datagrams_are_not_dns(void **st)
 	assert_int_equal(hits, 0);
 }
 
+/* Fuzzed or snap-length-cut DNS (Wireshark's fuzz-2006-06-26-2594 and
+ * badpackets captures in nDPI's tests have these shapes): a textbook header
+ * whose name is then mangled or cut is still a DNS message. */
+static void test_textbook_header_with_a_mangled_or_cut_name_is_dns(void **st)
+{
+	(void)st;
+	/* query for _sip._udp.sip.cybercity.dk SRV whose last labels a fuzzer
+	 * overwrote with "%s\0%s": the label 0x25 runs past the datagram */
+	static const uint8_t q[] = { 0x4c, 0xd2, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		4, '_', 's', 'i', 'p', 4, '_', 'u', 'd', 'p', 3, 's', 'i', 'p', 9, 'c', 'y', 'b', 'e', 'r', 'c', 'i', 't', 'y',
+		0x25, 's', 0x00, 0x25, 's', 0x00, 0x00, 0x01 };
+	struct seg a[] = { C2S(q) };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 53, a, 1), "dns");
+	/* a response with 15 answers cut by the capture right after its QNAME */
+	static const uint8_t r[] = { 0x31, 0x5a, 0x81, 0xa0, 0x00, 0x01, 0x00, 0x0f, 0x00, 0x04, 0x00, 0x01,
+		3, 'w', 'w', 'w', 3, 's', 's', 'd', 4, 'n', 'o', 'a', 'a', 3, 'g', 'o', 'v', 0 };
+	struct seg b[] = { S2C(r) };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 53, b, 1), "dns");
+	/* a whole response whose answer section is shorter than its counts */
+	struct seg c[] = { { WW_DIR_TOCLIENT, dns_udp_resp_named, 40 } };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 53, c, 1), "dns");
+	/* near misses: the same mangled name after a query header with answer
+	 * records, or after a response header with 0x2573 answers */
+	uint8_t m[sizeof(q)];
+	memcpy(m, q, sizeof(m));
+	m[7] = 0x05;
+	struct seg d[] = { C2S(m) };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 53, d, 1), "unknown");
+	memcpy(m, q, sizeof(m));
+	m[2] = 0x81; m[3] = 0x80; m[6] = 0x25; m[7] = 0x73;
+	struct seg e[] = { S2C(m) };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 53, e, 1), "unknown");
+	/* a whole question with a fuzzed class is judged by it, header or not */
+	memcpy(m, dns_udp_query_dig, 34);
+	m[33] = 0x49;   /* QCLASS 0x0149 */
+	struct seg g[] = { { WW_DIR_TOSERVER, m, 34 } };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 53, g, 1), "unknown");
+}
+
+/* RFC 1035 §6.4.1: an inverse query has no question and one answer record. */
+static void test_inverse_query_is_dns(void **st)
+{
+	(void)st;
+	static const uint8_t iq[] = { 0x77, 0xfc, 0x09, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+		3, '2', '1', '6', 2, '5', '8', 3, '2', '0', '2', 1, '4', 0, 0x00, 0x01, 0x00, 0x01,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
+	struct seg a[] = { C2S(iq) };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 53, a, 1), "dns");
+	uint8_t m[sizeof(iq)];
+	memcpy(m, iq, sizeof(m));
+	m[29] = 0x77;   /* class 0x0177 */
+	struct seg b[] = { C2S(m) };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 53, b, 1), "unknown");
+}
+
+/* On UDP each datagram is its own message: one junk datagram on port 53
+ * does not outvote the DNS queries after it. Off DNS's port the first
+ * datagram still decides, and all-junk on 53 stays contradicted. */
+static void test_one_junk_datagram_does_not_decide_a_port_53_flow(void **st)
+{
+	(void)st;
+	static const uint8_t junk[40] = { 0x89, 0x05, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa };
+	struct seg s[] = { C2S(junk), C2S(dns_udp_query_dig), S2C(dns_udp_resp_named) };
+	struct ww_flow f = mkflow(WW_IPPROTO_UDP, 40000, 53);
+	enum ww_app_by by;
+	struct ww_cls *c;
+	assert_string_equal(run_flow(&f, s, 3, &by, &c), "dns");
+	assert_int_equal(by, WW_APP_BY_PAYLOAD);
+	assert_false(ww_cls_rejected(c, "dns"));
+	ww_cls_free(c);
+	f = mkflow(WW_IPPROTO_UDP, 40000, 40053);
+	assert_string_equal(run_flow(&f, s, 2, &by, NULL), "unknown");
+	struct seg t[] = { C2S(junk), C2S(junk), S2C(junk) };
+	f = mkflow(WW_IPPROTO_UDP, 40000, 53);
+	assert_string_equal(run_flow(&f, t, 3, &by, &c), "unknown");
+	assert_int_equal(by, WW_APP_BY_NONE);
+	assert_true(ww_cls_rejected(c, "dns"));
+	ww_cls_free(c);
+}
+
 static void test_dns_prefixes_are_safe(void **st)
 {
 	(void)st;
@@ -1306,6 +1386,9 @@ int main(void)
 		cmocka_unit_test(test_dns_with_absurd_counts_is_not_dns),
 		cmocka_unit_test(test_random_datagrams_are_not_dns),
 		cmocka_unit_test(test_dns_prefixes_are_safe),
+		cmocka_unit_test(test_textbook_header_with_a_mangled_or_cut_name_is_dns),
+		cmocka_unit_test(test_inverse_query_is_dns),
+		cmocka_unit_test(test_one_junk_datagram_does_not_decide_a_port_53_flow),
 		cmocka_unit_test(test_mdns_query_on_5353_is_mdns),
 		cmocka_unit_test(test_smtplib_session_is_smtp),
 		cmocka_unit_test(test_bare_220_banner_is_decided_by_the_client_command),

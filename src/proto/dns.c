@@ -6,12 +6,17 @@
  * QUERY, 1 IQUERY (obsolete, RFC 3425), 2 STATUS, 4 NOTIFY (RFC 1996),
  * 5 UPDATE (RFC 2136)); the one still-reserved Z bit clear; exactly one
  * question (every resolver sends one; RFC 9619 makes QDCOUNT > 1 an error)
- * except for NOTIFY/UPDATE responses; record counts that could fit in the
- * message (each record is at least 11 bytes); a question name whose labels
- * (<= 63 bytes, name <= 255, RFC 1035 §2.3.4) end inside the message; a
- * QTYPE that is assigned or private-use and a QCLASS that is IN, CH, HS,
- * NONE or ANY. Random bytes pass all of these with probability far below
- * 1e-6, which is what keeps random UDP from looking like DNS.
+ * except for NOTIFY/UPDATE responses (and IQUERY, whose one answer record
+ * is checked instead); record counts a 64 KB message could hold; a question
+ * name whose labels (<= 63 bytes, name <= 255, RFC 1035 §2.3.4) end inside
+ * the message; a QTYPE that is assigned or private-use and a QCLASS that is
+ * IN, CH, HS, NONE or ANY. Random bytes pass all of these with probability
+ * far below 1e-6, which is what keeps random UDP from looking like DNS.
+ * Like tcpdump and Wireshark we are lenient past that: the record sections
+ * need not match their counts, and a textbook header (see below) with a
+ * mangled or cut name is a malformed DNS message, not something else. The
+ * classifier asks again on the next datagram of a port-53 flow when one
+ * datagram fails (classify.c), so one fuzzed packet does not decide.
  * Over TCP every message carries a 2-byte length prefix (RFC 1035 §4.2.2).
  * NetBIOS name service (RFC 1002) and LLMNR (RFC 4795) use this very format
  * and count as DNS here, as Zeek does; mDNS (port 5353) is mdns.c.
@@ -21,11 +26,51 @@
 #define DNS_HDR 12
 #define DNS_MIN_RR 11     /* a root name (1) + type, class, ttl, rdlength (10) */
 #define DNS_MDNS_PORT 5353
+#define DNS_QUERY_MAX_AR 2   /* an EDNS OPT (RFC 6891) and a TSIG or SIG(0) */
+#define DNS_RCODE_LAST_BASIC 5   /* NOERROR .. REFUSED (RFC 1035 §4.1.1) */
 
 static bool qtype_ok(uint16_t t)
 {
 	/* assigned ranges (IANA DNS parameters), meta types, private use */
 	return (t >= 1 && t <= 260) || t == 32768 || t == 32769 || t >= 65280;
+}
+
+/*
+ * The name, type and class at p[i..n) (a question, RFC 1035 §4.1.2, or the
+ * head of a resource record, §4.1.3). NEED when the bytes end inside it.
+ * `bad_name` tells a mangled name (a label over 63, a pointer with nothing
+ * before it to point at, a name over 255) from a bad type or class.
+ */
+static enum ww_det name_type_class(const uint8_t *p, uint32_t n, uint32_t i, bool mdns, bool *bad_name)
+{
+	uint32_t namelen = 0;
+	*bad_name = false;
+	for (;;) {
+		if (i >= n)
+			return WW_DET_NEED;
+		uint8_t l = p[i];
+		if (l == 0) {
+			i++;
+			break;
+		}
+		/* a pointer can only point back into the message; in the very
+		 * first name there is nothing before it to point at */
+		namelen += l + 1u;
+		if (l > 63 || namelen > 255) {
+			*bad_name = true;
+			return WW_DET_NO;
+		}
+		i += 1u + l;
+	}
+	if (i + 4 > n)
+		return WW_DET_NEED;
+	uint16_t qtype = ww_be16(p + i), qclass = ww_be16(p + i + 2);
+	if (mdns)
+		qclass &= 0x7fff;  /* RFC 6762 §5.4 unicast-response bit */
+	if (!qtype_ok(qtype) ||
+	    !(qclass == 1 || qclass == 3 || qclass == 4 || qclass == 254 || qclass == 255))
+		return WW_DET_NO;
+	return WW_DET_YES;
 }
 
 enum ww_det ww_dns_message(const uint8_t *p, uint32_t n, bool mdns)
@@ -46,56 +91,50 @@ enum ww_det ww_dns_message(const uint8_t *p, uint32_t n, bool mdns)
 	uint16_t qd = ww_be16(p + 4), an = ww_be16(p + 6), ns = ww_be16(p + 8), ar = ww_be16(p + 10);
 	if (!qr && (an > 16 || ns > 16) && opcode != 5)
 		return WW_DET_NO;
+	uint32_t records = (uint32_t)an + ns + ar;
+	if (records * DNS_MIN_RR > 65535)
+		return WW_DET_NO;
+	/* An inverse query (opcode 1, obsolete but still sent: RFC 1035
+	 * §6.4.1, RFC 3425) carries one answer record and no question. */
+	if (!mdns && !qr && opcode == 1 && qd == 0 && an == 1) {
+		bool bad;
+		enum ww_det r = name_type_class(p, n, DNS_HDR, false, &bad);
+		return r == WW_DET_NEED ? WW_DET_NO : r;
+	}
+	/* A textbook header - a standard QUERY with one question, and for a
+	 * query no flags a stub would not set, no answer or authority records,
+	 * at most an OPT and a signature in the additional section; for a
+	 * response an assigned RCODE and fewer than 256 records per section -
+	 * is some 45 bits that random data rarely matches. Such a message is
+	 * DNS even when its name is then mangled or cut (a fuzzed packet, or a
+	 * capture's snap length: tcpdump prints it as a cut message), as long
+	 * as the name at least starts with a label. A question that is all
+	 * there is is still judged by its type and class. */
+	bool textbook = !mdns && opcode == 0 && qd == 1 && n > DNS_HDR && p[DNS_HDR] <= 63 &&
+			(qr ? rcode <= DNS_RCODE_LAST_BASIC && an < 256 && ns < 256 && ar < 256
+			    : !(p[2] & 0x06) && an == 0 && ns == 0 && ar <= DNS_QUERY_MAX_AR);
 	if (mdns) {
-		if (opcode != 0 || qd > 64 || (qd == 0 && (!qr || an + ns + ar == 0)))
+		if (opcode != 0 || qd > 64 || (qd == 0 && (!qr || records == 0)))
 			return WW_DET_NO;
 	} else if (qd != 1 && !(qr && qd == 0 && (opcode == 4 || opcode == 5 || rcode != 0))) {
 		return WW_DET_NO;
 	}
-	if ((uint32_t)(an + ns + ar) * DNS_MIN_RR > 65535)
-		return WW_DET_NO;
 	if (qd == 0) {
 		/* responses without a question: the counts must fit what is here */
-		if (n < DNS_HDR + (uint32_t)(an + ns + ar) * DNS_MIN_RR)
+		if (n < DNS_HDR + records * DNS_MIN_RR)
 			return WW_DET_NEED;
 		return WW_DET_YES;
 	}
-	/* First question: QNAME QTYPE QCLASS (RFC 1035 §4.1.2). */
-	uint32_t i = DNS_HDR, namelen = 0;
-	for (;;) {
-		if (i >= n)
-			return WW_DET_NEED;
-		uint8_t l = p[i];
-		if (l == 0) {
-			i++;
-			break;
-		}
-		if ((l & 0xc0) == 0xc0) {
-			/* a pointer can only point back into the message; in the
-			 * very first name there is nothing before it to point at */
-			return WW_DET_NO;
-		}
-		if (l > 63)
-			return WW_DET_NO;
-		namelen += l + 1u;
-		if (namelen > 255)
-			return WW_DET_NO;
-		i += 1u + l;
-	}
-	if (i + 4 > n)
-		return WW_DET_NEED;
-	uint16_t qtype = ww_be16(p + i), qclass = ww_be16(p + i + 2);
-	if (mdns)
-		qclass &= 0x7fff;  /* RFC 6762 §5.4 unicast-response bit */
-	if (!qtype_ok(qtype))
-		return WW_DET_NO;
-	if (!(qclass == 1 || qclass == 3 || qclass == 4 || qclass == 254 || qclass == 255))
-		return WW_DET_NO;
-	/* What follows must be able to hold the remaining records. */
-	uint32_t rest = (uint32_t)(qd - 1) * 5 + (uint32_t)(an + ns + ar) * DNS_MIN_RR;
-	if (i + 4 + rest > n)
-		return WW_DET_NEED;  /* a datagram or a framed message this short is not DNS */
-	return WW_DET_YES;
+	bool bad_name;
+	enum ww_det r = name_type_class(p, n, DNS_HDR, mdns, &bad_name);
+	if (textbook && (r == WW_DET_NEED || bad_name))
+		return WW_DET_YES;
+	/* The record sections are not held to their counts: a header and a
+	 * whole question already prove the format, and a truncated or mangled
+	 * answer is still a (malformed) DNS message to tcpdump and Wireshark.
+	 * A cut question is NEED: a datagram or a framed message this short
+	 * is not DNS, a TCP stream may bring the rest. */
+	return r;
 }
 
 /* One direction's first bytes: a datagram, or a TCP stream of framed messages. */
