@@ -1092,6 +1092,24 @@ static void test_ntp_client_request_on_123_is_ntp_only_there(void **st)
 	assert_string_equal(classify1(WW_IPPROTO_UDP, 123, s, 1), "unknown");
 }
 
+/* NTPv3 server-mode datagram from port 123 to port 80 (a reply to a scan;
+ * nDPI's NTPv3.pcap): the flow is oriented by port 80, yet the side on 123
+ * is the NTP server, so mode 4 "to the server" is right and mode 3 is not. */
+static void test_ntp_server_reply_from_123_to_another_port_is_ntp(void **st)
+{
+	(void)st;
+	uint8_t m[48] = { 0x1c, 0x00, 0x04, 0xfa };   /* LI 0, VN 3, mode 4, poll 4 */
+	m[32] = 0xd9; m[33] = 0x4f; m[34] = 0x4f; m[35] = 0x11;
+	m[40] = 0xd9; m[41] = 0x4f; m[42] = 0x4f; m[43] = 0x11;
+	struct ww_flow f = mkflow(WW_IPPROTO_UDP, 123, 80);
+	struct seg s[] = { C2S(m) };
+	enum ww_app_by by;
+	assert_string_equal(run_flow(&f, s, 1, &by, NULL), "ntp");
+	assert_int_equal(by, WW_APP_BY_PAYLOAD);
+	m[0] = 0x1b;   /* mode 3: a client request cannot come from the server's port */
+	assert_string_equal(run_flow(&f, s, 1, &by, NULL), "unknown");
+}
+
 static void test_ntpq_control_request_is_ntp(void **st)
 {
 	(void)st;
@@ -1404,6 +1422,7 @@ int main(void)
 		cmocka_unit_test(test_rdp_connection_request_is_rdp_and_s7_is_not),
 		cmocka_unit_test(test_smb2_negotiate_is_smb_and_bad_magic_is_not),
 		cmocka_unit_test(test_ntp_client_request_on_123_is_ntp_only_there),
+		cmocka_unit_test(test_ntp_server_reply_from_123_to_another_port_is_ntp),
 		cmocka_unit_test(test_ntpq_control_request_is_ntp),
 		cmocka_unit_test(test_random_datagrams_on_123_are_not_ntp),
 		cmocka_unit_test(test_sip_request_and_status_are_sip),

@@ -66,7 +66,12 @@ enum ww_det ww_detect_ntp(const struct ww_pview *v)
 	if (v->sport != NTP_PORT && v->cport != NTP_PORT)
 		return WW_DET_NO;
 	bool sym = v->sport == v->cport;   /* symmetric peers: no client/server */
-	enum ww_det a = v->n[0] ? one(v->d[0], v->n[0], sym ? (v->d[0][0] & 7) != 4 : true) : WW_DET_NEED;
-	enum ww_det b = v->n[1] ? one(v->d[1], v->n[1], sym ? (v->d[1][0] & 7) == 3 : false) : WW_DET_NEED;
+	/* The NTP server is the side on port 123. When that is the flow's
+	 * "client" side (a server's reply to port 80 from a scan or a
+	 * reflection, where the flow was oriented by the other port), the
+	 * to-server direction carries the NTP server's messages. */
+	bool flip = v->cport == NTP_PORT && v->sport != NTP_PORT;
+	enum ww_det a = v->n[0] ? one(v->d[0], v->n[0], sym ? (v->d[0][0] & 7) != 4 : !flip) : WW_DET_NEED;
+	enum ww_det b = v->n[1] ? one(v->d[1], v->n[1], sym ? (v->d[1][0] & 7) == 3 : flip) : WW_DET_NEED;
 	return ww_det_merge(a, b);
 }
