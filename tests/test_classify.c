@@ -571,6 +571,28 @@ static void test_get_followed_by_garbage_is_not_http(void **st)
 	assert_string_equal(classify1(WW_IPPROTO_TCP, 4444, g, 1), "unknown");
 }
 
+/* Scanners' request lines (Nikto's "GET . HTTP/1.0" in nDPI's
+ * WebattackRCE.pcap, a WAP push "POST .servlets/mms") and a request line
+ * padded with spaces (nDPI's http-manipulated.pcap; RFC 9112 §3 lets
+ * servers split on whitespace) are HTTP: the version ends the line. */
+static void test_odd_targets_and_padded_request_lines_are_http(void **st)
+{
+	(void)st;
+	struct seg a[] = { C2S_STR("GET . HTTP/1.0\r\nUser-Agent: Mozilla/5.00 (Nikto/2.1.6)\r\n\r\n") };
+	struct seg b[] = { C2S_STR("POST .servlets/mms HTTP/1.1\r\nHost: 172.20.3.13\r\n") };
+	struct seg c[] = { C2S_STR("GET                  /aaaa_very_long_uri HTTP/1.1\r\nHost: www.lan:8080\r\n") };
+	struct seg d[] = { C2S_STR("GET /x\t\tHTTP/1.1\r\n") };
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 8080, a, 1), "http");
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 80, b, 1), "http");
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 8080, c, 1), "http");
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 8080, d, 1), "http");
+	/* near misses: a control byte as target, padding with no version */
+	struct seg e[] = { C2S_STR("GET \x01 HTTP/1.0\r\n") };
+	struct seg f[] = { C2S_STR("GET      .     \r\n") };
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 4444, e, 1), "unknown");
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 4444, f, 1), "unknown");
+}
+
 static void test_request_line_split_across_segments_is_http(void **st)
 {
 	(void)st;
@@ -1386,6 +1408,7 @@ int main(void)
 		cmocka_unit_test(test_python_response_alone_is_http),
 		cmocka_unit_test(test_webdav_and_connect_methods_are_http),
 		cmocka_unit_test(test_get_followed_by_garbage_is_not_http),
+		cmocka_unit_test(test_odd_targets_and_padded_request_lines_are_http),
 		cmocka_unit_test(test_request_line_split_across_segments_is_http),
 		cmocka_unit_test(test_connect_tunnel_carrying_tls_stays_http),
 		cmocka_unit_test(test_http_prefixes_are_safe),

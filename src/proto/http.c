@@ -5,8 +5,12 @@
  * The method is a token (RFC 9110 §9.1); registered methods, WebDAV's
  * (RFC 4918) and CONNECT are all upper-case letters, '-' or '_', which is what
  * we accept, so "GET" followed by garbage fails at the first byte that breaks
- * the grammar. The request-target must start like one of its four forms
- * (origin "/", absolute "scheme:", authority "host:port" for CONNECT, "*").
+ * the grammar. The request-target is any run of visible characters: its four
+ * forms start with "/", a scheme, a host or "*", but scanners and attack
+ * tools send "GET . HTTP/1.0" or ".servlets/x" and servers answer them, so
+ * the proof is the version at the end of the line, not the target's shape.
+ * Like servers (RFC 9112 §3: recipients MAY split the request line on
+ * whitespace) we take runs of SP or HTAB between the three parts.
  * A bare LF ends the line too (RFC 9112 §2.2 allows that leniency).
  * HTTP/2 with prior knowledge starts with the fixed preface
  * "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" (RFC 9113 §3.4), also HTTP.
@@ -65,6 +69,16 @@ static enum ww_det unencoded_spaces(const uint8_t *p, uint32_t n, uint32_t start
 	return memcmp(v, " HTTP/1.", 8) == 0 && ww_is_digit(v[8]) ? WW_DET_YES : WW_DET_NO;
 }
 
+/* Past a run of SP / HTAB starting at p[i], within the request line. */
+#define HTTP_WS_MAX 256   /* more blank than that is padding, not a separator */
+static uint32_t skip_ws(const uint8_t *p, uint32_t n, uint32_t i)
+{
+	uint32_t lim = i + HTTP_WS_MAX < n ? i + HTTP_WS_MAX : n;
+	while (i < lim && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	return i;
+}
+
 static enum ww_det request(const uint8_t *p, uint32_t n, bool full)
 {
 	uint32_t i = 0;
@@ -79,20 +93,19 @@ static enum ww_det request(const uint8_t *p, uint32_t n, bool full)
 	if (i >= HTTP_METHOD_MAX || p[i] != ' ')
 		return WW_DET_NO;
 	bool pri = i == 3 && memcmp(p, "PRI", 3) == 0;
-	i++;
+	i = skip_ws(p, n, i);
 	if (i == n)
 		return WW_DET_NEED;
-	uint8_t c = p[i];
-	if (!(c == '/' || c == '*' || ww_is_alpha(c) || ww_is_digit(c) || c == '['))
+	if (!ww_is_vchar(p[i]))
 		return WW_DET_NO;
 	uint32_t start = i;
 	while (i < n && p[i] > 0x20 && p[i] != 0x7f)
 		i++;
 	if (i == n)  /* a very long target: plausible if the view is all we get */
 		return full && i - start > 64 ? WW_DET_WEAK : WW_DET_NEED;
-	if (p[i] != ' ')
+	if (p[i] != ' ' && p[i] != '\t')
 		return WW_DET_NO;
-	i++;
+	i = skip_ws(p, n, i);
 	enum ww_det r = lit_at(p, n, i, "HTTP/", 5);
 	if (r == WW_DET_NO)
 		return unencoded_spaces(p, n, start);
