@@ -441,6 +441,8 @@ static const uint8_t dhcp_offer_dnsmasq[] = {
 
 /* ---- helpers ---- */
 
+static size_t be16_at(const uint8_t *p) { return (size_t)p[0] << 8 | p[1]; }
+
 static struct ww_flow mkflow(uint8_t proto, uint16_t cport, uint16_t sport)
 {
 	struct ww_flow f;
@@ -678,6 +680,35 @@ static void test_tls_record_with_bad_version_is_not_tls(void **st)
 	memcpy(bad, tls_ch_curl, sizeof(bad));
 	bad[43] = 33; /* session id longer than 32 */
 	assert_string_equal(classify1(WW_IPPROTO_TCP, 443, s, 1), "unknown");
+}
+
+/* A ClientHello whose headers are right but whose body breaks its grammar
+ * (nDPI's tls_cipher_lens.pcap: cipher_suites length 133; tls_invalid_reads:
+ * no compression method, answered by a ServerHello) is a malformed
+ * ClientHello, still TLS - only without SNI/ALPN evidence. */
+static void test_client_hello_with_a_malformed_body_is_still_tls(void **st)
+{
+	(void)st;
+	uint8_t m[sizeof(tls_ch_openssl_sni_alpn)];
+	memcpy(m, tls_ch_openssl_sni_alpn, sizeof(m));
+	size_t cs = 44 + m[43];   /* cipher_suites length after the session id */
+	m[cs + 1] |= 1;           /* odd */
+	struct seg a[] = { C2S(m) };
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 443);
+	struct ww_cls *c;
+	enum ww_app_by by;
+	assert_string_equal(run_flow(&f, a, 1, &by, &c), "tls");
+	assert_int_equal(by, WW_APP_BY_PAYLOAD);
+	assert_string_equal(ww_cls_sni(c), "");
+	ww_cls_free(c);
+	memcpy(m, tls_ch_openssl_sni_alpn, sizeof(m));
+	size_t comp = cs + 2 + be16_at(m + cs);
+	m[comp] = 0;              /* compression_methods<1..255> empty */
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 443, a, 1), "tls");
+	/* near miss: the handshake header itself broken (length below a hello) */
+	memcpy(m, tls_ch_openssl_sni_alpn, sizeof(m));
+	m[6] = 0; m[7] = 0; m[8] = 0x10;
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 443, a, 1), "unknown");
 }
 
 static void test_sslv2_compatible_client_hello_is_tls(void **st)
@@ -1417,6 +1448,7 @@ int main(void)
 		cmocka_unit_test(test_client_hello_split_in_three_segments_keeps_sni),
 		cmocka_unit_test(test_server_hello_alone_is_tls),
 		cmocka_unit_test(test_tls_record_with_bad_version_is_not_tls),
+		cmocka_unit_test(test_client_hello_with_a_malformed_body_is_still_tls),
 		cmocka_unit_test(test_sslv2_compatible_client_hello_is_tls),
 		cmocka_unit_test(test_tls_prefixes_are_safe),
 		cmocka_unit_test(test_tls_caught_after_its_handshake_is_weakly_tls),

@@ -11,7 +11,8 @@
  * extensions<8..2^16-1>. We require the record header, the handshake type,
  * the hello's version and a session id length <= 32 before saying YES, and
  * then read server_name (RFC 6066 §3) and ALPN (RFC 7301 §3.1) from the
- * extensions as evidence. A ClientHello may span several records and TCP
+ * extensions as evidence (a body that breaks its grammar past those headers
+ * is a malformed hello: still TLS, without evidence). A ClientHello may span several records and TCP
  * segments (post-quantum key shares make it ~1.8 KB), so while the message
  * is cut short we answer NEED and the classifier keeps accumulating, up to
  * its byte cap; at the cap we decide on what we have.
@@ -166,14 +167,19 @@ static enum ww_det hello(const uint8_t *p, uint32_t n, bool full, uint8_t want, 
 	i += 1u + buf[i];
 	if (i + 2 > end)
 		return WW_DET_YES;
+	/* The headers above already proved TLS. A body that breaks its own
+	 * grammar (an odd cipher_suites length, no compression method) is a
+	 * malformed ClientHello, as Wireshark shows it and as servers answer
+	 * it with an alert or even a ServerHello: still TLS, but no
+	 * extensions are read from it. */
 	uint32_t cs = ww_be16(buf + i);
 	if (cs < 2 || cs % 2)
-		return WW_DET_NO;
+		return WW_DET_YES;
 	i += 2 + cs;
 	if (i + 1 > end)
 		return WW_DET_YES;
 	if (buf[i] < 1)
-		return WW_DET_NO;
+		return WW_DET_YES;
 	i += 1u + buf[i];
 	if (i + 2 > end)
 		return WW_DET_YES;
