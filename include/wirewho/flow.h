@@ -10,9 +10,11 @@
  * IPv4-mapped so one key type serves both families. The key is 40 bytes with
  * no implicit padding, so it is compared and hashed as plain bytes.
  *
- * ICMP/ICMPv6: a flow per (type pair, identifier). An echo request and its
- * reply share a key: port_a/port_b both hold the identifier and the request
- * type is folded into `icmp_class`... see ww_flowkey_from_pkt().
+ * ICMP/ICMPv6: a flow per (request type, identifier). An echo request and
+ * its reply share a key: the addresses alone are ordered, port_a holds the
+ * identifier and port_b the request type (a reply's type is mapped to its
+ * request's). One-way messages (unreachable, time exceeded) key on their
+ * own type with identifier 0.
  *
  * Orientation (client -> server): the client is who sent the first SYN
  * (or who received the first SYN+ACK). Without a SYN, the side on the
