@@ -13,6 +13,12 @@
  *    else matching, no detector left undecided, and enough payload: for TCP
  *    the handshake seen (so we saw the stream's start) and bytes both ways;
  *    for UDP a reply, or several datagrams to the server.
+ *  - DNSCrypt (dnscrypt.info/protocol) resolvers listen on any port (443,
+ *    8443, 5353, ...) and a client first fetches the resolver's
+ *    certificate with a plain DNS TXT query for the provider name, which
+ *    starts with the protocol's major version as a label
+ *    ("2.dnscrypt-cert.example.org"): that DNS off port 53 is the
+ *    protocol's design, not a service in hiding.
  * Severity: SSH, RDP, Telnet and SMB are remote-control and lateral-movement
  * protocols, so finding them where they do not belong is high; other
  * proven protocols off their ports are medium, those that roam by design
@@ -103,6 +109,35 @@ static void ports_text(const struct ww_alert *a, char *buf, size_t n)
 		snprintf(buf + o, n - o, ", ...");
 }
 
+/*
+ * The DNS message that proved the flow (its first bytes, as kept for the
+ * evidence) asks for a DNSCrypt certificate: its first question's name
+ * starts with a one-digit version label, and its type, when within the
+ * bytes kept, is TXT (16).
+ */
+#define DNS_HDR_LEN 12
+#define DNS_TYPE_TXT 16
+static bool dnscrypt_cert_query(const struct ww_flow *f, const struct ww_cls *c)
+{
+	uint32_t n = 0;
+	const uint8_t *p = ww_cls_first_bytes(c, &n);
+	uint32_t skip = f->key.proto == WW_IPPROTO_TCP ? 2 : 0;   /* TCP's length prefix */
+	if (!p || n < skip + DNS_HDR_LEN + 3)
+		return false;
+	p += skip;
+	n -= skip;
+	if ((p[4] << 8 | p[5]) != 1)
+		return false;
+	uint32_t i = DNS_HDR_LEN;
+	if (p[i] != 1 || p[i + 1] < '1' || p[i + 1] > '2')
+		return false;
+	while (i < n && p[i] != 0 && p[i] <= 63)
+		i += 1u + p[i];
+	if (i >= n || p[i] != 0)
+		return i >= n;   /* the name runs past the kept bytes: the label decides */
+	return i + 2 >= n || (p[i + 1] << 8 | p[i + 2]) == DNS_TYPE_TXT;
+}
+
 static bool enough_for_unidentified(const struct ww_flow *f, const struct ww_cls *c)
 {
 	/* the flow's counters: the classifier stops counting once it is final */
@@ -133,6 +168,8 @@ int ww_portcheck_judge(const struct ww_flow *f, const struct ww_cls *c, ww_time_
 
 	if (by == WW_APP_BY_PAYLOAD) {
 		if (ww_ports_is_standard(app, sport, l4) || ww_ports_is_standard(app, cport, l4))
+			return 0;
+		if (strcmp(app, "dns") == 0 && dnscrypt_cert_query(f, c))
 			return 0;
 		bool high = in_list(app, high_protos);
 		if (port_proto && strcmp(port_proto, app) != 0) {

@@ -227,6 +227,32 @@ static void test_dns_over_tcp_on_53_is_no_mismatch(void **st)
 	assert_int_equal(judge(&u, t, 1), 0);
 }
 
+/* A DNSCrypt client fetching its resolver's certificate (a TXT query for
+ * "2.dnscrypt-cert.<provider>", nDPI's dnscrypt-v1-and-resolver-pings.pcap)
+ * on the resolver's port - 8443, 443 - is the protocol's design; an A
+ * query on 8443, or a TXT query whose name has no version label, is not. */
+static void test_dnscrypt_certificate_query_off_53_is_no_mismatch(void **st)
+{
+	(void)st;
+	static const char q[] = "\x7f\x47\x01\x00\x00\x01\x00\x00\x00\x00\x00\x01"
+				"\x01" "2" "\x0d" "dnscrypt-cert" "\x08" "dnscrypt" "\x04" "ca-2" "\x00\x00\x10\x00\x01";
+	struct ww_flow f = mkflow(WW_IPPROTO_UDP, 40000, 8443, false);
+	struct seg s[] = { { WW_DIR_TOSERVER, q, sizeof(q) - 1 }, { WW_DIR_TOSERVER, q, sizeof(q) - 1 } };
+	assert_int_equal(judge(&f, s, 2), 0);
+	f = mkflow(WW_IPPROTO_UDP, 40000, 443, false);
+	assert_int_equal(judge(&f, s, 2), 0);
+	char a[sizeof(q)];
+	memcpy(a, q, sizeof(q));
+	a[sizeof(q) - 4] = 0x01;   /* type A */
+	struct seg t[] = { { WW_DIR_TOSERVER, a, sizeof(q) - 1 } };
+	f = mkflow(WW_IPPROTO_UDP, 40000, 8443, false);
+	assert_int_equal(judge(&f, t, 1), 1);
+	assert_int_equal(alerts[0].kind, WW_ALERT_PORT_NONSTANDARD);
+	memcpy(a, q, sizeof(q));
+	a[13] = 'x';               /* first label "x": no protocol version */
+	assert_int_equal(judge(&f, t, 1), 1);
+}
+
 static void test_flow_without_payload_is_never_judged(void **st)
 {
 	(void)st;
@@ -258,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_starttls_on_25_is_no_mismatch),
 		cmocka_unit_test(test_connect_tunnel_is_no_mismatch),
 		cmocka_unit_test(test_dns_over_tcp_on_53_is_no_mismatch),
+		cmocka_unit_test(test_dnscrypt_certificate_query_off_53_is_no_mismatch),
 		cmocka_unit_test(test_flow_without_payload_is_never_judged),
 		cmocka_unit_test(test_ntp_between_123_and_123_is_no_mismatch),
 	};

@@ -12,7 +12,8 @@
  *
  * Known legitimate patterns are not alerts: STARTTLS and HTTP CONNECT
  * (the classifier keeps the plaintext protocol), TLS on implicit-TLS
- * ports, DNS over TCP on 53, HTTP on its alternative ports. Protocols that
+ * ports, DNS over TCP on 53, HTTP on its alternative ports, a DNSCrypt
+ * client's certificate query on its resolver's port. Protocols that
  * have no fixed port in practice (BitTorrent) never get nonstandard_port.
  */
 #ifndef WIREWHO_PORTCHECK_H
