@@ -1020,6 +1020,11 @@ static void test_quic_short_headers_leave_the_port_guess(void **st)
 	enum ww_app_by by;
 	assert_string_equal(run_flow(&f, s, 3, &by, NULL), "quic");
 	assert_int_equal(by, WW_APP_BY_PORT);
+	/* an 18-byte datagram (a Skype call's on UDP 443) is too short for a
+	 * short header: QUIC is contradicted, no port guess */
+	struct seg t[] = { { WW_DIR_TOSERVER, "\x7c\x55\x02\xe2\xf9\x5e\xa3\xb5\x2f\x32\xf3\xe6\xb1\x4e\x18\x08\xa0\x5d", 18 } };
+	assert_string_equal(run_flow(&f, t, 1, &by, NULL), "unknown");
+	assert_int_equal(by, WW_APP_BY_NONE);
 }
 
 /* A client greasing its version (RFC 9000 §15: 0x?a?a?a?a) to draw a Version

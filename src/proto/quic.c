@@ -21,11 +21,13 @@
  * Google QUIC before Q046 used its own "public header": flags (version bit
  * 0x01, 8-byte CID bit 0x08), CID(8), version "Q0xx"; we accept that too.
  * Short-header packets (mid-connection) carry no version and prove nothing:
- * NEED, so a flow caught mid-way is not ruled out (its port still guesses).
+ * NEED, so a flow caught mid-way is not ruled out (its port still guesses),
+ * unless the datagram is too short to be one (fewer than 21 bytes).
  */
 #include "proto.h"
 
 #define QUIC_MIN_INITIAL 1200   /* RFC 9000 §14.1 */
+#define QUIC_MIN_SHORT 21       /* flags + pn/payload >= 20 (RFC 9001 §5.4.2); also a stateless reset's minimum */
 #define QUIC_V1 0x00000001u
 #define QUIC_V2 0x6b3343cfu
 #define QUIC_V2_DRAFT00 0xff020000u   /* draft-ietf-quic-v2-00 */
@@ -70,8 +72,10 @@ static enum ww_det one(const uint8_t *p, uint32_t n, bool toserver)
 		/* Google QUIC public header (pre-Q046): version flag + 8-byte CID */
 		if ((p[0] & 0x09) == 0x09 && !(p[0] & 0xc0) && n >= 13 && gquic_ver(p + 9))
 			return toserver && n >= 1024 ? WW_DET_YES : WW_DET_NO;
-		/* a short header (fixed bit set): mid-connection, wait for a long one */
-		return (p[0] & 0x40) ? WW_DET_NEED : WW_DET_NO;
+		/* a short header (fixed bit set): mid-connection, wait for a long
+		 * one; it holds a packet number and a payload of at least 20
+		 * bytes between them for header protection (RFC 9001 §5.4.2) */
+		return (p[0] & 0x40) && n >= QUIC_MIN_SHORT ? WW_DET_NEED : WW_DET_NO;
 	}
 	uint32_t ver = ww_be32(p + 1);
 	bool grease = (ver & QUIC_GREASE_MASK) == QUIC_GREASE;
