@@ -1297,6 +1297,34 @@ static void test_redis_resp_command_is_redis(void **st)
 	assert_string_equal(classify1(WW_IPPROTO_TCP, 6379, b, 1), "unknown");
 }
 
+/* Inline commands (redis-benchmark's "PING\r\n", tcpdump's resp_1/resp_2
+ * test captures) are Redis once the server answers in RESP; broken RESP
+ * ("*" and a 35-digit count, resp_3_malicious) is Redis when the server's
+ * answer is a RESP error line. Neither is taken on the client's line alone. */
+static void test_redis_inline_commands_need_a_resp_reply(void **st)
+{
+	(void)st;
+	struct seg a[] = { C2S_STR("PING\r\n"), S2C_STR("+PONG\r\n") };
+	struct seg b[] = { C2S_STR("set test 1\r\n"), S2C_STR("+OK\r\n") };
+	struct seg c[] = { C2S_STR("*10000000000000000000000000000000000\r\n"),
+			   S2C_STR("-ERR Protocol error: invalid multibulk length\r\n") };
+	struct seg d[] = { C2S_STR("incr test\r\n"), S2C_STR(":2\r\n") };
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 6379, a, 2), "redis");
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 6379, b, 2), "redis");
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 6379, c, 2), "redis");
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 6379, d, 2), "redis");
+	/* near misses: no answer; an answer that is not one RESP line; broken
+	 * RESP answered with "+OK"; a text line answered by a banner */
+	struct seg e[] = { C2S_STR("PING\r\n") };
+	struct seg f[] = { C2S_STR("PING\r\n"), S2C_STR("+PONG") };
+	struct seg g[] = { C2S_STR("*-20\r\n"), S2C_STR("+OK\r\n") };
+	struct seg h[] = { C2S_STR("hello there\r\n"), S2C_STR(":-)\r\n") };
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 6379, e, 1), "unknown");
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 6379, f, 2), "unknown");
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 6379, g, 2), "unknown");
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 6379, h, 2), "unknown");
+}
+
 static void test_mysql_greeting_is_mysql(void **st)
 {
 	(void)st;
@@ -1493,6 +1521,7 @@ int main(void)
 		cmocka_unit_test(test_irc_registration_and_numeric_are_irc),
 		cmocka_unit_test(test_socks_needs_the_reply),
 		cmocka_unit_test(test_redis_resp_command_is_redis),
+		cmocka_unit_test(test_redis_inline_commands_need_a_resp_reply),
 		cmocka_unit_test(test_mysql_greeting_is_mysql),
 		cmocka_unit_test(test_postgresql_startup_and_sslrequest_are_postgresql),
 		cmocka_unit_test(test_real_servers_in_a_namespace_are_recognised),

@@ -8,6 +8,13 @@
  * (letters, and '-'/'_' as in some module commands), then CRLF. Replies start
  * with a type byte (+ - : $ * and RESP3's _ , # ! = ( % ~ > |), which the
  * server side must show if present.
+ * The spec also has "inline commands": a bare line of text ("PING\r\n",
+ * "set k 1\r\n", what telnet and redis-benchmark send). A text line alone
+ * proves nothing, so an inline command is taken only once the server has
+ * answered it with one whole RESP reply line (+PONG, -ERR ..., :1, $5, *2).
+ * And a client whose RESP is broken (a count too long, "$0") is still
+ * talking to Redis when the server answers with a RESP error line
+ * ("-ERR Protocol error: ..."): an upper-case error kind, a space, text.
  */
 #include "proto.h"
 
@@ -64,11 +71,67 @@ static enum ww_det request(const uint8_t *p, uint32_t n)
 	return WW_DET_YES;
 }
 
+#define RESP_LINE_MAX 1024   /* an inline command or reply line we read to its end */
+
+/* A whole line of text at p (CRLF or LF ended): its length, 0 when cut,
+ * too long or not text. */
+static uint32_t text_line(const uint8_t *p, uint32_t n)
+{
+	bool done;
+	uint32_t l = ww_line_len(p, n, RESP_LINE_MAX, &done);
+	if (!done || l == 0)
+		return 0;
+	for (uint32_t k = 0; k < l; k++)
+		if (!ww_is_text(p[k]))
+			return 0;
+	return l;
+}
+
+/* One whole RESP2 reply line: + text, - text, : integer, $ / * length
+ * (-1 for null). `err_only` wants "-KIND text" with an upper-case KIND. */
+static bool reply_line(const uint8_t *p, uint32_t n, bool err_only)
+{
+	uint32_t l = text_line(p, n);
+	if (l < 2)
+		return false;
+	if (err_only || p[0] == '-') {
+		uint32_t k = 1;
+		while (k < l && ww_is_upper(p[k]))
+			k++;
+		return p[0] == '-' && k >= 3 && (k == l || p[k] == ' ');
+	}
+	if (p[0] == '+')
+		return true;
+	if (p[0] != ':' && p[0] != '$' && p[0] != '*')
+		return false;
+	uint32_t k = 1 + (p[1] == '-');
+	if (k >= l)
+		return false;
+	for (; k < l; k++)
+		if (!ww_is_digit(p[k]))
+			return false;
+	return true;
+}
+
 enum ww_det ww_detect_redis(const struct ww_pview *v)
 {
 	if (v->first == 1)
 		return WW_DET_NO;     /* the client speaks first in RESP */
 	if (v->n[1] && !strchr("+-:$*_,#!=(%~>|", v->d[1][0]))
 		return WW_DET_NO;
-	return v->n[0] ? request(v->d[0], v->n[0]) : WW_DET_NEED;
+	if (!v->n[0])
+		return WW_DET_NEED;
+	enum ww_det r = request(v->d[0], v->n[0]);
+	if (r != WW_DET_NO)
+		return r;
+	/* Not a clean RESP command: an inline command line, or broken RESP. */
+	const uint8_t *p = v->d[0];
+	bool inl = ww_is_alpha(p[0]), broken = p[0] == '*' || p[0] == '$';
+	if (!inl && !broken)
+		return WW_DET_NO;
+	if (inl && !text_line(p, v->n[0]))
+		return v->n[0] < RESP_LINE_MAX && !v->full[0] ? WW_DET_NEED : WW_DET_NO;
+	if (!v->n[1])
+		return v->full[1] ? WW_DET_NO : WW_DET_NEED;
+	return reply_line(v->d[1], v->n[1], broken) ? WW_DET_YES : WW_DET_NO;
 }
