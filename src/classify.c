@@ -8,13 +8,16 @@
  * fed and the first datagram of the other direction - and asks every
  * remaining candidate, in id order. NO removes it for good, the first YES
  * ends classification, WEAK is remembered as a fallback, NEED keeps it.
- * One exception: on UDP each datagram is a message of its own, and one
+ * Two exceptions. On UDP each datagram is a message of its own, and one
  * corrupted or foreign datagram (a fuzzer's, a scanner's) among a flow's
  * DNS queries does not make the flow something else. So the protocol of
  * the server's UDP port is retried on each datagram within the per-flow
  * budget after a NO, and counts as contradicted only if no datagram proves
- * it. Other detectors still get one chance, which keeps random datagrams on
- * arbitrary ports from drawing a dozen lottery tickets each.
+ * it. Other UDP detectors still get one chance, which keeps random
+ * datagrams on arbitrary ports from drawing a dozen lottery tickets each.
+ * On TCP a NO before the other side has said anything is held until it
+ * does: a server's first message can prove its protocol whatever the
+ * client sent (web servers answer broken requests with a 400 status line).
  * When several stay WEAK to the end (a bare "220 " greeting), the one whose
  * standard port the server uses wins, then the lower id (proto.h orders
  * them).
@@ -199,6 +202,23 @@ static void set_ev(uint8_t *dst, uint8_t *dlen, const uint8_t *p, uint32_t n)
 }
 
 /*
+ * Whether detector i's NO on this view waits for more: on UDP the server
+ * port's protocol is asked again on the next datagram; on TCP every
+ * detector is asked again once the side that has not spoken yet does, since
+ * its first message may still prove the protocol (a server answering a
+ * scanner's broken request with "HTTP/1.1 400", a ServerHello after a
+ * mangled ClientHello). The NO still marks it contradicted until then.
+ */
+static bool defer_no(const struct ww_cls *c, const struct ww_pview *v, int i)
+{
+	if (v->full[v->cur])
+		return false;
+	if (c->ipproto == WW_IPPROTO_UDP)
+		return c->retry & (1u << i);
+	return !v->n[!v->cur] && !v->full[!v->cur];
+}
+
+/*
  * Run the candidates on a view, in id order; returns the one that proved
  * (as a set bit) or 0. The first proof ends the round: detectors are
  * written so that two never prove the same bytes (mDNS and DNS split by
@@ -213,7 +233,7 @@ static uint32_t run(struct ww_cls *c, const struct ww_pview *v)
 		int i = __builtin_ctz(m);
 		switch (ww_detectors[i].fn(v)) {
 		case WW_DET_NO:
-			if (!(c->retry & (1u << i)) || v->full[v->cur])
+			if (!defer_no(c, v, i))
 				c->cand &= ~(1u << i);
 			c->weak &= ~(1u << i);
 			c->rejected |= 1u << i;

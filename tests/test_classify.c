@@ -595,6 +595,28 @@ static void test_odd_targets_and_padded_request_lines_are_http(void **st)
 	assert_string_equal(classify1(WW_IPPROTO_TCP, 4444, f, 1), "unknown");
 }
 
+/* A scanner's broken request answered by a web server's 400 status line
+ * is HTTP: the server's first message proves it whatever the client sent
+ * (the classifier holds a TCP NO until the other side has spoken). */
+static void test_broken_request_answered_by_a_status_line_is_http(void **st)
+{
+	(void)st;
+	struct seg a[] = { C2S_STR("POST /ppgctrl/ppgcon%s.llogic.dll HTTP/d.1\r\nHost: x\r\n\r\n"),
+			   S2C_STR("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n") };
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 80);
+	enum ww_app_by by;
+	struct ww_cls *c;
+	assert_string_equal(run_flow(&f, a, 2, &by, &c), "http");
+	assert_int_equal(by, WW_APP_BY_PAYLOAD);
+	assert_false(ww_cls_rejected(c, "http"));
+	ww_cls_free(c);
+	/* near miss: the server's answer is no status line either */
+	struct seg b[] = { C2S_STR("POST / HTTP/d.1\r\n\r\n"), S2C_STR("HTTX/1.1 400 Bad\r\n") };
+	assert_string_equal(run_flow(&f, b, 2, &by, &c), "unknown");
+	assert_true(ww_cls_rejected(c, "http"));
+	ww_cls_free(c);
+}
+
 static void test_request_line_split_across_segments_is_http(void **st)
 {
 	(void)st;
@@ -1473,6 +1495,7 @@ int main(void)
 		cmocka_unit_test(test_webdav_and_connect_methods_are_http),
 		cmocka_unit_test(test_get_followed_by_garbage_is_not_http),
 		cmocka_unit_test(test_odd_targets_and_padded_request_lines_are_http),
+		cmocka_unit_test(test_broken_request_answered_by_a_status_line_is_http),
 		cmocka_unit_test(test_request_line_split_across_segments_is_http),
 		cmocka_unit_test(test_connect_tunnel_carrying_tls_stays_http),
 		cmocka_unit_test(test_http_prefixes_are_safe),
