@@ -588,6 +588,11 @@ static void test_odd_targets_and_padded_request_lines_are_http(void **st)
 	assert_string_equal(classify1(WW_IPPROTO_TCP, 80, b, 1), "http");
 	assert_string_equal(classify1(WW_IPPROTO_TCP, 8080, c, 1), "http");
 	assert_string_equal(classify1(WW_IPPROTO_TCP, 8080, d, 1), "http");
+	/* RFC 9112 §2.2: an empty line before the request-line is ignored */
+	struct seg l[] = { C2S_STR("\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n") };
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 8080, l, 1), "http");
+	struct seg m[] = { C2S_STR("\r\n\r\n\r\nGET /next HTTP/1.1\r\n") };   /* three: not a request */
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 4444, m, 1), "unknown");
 	/* near misses: a control byte as target, padding with no version */
 	struct seg e[] = { C2S_STR("GET \x01 HTTP/1.0\r\n") };
 	struct seg f[] = { C2S_STR("GET      .     \r\n") };

@@ -79,9 +79,24 @@ static uint32_t skip_ws(const uint8_t *p, uint32_t n, uint32_t i)
 	return i;
 }
 
+/*
+ * RFC 9112 §2.2: a server SHOULD ignore at least one empty line before a
+ * request-line (clients used to send a CRLF after a POST body). Up to
+ * HTTP_LEAD_EMPTY of them are skipped; the view starts after them.
+ */
+#define HTTP_LEAD_EMPTY 2
 static enum ww_det request(const uint8_t *p, uint32_t n, bool full)
 {
 	uint32_t i = 0;
+	for (int k = 0; k < HTTP_LEAD_EMPTY && n > 0 && (p[0] == '\r' || p[0] == '\n'); k++) {
+		uint32_t l = p[0] == '\r' ? 2 : 1;
+		if (n < l)
+			return WW_DET_NEED;
+		if (l == 2 && p[1] != '\n')
+			return WW_DET_NO;
+		p += l;
+		n -= l;
+	}
 	if (n == 0)
 		return WW_DET_NEED;
 	if (!ww_is_upper(p[0]))
