@@ -1288,6 +1288,30 @@ static void test_bittorrent_handshake_is_bittorrent(void **st)
 	assert_string_equal(classify1(WW_IPPROTO_TCP, 51413, a, 1), "unknown");
 }
 
+/* BitTorrent over UDP beyond the DHT: Local Service Discovery (BEP 14; the
+ * announcement of nDPI's bt_search.pcap), a UDP tracker's connect request
+ * (BEP 15), and a DHT response that leads with "ip" (BEP 42). */
+static void test_bittorrent_lsd_udp_tracker_and_dht_ip_are_bittorrent(void **st)
+{
+	(void)st;
+	struct seg a[] = { C2S_STR("BT-SEARCH * HTTP/1.1\r\nHost: 239.192.152.143:6771\r\nPort: 61197\r\n"
+				   "Infohash: ED4F1085E885F98F9A69B70EE89EB988B8FD9115\r\n\r\n\r\n") };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 6771, a, 1), "bittorrent");
+	static const uint8_t conn[16] = { 0x00, 0x00, 0x04, 0x17, 0x27, 0x10, 0x19, 0x80, 0, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef };
+	struct seg b[] = { C2S(conn) };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 1337, b, 1), "bittorrent");
+	struct seg c[] = { S2C_STR("d2:ip6:\xc0\x00\x02\x0a\x1a\xe1" "1:rd2:id20:abcdefghij0123456789e1:t2:aa1:y1:re") };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 6881, c, 1), "bittorrent");
+	/* near misses: the connect magic with another action, SSDP's M-SEARCH */
+	uint8_t m[16];
+	memcpy(m, conn, sizeof(m));
+	m[11] = 1;
+	struct seg d[] = { C2S(m) };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 1337, d, 1), "unknown");
+	struct seg e[] = { C2S_STR("M-SEARCH * HTTP/1.1\r\nHost: 239.255.255.250:1900\r\n\r\n") };
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 1900, e, 1), "unknown");
+}
+
 static void test_irc_registration_and_numeric_are_irc(void **st)
 {
 	(void)st;
@@ -1546,6 +1570,7 @@ int main(void)
 		cmocka_unit_test(test_snmp_v2c_get_is_snmp),
 		cmocka_unit_test(test_telnet_negotiation_is_telnet),
 		cmocka_unit_test(test_bittorrent_handshake_is_bittorrent),
+		cmocka_unit_test(test_bittorrent_lsd_udp_tracker_and_dht_ip_are_bittorrent),
 		cmocka_unit_test(test_irc_registration_and_numeric_are_irc),
 		cmocka_unit_test(test_socks_needs_the_reply),
 		cmocka_unit_test(test_redis_resp_command_is_redis),
