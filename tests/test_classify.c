@@ -1278,6 +1278,21 @@ static void test_telnet_negotiation_is_telnet(void **st)
 	assert_string_equal(classify1(WW_IPPROTO_TCP, 23, b, 1), "unknown");
 }
 
+/* A router's Telnet login prompt without any negotiation (Cisco IOS's
+ * "User Access Verification") is plain NVT text: weakly Telnet on port 23,
+ * nothing on another port, and a real protocol's proof still wins there. */
+static void test_plain_text_login_on_23_is_weakly_telnet(void **st)
+{
+	(void)st;
+	struct seg a[] = { S2C_STR("\r\n\r\nUser Access Verification\r\n\r\nUsername: "), C2S_STR("admin\r\n") };
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 23, a, 2), "telnet");
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 4444, a, 2), "unknown");
+	struct seg b[] = { S2C_STR("\x01\x02\x03\x04\xfe\x80login: ") };
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 23, b, 1), "unknown");
+	struct seg c[] = { C2S_STR("GET / HTTP/1.1\r\nHost: x\r\n\r\n") };
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 23, c, 1), "http");
+}
+
 static void test_bittorrent_handshake_is_bittorrent(void **st)
 {
 	(void)st;
@@ -1569,6 +1584,7 @@ int main(void)
 		cmocka_unit_test(test_dhcp_discover_is_dhcp),
 		cmocka_unit_test(test_snmp_v2c_get_is_snmp),
 		cmocka_unit_test(test_telnet_negotiation_is_telnet),
+		cmocka_unit_test(test_plain_text_login_on_23_is_weakly_telnet),
 		cmocka_unit_test(test_bittorrent_handshake_is_bittorrent),
 		cmocka_unit_test(test_bittorrent_lsd_udp_tracker_and_dht_ip_are_bittorrent),
 		cmocka_unit_test(test_irc_registration_and_numeric_are_irc),

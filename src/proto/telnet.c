@@ -6,9 +6,12 @@
  * 138-140 and 255 EXOPL), or a subnegotiation IAC SB option ... IAC SE. We
  * parse the commands at the start of a direction: two or more well-formed
  * commands, or one that is all the data, prove Telnet. Servers that print a
- * login prompt without negotiating cannot be told from other text, so they
- * are not found here (the port still guesses them).
+ * login prompt without negotiating cannot be told from other text; on
+ * Telnet's own ports (ports.h) a start of plain NVT text (RFC 854: printable
+ * ASCII, CR, LF, HT, BS, BEL, FF, NUL) is WEAK Telnet - taken only when no
+ * other protocol proves itself - rather than a contradiction.
  */
+#include "wirewho/ports.h"
 #include "proto.h"
 
 #define IAC  255
@@ -60,9 +63,33 @@ static enum ww_det one(const uint8_t *p, uint32_t n)
 	return cmds >= 1 ? WW_DET_YES : WW_DET_NEED;
 }
 
+#define TELNET_TEXT_CHECK 64   /* the first bytes of a prompt or banner */
+
+/* NVT text (RFC 854 "The NVT printer and keyboard"), with IAC commands
+ * allowed after the first byte. */
+static bool nvt_text(const uint8_t *p, uint32_t n)
+{
+	uint32_t lim = n < TELNET_TEXT_CHECK ? n : TELNET_TEXT_CHECK;
+	for (uint32_t i = 0; i < lim; i++) {
+		uint8_t c = p[i];
+		if (c == IAC && i > 0)
+			break;
+		if (!(ww_is_text(c) || c == '\r' || c == '\n' || c == '\b' || c == '\a' || c == '\f' || c == 0) ||
+		    c >= 0x80)
+			return false;
+	}
+	return true;
+}
+
 enum ww_det ww_detect_telnet(const struct ww_pview *v)
 {
 	enum ww_det a = v->n[0] ? one(v->d[0], v->n[0]) : WW_DET_NEED;
 	enum ww_det b = v->n[1] ? one(v->d[1], v->n[1]) : WW_DET_NEED;
-	return ww_det_merge(a, b);
+	enum ww_det r = ww_det_merge(a, b);
+	if (r != WW_DET_NO || !ww_ports_is_standard("telnet", v->sport, v->ipproto))
+		return r;
+	for (int d = 0; d < 2; d++)
+		if (v->n[d] && (v->d[d][0] != IAC ? !nvt_text(v->d[d], v->n[d]) : one(v->d[d], v->n[d]) == WW_DET_NO))
+			return WW_DET_NO;
+	return WW_DET_WEAK;
 }
