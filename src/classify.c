@@ -29,7 +29,8 @@
  * detector is O(view) and most reject on their first byte. TCP
  * retransmissions of the bytes just kept are recognised and not appended
  * twice (we see no sequence numbers here, so this is a heuristic: it only
- * compares with the tail of what is kept).
+ * compares with the tail of what is kept, or with all of it when a segment
+ * repeats the whole kept start and carries more).
  */
 #include <stdlib.h>
 
@@ -325,9 +326,14 @@ bool ww_cls_feed(struct ww_cls *c, const struct ww_flow *f, enum ww_dir dir,
 	bool tcp = c->ipproto == WW_IPPROTO_TCP;
 	bool stored = false;
 	if (tcp && c->blen[d]) {
-		/* a retransmission of the tail we kept adds nothing */
-		bool dup = len <= c->blen[d] && memcmp(c->buf[d] + c->blen[d] - len, payload, len) == 0;
-		if (!dup)
+		/* a retransmission of the tail we kept adds nothing; one that
+		 * repeats everything kept and carries more (a sender coalescing
+		 * its retransmission) adds only the rest */
+		uint32_t kl = c->blen[d];
+		bool dup = len <= kl && memcmp(c->buf[d] + kl - len, payload, len) == 0;
+		if (!dup && len > kl && kl < WW_CLS_MAX_BYTES_DIR && memcmp(c->buf[d], payload, kl) == 0)
+			keep(c, d, payload + kl, len - kl);
+		else if (!dup)
 			keep(c, d, payload, len);
 		v.d[d] = c->buf[d];
 		v.n[d] = c->blen[d];

@@ -738,6 +738,45 @@ static void test_client_hello_with_a_malformed_body_is_still_tls(void **st)
 	assert_string_equal(classify1(WW_IPPROTO_TCP, 443, a, 1), "unknown");
 }
 
+/* RFC 8446 §5.1 lets a handshake message span records: Wireshark's
+ * tls-fragmented-handshakes.pcap sends ClientHellos in 17-byte records.
+ * The hello's headers are read across records, and SNI still comes out. */
+static void test_client_hello_fragmented_across_records_is_tls(void **st)
+{
+	(void)st;
+	const uint8_t *body = tls_ch_openssl_sni_alpn + 5;
+	uint32_t bl = sizeof(tls_ch_openssl_sni_alpn) - 5, o = 0;
+	static uint8_t m[sizeof(tls_ch_openssl_sni_alpn) * 2];
+	for (uint32_t i = 0; i < bl; i += 17) {
+		uint32_t k = bl - i < 17 ? bl - i : 17;
+		m[o++] = 22; m[o++] = 3; m[o++] = 1; m[o++] = 0; m[o++] = (uint8_t)k;
+		memcpy(m + o, body + i, k);
+		o += k;
+	}
+	struct seg a[] = { { WW_DIR_TOSERVER, m, o } };
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 443);
+	struct ww_cls *c;
+	assert_string_equal(run_flow(&f, a, 1, NULL, &c), "tls");
+	assert_string_equal(ww_cls_sni(c), "www.example.test");
+	ww_cls_free(c);
+	/* near miss: the second record is not a handshake record */
+	m[22] = 23;
+	assert_string_equal(classify1(WW_IPPROTO_TCP, 443, a, 1), "unknown");
+}
+
+/* A 1-byte segment, then its retransmission coalesced with what followed
+ * (Wireshark's retrans-tls.pcap): the repeated byte is not kept twice. */
+static void test_retransmission_repeating_the_kept_start_is_not_kept_twice(void **st)
+{
+	(void)st;
+	struct seg a[] = { { WW_DIR_TOSERVER, tls_ch_openssl_sni_alpn, 1 }, C2S(tls_ch_openssl_sni_alpn) };
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 443);
+	struct ww_cls *c;
+	assert_string_equal(run_flow(&f, a, 2, NULL, &c), "tls");
+	assert_string_equal(ww_cls_sni(c), "www.example.test");
+	ww_cls_free(c);
+}
+
 static void test_sslv2_compatible_client_hello_is_tls(void **st)
 {
 	(void)st;
@@ -1549,6 +1588,8 @@ int main(void)
 		cmocka_unit_test(test_server_hello_alone_is_tls),
 		cmocka_unit_test(test_tls_record_with_bad_version_is_not_tls),
 		cmocka_unit_test(test_client_hello_with_a_malformed_body_is_still_tls),
+		cmocka_unit_test(test_client_hello_fragmented_across_records_is_tls),
+		cmocka_unit_test(test_retransmission_repeating_the_kept_start_is_not_kept_twice),
 		cmocka_unit_test(test_sslv2_compatible_client_hello_is_tls),
 		cmocka_unit_test(test_tls_prefixes_are_safe),
 		cmocka_unit_test(test_tls_caught_after_its_handshake_is_weakly_tls),

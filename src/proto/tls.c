@@ -6,16 +6,19 @@
  * (TLS 1.3 still writes 0x0301/0x0303 there), length 1..2^14+2048 (the
  * ciphertext bound of RFC 5246 §6.2.3). §4: the handshake message is
  * type(1) length(3); the client opens with ClientHello (1), the server with
- * ServerHello (2). ClientHello body (§4.1.2): legacy_version(2) random(32)
- * session_id<0..32> cipher_suites<2..2^16-2> (even) compression<1..255>
- * extensions<8..2^16-1>. We require the record header, the handshake type,
- * the hello's version and a session id length <= 32 before saying YES, and
- * then read server_name (RFC 6066 §3) and ALPN (RFC 7301 §3.1) from the
- * extensions as evidence (a body that breaks its grammar past those headers
- * is a malformed hello: still TLS, without evidence). A ClientHello may span several records and TCP
- * segments (post-quantum key shares make it ~1.8 KB), so while the message
- * is cut short we answer NEED and the classifier keeps accumulating, up to
- * its byte cap; at the cap we decide on what we have.
+ * ServerHello (2). A handshake message may be split across records (§5.1:
+ * "fragmented"), so its headers are read from the records' bodies gathered,
+ * not at fixed offsets. ClientHello body (§4.1.2): legacy_version(2)
+ * random(32) session_id<0..32> cipher_suites<2..2^16-2> (even)
+ * compression<1..255> extensions<8..2^16-1>. We require the record header,
+ * the handshake type, the hello's version and a session id length <= 32
+ * before saying YES, and then read server_name (RFC 6066 §3) and ALPN
+ * (RFC 7301 §3.1) from the extensions as evidence (a body that breaks its
+ * grammar past those headers is a malformed hello: still TLS, without
+ * evidence). A ClientHello may span several records and TCP segments
+ * (post-quantum key shares make it ~1.8 KB), so while the message is cut
+ * short we answer NEED and the classifier keeps accumulating, up to its
+ * byte cap; at the cap we decide on what we have.
  *
  * A stream that opens with another record type (application data 23, alert
  * 21, ChangeCipherSpec 20) with a valid header was captured after its
@@ -27,6 +30,7 @@
 #include "proto.h"
 
 #define TLS_MAX_RECORD (16384 + 2048)
+#define TLS_HELLO_HEAD 39   /* hello header through the session id length */
 
 static void copy_str(char *dst, size_t cap, size_t *pos, const uint8_t *s, uint32_t len)
 {
@@ -82,16 +86,22 @@ static void client_exts(const uint8_t *e, uint32_t n, struct ww_tls_ev *ev)
 
 /*
  * Gather the handshake message bytes from consecutive handshake records
- * into a bounded scratch buffer (records may split a message). Returns the
- * bytes gathered.
+ * into a bounded buffer (records may split a message, RFC 8446 §5.1).
+ * Returns the bytes gathered; *cut tells whether they end because the view
+ * does (more may come) rather than at another kind of record.
  */
 #define TLS_SCRATCH 4096
-static uint32_t gather(const uint8_t *p, uint32_t n, uint8_t *out, uint32_t cap)
+static uint32_t gather(const uint8_t *p, uint32_t n, uint8_t *out, uint32_t cap, bool *cut)
 {
 	uint32_t i = 0, o = 0;
-	while (i + 5 <= n && o < cap) {
-		if (p[i] != 22 || p[i + 1] != 3)
-			break;
+	*cut = true;
+	while (o < cap) {
+		if (i + 5 > n)
+			return o;
+		if (p[i] != 22 || p[i + 1] != 3) {
+			*cut = false;
+			return o;
+		}
 		uint32_t rl = ww_be16(p + i + 3);
 		uint32_t take = rl;
 		if (i + 5 + take > n)
@@ -138,28 +148,35 @@ static enum ww_det hello(const uint8_t *p, uint32_t n, bool full, uint8_t want, 
 	if (n < 5)
 		return WW_DET_NEED;
 	uint32_t rl = ww_be16(p + 3);
-	if (rl < 4 || rl > TLS_MAX_RECORD)
+	if (rl < 1 || rl > TLS_MAX_RECORD)
 		return WW_DET_NO;
-	if (n < 6)
-		return WW_DET_NEED;
-	if (p[5] != want)
+	/* The hello's own header, read across records: type(1) length(3)
+	 * version(2) random(32) session_id length(1). */
+	uint8_t h[TLS_HELLO_HEAD];
+	bool cut;
+	uint32_t g = gather(p, n, h, sizeof(h), &cut);
+	if (g < 1)
+		return cut ? WW_DET_NEED : WW_DET_NO;
+	if (h[0] != want)
 		return WW_DET_NO;
-	if (n < 11)
-		return WW_DET_NEED;
-	uint32_t hl = ww_be24(p + 6);
+	if (g < 4)
+		return cut ? WW_DET_NEED : WW_DET_NO;
+	uint32_t hl = ww_be24(h + 1);
 	if (hl < 38 || hl > 0xffff)  /* version + random + sid len at least */
 		return WW_DET_NO;
-	if (p[9] != 3 || p[10] > 4)
+	if (g < 6)
+		return cut ? WW_DET_NEED : WW_DET_NO;
+	if (h[4] != 3 || h[5] > 4)
 		return WW_DET_NO;
-	if (n < 44)
-		return WW_DET_NEED;
-	if (p[43] > 32)  /* session id length, after version(2) random(32) */
+	if (g < TLS_HELLO_HEAD)
+		return cut ? WW_DET_NEED : WW_DET_NO;
+	if (h[38] > 32)  /* session id length, after version(2) random(32) */
 		return WW_DET_NO;
 	if (want != 1 || !ev)
 		return WW_DET_YES;
 	/* ClientHello: walk to the extensions once the whole message is here. */
 	uint8_t buf[TLS_SCRATCH];
-	uint32_t m = gather(p, n, buf, sizeof(buf));
+	uint32_t m = gather(p, n, buf, sizeof(buf), &cut);
 	if (m < 4 + hl && m < sizeof(buf) && !full)
 		return WW_DET_NEED;   /* wait for the rest; at the cap, read what is here */
 	uint32_t end = 4 + hl < m ? 4 + hl : m;
