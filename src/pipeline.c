@@ -35,8 +35,9 @@
  */
 #define WW_BATCH               16
 #define WW_PREFETCH_RECORD_AT  8
-/* Payload bytes kept for a waiting packet: the classifier's look is far shorter. */
-#define WW_PAYLOAD_COPY_MAX    16384
+/* Payload bytes kept for a waiting packet: more than the classifier ever reads
+ * of one direction would be copied for nothing. */
+#define WW_PAYLOAD_COPY_MAX    WW_CLS_MAX_BYTES_DIR
 
 /*
  * A settled flow reads no more payload, so its packets need no copy; but
