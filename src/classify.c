@@ -15,9 +15,10 @@
  * budget after a NO, and counts as contradicted only if no datagram proves
  * it. Other UDP detectors still get one chance, which keeps random
  * datagrams on arbitrary ports from drawing a dozen lottery tickets each.
- * On TCP a NO before the other side has said anything is held until it
- * does: a server's first message can prove its protocol whatever the
- * client sent (web servers answer broken requests with a 400 status line).
+ * On TCP the port's protocol, contradicted before the other side has said
+ * anything, is asked again when it does: a server's first message can
+ * prove its protocol whatever the client sent (web servers answer broken
+ * requests with a 400 status line).
  * When several stay WEAK to the end (a bare "220 " greeting), the one whose
  * standard port the server uses wins, then the lower id (proto.h orders
  * them).
@@ -83,7 +84,7 @@ struct ww_cls {
 	uint32_t weak;              /* detectors that said WEAK */
 	uint32_t need;              /* detectors that said NEED on their last run */
 	uint32_t rejected;          /* detectors contradicted */
-	uint32_t retry;             /* UDP: the server port's protocol, asked again after a NO */
+	uint32_t retry;             /* the server port's protocol, asked again after a NO */
 	uint16_t npkts[2];          /* payload packets inspected */
 	uint8_t match;              /* enum ww_pid proven, or WW_P_NONE */
 	uint8_t weak_pick;          /* enum ww_pid of the weak fallback chosen at finish */
@@ -203,19 +204,21 @@ static void set_ev(uint8_t *dst, uint8_t *dlen, const uint8_t *p, uint32_t n)
 }
 
 /*
- * Whether detector i's NO on this view waits for more: on UDP the server
- * port's protocol is asked again on the next datagram; on TCP every
- * detector is asked again once the side that has not spoken yet does, since
- * its first message may still prove the protocol (a server answering a
- * scanner's broken request with "HTTP/1.1 400", a ServerHello after a
- * mangled ClientHello). The NO still marks it contradicted until then.
+ * Whether detector i's NO on this view waits for more. Only the protocol of
+ * the server's port gets a second chance (c->retry): on UDP it is asked
+ * again on the next datagram; on TCP once the side that has not spoken yet
+ * does, since that side's first message may still prove it (a web server
+ * answering a scanner's broken request with "HTTP/1.1 400", an SMB server's
+ * reply in a capture that began mid-stream). The NO still marks it
+ * contradicted until then. Limiting this to one detector keeps flows of
+ * unknown protocols on unassigned ports final on their first packet.
  */
 static bool defer_no(const struct ww_cls *c, const struct ww_pview *v, int i)
 {
-	if (v->full[v->cur])
+	if (v->full[v->cur] || !(c->retry & (1u << i)))
 		return false;
 	if (c->ipproto == WW_IPPROTO_UDP)
-		return c->retry & (1u << i);
+		return true;
 	return !v->n[!v->cur] && !v->full[!v->cur];
 }
 
@@ -306,9 +309,8 @@ bool ww_cls_feed(struct ww_cls *c, const struct ww_flow *f, enum ww_dir dir,
 			c->final = c->done = 1;
 			return true;
 		}
-		if (l4 == WW_L4_UDP)
-			c->retry = (1u << pid_of(ww_ports_protocol_of(ww_flow_server_port(f), f->key.proto))) &
-				   c->cand & ~1u;
+		c->retry = (1u << pid_of(ww_ports_protocol_of(ww_flow_server_port(f), f->key.proto))) &
+			   c->cand & ~1u;
 	}
 	if (c->npkts[d] >= WW_CLS_MAX_PKTS_DIR || c->seen[d] >= WW_CLS_MAX_BYTES_DIR)
 		return false;   /* this direction's budget is spent; the other may still decide */
