@@ -94,6 +94,7 @@ struct ww_cls {
 	                             * judge still needs the other direction (1 + dir) */
 	uint8_t done;               /* final and decided (ww_cls_finish() ran or a proof) */
 	uint8_t ipproto;
+	uint8_t retry_set;          /* retry has been looked up */
 	uint8_t ev_len, first_len;
 	uint8_t ev[WW_CLS_FIRST_BYTES];
 	uint8_t first[WW_CLS_FIRST_BYTES];
@@ -213,9 +214,15 @@ static void set_ev(uint8_t *dst, uint8_t *dlen, const uint8_t *p, uint32_t n)
  * contradicted until then. Limiting this to one detector keeps flows of
  * unknown protocols on unassigned ports final on their first packet.
  */
-static bool defer_no(const struct ww_cls *c, const struct ww_pview *v, int i)
+static bool defer_no(struct ww_cls *c, const struct ww_pview *v, int i)
 {
-	if (v->full[v->cur] || !(c->retry & (1u << i)))
+	if (v->full[v->cur])
+		return false;
+	if (!c->retry_set) {   /* looked up once, on the flow's first NO */
+		c->retry = (1u << pid_of(ww_ports_protocol_of(v->sport, v->ipproto))) & ~1u;
+		c->retry_set = 1;
+	}
+	if (!(c->retry & (1u << i)))
 		return false;
 	if (c->ipproto == WW_IPPROTO_UDP)
 		return true;
@@ -309,8 +316,6 @@ bool ww_cls_feed(struct ww_cls *c, const struct ww_flow *f, enum ww_dir dir,
 			c->final = c->done = 1;
 			return true;
 		}
-		c->retry = (1u << pid_of(ww_ports_protocol_of(ww_flow_server_port(f), f->key.proto))) &
-			   c->cand & ~1u;
 	}
 	if (c->npkts[d] >= WW_CLS_MAX_PKTS_DIR || c->seen[d] >= WW_CLS_MAX_BYTES_DIR)
 		return false;   /* this direction's budget is spent; the other may still decide */
@@ -523,7 +528,7 @@ static int pid_of(const char *proto)
 	if (!proto)
 		return 0;
 	for (int i = 1; i < WW_P_COUNT; i++)
-		if (strcmp(ww_detectors[i].name, proto) == 0)
+		if (ww_detectors[i].name[0] == proto[0] && strcmp(ww_detectors[i].name, proto) == 0)
 			return i;
 	return 0;
 }

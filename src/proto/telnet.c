@@ -6,8 +6,8 @@
  * 138-140 and 255 EXOPL), or a subnegotiation IAC SB option ... IAC SE. We
  * parse the commands at the start of a direction: two or more well-formed
  * commands, or one that is all the data, prove Telnet. Servers that print a
- * login prompt without negotiating cannot be told from other text; on
- * Telnet's own ports (ports.h) a start of plain NVT text (RFC 854: printable
+ * login prompt without negotiating cannot be told from other text; on a
+ * port Telnet owns (ports.h: 23) a start of plain NVT text (RFC 854: printable
  * ASCII, CR, LF, HT, BS, BEL, FF, NUL) is WEAK Telnet - taken only when no
  * other protocol proves itself - rather than a contradiction.
  */
@@ -86,7 +86,10 @@ enum ww_det ww_detect_telnet(const struct ww_pview *v)
 	enum ww_det a = v->n[0] ? one(v->d[0], v->n[0]) : WW_DET_NEED;
 	enum ww_det b = v->n[1] ? one(v->d[1], v->n[1]) : WW_DET_NEED;
 	enum ww_det r = ww_det_merge(a, b);
-	if (r != WW_DET_NO || !ww_ports_is_standard("telnet", v->sport, v->ipproto))
+	if (r != WW_DET_NO)
+		return r;
+	const char *owner = ww_ports_protocol_of(v->sport, v->ipproto);   /* O(1), unlike by name */
+	if (!owner || strcmp(owner, "telnet") != 0)
 		return r;
 	for (int d = 0; d < 2; d++)
 		if (v->n[d] && (v->d[d][0] != IAC ? !nvt_text(v->d[d], v->n[d]) : one(v->d[d], v->n[d]) == WW_DET_NO))
