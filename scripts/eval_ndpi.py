@@ -10,7 +10,8 @@ package (it needs a deb-src line for bookworm main):
 
 then:  scripts/eval_ndpi.py build/wirewho /tmp/ndpi/nDPI-4.2/tests [-v]
 
-Only flows nDPI labels by payload ("Confidence: DPI") whose master protocol
+Only flows nDPI labels by payload ("Confidence: DPI", or "DPI (cache)" for
+the later flows of a peer it already identified) whose master protocol
 is one wirewho detects count for agreement. The false port_mismatch rate is
 counted over every flow wirewho reports, excluding flows where the alert
 agrees with nDPI (nDPI's protocol is not the port's usual one)."""
@@ -31,7 +32,7 @@ MAP = {
     "BitTorrent": "bittorrent", "IRC": "irc", "SOCKS": "socks", "Redis": "redis",
     "MySQL": "mysql", "PostgreSQL": "postgresql", "DoH_DoT": "tls",
 }
-LINE = re.compile(r"^\s*\d+\s+(TCP|UDP)\s+(\S+)\s+<?->\s+(\S+)\s+\[proto: [0-9.]+/([A-Za-z0-9_]+)[^\]]*\].*?\[Confidence: ([A-Za-z ]+)\]")
+LINE = re.compile(r"^\s*\d+\s+(TCP|UDP)\s+(\S+)\s+<?->\s+(\S+)\s+\[proto: [0-9.]+/([A-Za-z0-9_]+)[^\]]*\].*?\[Confidence: ([A-Za-z ()]+)\]")
 
 
 def ep(s):
@@ -74,11 +75,11 @@ def main():
             flows_all += 1
             key = (r["proto"], frozenset([(r["src_ip"], r["src_port"]), (r["dst_ip"], r["dst_port"])]))
             name, conf = truth.get(key, (None, None))
-            want = MAP.get(name) if conf == "DPI" else None
+            want = MAP.get(name) if (conf or "").startswith("DPI") else None
             for a in alerts.get(r["flow_id"], []):
                 # An alert is a true positive when nDPI, by payload, names a
                 # protocol other than the port's usual one.
-                justified = conf == "DPI" and name not in (None, "Unknown") and \
+                justified = (conf or "").startswith("DPI") and name not in (None, "Unknown") and \
                     a["evidence"].get("port_protocol") != MAP.get(name)
                 if not justified:
                     false_alerts += 1
