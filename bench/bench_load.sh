@@ -31,17 +31,8 @@ MON=wwwatch-lmon-$ID
 VS=wwwatch-ls$((ID % 10000))
 VM=wwwatch-lm$((ID % 10000))
 T=$(mktemp -d /tmp/wwwatch-load.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	sleep 0.2
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	ip netns del "$SND" 2>/dev/null
-	ip netns del "$MON" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+NSES=("$SND" "$MON")
+. "$(dirname "$(readlink -f "$0")")/../scripts/netns-lib.sh"
 
 cc -O2 -o "$T/pktsend" "$HERE/pktsend.c" || exit 1
 ip netns add "$SND" && ip netns add "$MON" || exit 1

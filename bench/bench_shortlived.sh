@@ -29,17 +29,8 @@ SRV=wwwatch-bsrv-$ID
 VC=wwwatch-bc$((ID % 10000))
 VS=wwwatch-bs$((ID % 10000))
 T=$(mktemp -d /tmp/wwwatch-bench.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	sleep 0.2
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	ip netns del "$CLI" 2>/dev/null
-	ip netns del "$SRV" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+NSES=("$CLI" "$SRV")
+. "$(dirname "$(readlink -f "$0")")/../scripts/netns-lib.sh"
 
 cat > "$T/client.c" <<'EOF'
 /* client PROTO IP PORT HOLD_MS: one connection, one byte, hold, exit. */

@@ -38,19 +38,10 @@ SRV=wwwatch-srv-$ID
 VC=wwwatch-c$((ID % 100000))
 VS=wwwatch-s$((ID % 100000))
 T=$(mktemp -d /tmp/wwwatch-e2e.XXXXXX)
-PIDS=()
 FAIL=0
 
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	sleep 0.2
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	ip netns del "$CLI" 2>/dev/null
-	ip netns del "$SRV" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+NSES=("$CLI" "$SRV")
+. "$(dirname "$(readlink -f "$0")")/../scripts/netns-lib.sh"
 
 ok()   { echo "ok   - $*"; }
 fail() { echo "FAIL - $*"; FAIL=1; }
