@@ -27,6 +27,7 @@
 #include "wirewho/procs.h"
 #include "wirewho/socktab.h"
 #include "wirewho/timeline.h"
+#include "test_util.h"
 
 #define SEC WW_USEC_PER_SEC
 
@@ -39,29 +40,8 @@ static ww_time_t now_us;
 
 static struct ww_flow mkflow(const char *c, uint16_t cp, const char *s, uint16_t sp, uint8_t proto)
 {
-	struct ww_flow f;
-	struct ww_pkt p;
-	uint8_t v4[4];
-	bool src_is_a;
-	memset(&f, 0, sizeof(f));
-	memset(&p, 0, sizeof(p));
-	assert_int_equal(inet_pton(AF_INET, c, v4), 1);
-	ww_addr_from_v4(&p.src, v4);
-	assert_int_equal(inet_pton(AF_INET, s, v4), 1);
-	ww_addr_from_v4(&p.dst, v4);
-	p.family = 4;
-	p.proto = proto;
-	p.sport = cp;
-	p.dport = sp;
-	p.has_ports = proto == WW_IPPROTO_TCP || proto == WW_IPPROTO_UDP;
-	if (proto == WW_IPPROTO_ICMP) {
-		p.sport = 7;
-		p.dport = 8;
-		p.icmp_type = 8;
-	}
-	ww_flowkey_from_pkt(&p, &f.key, &src_is_a);
-	f.client_is_a = src_is_a;
-	f.icmp_type = p.icmp_type;
+	/* ICMP: an echo request with identifier 7 */
+	struct ww_flow f = ww_test_flow(c, proto == WW_IPPROTO_ICMP ? 7 : cp, s, sp, proto);
 	f.first = f.last = now_us;
 	f.pkts[0] = 1;
 	return f;

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 
 #include "wirewho/flow.h"
+#include "test_util.h"
 
 #define SEC WW_USEC_PER_SEC
 
@@ -36,25 +37,8 @@ static void on_end(struct ww_flow *f, void *ud)
 static struct ww_pkt pkt(const char *src, uint16_t sp, const char *dst, uint16_t dp,
 			 uint8_t proto, uint8_t flags)
 {
-	struct ww_pkt p;
-	uint8_t v4[4];
-	memset(&p, 0, sizeof(p));
-	if (inet_pton(AF_INET, src, v4) == 1) {
-		ww_addr_from_v4(&p.src, v4);
-		assert_int_equal(inet_pton(AF_INET, dst, v4), 1);
-		ww_addr_from_v4(&p.dst, v4);
-		p.family = 4;
-	} else {
-		assert_int_equal(inet_pton(AF_INET6, src, p.src.b), 1);
-		assert_int_equal(inet_pton(AF_INET6, dst, p.dst.b), 1);
-		p.family = 6;
-	}
-	p.sport = sp;
-	p.dport = dp;
-	p.proto = proto;
+	struct ww_pkt p = ww_test_pkt(src, sp, dst, dp, proto);
 	p.tcp_flags = flags;
-	p.has_ports = proto == WW_IPPROTO_TCP || proto == WW_IPPROTO_UDP;
-	p.ip_len = 40;
 	return p;
 }
 

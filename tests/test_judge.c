@@ -16,30 +16,14 @@
 
 #include "wirewho/judge.h"
 #include "wirewho/policy.h"
+#include "test_util.h"
 
 #define SEC WW_USEC_PER_SEC
 #define T0 (1795000000LL * SEC)
 
 static struct ww_flow mkflow(const char *c, uint16_t cp, const char *s, uint16_t sp, uint8_t proto)
 {
-	struct ww_flow f;
-	struct ww_pkt p;
-	uint8_t v4[4];
-	bool src_is_a;
-	memset(&f, 0, sizeof(f));
-	memset(&p, 0, sizeof(p));
-	assert_int_equal(inet_pton(AF_INET, c, v4), 1);
-	ww_addr_from_v4(&p.src, v4);
-	assert_int_equal(inet_pton(AF_INET, s, v4), 1);
-	ww_addr_from_v4(&p.dst, v4);
-	p.family = 4;
-	p.proto = proto;
-	p.sport = cp;
-	p.dport = sp;
-	p.has_ports = true;
-	ww_flowkey_from_pkt(&p, &f.key, &src_is_a);
-	f.client_is_a = src_is_a;
-	return f;
+	return ww_test_flow(c, cp, s, sp, proto);
 }
 
 static struct ww_owner curl = { .pid = 100, .uid = 1000, .comm = "curl", .exe = "/usr/bin/curl", .user = "alice" };

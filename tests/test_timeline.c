@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "wirewho/timeline.h"
+#include "test_util.h"
 
 #define SEC WW_USEC_PER_SEC
 #define T0 (1795000000LL * SEC)
@@ -43,32 +44,7 @@ static int teardown(void **state)
 static struct ww_flow flow(const char *c, uint16_t cp, const char *s, uint16_t sp, uint8_t proto,
 			   ww_time_t first, ww_time_t last)
 {
-	struct ww_flow f;
-	struct ww_pkt p;
-	uint8_t v4[4];
-	bool src_is_a;
-	memset(&f, 0, sizeof(f));
-	memset(&p, 0, sizeof(p));
-	if (inet_pton(AF_INET, c, v4) == 1) {
-		ww_addr_from_v4(&p.src, v4);
-		assert_int_equal(inet_pton(AF_INET, s, v4), 1);
-		ww_addr_from_v4(&p.dst, v4);
-		p.family = 4;
-	} else {
-		assert_int_equal(inet_pton(AF_INET6, c, p.src.b), 1);
-		assert_int_equal(inet_pton(AF_INET6, s, p.dst.b), 1);
-		p.family = 6;
-	}
-	p.proto = proto;
-	p.sport = cp;
-	p.dport = sp;
-	if (proto == WW_IPPROTO_ICMP) {
-		p.dport = 8;   /* echo request; sport is the identifier */
-		p.icmp_type = 8;
-	}
-	p.has_ports = proto == WW_IPPROTO_TCP || proto == WW_IPPROTO_UDP;
-	ww_flowkey_from_pkt(&p, &f.key, &src_is_a);
-	f.client_is_a = src_is_a;
+	struct ww_flow f = ww_test_flow(c, cp, s, sp, proto);   /* ICMP: echo request, id cp */
 	f.first = first;
 	f.last = last;
 	return f;
