@@ -13,19 +13,12 @@
 
 #include "wirewho/portcheck.h"
 #include "wirewho/ports.h"
+#include "test_util.h"
 
 static struct ww_flow mkflow(uint8_t proto, uint16_t cport, uint16_t sport, bool syn)
 {
-	struct ww_flow f;
-	memset(&f, 0, sizeof(f));
-	static const uint8_t cli[4] = { 192, 0, 2, 10 }, srv[4] = { 198, 51, 100, 20 };
-	ww_addr_from_v4(&f.key.a, cli);
-	ww_addr_from_v4(&f.key.b, srv);
-	f.key.port_a = cport;
-	f.key.port_b = sport;
-	f.key.proto = proto;
-	f.key.family = 4;
-	f.client_is_a = 1;
+	/* The key orders 192.0.2.10 before 198.51.100.20: the client is key.a. */
+	struct ww_flow f = ww_test_flow("192.0.2.10", cport, "198.51.100.20", sport, proto);
 	if (proto == WW_IPPROTO_TCP && syn)
 		f.tcp = WW_TCPS_SYN_C | WW_TCPS_SYN_S | WW_TCPS_EST;
 	return f;
