@@ -215,12 +215,19 @@ static void rebuild(void)
 			}
 		}
 	}
-	/* known ports, ascending: walk the bitmaps of known entries */
+	/* known ports, ascending: walk the bitmaps of known entries. Every such
+	 * port has its standard bit set, so a zero byte skips eight ports (this
+	 * runs at every start: 65536 ports x protocols x 2 one by one was ~10 ms). */
 	for (int ni = 0; ni < n_owner_names; ni++)
 		for (int t = 0; t < 2; t++)
-			for (uint32_t p = 0; p < 65536 && n_known[ni][t] < MAX_KNOWN; p++)
+			for (uint32_t p = 0; p < 65536 && n_known[ni][t] < MAX_KNOWN; p++) {
+				if ((p & 7) == 0 && std_bits[ni][t][p >> 3] == 0) {
+					p += 7;
+					continue;
+				}
 				if (owner[t][p] == ni + 1 || (std_bits[ni][t][p >> 3] & (1u << (p & 7)) && known_elsewhere(ni, t, p)))
 					known[ni][t][n_known[ni][t]++] = (uint16_t)p;
+			}
 	tables_ready = true;
 }
 
