@@ -180,6 +180,9 @@ bool ww_decode_linktype_supported(int dlt)
 	case WW_DLT_LINUX_SLL2:
 	case WW_DLT_IPV4:
 	case WW_DLT_IPV6:
+	case WW_DLT_PPP:
+	case WW_DLT_PPP_SERIAL:
+	case WW_DLT_C_HDLC:
 		return true;
 	default:
 		return false;
@@ -546,6 +549,61 @@ static inline int bsd_family(uint32_t af)
 	}
 }
 
+/*
+ * PPP (RFC 1661), as DLT_PPP and DLT_PPP_SERIAL carry it: an optional
+ * 0xff 0x03 address/control pair (HDLC-like framing, RFC 1662), then the
+ * protocol field, one byte when compressed (odd first byte) or two. Cisco
+ * HDLC (DLT_C_HDLC): address 0x0f/0x8f, control 0x00, then an ethertype.
+ * Cisco routers put Cisco HDLC frames on links captured as PPP too
+ * (DLT_PPP_SERIAL by the book, DLT_PPP in the wild); 0x0f or 0x8f then 0x00
+ * is no PPP header (protocol 0x0f/0x8f is unassigned), so it is read as
+ * Cisco HDLC.
+ */
+#define HDLC_ADDR_ALL     0xff
+#define HDLC_CTRL_UI      0x03
+#define CHDLC_UNICAST     0x0f
+#define CHDLC_BROADCAST   0x8f
+#define CHDLC_HLEN        4
+
+static enum ww_decode_result decode_chdlc(struct ww_decoder *d, const uint8_t *data,
+					  uint32_t caplen, ww_time_t now, struct ww_pkt *out);
+
+static enum ww_decode_result decode_ppp(struct ww_decoder *d, const uint8_t *data,
+					uint32_t caplen, ww_time_t now, struct ww_pkt *out)
+{
+	uint32_t off = 0;
+	uint16_t proto;
+
+	if (caplen >= 2 && (data[0] == CHDLC_UNICAST || data[0] == CHDLC_BROADCAST) && data[1] == 0)
+		return decode_chdlc(d, data, caplen, now, out);
+	if (caplen >= 2 && data[0] == HDLC_ADDR_ALL && data[1] == HDLC_CTRL_UI)
+		off = 2;
+	if (off >= caplen)
+		return WW_DECODE_ERROR;
+	if (data[off] & 1) {
+		proto = data[off];
+		off += 1;
+	} else {
+		if (off + 2 > caplen)
+			return WW_DECODE_ERROR;
+		proto = ld16(data + off);
+		off += 2;
+	}
+	if (proto == PPP_IPV4)
+		return decode_ip4(d, data + off, caplen - off, now, out);
+	if (proto == PPP_IPV6)
+		return decode_ip6(d, data + off, caplen - off, now, out);
+	return WW_DECODE_NOT_IP;   /* LCP, IPCP, CHAP... */
+}
+
+static enum ww_decode_result decode_chdlc(struct ww_decoder *d, const uint8_t *data,
+					  uint32_t caplen, ww_time_t now, struct ww_pkt *out)
+{
+	if (caplen < CHDLC_HLEN)
+		return WW_DECODE_ERROR;
+	return decode_ethertype(d, data, caplen, CHDLC_HLEN, ld16(data + 2), now, out);
+}
+
 enum ww_decode_result ww_decode(struct ww_decoder *d, int dlt, const uint8_t *data,
 				uint32_t caplen, ww_time_t now, struct ww_pkt *out)
 {
@@ -596,6 +654,11 @@ enum ww_decode_result ww_decode(struct ww_decoder *d, int dlt, const uint8_t *da
 		return decode_ip4(d, data, caplen, now, out);
 	case WW_DLT_IPV6:
 		return decode_ip6(d, data, caplen, now, out);
+	case WW_DLT_PPP:
+	case WW_DLT_PPP_SERIAL:
+		return decode_ppp(d, data, caplen, now, out);
+	case WW_DLT_C_HDLC:
+		return decode_chdlc(d, data, caplen, now, out);
 	default:
 		return WW_DECODE_BAD_LINKTYPE;
 	}

@@ -502,6 +502,57 @@ static void test_loop_reads_family_in_network_order(void **state)
 	assert_std_tcp4(&c->pkt);
 }
 
+static void test_ppp_with_and_without_hdlc_framing_and_compressed_protocol(void **state)
+{
+	struct ctx *c = *state;
+	struct pb f = { .n = 0 };
+	put8(&f, 0xff);
+	put8(&f, 0x03);
+	put16(&f, 0x0021);            /* IPv4 */
+	std_tcp4(&f);
+	assert_int_equal(dec(c, WW_DLT_PPP, &f), WW_DECODE_OK);
+	assert_std_tcp4(&c->pkt);
+	assert_int_equal(dec(c, WW_DLT_PPP_SERIAL, &f), WW_DECODE_OK);
+	assert_std_tcp4(&c->pkt);
+	struct pb g = { .n = 0 };
+	put8(&g, 0x57);               /* IPv6, protocol field compressed (RFC 1661 §6.5) */
+	std_udp6(&g);
+	assert_int_equal(dec(c, WW_DLT_PPP, &g), WW_DECODE_OK);
+	assert_std_udp6(&c->pkt);
+	struct pb lcp = { .n = 0 };
+	put8(&lcp, 0xff);
+	put8(&lcp, 0x03);
+	put16(&lcp, 0xc021);          /* LCP */
+	put32(&lcp, 0x01010004);
+	assert_int_equal(dec(c, WW_DLT_PPP, &lcp), WW_DECODE_NOT_IP);
+	struct pb cut = { .n = 0 };
+	put8(&cut, 0xff);
+	put8(&cut, 0x03);
+	put8(&cut, 0x00);             /* a two-byte protocol cut after one byte */
+	assert_int_equal(dec(c, WW_DLT_PPP, &cut), WW_DECODE_ERROR);
+}
+
+static void test_cisco_hdlc_carries_an_ethertype(void **state)
+{
+	struct ctx *c = *state;
+	struct pb f = { .n = 0 };
+	put8(&f, 0x0f);               /* unicast */
+	put8(&f, 0x00);
+	put16(&f, 0x86dd);
+	std_udp6(&f);
+	assert_int_equal(dec(c, WW_DLT_C_HDLC, &f), WW_DECODE_OK);
+	assert_std_udp6(&c->pkt);
+	assert_int_equal(dec(c, WW_DLT_PPP_SERIAL, &f), WW_DECODE_OK);   /* Cisco framing on a PPP link */
+	assert_std_udp6(&c->pkt);
+	assert_int_equal(dec(c, WW_DLT_PPP, &f), WW_DECODE_OK);          /* ...even one captured as DLT_PPP */
+	assert_std_udp6(&c->pkt);
+	struct pb s = { .n = 0 };
+	put8(&s, 0x8f);
+	put8(&s, 0x00);
+	put8(&s, 0x08);               /* cut inside the ethertype */
+	assert_int_equal(dec(c, WW_DLT_C_HDLC, &s), WW_DECODE_ERROR);
+}
+
 static void test_raw_ip_version_nibble_decides_the_family(void **state)
 {
 	struct ctx *c = *state;
@@ -542,12 +593,12 @@ static void test_unknown_linktype_is_reported_and_not_supported(void **state)
 	assert_int_equal(dec(c, 105, &v4), WW_DECODE_BAD_LINKTYPE);   /* IEEE 802.11 */
 	assert_int_equal(dec(c, 127, &v4), WW_DECODE_BAD_LINKTYPE);   /* radiotap */
 	assert_int_equal(dec(c, -1, &v4), WW_DECODE_BAD_LINKTYPE);
-	static const int ok[] = { 0, 1, 12, 14, 101, 108, 113, 228, 229, 276 };
+	static const int ok[] = { 0, 1, 9, 12, 14, 50, 101, 104, 108, 113, 228, 229, 276 };
 	for (size_t i = 0; i < WW_ARRAY_SIZE(ok); i++)
 		assert_true(ww_decode_linktype_supported(ok[i]));
 	assert_false(ww_decode_linktype_supported(105));
 	assert_false(ww_decode_linktype_supported(127));
-	assert_false(ww_decode_linktype_supported(9));
+	assert_false(ww_decode_linktype_supported(10));   /* FDDI */
 }
 
 /* ---- IPv4 ---------------------------------------------------------------- */
@@ -1277,6 +1328,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_ethernet_ipv4_tcp_fields_are_exact),
+		T(test_ppp_with_and_without_hdlc_framing_and_compressed_protocol),
+		T(test_cisco_hdlc_carries_an_ethertype),
 		T(test_ethernet_ipv6_udp_fields_are_exact),
 		T(test_vlan_single_tag_vid_is_kept),
 		T(test_vlan_qinq_tags_are_skipped_and_inner_vid_kept),

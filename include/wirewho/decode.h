@@ -27,8 +27,11 @@
  */
 #define WW_DLT_NULL        0    /* BSD loopback: 4-byte host-order family */
 #define WW_DLT_EN10MB      1    /* Ethernet, with 802.1Q/802.1ad tags, PPPoE */
+#define WW_DLT_PPP         9    /* PPP (RFC 1661), HDLC-like framing optional */
 #define WW_DLT_RAW         12   /* raw IP (DLT_RAW on Linux/most BSDs) */
 #define WW_DLT_RAW_OBSD    14   /* raw IP as OpenBSD numbers DLT_RAW */
+#define WW_DLT_PPP_SERIAL  50   /* PPP in HDLC-like framing (RFC 1662), or Cisco HDLC */
+#define WW_DLT_C_HDLC      104  /* Cisco HDLC: address, control, ethertype */
 #define WW_DLT_LOOP        108  /* OpenBSD loopback: 4-byte network-order family */
 #define WW_DLT_LINUX_SLL   113  /* Linux cooked v1 */
 #define WW_DLT_RAW_LT      101  /* LINKTYPE_RAW as found in files */
