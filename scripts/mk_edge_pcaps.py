@@ -410,12 +410,21 @@ def f_pcap_nsec():
                       frac_ns=[789] * 8)
 
 
-def f_unsupported_80211():
-    # Three IEEE 802.11 data-frame-shaped records: wirewho must skip the file's link type.
-    fr = [struct.pack("<HH6s6s6sH", 0x0008, 0, MAC_S, MAC_C, MAC_S, i << 4) +
-          b"\xaa\xaa\x03\x00\x00\x00\x08\x00" + p
-          for i, p in enumerate(udp_exchange(C4, S4B, 53010, 53) + ping(C4, S4, 1))]
-    return pcap_bytes(105, records(fr))
+def wlan_frames():
+    # IEEE 802.11 data frames (no DS bits) with LLC/SNAP IPv4: a DNS exchange and a ping.
+    return [struct.pack("<HH6s6s6sH", 0x0008, 0, MAC_S, MAC_C, MAC_S, i << 4) +
+            b"\xaa\xaa\x03\x00\x00\x00\x08\x00" + p
+            for i, p in enumerate(udp_exchange(C4, S4B, 53010, 53) + ping(C4, S4, 1))]
+
+
+def f_wlan_80211():
+    return pcap_bytes(105, records(wlan_frames()))
+
+
+def f_unsupported_frelay():
+    # The same bytes under Frame Relay (107), a link type wirewho does not decode:
+    # it must say so once and skip the file's packets.
+    return pcap_bytes(107, records(wlan_frames()))
 
 
 # IPv4 Record Route option (RFC 791): type 7, length 11, pointer 4, room for 2 addresses, EOL.
@@ -571,7 +580,8 @@ def main():
         "pcapng_usec.pcapng": f_pcapng_usec(),
         "pcapng_nsec.pcapng": f_pcapng_nsec(),
         "pcap_nsec.pcap": f_pcap_nsec(),
-        "unsupported_80211.pcap": f_unsupported_80211(),
+        "wlan_80211.pcap": f_wlan_80211(),
+        "unsupported_frelay.pcap": f_unsupported_frelay(),
         "ipv4_options_frags.pcap": f_ipv4_options_frags(),
         "ipv6_ext_frags.pcap": f_ipv6_ext_frags(),
         "malformed.pcap": f_malformed(),

@@ -183,6 +183,9 @@ bool ww_decode_linktype_supported(int dlt)
 	case WW_DLT_PPP:
 	case WW_DLT_PPP_SERIAL:
 	case WW_DLT_C_HDLC:
+	case WW_DLT_IEEE802_11:
+	case WW_DLT_RADIOTAP:
+	case WW_DLT_NFLOG:
 		return true;
 	default:
 		return false;
@@ -604,6 +607,90 @@ static enum ww_decode_result decode_chdlc(struct ww_decoder *d, const uint8_t *d
 	return decode_ethertype(d, data, caplen, CHDLC_HLEN, ld16(data + 2), now, out);
 }
 
+/*
+ * IEEE 802.11 (IEEE Std 802.11-2020 §9.2): only unprotected data frames
+ * carry IP, behind an LLC/SNAP header (RFC 1042). The MAC header is 24
+ * bytes, plus a fourth address when both To DS and From DS are set, a QoS
+ * Control field in QoS data subtypes, and an HT Control field when a QoS
+ * frame has the +HTC/Order bit. Management, control, null-data and
+ * protected (encrypted) frames are well formed but not IP.
+ */
+#define WLAN_HLEN          24
+#define WLAN_FC_TYPE_DATA  2
+#define WLAN_FC_TODS       0x01
+#define WLAN_FC_FROMDS     0x02
+#define WLAN_FC_PROTECTED  0x40
+#define WLAN_FC_ORDER      0x80
+#define WLAN_SUBTYPE_QOS   0x08   /* subtype bit: QoS Control present */
+#define WLAN_SUBTYPE_NULL  0x04   /* subtype bit: no frame body */
+#define LLC_SNAP_HLEN      8      /* AA AA 03, OUI, ethertype */
+
+static enum ww_decode_result decode_wlan(struct ww_decoder *d, const uint8_t *data,
+					 uint32_t caplen, ww_time_t now, struct ww_pkt *out)
+{
+	if (caplen < 2)
+		return WW_DECODE_ERROR;
+	uint8_t fc0 = data[0], fc1 = data[1];
+	unsigned type = (fc0 >> 2) & 3, subtype = fc0 >> 4;
+	if (type != WLAN_FC_TYPE_DATA || (subtype & WLAN_SUBTYPE_NULL) ||
+	    (fc1 & WLAN_FC_PROTECTED))
+		return WW_DECODE_NOT_IP;
+	uint32_t off = WLAN_HLEN;
+	if ((fc1 & (WLAN_FC_TODS | WLAN_FC_FROMDS)) == (WLAN_FC_TODS | WLAN_FC_FROMDS))
+		off += 6;
+	if (subtype & WLAN_SUBTYPE_QOS) {
+		off += 2;
+		if (fc1 & WLAN_FC_ORDER)
+			off += 4;
+	}
+	if (off + LLC_SNAP_HLEN > caplen)
+		return WW_DECODE_ERROR;
+	const uint8_t *llc = data + off;
+	if (llc[0] != 0xaa || llc[1] != 0xaa || llc[2] != 0x03)
+		return WW_DECODE_NOT_IP;   /* not SNAP: no ethertype to read */
+	return decode_ethertype(d, data, caplen, off + LLC_SNAP_HLEN, ld16(llc + 6), now, out);
+}
+
+/* Radiotap (radiotap.org): version 0, a pad byte, then its length, little-endian. */
+static enum ww_decode_result decode_radiotap(struct ww_decoder *d, const uint8_t *data,
+					     uint32_t caplen, ww_time_t now, struct ww_pkt *out)
+{
+	if (caplen < 4 || data[0] != 0)
+		return WW_DECODE_ERROR;
+	uint32_t len = (uint32_t)data[2] | (uint32_t)data[3] << 8;
+	if (len < 8 || len > caplen)
+		return WW_DECODE_ERROR;
+	return decode_wlan(d, data + len, caplen - len, now, out);
+}
+
+/*
+ * NFLOG (Linux netfilter log, LINKTYPE_NFLOG): family, version, resource id,
+ * then TLVs of host-order length (including the 4-byte TLV header) and type,
+ * each padded to 4 bytes. NFULA_PAYLOAD (type 9) is the IP packet.
+ */
+#define NFLOG_HLEN        4
+#define NFULA_PAYLOAD     9
+#define NFLOG_MAX_TLVS    32      /* a real record has about ten */
+
+static enum ww_decode_result decode_nflog(struct ww_decoder *d, const uint8_t *data,
+					  uint32_t caplen, ww_time_t now, struct ww_pkt *out)
+{
+	if (caplen < NFLOG_HLEN)
+		return WW_DECODE_ERROR;
+	uint32_t off = NFLOG_HLEN;
+	for (int n = 0; n < NFLOG_MAX_TLVS && off + 4 <= caplen; n++) {
+		uint16_t tlen, ttype;
+		memcpy(&tlen, data + off, 2);
+		memcpy(&ttype, data + off + 2, 2);
+		if (tlen < 4 || tlen > caplen - off)
+			return WW_DECODE_ERROR;
+		if ((ttype & 0x7fff) == NFULA_PAYLOAD)
+			return decode_raw(d, data + off + 4, tlen - 4u, now, out);
+		off += (tlen + 3u) & ~3u;
+	}
+	return WW_DECODE_NOT_IP;   /* a log record without a packet */
+}
+
 enum ww_decode_result ww_decode(struct ww_decoder *d, int dlt, const uint8_t *data,
 				uint32_t caplen, ww_time_t now, struct ww_pkt *out)
 {
@@ -659,6 +746,12 @@ enum ww_decode_result ww_decode(struct ww_decoder *d, int dlt, const uint8_t *da
 		return decode_ppp(d, data, caplen, now, out);
 	case WW_DLT_C_HDLC:
 		return decode_chdlc(d, data, caplen, now, out);
+	case WW_DLT_IEEE802_11:
+		return decode_wlan(d, data, caplen, now, out);
+	case WW_DLT_RADIOTAP:
+		return decode_radiotap(d, data, caplen, now, out);
+	case WW_DLT_NFLOG:
+		return decode_nflog(d, data, caplen, now, out);
 	default:
 		return WW_DECODE_BAD_LINKTYPE;
 	}

@@ -553,6 +553,108 @@ static void test_cisco_hdlc_carries_an_ethertype(void **state)
 	assert_int_equal(dec(c, WW_DLT_C_HDLC, &s), WW_DECODE_ERROR);
 }
 
+/* An 802.11 data frame header: frame control, duration, addresses, sequence. */
+static void wlan(struct pb *f, uint8_t fc0, uint8_t fc1)
+{
+	put8(f, fc0);
+	put8(f, fc1);
+	zeros(f, 2 + 18 + 2);
+}
+
+static void snap(struct pb *f, uint16_t type)
+{
+	put8(f, 0xaa);
+	put8(f, 0xaa);
+	put8(f, 0x03);
+	zeros(f, 3);
+	put16(f, type);
+}
+
+static void test_wlan_data_frames_with_snap_carry_ip_and_others_are_not_ip(void **state)
+{
+	struct ctx *c = *state;
+	struct pb f = { .n = 0 };
+	wlan(&f, 0x08, 0x01);                 /* data, To DS */
+	snap(&f, 0x0800);
+	std_tcp4(&f);
+	assert_int_equal(dec(c, WW_DLT_IEEE802_11, &f), WW_DECODE_OK);
+	assert_std_tcp4(&c->pkt);
+	struct pb q = { .n = 0 };
+	wlan(&q, 0x88, 0x83);                 /* QoS data, To+From DS, +HTC */
+	zeros(&q, 6 + 2 + 4);                 /* address 4, QoS control, HT control */
+	snap(&q, 0x86dd);
+	std_udp6(&q);
+	assert_int_equal(dec(c, WW_DLT_IEEE802_11, &q), WW_DECODE_OK);
+	assert_std_udp6(&c->pkt);
+	struct pb prot = { .n = 0 };
+	wlan(&prot, 0x08, 0x41);              /* protected: encrypted body */
+	zeros(&prot, 40);
+	assert_int_equal(dec(c, WW_DLT_IEEE802_11, &prot), WW_DECODE_NOT_IP);
+	struct pb beacon = { .n = 0 };
+	wlan(&beacon, 0x80, 0x00);            /* management: beacon */
+	zeros(&beacon, 40);
+	assert_int_equal(dec(c, WW_DLT_IEEE802_11, &beacon), WW_DECODE_NOT_IP);
+	struct pb cut = { .n = 0 };
+	wlan(&cut, 0x08, 0x01);
+	put8(&cut, 0xaa);                     /* the SNAP header cut short */
+	assert_int_equal(dec(c, WW_DLT_IEEE802_11, &cut), WW_DECODE_ERROR);
+}
+
+static void test_radiotap_length_is_skipped_little_endian(void **state)
+{
+	struct ctx *c = *state;
+	struct pb f = { .n = 0 };
+	put8(&f, 0);                          /* version */
+	put8(&f, 0);
+	put8(&f, 12);                         /* length 12, little-endian */
+	put8(&f, 0);
+	zeros(&f, 8);                         /* present flags and fields */
+	wlan(&f, 0x08, 0x02);                 /* data, From DS */
+	snap(&f, 0x0800);
+	std_tcp4(&f);
+	assert_int_equal(dec(c, WW_DLT_RADIOTAP, &f), WW_DECODE_OK);
+	assert_std_tcp4(&c->pkt);
+	f.b[2] = 0xff;                        /* a length past the capture */
+	assert_int_equal(dec(c, WW_DLT_RADIOTAP, &f), WW_DECODE_ERROR);
+}
+
+/* An NFLOG TLV in host order, padded to 4 bytes. */
+static void nflog_tlv(struct pb *f, uint16_t type, const struct pb *v)
+{
+	uint16_t len = (uint16_t)(4 + (v ? v->n : 0)), t = type;
+	put(f, &len, 2);
+	put(f, &t, 2);
+	if (v)
+		put(f, v->b, v->n);
+	while (f->n % 4)
+		put8(f, 0);
+}
+
+static void test_nflog_payload_tlv_is_the_ip_packet(void **state)
+{
+	struct ctx *c = *state;
+	struct pb ip = { .n = 0 }, prefix = { .n = 0 }, f = { .n = 0 };
+	std_tcp4(&ip);
+	put(&prefix, "drop", 5);
+	put8(&f, 2);                          /* AF_INET */
+	put8(&f, 0);
+	put16(&f, 0);
+	nflog_tlv(&f, 10, &prefix);           /* NFULA_PREFIX */
+	nflog_tlv(&f, 9, &ip);                /* NFULA_PAYLOAD */
+	assert_int_equal(dec(c, WW_DLT_NFLOG, &f), WW_DECODE_OK);
+	assert_std_tcp4(&c->pkt);
+	struct pb none = { .n = 0 };
+	put32(&none, 0x02000000);
+	nflog_tlv(&none, 10, &prefix);
+	assert_int_equal(dec(c, WW_DLT_NFLOG, &none), WW_DECODE_NOT_IP);
+	struct pb lie = { .n = 0 };
+	put32(&lie, 0x02000000);
+	uint16_t big = 4000, t9 = 9;
+	put(&lie, &big, 2);                   /* a TLV longer than the record */
+	put(&lie, &t9, 2);
+	assert_int_equal(dec(c, WW_DLT_NFLOG, &lie), WW_DECODE_ERROR);
+}
+
 static void test_raw_ip_version_nibble_decides_the_family(void **state)
 {
 	struct ctx *c = *state;
@@ -590,14 +692,14 @@ static void test_unknown_linktype_is_reported_and_not_supported(void **state)
 	struct ctx *c = *state;
 	struct pb v4 = { .n = 0 };
 	std_tcp4(&v4);
-	assert_int_equal(dec(c, 105, &v4), WW_DECODE_BAD_LINKTYPE);   /* IEEE 802.11 */
-	assert_int_equal(dec(c, 127, &v4), WW_DECODE_BAD_LINKTYPE);   /* radiotap */
+	assert_int_equal(dec(c, 107, &v4), WW_DECODE_BAD_LINKTYPE);   /* frame relay */
+	assert_int_equal(dec(c, 195, &v4), WW_DECODE_BAD_LINKTYPE);   /* 802.15.4 */
 	assert_int_equal(dec(c, -1, &v4), WW_DECODE_BAD_LINKTYPE);
-	static const int ok[] = { 0, 1, 9, 12, 14, 50, 101, 104, 108, 113, 228, 229, 276 };
+	static const int ok[] = { 0, 1, 9, 12, 14, 50, 101, 104, 105, 108, 113, 127, 228, 229, 239, 276 };
 	for (size_t i = 0; i < WW_ARRAY_SIZE(ok); i++)
 		assert_true(ww_decode_linktype_supported(ok[i]));
-	assert_false(ww_decode_linktype_supported(105));
-	assert_false(ww_decode_linktype_supported(127));
+	assert_false(ww_decode_linktype_supported(107));
+	assert_false(ww_decode_linktype_supported(195));
 	assert_false(ww_decode_linktype_supported(10));   /* FDDI */
 }
 
@@ -1294,7 +1396,8 @@ static void test_edge_captures_decode_as_the_readme_says(void **state)
 		{ "pcapng_usec.pcapng",     { 10, 10, 0, 0, 0, 0, 2, false, false } },
 		{ "pcapng_nsec.pcapng",     { 10, 10, 0, 0, 0, 0, 2, false, false } },
 		{ "pcap_nsec.pcap",         {  8,  8, 0, 0, 0, 0, 1, false, false } },
-		{ "unsupported_80211.pcap", {  4,  0, 0, 0, 0, 4, 0, false, false } },
+		{ "wlan_80211.pcap",        {  4,  4, 0, 0, 0, 0, 2, false, false } },
+		{ "unsupported_frelay.pcap",{  4,  0, 0, 0, 0, 4, 0, false, false } },
 		{ "ipv4_options_frags.pcap",{ 17, 16, 0, 1, 0, 0, 3, false, false } },
 		{ "ipv6_ext_frags.pcap",    { 21, 20, 0, 1, 0, 0, 6, false, false } },
 		{ "malformed.pcap",         { 24,  9, 0, 0, 15, 0, 2, false, false } },
@@ -1330,6 +1433,9 @@ int main(void)
 		T(test_ethernet_ipv4_tcp_fields_are_exact),
 		T(test_ppp_with_and_without_hdlc_framing_and_compressed_protocol),
 		T(test_cisco_hdlc_carries_an_ethertype),
+		T(test_wlan_data_frames_with_snap_carry_ip_and_others_are_not_ip),
+		T(test_radiotap_length_is_skipped_little_endian),
+		T(test_nflog_payload_tlv_is_the_ip_packet),
 		T(test_ethernet_ipv6_udp_fields_are_exact),
 		T(test_vlan_single_tag_vid_is_kept),
 		T(test_vlan_qinq_tags_are_skipped_and_inner_vid_kept),

@@ -32,11 +32,14 @@
 #define WW_DLT_RAW_OBSD    14   /* raw IP as OpenBSD numbers DLT_RAW */
 #define WW_DLT_PPP_SERIAL  50   /* PPP in HDLC-like framing (RFC 1662), or Cisco HDLC */
 #define WW_DLT_C_HDLC      104  /* Cisco HDLC: address, control, ethertype */
+#define WW_DLT_IEEE802_11  105  /* 802.11 frames; data frames with LLC/SNAP carry IP */
 #define WW_DLT_LOOP        108  /* OpenBSD loopback: 4-byte network-order family */
+#define WW_DLT_RADIOTAP    127  /* radiotap header, then an 802.11 frame */
 #define WW_DLT_LINUX_SLL   113  /* Linux cooked v1 */
 #define WW_DLT_RAW_LT      101  /* LINKTYPE_RAW as found in files */
 #define WW_DLT_IPV4        228  /* LINKTYPE_IPV4 */
 #define WW_DLT_IPV6        229  /* LINKTYPE_IPV6 */
+#define WW_DLT_NFLOG       239  /* Linux netfilter log: TLVs, one holding the IP packet */
 #define WW_DLT_LINUX_SLL2  276  /* Linux cooked v2 */
 
 enum ww_decode_result {
