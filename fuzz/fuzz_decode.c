@@ -24,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const int dlts[] = {
 	WW_DLT_NULL, WW_DLT_EN10MB, WW_DLT_RAW, WW_DLT_RAW_OBSD, WW_DLT_RAW_LT,
 	WW_DLT_LOOP, WW_DLT_LINUX_SLL, WW_DLT_IPV4, WW_DLT_IPV6, WW_DLT_LINUX_SLL2,
-	WW_DLT_PPP, WW_DLT_PPP_SERIAL, WW_DLT_C_HDLC,
+	WW_DLT_PPP, WW_DLT_PPP_SERIAL, WW_DLT_C_HDLC, WW_DLT_IEEE802_11, WW_DLT_RADIOTAP,
+	WW_DLT_NFLOG,
 };
 
 /* 12 s: two steps stay inside the decoder's 30 s fragment lifetime, three do not. */
