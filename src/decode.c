@@ -494,6 +494,35 @@ static inline enum ww_decode_result decode_raw(struct ww_decoder *d, const uint8
  * Dispatch on an ethertype at `data + off` (after Ethernet or cooked headers),
  * through any VLAN tags and a PPPoE session header.
  */
+/*
+ * The PPP protocol field at `off` -- 2 bytes, or 1 when compressed (odd
+ * first byte, RFC 1661 §6.5) -- and what it carries. Shared by PPPoE
+ * sessions and PPP links.
+ */
+static enum ww_decode_result decode_ppp_proto(struct ww_decoder *d, const uint8_t *data,
+					      uint32_t caplen, uint32_t off, ww_time_t now,
+					      struct ww_pkt *p)
+{
+	uint16_t proto;
+
+	if (off >= caplen)
+		return WW_DECODE_ERROR;
+	if (data[off] & 1) {
+		proto = data[off];
+		off += 1;
+	} else {
+		if (off + 2 > caplen)
+			return WW_DECODE_ERROR;
+		proto = ld16(data + off);
+		off += 2;
+	}
+	if (proto == PPP_IPV4)
+		return decode_ip4(d, data + off, caplen - off, now, p);
+	if (proto == PPP_IPV6)
+		return decode_ip6(d, data + off, caplen - off, now, p);
+	return WW_DECODE_NOT_IP;   /* LCP, IPCP, CHAP... */
+}
+
 static enum ww_decode_result decode_ethertype(struct ww_decoder *d, const uint8_t *data,
 					      uint32_t caplen, uint32_t off, uint16_t type,
 					      ww_time_t now, struct ww_pkt *p)
@@ -515,23 +544,7 @@ static enum ww_decode_result decode_ethertype(struct ww_decoder *d, const uint8_
 			return WW_DECODE_ERROR;
 		if (data[off] != 0x11 || data[off + 1] != 0)
 			return WW_DECODE_ERROR;      /* version 1, type 1, session data code 0 */
-		off += PPPOE_HLEN;
-		/* PPP protocol: 2 bytes, or 1 when compressed (odd first byte, RFC 1661). */
-		uint16_t proto;
-		if (data[off] & 1) {
-			proto = data[off];
-			off += 1;
-		} else {
-			if (off + 2 > caplen)
-				return WW_DECODE_ERROR;
-			proto = ld16(data + off);
-			off += 2;
-		}
-		if (proto == PPP_IPV4)
-			return decode_ip4(d, data + off, caplen - off, now, p);
-		if (proto == PPP_IPV6)
-			return decode_ip6(d, data + off, caplen - off, now, p);
-		return WW_DECODE_NOT_IP;        /* LCP, IPCP, CHAP... */
+		return decode_ppp_proto(d, data, caplen, off + PPPOE_HLEN, now, p);
 	}
 	return WW_DECODE_NOT_IP;                /* ARP, LLDP, 802.3 lengths, ... */
 }
@@ -575,28 +588,12 @@ static enum ww_decode_result decode_ppp(struct ww_decoder *d, const uint8_t *dat
 					uint32_t caplen, ww_time_t now, struct ww_pkt *out)
 {
 	uint32_t off = 0;
-	uint16_t proto;
 
 	if (caplen >= 2 && (data[0] == CHDLC_UNICAST || data[0] == CHDLC_BROADCAST) && data[1] == 0)
 		return decode_chdlc(d, data, caplen, now, out);
 	if (caplen >= 2 && data[0] == HDLC_ADDR_ALL && data[1] == HDLC_CTRL_UI)
 		off = 2;
-	if (off >= caplen)
-		return WW_DECODE_ERROR;
-	if (data[off] & 1) {
-		proto = data[off];
-		off += 1;
-	} else {
-		if (off + 2 > caplen)
-			return WW_DECODE_ERROR;
-		proto = ld16(data + off);
-		off += 2;
-	}
-	if (proto == PPP_IPV4)
-		return decode_ip4(d, data + off, caplen - off, now, out);
-	if (proto == PPP_IPV6)
-		return decode_ip6(d, data + off, caplen - off, now, out);
-	return WW_DECODE_NOT_IP;   /* LCP, IPCP, CHAP... */
+	return decode_ppp_proto(d, data, caplen, off, now, out);
 }
 
 static enum ww_decode_result decode_chdlc(struct ww_decoder *d, const uint8_t *data,
