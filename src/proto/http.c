@@ -33,19 +33,6 @@ static enum ww_det lit_at(const uint8_t *p, uint32_t n, uint32_t i, const char *
 	return WW_DET_YES;
 }
 
-static enum ww_det eol_at(const uint8_t *p, uint32_t n, uint32_t i)
-{
-	if (i >= n)
-		return WW_DET_NEED;
-	if (p[i] == '\n')
-		return WW_DET_YES;
-	if (p[i] != '\r')
-		return WW_DET_NO;
-	if (i + 1 >= n)
-		return WW_DET_NEED;
-	return p[i + 1] == '\n' ? WW_DET_YES : WW_DET_NO;
-}
-
 /*
  * Clients that do not percent-encode spaces (scanners, malware, old
  * embedded stacks) send "GET /a b HTTP/1.1". Servers are told to reject
@@ -141,7 +128,7 @@ static enum ww_det request(const uint8_t *p, uint32_t n, bool full)
 		return WW_DET_NEED;
 	if (!ww_is_digit(p[i + 2]))
 		return WW_DET_NO;
-	return eol_at(p, n, i + 3);
+	return ww_eol_at(p, n, i + 3);
 }
 
 static enum ww_det response(const uint8_t *p, uint32_t n)

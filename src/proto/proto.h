@@ -262,6 +262,20 @@ static inline bool ww_has_word(const uint8_t *s, uint32_t n, const char *upper)
 	return false;
 }
 
+/* A line end at p[i]: LF or CRLF is YES, anything else NO, cut short NEED. */
+static inline enum ww_det ww_eol_at(const uint8_t *p, uint32_t n, uint32_t i)
+{
+	if (i >= n)
+		return WW_DET_NEED;
+	if (p[i] == '\n')
+		return WW_DET_YES;
+	if (p[i] != '\r')
+		return WW_DET_NO;
+	if (i + 1 >= n)
+		return WW_DET_NEED;
+	return p[i + 1] == '\n' ? WW_DET_YES : WW_DET_NO;
+}
+
 /*
  * A client command line: WORD [SP args] CRLF, the word letters only. YES
  * with the uppercase word in w[16] and *args set when the line is complete
@@ -298,13 +312,7 @@ static inline enum ww_det ww_cmd_line(const uint8_t *p, uint32_t n, char w[16], 
 	if (i == n)
 		return WW_DET_NEED;
 	*nargs = arg ? spaces : 0;
-	if (p[i] == '\n')
-		return WW_DET_YES;
-	if (p[i] != '\r')
-		return WW_DET_NO;
-	if (i + 1 >= n)
-		return WW_DET_NEED;
-	return p[i + 1] == '\n' ? WW_DET_YES : WW_DET_NO;
+	return ww_eol_at(p, n, i);
 }
 
 #endif
