@@ -14,6 +14,12 @@
  */
 #include "wirewho/community_id.h"
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#include <immintrin.h>
+#define WW_SHANI 1
+#endif
+
 static uint32_t rol(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
 
 #define SHA1_ROUND(f, k)                                        \
@@ -56,6 +62,102 @@ static void sha1_block(uint32_t h[5], const uint8_t *p)
 #undef W
 }
 
+#ifdef WW_SHANI
+/*
+ * The same compression function with the x86 SHA extensions (Intel since
+ * Goldmont/Ice Lake, AMD since Zen): four rounds per SHA1RNDS4, the
+ * schedule by SHA1MSG1/SHA1MSG2, E carried by SHA1NEXTE. About five times
+ * the portable code, and chosen at start-up only where CPUID says so.
+ *
+ * Vectors hold words in the instructions' order: A in the top lane of
+ * `abcd`, E in the top lane of `e`, message words w[4j..4j+3] with w[4j]
+ * on top, hence the byte reversal of each 16-byte load.
+ */
+#define RNDS(abcd, e, j)                                                   \
+	do {                                                               \
+		switch ((j) / 5) {                                         \
+		case 0: abcd = _mm_sha1rnds4_epu32(abcd, e, 0); break;    \
+		case 1: abcd = _mm_sha1rnds4_epu32(abcd, e, 1); break;    \
+		case 2: abcd = _mm_sha1rnds4_epu32(abcd, e, 2); break;    \
+		default: abcd = _mm_sha1rnds4_epu32(abcd, e, 3); break;   \
+		}                                                          \
+	} while (0)
+
+__attribute__((target("sha,sse4.1,ssse3")))
+static void sha1_block_shani(uint32_t h[5], const uint8_t *p)
+{
+	const __m128i rev = _mm_set_epi64x(0x0001020304050607LL, 0x08090a0b0c0d0e0fLL);
+	__m128i abcd0 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)h), 0x1b);
+	__m128i e0 = _mm_set_epi32((int)h[4], 0, 0, 0);
+	__m128i abcd = abcd0, prev, e, w[4];
+
+	for (int j = 0; j < 4; j++)
+		w[j] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * j)), rev);
+	/* Twenty groups of four rounds; w[] is a ring of the last four
+	 * schedule vectors: w[j] = msg2(msg1(w[j-4], w[j-3]) ^ w[j-2], w[j-1]). */
+	e = _mm_add_epi32(e0, w[0]);
+	prev = abcd;
+	RNDS(abcd, e, 0);
+	for (int j = 1; j < 20; j++) {
+		if (j >= 4)
+			w[j & 3] = _mm_sha1msg2_epu32(
+				_mm_xor_si128(_mm_sha1msg1_epu32(w[j & 3], w[(j + 1) & 3]),
+					      w[(j + 2) & 3]),
+				w[(j + 3) & 3]);
+		e = _mm_sha1nexte_epu32(prev, w[j & 3]);
+		prev = abcd;
+		RNDS(abcd, e, j);
+	}
+	e0 = _mm_sha1nexte_epu32(prev, e0);
+	abcd = _mm_add_epi32(abcd, abcd0);
+	_mm_storeu_si128((__m128i *)h, _mm_shuffle_epi32(abcd, 0x1b));
+	h[4] = (uint32_t)_mm_extract_epi32(e0, 3);
+}
+#undef RNDS
+
+static bool cpu_has_shani(void)
+{
+	unsigned a, b, c, d;
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) || !(c & bit_SSSE3))
+		return false;
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return false;
+	return (b & bit_SHA) != 0;
+}
+#endif
+
+static void (*sha1_block_fn)(uint32_t h[5], const uint8_t *p) = sha1_block;
+
+/* Pick the compression function once, before main() and any thread. */
+__attribute__((constructor))
+static void pick_sha1(void)
+{
+#ifdef WW_SHANI
+	if (cpu_has_shani())
+		sha1_block_fn = sha1_block_shani;
+#endif
+}
+
+const char *ww_community_id_impl(void)
+{
+	return sha1_block_fn == sha1_block ? "portable" : "sha-ni";
+}
+
+bool ww_community_id_select(const char *impl)
+{
+	if (strcmp(impl, "portable") == 0) {
+		sha1_block_fn = sha1_block;
+		return true;
+	}
+#ifdef WW_SHANI
+	if (strcmp(impl, "sha-ni") == 0 && cpu_has_shani()) {
+		sha1_block_fn = sha1_block_shani;
+		return true;
+	}
+#endif
+	return false;
+}
+
 /*
  * SHA-1 of a message shorter than 56 bytes, already written at the start of
  * the zeroed block `blk`: it fits one padded block, so there is no
@@ -71,7 +173,7 @@ static void sha1_short(uint8_t blk[64], size_t n, uint8_t out[20])
 	blk[n] = 0x80;
 	for (int i = 0; i < 8; i++)
 		blk[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-	sha1_block(h, blk);
+	sha1_block_fn(h, blk);
 	for (int i = 0; i < 5; i++) {
 		out[4 * i] = (uint8_t)(h[i] >> 24);
 		out[4 * i + 1] = (uint8_t)(h[i] >> 16);

@@ -1,14 +1,74 @@
 /*
- * emit.c - picks the writer (NDJSON or text) and applies --quiet.
+ * emit.c - picks the writer (NDJSON or text), applies --quiet, and can run
+ * the JSON writer on a thread of its own.
  *
  * Kept apart from the two writers so each of them is only about format.
+ *
+ * The output thread. A replay of many short flows spends as long formatting
+ * flow records (Community ID, addresses, times, escaping) as tracking their
+ * packets, so with a second core the formatting moves there. The analysis
+ * thread copies each finished flow into a slot of a single-producer,
+ * single-consumer ring and goes on; the output thread formats and writes
+ * the slots in ring order, so records keep their order. A record that is
+ * not safe to format later (its view points at attribution data that will
+ * change, see ww_flow_view.stable), and every alert and stats record, is
+ * formatted on the analysis thread and queued as finished bytes instead.
+ *
+ * Waiting is rare and cheap: each side spins briefly, then sleeps on a
+ * condition variable; the other side signals only when the sleeper said it
+ * sleeps (a flag read after publishing, with sequentially consistent
+ * operations on both sides so that one of the two always sees the other).
+ * A sleeping output thread is woken only for a batch of records (a wake-up
+ * is a system call on the analysis thread) or when everything must be
+ * written; otherwise it naps at most OQ_NAP_NS.
  */
 #include "wirewho/emit.h"
 #include "wirewho/jsonw.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+
+#define OQ_SLOTS     1024u   /* a power of two; ~400 KiB, in the L2 of both cores */
+#define OQ_SPINS     2000    /* polls before sleeping */
+#define OQ_WAKE_AT   16      /* records queued before a sleeping output thread is woken */
+#define OQ_NAP_NS    2000000 /* ...or it wakes by itself after this long */
+#define OQ_SNI_MAX   256     /* a DNS name is at most 253 bytes */
+
+enum { OQ_FLOW, OQ_RAW };
+
+struct oq_slot {
+	struct ww_flow f;            /* OQ_FLOW: the flow as it ended */
+	const char *app_proto, *app_by, *service, *attr_status, *attr_reason;
+	struct ww_jw jw;             /* OQ_RAW: a finished record; the buffer is the slot's, reused */
+	uint8_t kind;
+	char sni[OQ_SNI_MAX];        /* "" when none */
+};
+
+struct outq {
+	struct oq_slot *slot;
+	_Atomic uint64_t head;       /* next slot to write; advanced by the output thread */
+	_Atomic uint64_t tail;       /* next slot to fill; advanced by the analysis thread */
+	uint64_t head_seen;          /* analysis thread's last look at head */
+	_Atomic int err;             /* first write error, as ww_emit_* return it */
+	_Atomic bool stop;
+	_Atomic bool consumer_sleeps, producer_sleeps;
+	pthread_mutex_t mu;
+	pthread_cond_t wake_consumer, wake_producer;
+	pthread_t th;
+	struct ww_jw jw;             /* the output thread's own writer */
+};
+
+/*
+ * When the ring is this full the output thread is behind (a burst of flows
+ * ending at once, as at the end of a capture), and the analysis thread
+ * formats records itself, in order, into the slot's own buffer: both cores
+ * then format, each a share, instead of one waiting for the other.
+ */
+#define OQ_SHARE_AT  (OQ_SLOTS / 4)
 
 struct ww_emitter {
 	FILE *out;
@@ -17,6 +77,7 @@ struct ww_emitter {
 	bool color;
 	unsigned rows;        /* text rows since the last header */
 	struct ww_jw jw;
+	struct outq *q;       /* NULL: records are written at once */
 };
 
 const char *ww_proto_name(uint8_t proto, char buf[4])
@@ -30,6 +91,226 @@ const char *ww_proto_name(uint8_t proto, char buf[4])
 	snprintf(buf, 4, "%u", proto);
 	return buf;
 }
+
+/* ---- the output thread --------------------------------------------------- */
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+static void write_slot(struct ww_emitter *e, struct oq_slot *s)
+{
+	struct outq *q = e->q;
+	int rc;
+
+	if (s->kind == OQ_RAW) {
+		rc = fwrite(s->jw.buf, 1, s->jw.len, e->out) == s->jw.len ? 0 : -EIO;
+		ww_jw_reset(&s->jw);
+	} else {
+		struct ww_flow_view v = {
+			.f = &s->f, .app_proto = s->app_proto, .app_by = s->app_by,
+			.service = s->service, .sni = s->sni[0] ? s->sni : NULL,
+			.attr_status = s->attr_status, .attr_reason = s->attr_reason,
+			.stable = true,
+		};
+		rc = ww_emit_json_flow(&q->jw, e->out, &v);
+	}
+	if (rc) {
+		int none = 0;
+		atomic_compare_exchange_strong(&q->err, &none, rc);
+	}
+}
+
+static void *output_thread(void *arg)
+{
+	struct ww_emitter *e = arg;
+	struct outq *q = e->q;
+	uint64_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
+
+	for (;;) {
+		uint64_t tail = atomic_load_explicit(&q->tail, memory_order_acquire);
+		for (int spin = 0; tail == head && spin < OQ_SPINS; spin++) {
+			cpu_relax();
+			tail = atomic_load_explicit(&q->tail, memory_order_acquire);
+		}
+		if (tail == head) {
+			pthread_mutex_lock(&q->mu);
+			atomic_store(&q->consumer_sleeps, true);
+			while ((tail = atomic_load(&q->tail)) == head && !atomic_load(&q->stop)) {
+				struct timespec t;
+				clock_gettime(CLOCK_REALTIME, &t);
+				t.tv_nsec += OQ_NAP_NS;
+				if (t.tv_nsec >= 1000000000) {
+					t.tv_sec++;
+					t.tv_nsec -= 1000000000;
+				}
+				pthread_cond_timedwait(&q->wake_consumer, &q->mu, &t);
+			}
+			atomic_store(&q->consumer_sleeps, false);
+			pthread_mutex_unlock(&q->mu);
+			if (tail == head)
+				break;   /* stopped with nothing left */
+		}
+		while (head != tail) {
+			write_slot(e, &q->slot[head & (OQ_SLOTS - 1)]);
+			head++;
+			atomic_store(&q->head, head);
+			if (atomic_load(&q->producer_sleeps)) {
+				pthread_mutex_lock(&q->mu);
+				pthread_cond_signal(&q->wake_producer);
+				pthread_mutex_unlock(&q->mu);
+			}
+		}
+	}
+	return NULL;
+}
+
+static void wake_consumer(struct outq *q)
+{
+	pthread_mutex_lock(&q->mu);
+	pthread_cond_signal(&q->wake_consumer);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* Wait until the output thread has written every slot before `target`. */
+static void wait_head(struct outq *q, uint64_t target)
+{
+	uint64_t head = atomic_load_explicit(&q->head, memory_order_acquire);
+	if (head < target && atomic_load(&q->consumer_sleeps))
+		wake_consumer(q);
+	for (int spin = 0; head < target && spin < OQ_SPINS; spin++) {
+		cpu_relax();
+		head = atomic_load_explicit(&q->head, memory_order_acquire);
+	}
+	if (head < target) {
+		pthread_mutex_lock(&q->mu);
+		atomic_store(&q->producer_sleeps, true);
+		while ((head = atomic_load(&q->head)) < target)
+			pthread_cond_wait(&q->wake_producer, &q->mu);
+		atomic_store(&q->producer_sleeps, false);
+		pthread_mutex_unlock(&q->mu);
+	}
+	q->head_seen = head;
+}
+
+/* A free slot to fill (the caller publishes it with publish()). */
+static struct oq_slot *claim(struct outq *q)
+{
+	uint64_t tail = atomic_load_explicit(&q->tail, memory_order_relaxed);
+	if (tail - q->head_seen >= OQ_SLOTS) {
+		q->head_seen = atomic_load_explicit(&q->head, memory_order_acquire);
+		if (tail - q->head_seen >= OQ_SLOTS)
+			wait_head(q, tail - OQ_SLOTS + 1);
+	}
+	return &q->slot[tail & (OQ_SLOTS - 1)];
+}
+
+static void publish(struct outq *q)
+{
+	uint64_t tail = atomic_load_explicit(&q->tail, memory_order_relaxed) + 1;
+	atomic_store(&q->tail, tail);
+	if (atomic_load(&q->consumer_sleeps) &&
+	    tail - atomic_load_explicit(&q->head, memory_order_relaxed) >= OQ_WAKE_AT)
+		wake_consumer(q);
+}
+
+/* Queue the record just formatted into s->jw (closed by ww_jw_finish(w,
+ * NULL)) as bytes; a record that could not be built is dropped. */
+static int queue_raw(struct outq *q, struct oq_slot *s, int rc)
+{
+	if (rc) {
+		ww_jw_reset(&s->jw);
+		return rc;
+	}
+	s->kind = OQ_RAW;
+	publish(q);
+	return atomic_load_explicit(&q->err, memory_order_relaxed);
+}
+
+static bool behind(struct outq *q)
+{
+	uint64_t tail = atomic_load_explicit(&q->tail, memory_order_relaxed);
+	return tail - atomic_load_explicit(&q->head, memory_order_relaxed) >= OQ_SHARE_AT;
+}
+
+static int queue_flow(struct ww_emitter *e, const struct ww_flow_view *v)
+{
+	struct outq *q = e->q;
+	struct oq_slot *s = claim(q);
+
+	s->kind = OQ_FLOW;
+	s->f = *v->f;
+	s->app_proto = v->app_proto;
+	s->app_by = v->app_by;
+	s->service = v->service;
+	s->attr_status = v->attr_status;
+	s->attr_reason = v->attr_reason;
+	s->sni[0] = '\0';
+	if (v->sni) {
+		size_t n = strnlen(v->sni, OQ_SNI_MAX - 1);
+		memcpy(s->sni, v->sni, n);
+		s->sni[n] = '\0';
+	}
+	publish(q);
+	return atomic_load_explicit(&q->err, memory_order_relaxed);
+}
+
+int ww_emitter_start_thread(struct ww_emitter *e)
+{
+	struct outq *q;
+
+	if (e->q || e->mode != WW_EMIT_JSON)
+		return e->q ? 0 : -1;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return -1;
+	q->slot = calloc(OQ_SLOTS, sizeof(*q->slot));
+	if (!q->slot)
+		goto err;
+	ww_jw_init(&q->jw);
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->wake_consumer, NULL);
+	pthread_cond_init(&q->wake_producer, NULL);
+	e->q = q;
+	if (pthread_create(&q->th, NULL, output_thread, e) != 0) {
+		e->q = NULL;
+		pthread_mutex_destroy(&q->mu);
+		pthread_cond_destroy(&q->wake_consumer);
+		pthread_cond_destroy(&q->wake_producer);
+		goto err;
+	}
+	return 0;
+err:
+	free(q->slot);
+	free(q);
+	return -1;
+}
+
+/* Let the output thread write what is queued, and end it. */
+static void stop_thread(struct ww_emitter *e)
+{
+	struct outq *q = e->q;
+
+	pthread_mutex_lock(&q->mu);
+	atomic_store(&q->stop, true);
+	pthread_cond_signal(&q->wake_consumer);
+	pthread_mutex_unlock(&q->mu);
+	pthread_join(q->th, NULL);
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->wake_consumer);
+	pthread_cond_destroy(&q->wake_producer);
+	ww_jw_free(&q->jw);
+	for (unsigned i = 0; i < OQ_SLOTS; i++)
+		ww_jw_free(&q->slot[i].jw);
+	free(q->slot);
+	free(q);
+	e->q = NULL;
+}
+
+/* ---- the writer ---------------------------------------------------------- */
 
 struct ww_emitter *ww_emitter_new(FILE *out, enum ww_emit_mode mode, bool quiet, bool color)
 {
@@ -48,6 +329,10 @@ void ww_emitter_free(struct ww_emitter *e)
 {
 	if (!e)
 		return;
+	if (e->q) {
+		stop_thread(e);
+		fflush(e->out);
+	}
 	ww_jw_free(&e->jw);
 	free(e);
 }
@@ -56,6 +341,12 @@ int ww_emit_flow(struct ww_emitter *e, const struct ww_flow_view *v)
 {
 	if (e->quiet)
 		return 0;
+	if (e->q) {
+		if (v->stable && !v->owner && !behind(e->q))
+			return queue_flow(e, v);
+		struct oq_slot *s = claim(e->q);
+		return queue_raw(e->q, s, ww_emit_json_flow(&s->jw, NULL, v));
+	}
 	if (e->mode == WW_EMIT_JSON)
 		return ww_emit_json_flow(&e->jw, e->out, v);
 	return ww_emit_text_flow(e->out, &e->rows, e->color, v);
@@ -63,6 +354,10 @@ int ww_emit_flow(struct ww_emitter *e, const struct ww_flow_view *v)
 
 int ww_emit_alert(struct ww_emitter *e, const struct ww_alert *a, const struct ww_flow_view *v)
 {
+	if (e->q) {
+		struct oq_slot *s = claim(e->q);
+		return queue_raw(e->q, s, ww_emit_json_alert(&s->jw, NULL, a, v));
+	}
 	if (e->mode == WW_EMIT_JSON)
 		return ww_emit_json_alert(&e->jw, e->out, a, v);
 	e->rows = 0;   /* re-print the flow header after an alert line */
@@ -72,10 +367,18 @@ int ww_emit_alert(struct ww_emitter *e, const struct ww_alert *a, const struct w
 int ww_emit_stats(struct ww_emitter *e, const struct ww_stats *s, ww_time_t ts)
 {
 	int rc;
-	if (e->mode == WW_EMIT_JSON)
+	if (e->q) {
+		struct oq_slot *sl = claim(e->q);
+		rc = queue_raw(e->q, sl, ww_emit_json_stats(&sl->jw, NULL, s, ts));
+		/* Everything before the summary is written when it returns. */
+		wait_head(e->q, atomic_load_explicit(&e->q->tail, memory_order_relaxed));
+		if (rc == 0)
+			rc = atomic_load(&e->q->err);
+	} else if (e->mode == WW_EMIT_JSON) {
 		rc = ww_emit_json_stats(&e->jw, e->out, s, ts);
-	else
+	} else {
 		rc = ww_emit_text_stats(e->out, s);
+	}
 	if (fflush(e->out) != 0 && rc == 0)
 		rc = -EIO;
 	return rc;

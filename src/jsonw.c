@@ -325,10 +325,17 @@ int ww_jw_finish(struct ww_jw *w, FILE *out)
 	put(w, "}\n", 2);
 	if (w->oom)
 		rc = -ENOMEM;
+	else if (!out)
+		return 0;   /* the caller takes the record from w->buf */
 	else if (fwrite(w->buf, 1, w->len, out) != w->len)
 		rc = -EIO;
+	ww_jw_reset(w);
+	return rc;
+}
+
+void ww_jw_reset(struct ww_jw *w)
+{
 	w->len = 0;
 	w->oom = false;
 	w->need_comma = false;
-	return rc;
 }

@@ -238,6 +238,7 @@ static int cmd_replay(int argc, char **argv)
 		return 2;   /* the loader printed file:line and the reason */
 
 	o.pc.color = false;
+	o.pc.output_thread = true;
 	/* Records are written whole (one fwrite each); a large buffer makes
 	 * that a few big writes instead of one per 4 KiB. */
 	static char outbuf[1 << 20];

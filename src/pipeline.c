@@ -132,7 +132,8 @@ static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_f
 		pl->ops->describe(pl->ud, f, v);
 	} else {
 		v->attr_status = "none";
-		v->attr_reason = pl->none_reason;
+		v->attr_reason = pl->none_reason;   /* static text, see ww_pipeline_cfg */
+		v->stable = true;
 	}
 }
 
@@ -250,6 +251,8 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
 	pl->em = ww_emitter_new(cfg->out, cfg->mode, cfg->quiet, cfg->color);
 	if (!pl->em)
 		goto err;
+	if (cfg->output_thread && cfg->mode == WW_EMIT_JSON)
+		(void)ww_emitter_start_thread(pl->em);   /* else synchronous, still correct */
 	pl->ops = cfg->attrib;
 	pl->ud = cfg->attrib_ud;
 	pl->none_reason = cfg->none_reason ? cfg->none_reason : "";

@@ -1,6 +1,8 @@
 /*
  * test_community_id.c - Community ID v1 against the published test vectors
- * of the reference implementation (pycommunityid's tests), seed 0 and 1.
+ * of the reference implementation (pycommunityid's tests), seed 0 and 1,
+ * with each SHA-1 implementation this CPU has; and the two implementations
+ * against each other on random tuples of every length.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -86,6 +88,50 @@ static void test_portless_protocols_hash_addresses_only(void **state)
 	check("10.1.24.4", "10.1.12.1", 46, false, 0, 0, 1, "1:BK3BVW3U2eemuwVQVN3zd/GULno=");
 }
 
+/* Random tuples of both families, with and without ports, any seed:
+ * every message length the hash sees. */
+static void test_sha_ni_and_portable_agree_on_random_tuples(void **state)
+{
+	(void)state;
+	if (!ww_community_id_select("sha-ni"))
+		skip();
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (int i = 0; i < 100000; i++) {
+		struct ww_addr a, b;
+		char o1[WW_COMMUNITY_ID_LEN], o2[WW_COMMUNITY_ID_LEN];
+		for (int k = 0; k < 16; k++) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			a.b[k] = (uint8_t)x;
+			b.b[k] = (uint8_t)(x >> 8);
+		}
+		int fam = (x >> 16) & 1 ? 6 : 4;
+		uint8_t proto = (uint8_t)(x >> 24);
+		bool ports = (x >> 32) & 1;
+		uint16_t sp = (uint16_t)(x >> 33), dp = (uint16_t)(x >> 49), seed = (uint16_t)(x >> 40);
+		assert_true(ww_community_id_select("sha-ni"));
+		ww_community_id_tuple(seed, fam, &a, &b, proto, ports, sp, dp, o1);
+		assert_true(ww_community_id_select("portable"));
+		ww_community_id_tuple(seed, fam, &a, &b, proto, ports, sp, dp, o2);
+		assert_string_equal(o1, o2);
+	}
+}
+
+static int use_portable(void **state)
+{
+	(void)state;
+	return ww_community_id_select("portable") ? 0 : -1;
+}
+
+static int use_sha_ni(void **state)
+{
+	(void)state;
+	if (!ww_community_id_select("sha-ni")) {
+		print_message("this CPU has no SHA extensions: vectors checked with portable SHA-1 only\n");
+		ww_community_id_select("portable");
+	}
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -96,5 +142,10 @@ int main(void)
 		cmocka_unit_test(test_icmp6_vectors_match_reference),
 		cmocka_unit_test(test_portless_protocols_hash_addresses_only),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	const struct CMUnitTest cross[] = {
+		cmocka_unit_test(test_sha_ni_and_portable_agree_on_random_tuples),
+	};
+	int fails = cmocka_run_group_tests_name("portable SHA-1", tests, use_portable, NULL);
+	fails += cmocka_run_group_tests_name("SHA-NI", tests, use_sha_ni, NULL);
+	return fails + cmocka_run_group_tests_name("cross-check", cross, NULL, NULL);
 }

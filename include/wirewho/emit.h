@@ -32,6 +32,10 @@ struct ww_flow_view {
 	const struct ww_owner *owner;  /* NULL when unknown */
 	const char *attr_status;   /* "exact", "listener", ..., "none" */
 	const char *attr_reason;
+	/* Every string above but `sni` lives as long as the program (static
+	 * text or the port table) and `owner` is NULL: the output thread may
+	 * write the record later from a copy of the flow. */
+	bool stable;
 };
 
 struct ww_stats {
@@ -51,7 +55,19 @@ struct ww_emitter;
  * `color` enables ANSI colour in text mode. Returns NULL when out of memory.
  */
 struct ww_emitter *ww_emitter_new(FILE *out, enum ww_emit_mode mode, bool quiet, bool color);
+/* Write the queued records (output thread), then free. NULL is allowed. */
 void ww_emitter_free(struct ww_emitter *e);
+
+/*
+ * Format and write JSON records on a second thread from here on (replay:
+ * formatting a flow record costs as much as tracking its packets, and a
+ * second core is idle). Records keep their order; a write error shows in
+ * the return of a later ww_emit_*() call, and ww_emit_stats() returns only
+ * when everything before it is written and flushed. Returns 0, or -1 when
+ * the thread could not be started (output stays synchronous, still
+ * correct). Text output stays synchronous: it is for people, not volume.
+ */
+int ww_emitter_start_thread(struct ww_emitter *e);
 
 /* Write one record. Return 0 or -EIO / -ENOMEM (the run should stop with exit 1). */
 int ww_emit_flow(struct ww_emitter *e, const struct ww_flow_view *v);

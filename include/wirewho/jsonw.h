@@ -79,9 +79,12 @@ static inline void ww_jw_arr_begin(struct ww_jw *w, const char *k)
 /*
  * Close the record ("}\n"), write it to `out` and reset the writer for the
  * next record. Returns 0, -ENOMEM when the record could not be built, or
- * -EIO when the write failed.
+ * -EIO when the write failed. With `out` NULL the closed record stays in
+ * w->buf (w->len bytes) for the caller, who then calls ww_jw_reset().
  */
 int ww_jw_finish(struct ww_jw *w, FILE *out);
+/* Forget the record in the buffer, keeping the buffer. This function can't fail. */
+void ww_jw_reset(struct ww_jw *w);
 
 /*
  * Escape arbitrary bytes into `dst` as the inside of a JSON string (no

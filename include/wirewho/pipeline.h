@@ -45,9 +45,10 @@ struct ww_pipeline_cfg {
 	bool color;
 	const struct ww_attrib_ops *attrib;   /* NULL: status "none" */
 	void *attrib_ud;
-	const char *none_reason;              /* attribution reason without ops */
+	const char *none_reason;              /* attribution reason without ops; must outlive the pipeline */
 	bool no_classify;                     /* benchmarking: skip payload classification */
 	bool live;                            /* process each packet at once (no batching) */
+	bool output_thread;                   /* JSON: format and write on a second thread */
 };
 
 struct ww_pipeline;

@@ -1,0 +1,213 @@
+/*
+ * test_emit.c - the record writer, synchronous and with its output thread:
+ * the thread must write exactly the bytes, in exactly the order, that the
+ * synchronous writer writes, whatever mix of records and however full its
+ * ring gets; and a write error must come back to the caller.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wirewho/emit.h"
+#include "test_util.h"
+
+/* The owner of every 7th flow: not stable, so formatted before queueing. */
+static const struct ww_owner owner = { .pid = 4242, .uid = 0, .comm = "cu\"rl\x01", .exe = "/usr/bin/curl", .user = "root" };
+
+static struct ww_flow flow_n(unsigned i)
+{
+	char c[64], s[64];
+	if (i % 3 == 0) {
+		snprintf(c, sizeof(c), "2001:db8::%x", i & 0xffff);
+		snprintf(s, sizeof(s), "2001:db8:1::%x", (i >> 4) & 0xff);
+	} else {
+		snprintf(c, sizeof(c), "192.0.2.%u", i % 250 + 1);
+		snprintf(s, sizeof(s), "198.51.100.%u", (i >> 8) % 250 + 1);
+	}
+	struct ww_flow f = ww_test_flow(c, (uint16_t)(1024 + i % 60000), s, (uint16_t)(i % 5 ? 443 : 53),
+					i % 5 ? WW_IPPROTO_TCP : WW_IPPROTO_UDP);
+	f.id = i + 1;
+	f.first = 1764000000000000 + (ww_time_t)i * 1000;
+	f.last = f.first + 123456;
+	f.pkts[0] = i % 17;
+	f.pkts[1] = i % 29;
+	f.bytes[0] = (uint64_t)i * 61;
+	f.bytes[1] = (uint64_t)i * 1499;
+	f.end_reason = (uint8_t)(i % 5);
+	return f;
+}
+
+static struct ww_flow_view view_n(const struct ww_flow *f, unsigned i, char *sni)
+{
+	struct ww_flow_view v = {
+		.f = f, .app_proto = i % 4 ? "tls" : "unknown", .app_by = "payload",
+		.service = i % 5 ? "https" : NULL, .attr_status = "none",
+		.attr_reason = "replay without a socket timeline (--sockets)", .stable = true,
+	};
+	if (i % 2) {
+		snprintf(sni, 300, "host-%u.example.\xff\"", i);
+		v.sni = sni;
+	}
+	if (i % 7 == 0) {
+		v.owner = &owner;
+		v.attr_status = "exact";
+		v.stable = false;
+	}
+	if (i % 11 == 0)
+		v.stable = false;
+	return v;
+}
+
+/* Write `n` flows (an alert after every 13th) and the stats; return the bytes. */
+static char *run(bool thread, unsigned n, size_t *len)
+{
+	FILE *out = tmpfile();
+	assert_non_null(out);
+	struct ww_emitter *e = ww_emitter_new(out, WW_EMIT_JSON, false, false);
+	assert_non_null(e);
+	if (thread)
+		assert_int_equal(ww_emitter_start_thread(e), 0);
+	for (unsigned i = 0; i < n; i++) {
+		char sni[300];
+		struct ww_flow f = flow_n(i);
+		struct ww_flow_view v = view_n(&f, i, sni);
+		assert_int_equal(ww_emit_flow(e, &v), 0);
+		/* The caller reuses its flow and strings at once, as the pipeline does. */
+		memset(&f, 0xa5, sizeof(f));
+		memset(sni, 'X', sizeof(sni) - 1);
+		if (i % 13 == 0) {
+			struct ww_alert a;
+			memset(&a, 0, sizeof(a));
+			a.kind = WW_ALERT_PORT_UNEXPECTED;
+			a.severity = WW_SEV_MEDIUM;
+			a.ts = 1764000000000000 + i;
+			snprintf(a.message, sizeof(a.message), "alert %u", i);
+			a.ev.direction = -1;
+			struct ww_flow g = flow_n(i);
+			struct ww_flow_view w = view_n(&g, i, sni);
+			assert_int_equal(ww_emit_alert(e, &a, &w), 0);
+		}
+	}
+	struct ww_stats st = { .packets = n, .flows = n };
+	assert_int_equal(ww_emit_stats(e, &st, 1764000000000000), 0);
+	ww_emitter_free(e);
+	long sz = ftell(out);
+	assert_true(sz > 0);
+	char *buf = malloc((size_t)sz);
+	assert_non_null(buf);
+	rewind(out);
+	assert_int_equal(fread(buf, 1, (size_t)sz, out), (size_t)sz);
+	fclose(out);
+	*len = (size_t)sz;
+	return buf;
+}
+
+static void test_thread_writes_the_same_bytes_in_the_same_order(void **state)
+{
+	(void)state;
+	size_t n1, n2;
+	char *a = run(false, 20000, &n1);
+	char *b = run(true, 20000, &n2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(a, b, n1);
+	/* and the records are the ones asked for: 20000 flows, alerts, stats last */
+	unsigned flows = 0, alerts = 0, lines = 0;
+	for (char *p = b; p < b + n2; p = strchr(p, '\n') + 1) {
+		lines++;
+		flows += strncmp(p, "{\"type\":\"flow\"", 14) == 0;
+		alerts += strncmp(p, "{\"type\":\"alert\"", 15) == 0;
+	}
+	assert_int_equal(flows, 20000);
+	assert_int_equal(alerts, (20000 + 12) / 13);
+	assert_int_equal(lines, flows + alerts + 1);
+	char *last = b + n2 - 1;          /* the final newline */
+	while (last > b && last[-1] != '\n')
+		last--;
+	assert_int_equal(strncmp(last, "{\"type\":\"stats\",", 16), 0);
+	assert_non_null(strstr(b, "\"sni\":\"host-1.example.\\u00ff\\\"\""));
+	assert_non_null(strstr(b, "\"comm\":\"cu\\\"rl\\u0001\""));
+	free(a);
+	free(b);
+}
+
+static void test_few_records_are_written_by_the_stats_call(void **state)
+{
+	(void)state;
+	size_t n1, n2;
+	char *a = run(false, 3, &n1);
+	char *b = run(true, 3, &n2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(a, b, n1);
+	free(a);
+	free(b);
+}
+
+static void test_write_error_reaches_the_caller(void **state)
+{
+	(void)state;
+	FILE *out = fopen("/dev/full", "w");
+	if (!out)
+		skip();
+	struct ww_emitter *e = ww_emitter_new(out, WW_EMIT_JSON, false, false);
+	assert_int_equal(ww_emitter_start_thread(e), 0);
+	int rc = 0;
+	for (unsigned i = 0; i < 50000 && rc == 0; i++) {
+		char sni[300];
+		struct ww_flow f = flow_n(i);
+		struct ww_flow_view v = view_n(&f, i, sni);
+		rc = ww_emit_flow(e, &v);
+	}
+	struct ww_stats st = { 0 };
+	int rs = ww_emit_stats(e, &st, 0);
+	assert_true(rc == -EIO || rs == -EIO);
+	assert_int_equal(rs, -EIO);   /* the summary call reports it in any case */
+	ww_emitter_free(e);
+	fclose(out);
+}
+
+static void test_quiet_writes_alerts_and_stats_only(void **state)
+{
+	(void)state;
+	FILE *out = tmpfile();
+	struct ww_emitter *e = ww_emitter_new(out, WW_EMIT_JSON, true, false);
+	assert_int_equal(ww_emitter_start_thread(e), 0);
+	char sni[300];
+	struct ww_flow f = flow_n(1);
+	struct ww_flow_view v = view_n(&f, 1, sni);
+	assert_int_equal(ww_emit_flow(e, &v), 0);
+	struct ww_stats st = { 0 };
+	assert_int_equal(ww_emit_stats(e, &st, 0), 0);
+	ww_emitter_free(e);
+	char buf[4096];
+	rewind(out);
+	size_t n = fread(buf, 1, sizeof(buf) - 1, out);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "\"type\":\"stats\""));
+	assert_null(strstr(buf, "\"type\":\"flow\""));
+	fclose(out);
+}
+
+static void test_text_mode_has_no_thread(void **state)
+{
+	(void)state;
+	struct ww_emitter *e = ww_emitter_new(stdout, WW_EMIT_TEXT, false, false);
+	assert_int_equal(ww_emitter_start_thread(e), -1);
+	ww_emitter_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_thread_writes_the_same_bytes_in_the_same_order),
+		cmocka_unit_test(test_few_records_are_written_by_the_stats_call),
+		cmocka_unit_test(test_write_error_reaches_the_caller),
+		cmocka_unit_test(test_quiet_writes_alerts_and_stats_only),
+		cmocka_unit_test(test_text_mode_has_no_thread),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
