@@ -457,6 +457,16 @@ static void prefetch_flow(const struct ww_flow *f)
 	__builtin_prefetch((const char *)f + sizeof(*f) - 1);
 }
 
+/* End a flow at the end of input: the table and lists are cleared as a
+ * whole afterwards, so the flow is not unlinked or removed one by one (two
+ * cold neighbours and a probe saved per flow). */
+static void end_flow_at_eof(struct ww_flows *fs, struct ww_flow *f)
+{
+	f->end_reason = WW_END_EOF;
+	if (fs->on_end)
+		fs->on_end(f, fs->ud);
+}
+
 static void flush_sorted(struct ww_flows *fs, struct ww_flow **all, const uint64_t *ids, uint32_t n)
 {
 	uint64_t lo = UINT64_MAX;
@@ -474,14 +484,14 @@ static void flush_sorted(struct ww_flows *fs, struct ww_flow **all, const uint64
 			if (j + WW_FLUSH_PREFETCH < span && byid[j + WW_FLUSH_PREFETCH])
 				prefetch_flow(byid[j + WW_FLUSH_PREFETCH]);
 			if (byid[j])
-				end_flow(fs, byid[j], WW_END_EOF);
+				end_flow_at_eof(fs, byid[j]);
 		}
 		free(byid);
 		return;
 	}
 	qsort(all, n, sizeof(*all), by_id);
 	for (uint32_t j = 0; j < n; j++)
-		end_flow(fs, all[j], WW_END_EOF);
+		end_flow_at_eof(fs, all[j]);
 }
 
 void ww_flows_flush(struct ww_flows *fs)
@@ -519,6 +529,9 @@ void ww_flows_flush(struct ww_flows *fs)
 	flush_sorted(fs, all, ids, n);
 	free(ids);
 	free(all);
+	ww_flowtab_clear(fs->tab);
+	for (int c = 0; c < WW_TMO_NCLASSES; c++)
+		fs->lists[c].head = fs->lists[c].tail = WW_FLOWTAB_NONE;
 }
 
 uint64_t ww_flows_created(const struct ww_flows *fs) { return fs->next_id - 1; }

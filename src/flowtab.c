@@ -524,6 +524,23 @@ uint32_t ww_flowtab_live(const struct ww_flowtab *t, uint32_t *out)
 	return n;
 }
 
+void ww_flowtab_clear(struct ww_flowtab *t)
+{
+	for (uint32_t i = 0; i <= t->chunk_mask && t->fresh; i++) {
+		struct chunk *c = &t->chunks[i];
+		bool dirty = c->overflow != 0;
+		for (unsigned j = 0; j < FT_SLOTS && !dirty; j++)
+			dirty = c->tag[j] != FT_TAG_EMPTY;
+		if (dirty) {
+			memset(c->tag, FT_TAG_EMPTY, sizeof(c->tag));
+			c->overflow = 0;
+		}
+	}
+	t->count = 0;
+	t->fresh = 0;
+	t->free_head = WW_FLOWTAB_NONE;
+}
+
 uint32_t ww_flowtab_count(const struct ww_flowtab *t)
 {
 	return t->count;

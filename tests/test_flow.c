@@ -303,6 +303,22 @@ static void test_flush_emits_open_flows_in_creation_order(void **s)
 		assert_int_equal(ended[i].reason, WW_END_EOF);
 	}
 	assert_int_equal(ww_flows_active(fs), 0);
+
+	/* The engine goes on after a flush: new flows, new ids, flushed again. */
+	nended = 0;
+	for (int i = 0; i < 3; i++) {
+		struct ww_pkt p = pkt("192.0.2.1", (uint16_t)(40000 + i), "192.0.2.2", 53, WW_IPPROTO_UDP, 0);
+		assert_non_null(ww_flows_packet(fs, &p, 7 * SEC, &d));
+	}
+	assert_int_equal(ww_flows_active(fs), 3);
+	assert_int_equal(nended, 0);
+	ww_flows_expire(fs, 200 * SEC);   /* the UDP timeout ends them through the lists */
+	assert_int_equal(nended, 3);
+	assert_int_equal(ended[0].id, 7);
+	assert_int_equal(ended[0].reason, WW_END_TIMEOUT);
+	assert_int_equal(ww_flows_active(fs), 0);
+	ww_flows_flush(fs);
+	assert_int_equal(nended, 3);
 	ww_flows_free(fs);
 }
 

@@ -406,6 +406,37 @@ static void test_a_full_pool_refuses_inserts_and_recovers_after_removes(void **s
 	ww_flowtab_free(t);
 }
 
+/* Clearing forgets every flow, with displaced ones and overflow counts, and
+ * leaves a table that fills to capacity again and agrees with lookups. */
+static void test_clear_empties_a_full_table_for_reuse(void **state)
+{
+	const uint32_t cap = 5000;
+	struct ww_flowtab *t = ww_flowtab_new(cap, 11);
+	struct ww_flowkey k;
+	(void)state;
+
+	for (int round = 0; round < 3; round++) {
+		uint32_t base = (uint32_t)round * 100000;
+		for (uint32_t i = 0; i < cap; i++) {
+			key_of(base + i, &k);
+			assert_non_null(ww_flowtab_insert(t, &k, ww_flowtab_hash(t, &k)));
+		}
+		assert_int_equal(ww_flowtab_count(t), cap);
+		key_of(base + cap, &k);
+		assert_null(ww_flowtab_insert(t, &k, ww_flowtab_hash(t, &k)));   /* full */
+		ww_flowtab_clear(t);
+		assert_int_equal(ww_flowtab_count(t), 0);
+		check_invariants(t);
+		for (uint32_t i = 0; i < cap; i += 7) {
+			key_of(base + i, &k);
+			assert_null(ww_flowtab_lookup(t, &k, ww_flowtab_hash(t, &k)));
+		}
+	}
+	ww_flowtab_clear(t);   /* an empty table too */
+	assert_int_equal(ww_flowtab_count(t), 0);
+	ww_flowtab_free(t);
+}
+
 static void test_records_are_zeroed_on_insert_except_key_and_hash(void **state)
 {
 	struct ww_flowtab *t = ww_flowtab_new(4, 3);
@@ -674,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_a_terrible_hash_still_agrees_with_the_model),
 		cmocka_unit_test(test_long_churn_at_full_load_does_not_slow_lookups),
 		cmocka_unit_test(test_a_full_pool_refuses_inserts_and_recovers_after_removes),
+		cmocka_unit_test(test_clear_empties_a_full_table_for_reuse),
 		cmocka_unit_test(test_records_are_zeroed_on_insert_except_key_and_hash),
 		cmocka_unit_test(test_index_and_pointer_convert_both_ways),
 		cmocka_unit_test(test_keys_differing_in_any_single_byte_are_distinct_flows),

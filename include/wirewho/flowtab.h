@@ -66,6 +66,13 @@ uint32_t ww_flowtab_live(const struct ww_flowtab *t, uint32_t *out);
 
 /* Number of flows in the table; capacity. These functions can't fail. */
 uint32_t ww_flowtab_count(const struct ww_flowtab *t);
+
+/*
+ * Forget every flow at once (records become unused; pointers to them are
+ * stale): what removing each one would do, without a probe per flow. Writes
+ * only the chunks that hold something. This function can't fail.
+ */
+void ww_flowtab_clear(struct ww_flowtab *t);
 uint32_t ww_flowtab_capacity(const struct ww_flowtab *t);
 
 /* Index of a flow in the pool and back. These functions can't fail. */
