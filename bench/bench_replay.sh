@@ -3,8 +3,8 @@
 # against the floor (libpcap reads the file and touches one byte per packet),
 # with tcpdump -w /dev/null as a yardstick, and with classification switched
 # off to show what classification costs. Every figure is a median of RUNS
-# runs taken in this one invocation; ratios, not absolute times, are the
-# result (the machine is shared and noisy).
+# interleaved rounds taken in this one invocation; ratios, not absolute
+# times, are the result (the machine is shared and noisy).
 #
 # Two captures from bench/gen_capture.c: "web" (200,000 flows, ~2.5M
 # packets of ~650 bytes: responses of several full segments, as on a real
@@ -20,11 +20,16 @@ PROFILES=${*:-web small}
 RUNS=${RUNS:-7}
 ninja -C "$B" >/dev/null
 
-median() {  # median of RUNS timings of a command (seconds)
-	for i in $(seq "$RUNS"); do
-		/usr/bin/time -f "%e" sh -c "$1" 2>&1 >/dev/null | tail -n 1
-	done | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+# Interleaved rounds: each round runs every variant once, so a burst of
+# load from the machine's other tenants hits all of them alike; the median
+# over rounds is reported. t VARIANT CMD appends one timing to $T/VARIANT.
+t() {
+	/usr/bin/time -o "$T/t" -f "%e" sh -c "$2" >/dev/null 2>&1
+	cat "$T/t" >> "$T/$1"
 }
+med() { sort -n "$T/$1" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
 
 for PROFILE in $PROFILES; do
 case $PROFILE in
@@ -35,19 +40,22 @@ esac
 CAP=${TMPDIR:-/tmp}/wirewho-bench-$PROFILE-$FLOWS.pcap
 [ -f "$CAP" ] || "$B/gen_capture" "$CAP" "$FLOWS" "$PROFILE"
 cat "$CAP" >/dev/null     # page cache warm: we measure CPU, not the disk
-
-floor=$(median "$B/pcap_floor $CAP")
-full=$(median "$B/wirewho replay --json $CAP")
-nocls=$(median "$B/wirewho replay --json --no-classify $CAP")
-quiet=$(median "$B/wirewho replay --json -q $CAP")
-if command -v tcpdump >/dev/null; then
-	tcpd=$(median "tcpdump -r $CAP -w /dev/null 2>/dev/null")
-else
-	tcpd=nan
-fi
+rm -f "$T"/*
+has_tcpdump=false
+command -v tcpdump >/dev/null && has_tcpdump=true
+for i in $(seq "$RUNS"); do
+	t floor "$B/pcap_floor $CAP"
+	t full "$B/wirewho replay --json $CAP"
+	t nocls "$B/wirewho replay --json --no-classify $CAP"
+	t quiet "$B/wirewho replay --json -q $CAP"
+	$has_tcpdump && t tcpd "tcpdump -r $CAP -w /dev/null"
+done
+floor=$(med floor); full=$(med full); nocls=$(med nocls); quiet=$(med quiet)
+tcpd=nan
+$has_tcpdump && tcpd=$(med tcpd)
 pkts=$("$B/pcap_floor" "$CAP" | awk '{ print $1 }')
 echo
-echo "profile $PROFILE: $CAP ($pkts packets, $FLOWS flows), median of $RUNS runs"
+echo "profile $PROFILE: $CAP ($pkts packets, $FLOWS flows), median of $RUNS interleaved rounds"
 awk -v f="$floor" -v w="$full" -v n="$nocls" -v q="$quiet" -v t="$tcpd" -v p="$pkts" 'BEGIN {
 	printf "%-44s %8s %8s\n", "", "seconds", "x floor"
 	printf "%-44s %8.3f %8.2f\n", "floor (libpcap read, one byte per packet)", f, 1
