@@ -35,22 +35,24 @@
  */
 #define WW_BATCH               16
 #define WW_PREFETCH_RECORD_AT  8
-/* Payload bytes kept for a waiting packet: more than the classifier ever reads
- * of one direction would be copied for nothing. */
-#define WW_PAYLOAD_COPY_MAX    WW_CLS_MAX_BYTES_DIR
 
 /*
- * A settled flow reads no more payload, so its packets need no copy; but
- * whether a packet's flow is settled is known only when it is looked up,
- * WW_BATCH packets after the copy had to be made. So the pipeline keeps a
- * direct-mapped memo of settled flows: written when a flow settles and on
- * each of its packets, read when a packet arrives. A packet skips the copy
- * only when the memo holds its key's full 64-bit hash, it is not a SYN (a
- * new connection on the same 5-tuple), the memo entry is younger than the
- * shortest idle timeout (the flow cannot have expired in between), and the
- * table is not so full that an eviction could happen before the packet is
- * processed. Under those rules a skipped copy is never needed, so the memo
- * changes speed, never output.
+ * The capture library reuses its buffer for the next packet, so a packet
+ * can wait in the ring only if nobody will read its payload. A settled
+ * flow reads no more payload; but whether a packet's flow is settled is
+ * known only when it is looked up, WW_BATCH packets later. So the pipeline
+ * keeps a direct-mapped memo of settled flows: written when a flow settles
+ * and on each of its packets, read when a packet arrives. A packet with
+ * payload waits in the ring only when the memo holds its key's full 64-bit
+ * hash, it is not a SYN (a new connection on the same 5-tuple), the memo
+ * entry is younger than the shortest idle timeout (the flow cannot have
+ * expired in between), and the table is not so full that an eviction
+ * could happen before the packet is processed. Any other packet with
+ * payload drains the ring (in order: output never changes) and is
+ * processed at once, reading the capture library's bytes. Copying the
+ * payload instead, as an earlier version did, cost more than the drain:
+ * the copies of a busy link's first packets per flow are many and large,
+ * and a drain only shortens the prefetch distance for a few packets.
  */
 #define WW_SETTLED_SLOTS (1u << 15)   /* 32768 x 16 B = 512 KiB, sits in L2 */
 
@@ -63,7 +65,6 @@ struct pending {
 	struct ww_pkt p;
 	struct ww_flow_prep prep;
 	ww_time_t ts;
-	uint8_t *buf;          /* WW_PAYLOAD_COPY_MAX bytes */
 };
 
 /*
@@ -104,7 +105,6 @@ struct ww_pipeline {
 	unsigned batch;          /* 1: process at once (live); WW_BATCH: replay */
 	unsigned head, n;        /* ring of packets waiting to be processed */
 	struct pending ring[WW_BATCH];
-	uint8_t *arena;          /* payload copies, one slot per ring entry */
 	struct settled *memo;    /* WW_SETTLED_SLOTS entries; NULL live */
 	ww_time_t min_tmo;       /* shortest idle timeout */
 	uint32_t max_flows;
@@ -259,11 +259,6 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
 	pl->no_classify = cfg->no_classify;
 	pl->batch = cfg->live ? 1 : WW_BATCH;
 	if (pl->batch > 1) {
-		pl->arena = malloc((size_t)WW_BATCH * WW_PAYLOAD_COPY_MAX);
-		if (!pl->arena)
-			goto err;
-		for (unsigned i = 0; i < WW_BATCH; i++)
-			pl->ring[i].buf = pl->arena + (size_t)i * WW_PAYLOAD_COPY_MAX;
 		pl->memo = calloc(WW_SETTLED_SLOTS, sizeof(*pl->memo));
 		if (!pl->memo)
 			goto err;
@@ -289,7 +284,6 @@ void ww_pipeline_free(struct ww_pipeline *pl)
 	ww_flows_free(pl->flows);
 	ww_decoder_free(pl->dec);
 	ww_emitter_free(pl->em);
-	free(pl->arena);
 	free(pl->memo);
 	free(pl);
 }
@@ -378,26 +372,25 @@ int ww_pipeline_packet(struct ww_pipeline *pl, int dlt, const uint8_t *data,
 
 	ww_flows_prepare(pl->flows, &e->p, &e->prep);
 
-	/* The capture library reuses its buffer: keep our own copy of the
-	 * payload while the packet waits in the ring, unless it cannot be
-	 * read (see struct settled). */
+	/* A packet whose payload may be read cannot wait (see struct settled). */
 	if (e->p.payload_len) {
 		struct settled *m = &pl->memo[e->prep.hash & (WW_SETTLED_SLOTS - 1)];
 		bool syn = e->p.proto == WW_IPPROTO_TCP &&
 			   (e->p.tcp_flags & (WW_TCP_SYN | WW_TCP_ACK)) == WW_TCP_SYN;
-		if (pl->no_classify ||
-		    (m->hash == e->prep.hash && !syn && ts - m->last < pl->min_tmo &&
-		     ww_flows_active(pl->flows) + WW_BATCH < pl->max_flows)) {
-			e->p.payload = NULL;   /* counted, never read */
-		} else {
-			uint32_t n = e->p.payload_len < WW_PAYLOAD_COPY_MAX ? e->p.payload_len
-									     : WW_PAYLOAD_COPY_MAX;
-			memcpy(e->buf, e->p.payload, n);
-			e->p.payload = e->buf;
-			e->p.payload_len = n;
-		}
+		bool settled = m->hash == e->prep.hash && !syn && ts - m->last < pl->min_tmo &&
+			       ww_flows_active(pl->flows) + WW_BATCH < pl->max_flows;
 		if (syn)
 			m->hash = 0;   /* a new connection: not settled */
+		if (pl->no_classify || settled) {
+			e->p.payload = NULL;   /* counted, never read */
+		} else {
+			for (unsigned i = 0; i < pl->n; i++)
+				ww_flows_prefetch_record(pl->flows,
+					&pl->ring[(pl->head + i) % WW_BATCH].prep);
+			ww_pipeline_drain(pl);
+			process(pl, e);   /* e is the slot after the drained ones: free */
+			return pl->err;
+		}
 	}
 	pl->n++;
 	if (pl->n > WW_PREFETCH_RECORD_AT)
