@@ -236,8 +236,7 @@ static void sweep(struct ww_flows *fs)
 {
 	for (int c = 0; c < WW_TMO_NCLASSES; c++) {
 		while (fs->lists[c].head != WW_FLOWTAB_NONE) {
-			uint32_t idx = fs->lists[c].head;
-			struct ww_flow *f = ww_flowtab_at(fs->tab, idx);
+			struct ww_flow *f = ww_flowtab_at(fs->tab, fs->lists[c].head);
 			/* The stamp (whole seconds, rounded down) is no later than
 			 * the flow's last packet, and every flow behind it was
 			 * linked later: nothing here can have expired yet. */
@@ -245,10 +244,17 @@ static void sweep(struct ww_flows *fs)
 				break;
 			if (fs->now - f->last > fs->tmo_us[c]) {
 				end_flow(fs, f, f->tmo_class == WW_TMO_CLOSED ? WW_END_CLOSED : WW_END_TIMEOUT);
-			} else {
-				lru_unlink(fs, f);   /* active since it was linked: to the tail */
-				lru_append(fs, f, idx);
+				continue;
 			}
+			/* An old stamp, a recent last packet: the flow had packets
+			 * less than WW_RELINK_US after it was linked (a later one
+			 * would have re-linked it), so it expires within that long,
+			 * unless a packet re-links it first. Wait for it here.
+			 * Re-linking it to the tail instead, as an earlier version
+			 * did, put off its expiry by a whole timeout: flows closed
+			 * in a capture's last twenty seconds were reported open at
+			 * its end. Flows behind it wait at most WW_RELINK_US. */
+			break;
 		}
 	}
 }

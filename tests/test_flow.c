@@ -172,6 +172,37 @@ static void handshake(struct ww_flows *fs, ww_time_t t)
 	assert_true(f->tcp & WW_TCPS_EST);
 }
 
+/*
+ * A flow whose last packet came shortly after it was linked (the final ACK
+ * of a close) is emitted when its timeout has passed, not a timeout later:
+ * the sweep once re-linked such a flow to its list's tail, and flows closed
+ * in a capture's last twenty seconds came out as open at the end.
+ */
+static void test_closed_flow_expires_on_time_while_other_traffic_flows(void **s)
+{
+	(void)s;
+	struct ww_flows *fs = engine(16);
+	enum ww_dir d;
+	handshake(fs, 1 * SEC);
+	struct ww_pkt fc = pkt("192.0.2.1", 40000, "192.0.2.2", 80, WW_IPPROTO_TCP, WW_TCP_FIN | WW_TCP_ACK);
+	struct ww_pkt fsv = pkt("192.0.2.2", 80, "192.0.2.1", 40000, WW_IPPROTO_TCP, WW_TCP_FIN | WW_TCP_ACK);
+	struct ww_pkt ack = pkt("192.0.2.1", 40000, "192.0.2.2", 80, WW_IPPROTO_TCP, WW_TCP_ACK);
+	ww_flows_packet(fs, &fc, 1 * SEC + 100000, &d);
+	ww_flows_packet(fs, &fsv, 1 * SEC + 200000, &d);    /* closed: linked to the closed list */
+	ww_flows_packet(fs, &ack, 1 * SEC + 800000, &d);    /* last packet, 0.6 s later */
+	struct ww_pkt other = pkt("192.0.2.7", 5353, "192.0.2.8", 53, WW_IPPROTO_UDP, 0);
+	ww_time_t t;
+	for (t = 2 * SEC; t <= 30 * SEC && nended == 0; t += SEC / 10)
+		ww_flows_packet(fs, &other, t, &d);
+	assert_int_equal(nended, 1);
+	assert_int_equal(ended[0].id, 1);
+	assert_int_equal(ended[0].reason, WW_END_CLOSED);
+	/* 10 s after its last packet, within the sweep's second of slack */
+	assert_true(t - SEC / 10 > 11 * SEC + 800000);
+	assert_true(t - SEC / 10 <= 12 * SEC + 800000);
+	ww_flows_free(fs);
+}
+
 static void test_a_new_syn_after_fin_fin_starts_a_new_flow(void **s)
 {
 	(void)s;
@@ -357,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_without_syn_the_well_known_port_is_the_server),
 		cmocka_unit_test(test_counters_are_kept_per_direction),
 		cmocka_unit_test(test_a_new_syn_after_fin_fin_starts_a_new_flow),
+		cmocka_unit_test(test_closed_flow_expires_on_time_while_other_traffic_flows),
 		cmocka_unit_test(test_rst_closes_and_the_closed_timeout_emits),
 		cmocka_unit_test(test_udp_idle_timeout_splits_a_conversation),
 		cmocka_unit_test(test_a_busy_flow_outliving_its_timeout_is_never_expired),
