@@ -20,6 +20,9 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define JW_INITIAL_CAP 1024   /* one flow record is ~600 bytes */
 
@@ -182,7 +185,21 @@ static inline void key(struct ww_jw *w, const char *k, size_t kn)
 /* True when s[0..n) needs no escaping: printable ASCII but quote and backslash. */
 static bool plain_ascii(const uint8_t *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	size_t i = 0;
+#ifdef __SSE2__
+	/* Sixteen bytes a compare: as signed bytes, everything from 0x80 up is
+	 * negative, so one "less than 0x20" catches both control ranges. */
+	const __m128i lo = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+		__m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, lo), _mm_cmpeq_epi8(v, del)),
+					   _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)));
+		if (_mm_movemask_epi8(bad))
+			return false;
+	}
+#endif
+	for (; i < n; i++)
 		if (s[i] < 0x20 || s[i] >= 0x7f || s[i] == '"' || s[i] == '\\')
 			return false;
 	return true;

@@ -60,6 +60,37 @@ static void test_control_quote_and_backslash_are_escaped(void **s)
 	assert_string_equal(out, "a\\\"b\\\\c\\n\\u0001\\u007f");
 }
 
+/* The writer's sixteen-at-a-time fast path must notice an escapable byte
+ * at any position of a long string, as the byte-wise escape does. */
+static void test_a_byte_to_escape_is_found_at_every_position(void **s)
+{
+	(void)s;
+	static const uint8_t bad[] = { 0x00, 0x01, 0x1f, '"', '\\', 0x7f, 0x80, 0xc3, 0xff };
+	for (size_t len = 1; len <= 50; len++) {
+		for (size_t pos = 0; pos < len; pos++) {
+			for (size_t b = 0; b < sizeof(bad); b++) {
+				char in[64], want[512], got[600];
+				memset(in, 'x', len);
+				in[pos] = (char)bad[b];
+				ww_json_escape(want, sizeof(want), in, len);
+				struct ww_jw w;
+				ww_jw_init(&w);
+				ww_jw_record(&w, "t", 0);
+				ww_jw_strn(&w, "v", in, len);
+				assert_int_equal(ww_jw_finish(&w, NULL), 0);
+				snprintf(got, sizeof(got), "%.*s", (int)w.len, w.buf);
+				ww_jw_free(&w);
+				char *v = strstr(got, "\"v\":\"");
+				assert_non_null(v);
+				v += 5;
+				assert_int_equal(strncmp(v, want, strlen(want)), 0);
+				assert_int_equal(v[strlen(want)], '"');
+				assert_true(strlen(want) > len);   /* something was escaped */
+			}
+		}
+	}
+}
+
 static void test_invalid_utf8_bytes_become_u00_escapes(void **s)
 {
 	(void)s;
@@ -132,6 +163,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_has_type_ts_and_members_in_order),
 		cmocka_unit_test(test_control_quote_and_backslash_are_escaped),
+		cmocka_unit_test(test_a_byte_to_escape_is_found_at_every_position),
 		cmocka_unit_test(test_invalid_utf8_bytes_become_u00_escapes),
 		cmocka_unit_test(test_valid_utf8_passes_through),
 		cmocka_unit_test(test_escape_never_splits_an_escape_at_the_buffer_end),
