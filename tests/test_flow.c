@@ -172,6 +172,16 @@ static void handshake(struct ww_flows *fs, ww_time_t t)
 	assert_true(f->tcp & WW_TCPS_EST);
 }
 
+/* The handshake's connection closed: client FIN at tc, server FIN at ts. */
+static struct ww_flow *fin_fin(struct ww_flows *fs, ww_time_t tc, ww_time_t ts)
+{
+	enum ww_dir d;
+	struct ww_pkt fc = pkt("192.0.2.1", 40000, "192.0.2.2", 80, WW_IPPROTO_TCP, WW_TCP_FIN | WW_TCP_ACK);
+	struct ww_pkt fsv = pkt("192.0.2.2", 80, "192.0.2.1", 40000, WW_IPPROTO_TCP, WW_TCP_FIN | WW_TCP_ACK);
+	ww_flows_packet(fs, &fc, tc, &d);
+	return ww_flows_packet(fs, &fsv, ts, &d);
+}
+
 /*
  * A flow whose last packet came shortly after it was linked (the final ACK
  * of a close) is emitted when its timeout has passed, not a timeout later:
@@ -184,11 +194,8 @@ static void test_closed_flow_expires_on_time_while_other_traffic_flows(void **s)
 	struct ww_flows *fs = engine(16);
 	enum ww_dir d;
 	handshake(fs, 1 * SEC);
-	struct ww_pkt fc = pkt("192.0.2.1", 40000, "192.0.2.2", 80, WW_IPPROTO_TCP, WW_TCP_FIN | WW_TCP_ACK);
-	struct ww_pkt fsv = pkt("192.0.2.2", 80, "192.0.2.1", 40000, WW_IPPROTO_TCP, WW_TCP_FIN | WW_TCP_ACK);
+	fin_fin(fs, 1 * SEC + 100000, 1 * SEC + 200000);   /* closed: linked to the closed list */
 	struct ww_pkt ack = pkt("192.0.2.1", 40000, "192.0.2.2", 80, WW_IPPROTO_TCP, WW_TCP_ACK);
-	ww_flows_packet(fs, &fc, 1 * SEC + 100000, &d);
-	ww_flows_packet(fs, &fsv, 1 * SEC + 200000, &d);    /* closed: linked to the closed list */
 	ww_flows_packet(fs, &ack, 1 * SEC + 800000, &d);    /* last packet, 0.6 s later */
 	struct ww_pkt other = pkt("192.0.2.7", 5353, "192.0.2.8", 53, WW_IPPROTO_UDP, 0);
 	ww_time_t t;
@@ -207,12 +214,8 @@ static void test_a_new_syn_after_fin_fin_starts_a_new_flow(void **s)
 {
 	(void)s;
 	struct ww_flows *fs = engine(16);
-	enum ww_dir d;
 	handshake(fs, 1 * SEC);
-	struct ww_pkt fc = pkt("192.0.2.1", 40000, "192.0.2.2", 80, WW_IPPROTO_TCP, WW_TCP_FIN | WW_TCP_ACK);
-	struct ww_pkt fsv = pkt("192.0.2.2", 80, "192.0.2.1", 40000, WW_IPPROTO_TCP, WW_TCP_FIN | WW_TCP_ACK);
-	ww_flows_packet(fs, &fc, 2 * SEC, &d);
-	struct ww_flow *f = ww_flows_packet(fs, &fsv, 2 * SEC, &d);
+	struct ww_flow *f = fin_fin(fs, 2 * SEC, 2 * SEC);
 	assert_true(f->tcp & WW_TCPS_CLOSED);
 	assert_int_equal(nended, 0);   /* closed flows linger for late ACKs */
 	handshake(fs, 3 * SEC);
