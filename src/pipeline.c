@@ -80,7 +80,10 @@ static unsigned n_app_names = 1;
 static uint8_t intern_app(const char *name)
 {
 	for (unsigned i = 0; i < n_app_names; i++)
-		if (app_names[i] == name || strcmp(app_names[i], name) == 0)
+		if (app_names[i] == name)
+			return (uint8_t)i;   /* the usual case: the same static string */
+	for (unsigned i = 0; i < n_app_names; i++)
+		if (strcmp(app_names[i], name) == 0)
 			return (uint8_t)i;
 	if (n_app_names == WW_MAX_APP_NAMES)
 		return 0;      /* cannot happen with the classifier's fixed set */
