@@ -101,6 +101,14 @@ static void cpu_relax(void)
 #endif
 }
 
+/* Wake the side sleeping on `cv` (under the mutex: no lost wake-up). */
+static void wake(struct outq *q, pthread_cond_t *cv)
+{
+	pthread_mutex_lock(&q->mu);
+	pthread_cond_signal(cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
 static void write_slot(struct ww_emitter *e, struct oq_slot *s)
 {
 	struct outq *q = e->q;
@@ -158,21 +166,11 @@ static void *output_thread(void *arg)
 			write_slot(e, &q->slot[head & (OQ_SLOTS - 1)]);
 			head++;
 			atomic_store(&q->head, head);
-			if (atomic_load(&q->producer_sleeps)) {
-				pthread_mutex_lock(&q->mu);
-				pthread_cond_signal(&q->wake_producer);
-				pthread_mutex_unlock(&q->mu);
-			}
+			if (atomic_load(&q->producer_sleeps))
+				wake(q, &q->wake_producer);
 		}
 	}
 	return NULL;
-}
-
-static void wake_consumer(struct outq *q)
-{
-	pthread_mutex_lock(&q->mu);
-	pthread_cond_signal(&q->wake_consumer);
-	pthread_mutex_unlock(&q->mu);
 }
 
 /* Wait until the output thread has written every slot before `target`. */
@@ -180,7 +178,7 @@ static void wait_head(struct outq *q, uint64_t target)
 {
 	uint64_t head = atomic_load_explicit(&q->head, memory_order_acquire);
 	if (head < target && atomic_load(&q->consumer_sleeps))
-		wake_consumer(q);
+		wake(q, &q->wake_consumer);
 	for (int spin = 0; head < target && spin < OQ_SPINS; spin++) {
 		cpu_relax();
 		head = atomic_load_explicit(&q->head, memory_order_acquire);
@@ -214,7 +212,7 @@ static void publish(struct outq *q)
 	atomic_store(&q->tail, tail);
 	if (atomic_load(&q->consumer_sleeps) &&
 	    tail - atomic_load_explicit(&q->head, memory_order_relaxed) >= OQ_WAKE_AT)
-		wake_consumer(q);
+		wake(q, &q->wake_consumer);
 }
 
 /* Queue the record just formatted into s->jw (closed by ww_jw_finish(w,
@@ -258,6 +256,19 @@ static int queue_flow(struct ww_emitter *e, const struct ww_flow_view *v)
 	return atomic_load_explicit(&q->err, memory_order_relaxed);
 }
 
+/* Everything of a queue whose thread has ended or never started. */
+static void free_queue(struct outq *q)
+{
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->wake_consumer);
+	pthread_cond_destroy(&q->wake_producer);
+	ww_jw_free(&q->jw);
+	for (unsigned i = 0; i < OQ_SLOTS; i++)
+		ww_jw_free(&q->slot[i].jw);
+	free(q->slot);
+	free(q);
+}
+
 int ww_emitter_start_thread(struct ww_emitter *e)
 {
 	struct outq *q;
@@ -277,10 +288,8 @@ int ww_emitter_start_thread(struct ww_emitter *e)
 	e->q = q;
 	if (pthread_create(&q->th, NULL, output_thread, e) != 0) {
 		e->q = NULL;
-		pthread_mutex_destroy(&q->mu);
-		pthread_cond_destroy(&q->wake_consumer);
-		pthread_cond_destroy(&q->wake_producer);
-		goto err;
+		free_queue(q);
+		return -1;
 	}
 	return 0;
 err:
@@ -294,19 +303,10 @@ static void stop_thread(struct ww_emitter *e)
 {
 	struct outq *q = e->q;
 
-	pthread_mutex_lock(&q->mu);
 	atomic_store(&q->stop, true);
-	pthread_cond_signal(&q->wake_consumer);
-	pthread_mutex_unlock(&q->mu);
+	wake(q, &q->wake_consumer);   /* it re-checks `stop` under the mutex */
 	pthread_join(q->th, NULL);
-	pthread_mutex_destroy(&q->mu);
-	pthread_cond_destroy(&q->wake_consumer);
-	pthread_cond_destroy(&q->wake_producer);
-	ww_jw_free(&q->jw);
-	for (unsigned i = 0; i < OQ_SLOTS; i++)
-		ww_jw_free(&q->slot[i].jw);
-	free(q->slot);
-	free(q);
+	free_queue(q);
 	e->q = NULL;
 }
 

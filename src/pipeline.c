@@ -115,6 +115,12 @@ struct ww_pipeline {
 	int err;        /* first output error */
 };
 
+/* The memo slot of a flow key's hash (replay only: pl->memo is NULL live). */
+static struct settled *memo_of(struct ww_pipeline *pl, uint64_t hash)
+{
+	return &pl->memo[hash & (WW_SETTLED_SLOTS - 1)];
+}
+
 static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_flow_view *v)
 {
 	memset(v, 0, sizeof(*v));
@@ -191,8 +197,8 @@ static void on_flow_end(struct ww_flow *f, void *ud)
 	struct ww_alert al[WW_MAX_ALERTS_PER_FLOW];
 	int rc;
 
-	if (pl->memo && pl->memo[f->hash & (WW_SETTLED_SLOTS - 1)].hash == f->hash)
-		pl->memo[f->hash & (WW_SETTLED_SLOTS - 1)].hash = 0;
+	if (pl->memo && memo_of(pl, f->hash)->hash == f->hash)
+		memo_of(pl, f->hash)->hash = 0;
 	ww_cls_finish(f->cls, f);   /* decide on what was seen */
 	if (!(f->flags & FF_JUDGED))
 		judge_ports(pl, f, f->last);
@@ -308,7 +314,7 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 
 	if (f->flags & FF_SETTLED) {
 		if (pl->memo)
-			pl->memo[f->hash & (WW_SETTLED_SLOTS - 1)] = (struct settled){ f->hash, e->ts };
+			*memo_of(pl, f->hash) = (struct settled){ f->hash, e->ts };
 		return;
 	}
 	if (p->payload_len && p->payload && !(f->flags & FF_CLS_DONE) && !pl->no_classify &&
@@ -325,7 +331,7 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 			judge_ports(pl, f, e->ts);
 			settle(f);
 			if (pl->memo)
-				pl->memo[f->hash & (WW_SETTLED_SLOTS - 1)] = (struct settled){ f->hash, e->ts };
+				*memo_of(pl, f->hash) = (struct settled){ f->hash, e->ts };
 		}
 	}
 }
@@ -377,7 +383,7 @@ int ww_pipeline_packet(struct ww_pipeline *pl, int dlt, const uint8_t *data,
 
 	/* A packet whose payload may be read cannot wait (see struct settled). */
 	if (e->p.payload_len) {
-		struct settled *m = &pl->memo[e->prep.hash & (WW_SETTLED_SLOTS - 1)];
+		struct settled *m = memo_of(pl, e->prep.hash);
 		bool syn = e->p.proto == WW_IPPROTO_TCP &&
 			   (e->p.tcp_flags & (WW_TCP_SYN | WW_TCP_ACK)) == WW_TCP_SYN;
 		bool settled = m->hash == e->prep.hash && !syn && ts - m->last < pl->min_tmo &&
