@@ -260,8 +260,8 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
 	pl->em = ww_emitter_new(cfg->out, cfg->mode, cfg->quiet, cfg->color);
 	if (!pl->em)
 		goto err;
-	if (cfg->output_thread && cfg->mode == WW_EMIT_JSON)
-		(void)ww_emitter_start_thread(pl->em);   /* else synchronous, still correct */
+	if (cfg->output_thread)
+		(void)ww_emitter_start_thread(pl->em);   /* text, or no thread: synchronous, still correct */
 	pl->ops = cfg->attrib;
 	pl->ud = cfg->attrib_ud;
 	pl->none_reason = cfg->none_reason ? cfg->none_reason : "";
