@@ -343,6 +343,12 @@ void ww_flows_prepare(struct ww_flows *fs, const struct ww_pkt *p, struct ww_flo
 	ww_flowtab_prefetch(fs->tab, pp->hash);
 }
 
+void ww_flows_prepare_key(struct ww_flows *fs, struct ww_flow_prep *pp)
+{
+	pp->hash = ww_flowtab_hash(fs->tab, &pp->key);
+	ww_flowtab_prefetch(fs->tab, pp->hash);
+}
+
 void ww_flows_prefetch_record(struct ww_flows *fs, const struct ww_flow_prep *pp)
 {
 	ww_flowtab_prefetch_record(fs->tab, pp->hash);

@@ -239,6 +239,7 @@ static int cmd_replay(int argc, char **argv)
 
 	o.pc.color = false;
 	o.pc.output_thread = true;
+	o.pc.analysis_thread = true;
 	/* Records are written whole (one fwrite each); a large buffer makes
 	 * that a few big writes instead of one per 4 KiB. */
 	static char outbuf[1 << 20];

@@ -16,51 +16,25 @@
 #include "wirewho/ports.h"
 
 #include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
 
 #define FF_CLS_DONE 0x01   /* classification is final: stop feeding */
 #define FF_JUDGED   0x02   /* port judgement done */
 #define FF_SETTLED  0x04   /* answer copied into the flow, classifier state freed */
 #define WW_MAX_ALERTS_PER_FLOW 8   /* one per kind at most; a few kinds apply to flows */
 
-/*
- * Replay overlaps the table misses of several packets: a packet is decoded
- * and its home chunk prefetched when it arrives, its record is prefetched
- * WW_PREFETCH_RECORD_AT packets later, and it is processed WW_BATCH packets
- * later, by which time both lines are in cache. Sixteen in flight covers
- * two DRAM misses each with room to spare; more only costs cache.
- */
-#define WW_BATCH               16
-#define WW_PREFETCH_RECORD_AT  8
-
-/*
- * The capture library reuses its buffer for the next packet, so a packet
- * can wait in the ring only if nobody will read its payload. A settled
- * flow reads no more payload; but whether a packet's flow is settled is
- * known only when it is looked up, WW_BATCH packets later. So the pipeline
- * keeps a direct-mapped memo of settled flows: written when a flow settles
- * and on each of its packets, read when a packet arrives. A packet with
- * payload waits in the ring only when the memo holds its key's full 64-bit
- * hash, it is not a SYN (a new connection on the same 5-tuple), the memo
- * entry is younger than the shortest idle timeout (the flow cannot have
- * expired in between), and the table is not so full that an eviction
- * could happen before the packet is processed. Any other packet with
- * payload drains the ring (in order: output never changes) and is
- * processed at once, reading the capture library's bytes. Copying the
- * payload instead, as an earlier version did, cost more than the drain:
- * the copies of a busy link's first packets per flow are many and large,
- * and a drain only shortens the prefetch distance for a few packets.
- */
-#define WW_SETTLED_SLOTS (1u << 15)   /* 32768 x 16 B = 512 KiB, sits in L2 */
-
-struct settled {
-	uint64_t hash;
-	ww_time_t last;
-};
-
+/* A decoded packet, keyed, on its way to the flow engine. */
 struct pending {
 	struct ww_pkt p;
 	struct ww_flow_prep prep;
@@ -96,30 +70,27 @@ static const char *app_by_name(enum ww_app_by by)
 	return by == WW_APP_BY_PAYLOAD ? "payload" : by == WW_APP_BY_PORT ? "port" : "none";
 }
 
+struct aq;
+
 struct ww_pipeline {
+	struct aq *aq;           /* replay's analysis thread (see below), or NULL */
 	struct ww_decoder *dec;
 	struct ww_flows *flows;
 	struct ww_emitter *em;
-	struct ww_stats st;
+	uint64_t alerts;         /* counted where they are emitted */
 	const struct ww_attrib_ops *ops;
 	void *ud;
 	const char *none_reason;
 	bool no_classify;
-	unsigned batch;          /* 1: process at once (live); WW_BATCH: replay */
-	unsigned head, n;        /* ring of packets waiting to be processed */
-	struct pending ring[WW_BATCH];
-	struct settled *memo;    /* WW_SETTLED_SLOTS entries; NULL live */
-	ww_time_t min_tmo;       /* shortest idle timeout */
-	uint32_t max_flows;
-	ww_time_t now;
 	int err;        /* first output error */
+	/*
+	 * Counted per packet where packets are read: with an analysis thread,
+	 * on the reader's thread, so on a cache line of their own (sharing one
+	 * with the pointers above cost the analysis thread a miss a packet).
+	 */
+	_Alignas(64) struct ww_stats st;
+	ww_time_t now;
 };
-
-/* The memo slot of a flow key's hash (replay only: pl->memo is NULL live). */
-static struct settled *memo_of(struct ww_pipeline *pl, uint64_t hash)
-{
-	return &pl->memo[hash & (WW_SETTLED_SLOTS - 1)];
-}
 
 static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_flow_view *v)
 {
@@ -172,7 +143,7 @@ static void emit_alerts(struct ww_pipeline *pl, const struct ww_alert *a, int n,
 		int rc = ww_emit_alert(pl->em, &a[i], v);
 		if (rc && !pl->err)
 			pl->err = rc;
-		pl->st.alerts++;
+		pl->alerts++;
 	}
 }
 
@@ -197,8 +168,6 @@ static void on_flow_end(struct ww_flow *f, void *ud)
 	struct ww_alert al[WW_MAX_ALERTS_PER_FLOW];
 	int rc;
 
-	if (pl->memo && memo_of(pl, f->hash)->hash == f->hash)
-		memo_of(pl, f->hash)->hash = 0;
 	ww_cls_finish(f->cls, f);   /* decide on what was seen */
 	if (!(f->flags & FF_JUDGED))
 		judge_ports(pl, f, f->last);
@@ -241,13 +210,18 @@ static void pending_alerts(struct ww_pipeline *pl, ww_time_t now, bool final)
 	} while (n == WW_MAX_ALERTS_PER_FLOW);
 }
 
+static void aq_sync(struct ww_pipeline *pl);
+static void aq_stop(struct ww_pipeline *pl);
+static int aq_start(struct ww_pipeline *pl);
+
 struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
 {
-	struct ww_pipeline *pl = calloc(1, sizeof(*pl));
+	struct ww_pipeline *pl = aligned_alloc(_Alignof(struct ww_pipeline), sizeof(*pl));
 	uint64_t seed;
 
 	if (!pl)
 		return NULL;
+	memset(pl, 0, sizeof(*pl));
 	/* A random hash seed so crafted traffic cannot aim at one bucket. */
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
 		seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
@@ -266,20 +240,9 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
 	pl->ud = cfg->attrib_ud;
 	pl->none_reason = cfg->none_reason ? cfg->none_reason : "";
 	pl->no_classify = cfg->no_classify;
-	pl->batch = cfg->live ? 1 : WW_BATCH;
-	if (pl->batch > 1) {
-		pl->memo = calloc(WW_SETTLED_SLOTS, sizeof(*pl->memo));
-		if (!pl->memo)
-			goto err;
-		pl->min_tmo = INT64_MAX;
-		for (int i = 0; i < WW_TMO_NCLASSES; i++) {
-			ww_time_t t = (ww_time_t)(cfg->flow.timeout_s[i] ? cfg->flow.timeout_s[i]
-						  : ww_flows_default_timeout((enum ww_tmo_class)i)) * WW_USEC_PER_SEC;
-			if (t < pl->min_tmo)
-				pl->min_tmo = t;
-		}
-		pl->max_flows = cfg->flow.max_flows ? cfg->flow.max_flows : WW_DEFAULT_MAX_FLOWS;
-	}
+	/* Replay: a thread of its own for the flows, when there is a core for it. */
+	if (cfg->analysis_thread && !cfg->live && sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		(void)aq_start(pl);   /* no thread: every packet processed at once, still correct */
 	return pl;
 err:
 	ww_pipeline_free(pl);
@@ -290,10 +253,10 @@ void ww_pipeline_free(struct ww_pipeline *pl)
 {
 	if (!pl)
 		return;
+	aq_stop(pl);
 	ww_flows_free(pl->flows);
 	ww_decoder_free(pl->dec);
 	ww_emitter_free(pl->em);
-	free(pl->memo);
 	free(pl);
 }
 
@@ -312,11 +275,8 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 			judge_new(pl, f);
 	}
 
-	if (f->flags & FF_SETTLED) {
-		if (pl->memo)
-			*memo_of(pl, f->hash) = (struct settled){ f->hash, e->ts };
+	if (f->flags & FF_SETTLED)
 		return;
-	}
 	if (p->payload_len && p->payload && !(f->flags & FF_CLS_DONE) && !pl->no_classify &&
 	    (p->proto == WW_IPPROTO_TCP || p->proto == WW_IPPROTO_UDP)) {
 		if (!f->cls) {
@@ -330,85 +290,454 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 			f->flags |= FF_CLS_DONE;
 			judge_ports(pl, f, e->ts);
 			settle(f);
-			if (pl->memo)
-				*memo_of(pl, f->hash) = (struct settled){ f->hash, e->ts };
 		}
 	}
 }
 
 void ww_pipeline_drain(struct ww_pipeline *pl)
 {
-	while (pl->n) {
-		process(pl, &pl->ring[pl->head]);
-		pl->head = (pl->head + 1) % WW_BATCH;
-		pl->n--;
+	if (pl->aq)
+		aq_sync(pl);
+}
+
+/* Decode a frame; a frame that is not a flow's packet is counted here. */
+static bool decode(struct ww_pipeline *pl, int dlt, const uint8_t *data, uint32_t caplen,
+		   ww_time_t ts, struct ww_pkt *p)
+{
+	switch (ww_decode(pl->dec, dlt, data, caplen, ts, p)) {
+	case WW_DECODE_OK:
+		return true;
+	case WW_DECODE_NOT_IP:
+		pl->st.non_ip++;
+		break;
+	case WW_DECODE_FRAG_ORPHAN:
+		pl->st.orphan_fragments++;
+		break;
+	case WW_DECODE_BAD_LINKTYPE:
+		pl->st.skipped_packets++;
+		break;
+	default:
+		pl->st.decode_errors++;
+		break;
 	}
+	return false;
+}
+
+/* ---- replay's analysis thread ------------------------------------------- */
+
+/*
+ * With cfg->analysis_thread the work is split over two cores: the caller's
+ * thread reads the capture (libpcap), decodes each frame, builds its flow
+ * key, and copies what the classifier may read of its payload (at most
+ * WW_CLS_MAX_BYTES_DIR bytes of a TCP or UDP packet) into an arena, because
+ * libpcap reuses its buffer for the next frame. The analysis thread takes
+ * these descriptors in order from a single-producer, single-consumer ring
+ * and does everything else: the keyed hash, the flow table, TCP state,
+ * timeouts, classification, judgement, emission. Only the descriptors
+ * cross cores, one cache line per packet (struct hand); a payload is read
+ * on the other side only while its flow is classified.
+ *
+ * Each side publishes its position every AQ_PUBLISH packets. A side that
+ * runs dry spins briefly, then sleeps on a futex ("bell") until the other
+ * has moved far enough (AQ_WAKE_AT descriptors, a quarter of the ring),
+ * so the two wake each other a few thousand times per million packets,
+ * not per packet. Whenever the reader waits (ring or arena full, or a
+ * caller wants everything processed), it marks the request urgent and the
+ * analysis thread processes whatever is there.
+ *
+ * The analysis thread looks ahead in the ring to overlap the table misses
+ * of several packets: the table chunk of the descriptor AQ_AHEAD_HOME
+ * places on is prefetched, and its record AQ_AHEAD_RECORD places on, so
+ * both lines are in cache when the packet's turn comes. Sixteen in flight
+ * covers two DRAM misses each with room to spare; more only costs cache.
+ *
+ * (The single-threaded replay before this held packets back in a ring of
+ * its own for the same reason, and kept a memo of settled flows to decide
+ * which packets could wait without their payload. That memo could be
+ * re-set by a late packet of a connection after a new SYN on its 5-tuple,
+ * and the new connection then lost its first payload. Copying the
+ * payloads the classifier may read needs no such guess.)
+ */
+#define AQ_SLOTS        2048u          /* descriptors: 128 KB, a power of two */
+#define AQ_ARENA        (2u << 20)     /* payload bytes in flight */
+#define AQ_PUBLISH      32u            /* publish a position every this many */
+#define AQ_WAKE_AT      (AQ_SLOTS / 4)
+#define AQ_SPIN         64             /* pause loops before sleeping */
+#define AQ_AHEAD_HOME   16u
+#define AQ_AHEAD_RECORD 8u
+#define AQ_AHEAD_WRITE  8u             /* the reader's prefetch for writing */
+_Static_assert((AQ_SLOTS & (AQ_SLOTS - 1)) == 0, "AQ_SLOTS must be a power of two");
+_Static_assert(AQ_ARENA >= 16 * WW_CLS_MAX_BYTES_DIR, "the arena must hold several payloads");
+
+/*
+ * A packet as handed over: what the flow engine and the classifier read of
+ * a struct ww_pkt, in one cache line. Addresses, ports, VLAN and protocol
+ * are in the key (unpack() rebuilds the packet view); tcp_seq is not
+ * carried (nothing past the decoder reads it).
+ */
+struct hand {
+	struct ww_flowkey key;
+	ww_time_t ts;
+	uint32_t ip_len;
+	uint32_t payload_len;
+	uint32_t payload_off;   /* in the arena, when H_PAYLOAD */
+	uint8_t tcp_flags, icmp_type, icmp_code;
+	uint8_t bits;           /* H_* */
+};
+_Static_assert(sizeof(struct hand) == 64, "a handed-over packet is one cache line");
+#define H_SRC_IS_A  0x01
+#define H_HAS_PORTS 0x02
+#define H_FRAGMENT  0x04
+#define H_PAYLOAD   0x08    /* payload bytes were copied to the arena */
+
+/* A futex a side sleeps on until the other's position reaches `at`. */
+struct bell {
+	_Atomic uint32_t seq;      /* the futex word: bumped by every ring */
+	_Atomic uint32_t armed;    /* someone sleeps (or is about to) */
+	_Atomic uint32_t at;       /* the position it waits for */
+};
+
+struct aq {
+	/* written by the reader */
+	_Alignas(64) _Atomic uint32_t tail;   /* descriptors published */
+	_Atomic uint32_t urgent;              /* the reader waits: process what is there */
+	_Atomic uint32_t stop;
+	struct bell cbell;                    /* the analysis thread sleeps here */
+	/* written by the analysis thread */
+	_Alignas(64) _Atomic uint32_t head;   /* descriptors processed and released */
+	_Atomic int err;                      /* first output error */
+	struct bell pbell;                    /* the reader sleeps here */
+	/* the reader's own */
+	_Alignas(64) uint32_t t;              /* descriptors filled, published or not */
+	uint32_t head_seen;
+	uint64_t arena_w;                     /* arena bytes handed out, ever */
+	uint64_t at[AQ_SLOTS];                /* arena offset where each slot's bytes start */
+	/* shared, by ownership of slots */
+	_Alignas(64) struct hand ring[AQ_SLOTS];
+	uint8_t *arena;
+	pthread_t thread;
+};
+
+static inline bool reached(uint32_t pos, uint32_t at)
+{
+	return (int32_t)(pos - at) >= 0;
+}
+
+static inline void cpu_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	_mm_pause();
+#endif
+}
+
+/*
+ * Fetch a line for writing (PREFETCHW), where the CPU has it: the reader
+ * then owns the ring line the analysis thread read last before it stores,
+ * instead of stalling on the store. __builtin_prefetch(p, 1) emits it only
+ * when the whole build targets such CPUs. Set by aq_start().
+ */
+static bool has_prefetchw;
+
+static inline void prefetch_for_write(const void *p)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	if (has_prefetchw)
+		__asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
+#else
+	__builtin_prefetch(p, 1);
+#endif
+}
+
+static void futex_wait(_Atomic uint32_t *word, uint32_t val)
+{
+	/* EAGAIN (the word moved) and EINTR both just mean: look again */
+	(void)syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+}
+
+static void bell_ring(struct bell *b)
+{
+	if (atomic_load(&b->armed)) {
+		atomic_fetch_add(&b->seq, 1);
+		(void)syscall(SYS_futex, (uint32_t *)&b->seq, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	}
+}
+
+/* After publishing position `pos` (a sequentially consistent store). */
+static void bell_ring_at(struct bell *b, uint32_t pos)
+{
+	if (atomic_load(&b->armed) && reached(pos, atomic_load(&b->at)))
+		bell_ring(b);
+}
+
+/*
+ * The two sleeps. The sleeper stores `armed` and then reads the positions;
+ * the other side stores its position and then reads `armed`; with both
+ * sequentially consistent, at least one sees the other's store, and the
+ * futex word read before the check turns a ring in between into an
+ * immediate return.
+ */
+static bool consumer_may_go(struct aq *q, uint32_t h, uint32_t at)
+{
+	uint32_t t = atomic_load(&q->tail);
+	return reached(t, at) || (t != h && atomic_load(&q->urgent)) || atomic_load(&q->stop);
+}
+
+static void consumer_wait(struct aq *q, uint32_t h)
+{
+	uint32_t at = h + AQ_WAKE_AT;
+	for (int i = 0; i < AQ_SPIN; i++) {
+		if (consumer_may_go(q, h, at))
+			return;
+		cpu_pause();
+	}
+	atomic_store(&q->cbell.at, at);
+	atomic_store(&q->cbell.armed, 1);
+	for (;;) {
+		uint32_t seq = atomic_load(&q->cbell.seq);
+		if (consumer_may_go(q, h, at))
+			break;
+		futex_wait(&q->cbell.seq, seq);
+	}
+	atomic_store(&q->cbell.armed, 0);
+}
+
+static void aq_publish(struct aq *q)
+{
+	atomic_store(&q->tail, q->t);
+	bell_ring_at(&q->cbell, q->t);
+}
+
+/* The reader waits until the analysis thread has released `target`. */
+static void producer_wait(struct aq *q, uint32_t target)
+{
+	atomic_store(&q->urgent, 1);
+	aq_publish(q);
+	bell_ring(&q->cbell);
+	for (int i = 0; i < AQ_SPIN && !reached(atomic_load(&q->head), target); i++)
+		cpu_pause();
+	if (!reached(atomic_load(&q->head), target)) {
+		atomic_store(&q->pbell.at, target);
+		atomic_store(&q->pbell.armed, 1);
+		for (;;) {
+			uint32_t seq = atomic_load(&q->pbell.seq);
+			if (reached(atomic_load(&q->head), target))
+				break;
+			futex_wait(&q->pbell.seq, seq);
+		}
+		atomic_store(&q->pbell.armed, 0);
+	}
+	atomic_store(&q->urgent, 0);
+	q->head_seen = atomic_load_explicit(&q->head, memory_order_acquire);
+}
+
+/* The slot to fill next, once there is one. */
+static struct hand *aq_slot(struct aq *q)
+{
+	if (q->t - q->head_seen == AQ_SLOTS) {
+		q->head_seen = atomic_load_explicit(&q->head, memory_order_acquire);
+		if (q->t - q->head_seen == AQ_SLOTS)
+			producer_wait(q, q->t - AQ_SLOTS + AQ_WAKE_AT);
+	}
+	q->at[q->t & (AQ_SLOTS - 1)] = q->arena_w;
+	/* own the line early: the analysis thread read it last */
+	prefetch_for_write(&q->ring[(q->t + AQ_AHEAD_WRITE) & (AQ_SLOTS - 1)]);
+	return &q->ring[q->t & (AQ_SLOTS - 1)];
+}
+
+/* Copy `n` payload bytes (<= WW_CLS_MAX_BYTES_DIR) of the slot being
+ * filled; returns their arena offset. */
+static uint32_t aq_copy(struct aq *q, const uint8_t *src, uint32_t n)
+{
+	uint64_t off = (q->arena_w + 15) & ~(uint64_t)15;
+	if (off % AQ_ARENA + n > AQ_ARENA)
+		off += AQ_ARENA - off % AQ_ARENA;   /* a payload never wraps */
+	for (;;) {
+		/* bytes still in use start at the oldest unreleased slot */
+		uint64_t used = q->head_seen == q->t ? off : q->at[q->head_seen & (AQ_SLOTS - 1)];
+		if (off + n - used <= AQ_ARENA)
+			break;
+		q->head_seen = atomic_load_explicit(&q->head, memory_order_acquire);
+		if (q->head_seen != q->t && off + n - q->at[q->head_seen & (AQ_SLOTS - 1)] > AQ_ARENA)
+			producer_wait(q, q->head_seen + (q->t - q->head_seen + 1) / 2);
+	}
+	memcpy(q->arena + off % AQ_ARENA, src, n);
+	q->at[q->t & (AQ_SLOTS - 1)] = off;
+	q->arena_w = off + n;
+	for (unsigned i = 0; i < 4; i++)
+		prefetch_for_write(q->arena + (q->arena_w + 256 + 64 * i) % AQ_ARENA);
+	return (uint32_t)(off % AQ_ARENA);
+}
+
+static void aq_push(struct aq *q)
+{
+	q->t++;
+	if ((q->t & (AQ_PUBLISH - 1)) == 0)
+		aq_publish(q);
+}
+
+static void publish_head(struct ww_pipeline *pl, uint32_t h)
+{
+	struct aq *q = pl->aq;
+	if (WW_UNLIKELY(pl->err) && !atomic_load_explicit(&q->err, memory_order_relaxed))
+		atomic_store_explicit(&q->err, pl->err, memory_order_relaxed);
+	atomic_store(&q->head, h);
+	bell_ring_at(&q->pbell, h);
+}
+
+/* A handed-over packet back into the view process() takes; hash and prefetch. */
+static void unpack(struct ww_pipeline *pl, const struct hand *d, struct pending *e)
+{
+	struct ww_pkt *p = &e->p;
+	bool a = d->bits & H_SRC_IS_A;
+
+	e->prep.key = d->key;
+	e->prep.src_is_a = a;
+	ww_flows_prepare_key(pl->flows, &e->prep);
+	e->ts = d->ts;
+	p->src = a ? d->key.a : d->key.b;
+	p->dst = a ? d->key.b : d->key.a;
+	if (d->key.proto == WW_IPPROTO_ICMP || d->key.proto == WW_IPPROTO_ICMPV6) {
+		p->sport = d->key.port_a;   /* identifier; dport is the message type */
+		p->dport = d->icmp_type;
+	} else {
+		p->sport = a ? d->key.port_a : d->key.port_b;
+		p->dport = a ? d->key.port_b : d->key.port_a;
+	}
+	p->vlan = d->key.vlan;
+	p->family = d->key.family;
+	p->proto = d->key.proto;
+	p->tcp_flags = d->tcp_flags;
+	p->icmp_type = d->icmp_type;
+	p->icmp_code = d->icmp_code;
+	p->has_ports = d->bits & H_HAS_PORTS;
+	p->is_fragment = d->bits & H_FRAGMENT;
+	p->ip_len = d->ip_len;
+	p->payload_len = d->payload_len;
+	p->payload = (d->bits & H_PAYLOAD) ? pl->aq->arena + d->payload_off : NULL;
+	p->tcp_seq = 0;
+}
+
+static void *analysis_main(void *arg)
+{
+	struct ww_pipeline *pl = arg;
+	struct aq *q = pl->aq;
+	struct pending stage[AQ_AHEAD_HOME];   /* unpacked, hashed, prefetched */
+	uint32_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
+	uint32_t home = h, rec = h;   /* next descriptors to unpack, to prefetch the record of */
+
+	for (;;) {
+		uint32_t t = atomic_load_explicit(&q->tail, memory_order_acquire);
+		if (t == h) {
+			if (atomic_load(&q->stop))
+				break;
+			consumer_wait(q, h);
+			continue;
+		}
+		while (h != t) {
+			for (; home != t && home - h < AQ_AHEAD_HOME; home++)
+				unpack(pl, &q->ring[home & (AQ_SLOTS - 1)], &stage[home % AQ_AHEAD_HOME]);
+			for (; rec != home && rec - h < AQ_AHEAD_RECORD; rec++)
+				ww_flows_prefetch_record(pl->flows, &stage[rec % AQ_AHEAD_HOME].prep);
+			process(pl, &stage[h % AQ_AHEAD_HOME]);
+			h++;
+			if ((h & (AQ_PUBLISH - 1)) == 0)
+				publish_head(pl, h);
+		}
+		publish_head(pl, h);
+	}
+	return NULL;
+}
+
+static int aq_start(struct ww_pipeline *pl)
+{
+	struct aq *q = aligned_alloc(_Alignof(struct aq), sizeof(*q));
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned eax, ebx, ecx, edx;
+	if (__get_cpuid(0x80000001u, &eax, &ebx, &ecx, &edx))
+		has_prefetchw = ecx & (1u << 8);   /* PRFCHW */
+#endif
+	if (!q)
+		return -1;
+	memset(q, 0, sizeof(*q));
+	q->arena = malloc(AQ_ARENA);
+	pl->aq = q;
+	if (!q->arena || pthread_create(&q->thread, NULL, analysis_main, pl) != 0) {
+		free(q->arena);
+		free(q);
+		pl->aq = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Everything handed over is processed; the thread's results are visible. */
+static void aq_sync(struct ww_pipeline *pl)
+{
+	struct aq *q = pl->aq;
+	if (q->head_seen != q->t)
+		producer_wait(q, q->t);
+}
+
+static void aq_stop(struct ww_pipeline *pl)
+{
+	struct aq *q = pl->aq;
+	if (!q)
+		return;
+	aq_sync(pl);
+	atomic_store(&q->stop, 1);
+	bell_ring(&q->cbell);
+	pthread_join(q->thread, NULL);
+	free(q->arena);
+	free(q);
+	pl->aq = NULL;
+}
+
+/* Decode and key one frame, copy what may be read of its payload, hand it on. */
+static int packet_handover(struct ww_pipeline *pl, int dlt, const uint8_t *data,
+			   uint32_t caplen, ww_time_t ts)
+{
+	struct aq *q = pl->aq;
+	struct hand *d = aq_slot(q);
+	struct ww_pkt p;
+	bool src_is_a;
+
+	if (!decode(pl, dlt, data, caplen, ts, &p))
+		goto out;
+	ww_flowkey_from_pkt(&p, &d->key, &src_is_a);
+	d->ts = ts;
+	d->ip_len = p.ip_len;
+	d->payload_len = p.payload_len;
+	d->tcp_flags = p.tcp_flags;
+	d->icmp_type = p.icmp_type;
+	d->icmp_code = p.icmp_code;
+	d->bits = (uint8_t)((src_is_a ? H_SRC_IS_A : 0) | (p.has_ports ? H_HAS_PORTS : 0) |
+			    (p.is_fragment ? H_FRAGMENT : 0));
+	if (p.payload_len && p.payload && !pl->no_classify &&
+	    (p.proto == WW_IPPROTO_TCP || p.proto == WW_IPPROTO_UDP)) {
+		d->payload_off = aq_copy(q, p.payload, p.payload_len < WW_CLS_MAX_BYTES_DIR ?
+					 p.payload_len : WW_CLS_MAX_BYTES_DIR);
+		d->bits |= H_PAYLOAD;
+	}
+	aq_push(q);
+out:
+	return atomic_load_explicit(&q->err, memory_order_relaxed);
 }
 
 int ww_pipeline_packet(struct ww_pipeline *pl, int dlt, const uint8_t *data,
 		       uint32_t caplen, uint32_t wirelen, ww_time_t ts)
 {
-	unsigned slot = (pl->head + pl->n) % WW_BATCH;
-	struct pending *e = &pl->ring[slot];
+	struct pending e;
 
 	pl->st.packets++;
 	pl->st.bytes += wirelen;
 	if (ts > pl->now)
 		pl->now = ts;
-	switch (ww_decode(pl->dec, dlt, data, caplen, ts, &e->p)) {
-	case WW_DECODE_OK:
-		break;
-	case WW_DECODE_NOT_IP:
-		pl->st.non_ip++;
-		return pl->err;
-	case WW_DECODE_FRAG_ORPHAN:
-		pl->st.orphan_fragments++;
-		return pl->err;
-	case WW_DECODE_BAD_LINKTYPE:
-		pl->st.skipped_packets++;
-		return pl->err;
-	default:
-		pl->st.decode_errors++;
-		return pl->err;
-	}
-	e->ts = ts;
-	if (pl->batch == 1) {
-		/* Live: no holding back, the owner lookup wants the packet now. */
-		ww_flows_prepare(pl->flows, &e->p, &e->prep);
-		process(pl, e);
-		return pl->err;
-	}
-
-	ww_flows_prepare(pl->flows, &e->p, &e->prep);
-
-	/* A packet whose payload may be read cannot wait (see struct settled). */
-	if (e->p.payload_len) {
-		struct settled *m = memo_of(pl, e->prep.hash);
-		bool syn = e->p.proto == WW_IPPROTO_TCP &&
-			   (e->p.tcp_flags & (WW_TCP_SYN | WW_TCP_ACK)) == WW_TCP_SYN;
-		bool settled = m->hash == e->prep.hash && !syn && ts - m->last < pl->min_tmo &&
-			       ww_flows_active(pl->flows) + WW_BATCH < pl->max_flows;
-		if (syn)
-			m->hash = 0;   /* a new connection: not settled */
-		if (pl->no_classify || settled) {
-			e->p.payload = NULL;   /* counted, never read */
-		} else {
-			for (unsigned i = 0; i < pl->n; i++)
-				ww_flows_prefetch_record(pl->flows,
-					&pl->ring[(pl->head + i) % WW_BATCH].prep);
-			ww_pipeline_drain(pl);
-			process(pl, e);   /* e is the slot after the drained ones: free */
-			return pl->err;
-		}
-	}
-	pl->n++;
-	if (pl->n > WW_PREFETCH_RECORD_AT)
-		ww_flows_prefetch_record(pl->flows,
-			&pl->ring[(pl->head + pl->n - 1 - WW_PREFETCH_RECORD_AT) % WW_BATCH].prep);
-	if (pl->n == WW_BATCH) {
-		process(pl, &pl->ring[pl->head]);
-		pl->head = (pl->head + 1) % WW_BATCH;
-		pl->n--;
+	if (pl->aq)
+		return packet_handover(pl, dlt, data, caplen, ts);
+	if (decode(pl, dlt, data, caplen, ts, &e.p)) {
+		e.ts = ts;
+		ww_flows_prepare(pl->flows, &e.p, &e.prep);
+		process(pl, &e);
 	}
 	return pl->err;
 }
@@ -422,17 +751,20 @@ void ww_pipeline_skip(struct ww_pipeline *pl, uint32_t wirelen)
 
 int ww_pipeline_alert(struct ww_pipeline *pl, const struct ww_alert *a)
 {
+	ww_pipeline_drain(pl);
 	emit_alerts(pl, a, 1, NULL);
 	return pl->err;
 }
 
 int ww_pipeline_finish(struct ww_pipeline *pl, ww_time_t now, double elapsed_s, uint64_t dropped)
 {
+	aq_stop(pl);   /* the rest runs here */
 	ww_pipeline_drain(pl);
 	ww_flows_flush(pl->flows);
 	pending_alerts(pl, now, true);
 	pl->st.flows = ww_flows_created(pl->flows);
 	pl->st.evicted = ww_flows_evicted(pl->flows);
+	pl->st.alerts = pl->alerts;
 	pl->st.dropped = dropped;
 	pl->st.elapsed_s = elapsed_s;
 	int rc = ww_emit_stats(pl->em, &pl->st, now);
@@ -453,6 +785,7 @@ const struct ww_stats *ww_pipeline_stats(struct ww_pipeline *pl)
 	ww_pipeline_drain(pl);
 	pl->st.flows = ww_flows_created(pl->flows);
 	pl->st.evicted = ww_flows_evicted(pl->flows);
+	pl->st.alerts = pl->alerts;
 	return &pl->st;
 }
 

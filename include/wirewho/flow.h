@@ -174,6 +174,11 @@ struct ww_flow_prep {
 	bool src_is_a;
 };
 void ww_flows_prepare(struct ww_flows *fs, const struct ww_pkt *p, struct ww_flow_prep *pp);
+/*
+ * The same when pp->key and pp->src_is_a are already set (a reader thread
+ * built the key; see pipeline.c): compute the hash and prefetch.
+ */
+void ww_flows_prepare_key(struct ww_flows *fs, struct ww_flow_prep *pp);
 void ww_flows_prefetch_record(struct ww_flows *fs, const struct ww_flow_prep *pp);
 struct ww_flow *ww_flows_packet_prepared(struct ww_flows *fs, const struct ww_pkt *p,
 					 ww_time_t ts, const struct ww_flow_prep *pp,

@@ -47,8 +47,9 @@ struct ww_pipeline_cfg {
 	void *attrib_ud;
 	const char *none_reason;              /* attribution reason without ops; must outlive the pipeline */
 	bool no_classify;                     /* benchmarking: skip payload classification */
-	bool live;                            /* process each packet at once (no batching) */
+	bool live;                            /* live capture: never an analysis thread */
 	bool output_thread;                   /* JSON: format and write on a second thread */
+	bool analysis_thread;                 /* replay: track flows on a thread of their own */
 };
 
 struct ww_pipeline;
@@ -61,13 +62,19 @@ void ww_pipeline_free(struct ww_pipeline *pl);
 /*
  * One captured frame of link type `dlt`. Returns 0, or -EIO when writing
  * output failed (the caller should stop and exit 1).
+ *
+ * With cfg->analysis_thread, the caller's thread only decodes the frame,
+ * keys it and copies what the classifier may read of its payload; a thread
+ * of the pipeline's own does the rest, in packet order, and every other
+ * function below first waits until it has caught up. An output error then
+ * shows a few hundred packets late. Call all functions from one thread.
  */
 int ww_pipeline_packet(struct ww_pipeline *pl, int dlt, const uint8_t *data,
 		       uint32_t caplen, uint32_t wirelen, ww_time_t ts);
 
 /*
- * Process every packet still waiting in the replay batch. Called at the end
- * of each input, by finish, tick and stats. This function can't fail.
+ * Wait until the analysis thread (if any) has processed every packet handed
+ * over. Called by finish, tick, stats and alert. This function can't fail.
  */
 void ww_pipeline_drain(struct ww_pipeline *pl);
 
