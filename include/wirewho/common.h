@@ -41,10 +41,17 @@ struct ww_addr {
 
 static inline void ww_addr_from_v4(struct ww_addr *a, const uint8_t v4[4])
 {
-	memset(a->b, 0, 10);
-	a->b[10] = 0xff;
-	a->b[11] = 0xff;
-	memcpy(a->b + 12, v4, 4);
+	/* Two 8-byte stores, so that 8-byte loads of the address right after
+	 * (the flow key's comparison and hash) are forwarded from the store
+	 * buffer; a word assembled from narrower stores stalls each load. */
+	static const uint8_t prefix[4] = { 0, 0, 0xff, 0xff };
+	uint8_t tail[8];
+	uint64_t zero = 0, w;
+	memcpy(tail, prefix, 4);
+	memcpy(tail + 4, v4, 4);
+	memcpy(&w, tail, 8);
+	memcpy(a->b, &zero, 8);
+	memcpy(a->b + 8, &w, 8);
 }
 
 /* True when the address is IPv4-mapped. This function can't fail. */
