@@ -23,10 +23,12 @@
 enum mode { LIVE, THREAD, NMODES };
 static const char *const mode_name[NMODES] = { "live", "thread" };
 
-static struct ww_pipeline *new_pipeline(enum mode m, FILE *out, bool no_classify)
+static struct ww_pipeline *new_pipeline_max(enum mode m, FILE *out, bool no_classify,
+					    uint32_t max_flows)
 {
 	struct ww_pipeline_cfg cfg;
 	memset(&cfg, 0, sizeof(cfg));
+	cfg.flow.max_flows = max_flows;
 	cfg.out = out;
 	cfg.mode = WW_EMIT_JSON;
 	cfg.none_reason = "test";
@@ -36,6 +38,11 @@ static struct ww_pipeline *new_pipeline(enum mode m, FILE *out, bool no_classify
 	struct ww_pipeline *pl = ww_pipeline_new(&cfg);
 	assert_non_null(pl);
 	return pl;
+}
+
+static struct ww_pipeline *new_pipeline(enum mode m, FILE *out, bool no_classify)
+{
+	return new_pipeline_max(m, out, no_classify, 0);
 }
 
 /* Everything written to `f`, NUL-terminated; the caller frees it. */
@@ -147,15 +154,24 @@ static uint32_t rnd(void)
  * SSH banner or random bytes, some of them longer than the classifier's
  * 4,096-byte view.
  */
+/*
+ * With mix_reuse, flow f and flow f + MIX_WINDOW share their 5-tuple: the
+ * next window reuses every connection's ports (a new SYN after FIN+FIN;
+ * for UDP, the same datagram tuple again).
+ */
+static bool mix_reuse;
+
 static uint32_t mix_frame(unsigned f, unsigned step, uint8_t *b)
 {
+	unsigned t = mix_reuse ? f % MIX_WINDOW : f;   /* what the tuple is made of */
 	static const char http[] = "GET /index.html HTTP/1.1\r\nHost: www.example.test\r\n\r\n";
 	static const char ssh[] = "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n";
 	bool udp = f % 5 == 4;
-	bool to_server = step != 1 && step != 4 && step != 5 && step != 8;
-	uint32_t cli = 0xc0000200u | (f % 250 + 1);          /* 192.0.2.x */
-	uint32_t srv = 0xc6336400u | ((f / 250) % 250 + 1);  /* 198.51.100.y */
-	uint16_t cport = (uint16_t)(20000 + f), sport = udp ? 53 : (f % 4 == 1 ? 443 : f % 4 == 2 ? 22 : 80);
+	/* SYN, SYN+ACK, ACK, request, two answers, FIN, FIN, last ACK */
+	bool to_server = step == 0 || step == 2 || step == 3 || step == 6 || step == 8;
+	uint32_t cli = 0xc0000200u | (t % 250 + 1);          /* 192.0.2.x */
+	uint32_t srv = 0xc6336400u | ((t / 250) % 250 + 1);  /* 198.51.100.y */
+	uint16_t cport = (uint16_t)(20000 + t), sport = udp ? 53 : (f % 4 == 1 ? 443 : f % 4 == 2 ? 22 : 80);
 	uint8_t flags = 0x10;   /* ACK */
 	uint32_t plen = 0;
 	uint8_t *pl;
@@ -166,7 +182,18 @@ static uint32_t mix_frame(unsigned f, unsigned step, uint8_t *b)
 		flags = fl[step];
 	}
 	pl = b + 20 + l4;
-	if (udp) {
+	if (udp && (f / 5) % 2 == 0) {
+		/* DNS: a query for www.example.test, its answer, a query */
+		static const uint8_t q[] = { 0, 0, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+			3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 4, 't', 'e', 's', 't', 0,
+			0, 1, 0, 1 };
+		plen = sizeof(q);
+		memcpy(pl, q, plen);
+		pl[0] = (uint8_t)(f >> 8);
+		pl[1] = (uint8_t)f;
+		if (step == 1)
+			pl[2] = 0x81, pl[3] = 0x80;
+	} else if (udp) {
 		plen = 20 + rnd() % 400;
 		for (uint32_t i = 0; i < plen; i++)
 			pl[i] = (uint8_t)rnd();
@@ -213,21 +240,31 @@ static uint32_t mix_frame(unsigned f, unsigned step, uint8_t *b)
 	return total;
 }
 
+struct mix {
+	bool no_classify;
+	bool reuse;            /* see mix_reuse */
+	ww_time_t gap;         /* packet time between windows: past the idle timeouts */
+	uint32_t max_flows;    /* 0: default; small: evictions */
+	unsigned stats_at;     /* ask for the statistics after this many packets */
+};
+
 /*
- * Feed the mix to a pipeline in mode m; after `stats_at` packets (0: never)
- * ask for the statistics and check every packet so far is counted.
+ * Feed the mix to a pipeline in mode m; after x->stats_at packets (0:
+ * never) ask for the statistics and check every packet so far is counted.
  */
-static char *replay_mix(enum mode m, bool no_classify, unsigned stats_at, size_t *len)
+static char *replay_mix(enum mode m, struct mix *x, size_t *len)
 {
 	static uint8_t frame[65536];
 	FILE *out = tmpfile();
 	assert_non_null(out);
-	struct ww_pipeline *pl = new_pipeline(m, out, no_classify);
+	struct ww_pipeline *pl = new_pipeline_max(m, out, x->no_classify, x->max_flows);
+	unsigned stats_at = x->stats_at;
 	ww_time_t ts = 1764000000000000;
 	uint64_t n = 0;
 
 	rnd_state = 12345;
-	for (unsigned base = 0; base < MIX_FLOWS; base += MIX_WINDOW) {
+	mix_reuse = x->reuse;
+	for (unsigned base = 0; base < MIX_FLOWS; base += MIX_WINDOW, ts += x->gap) {
 		for (unsigned step = 0; step < MIX_STEPS; step++) {
 			for (unsigned f = base; f < base + MIX_WINDOW && f < MIX_FLOWS; f++) {
 				if (f % 5 == 4 && step > 2)
@@ -246,6 +283,7 @@ static char *replay_mix(enum mode m, bool no_classify, unsigned stats_at, size_t
 	}
 	assert_int_equal(ww_pipeline_finish(pl, ts, 0.0, 0), 0);
 	ww_pipeline_free(pl);
+	mix_reuse = false;
 	char *s = slurp(out, len);
 	fclose(out);
 	return s;
@@ -259,36 +297,78 @@ static unsigned count(const char *s, const char *what)
 	return n;
 }
 
+/* The mix in both modes: the same records; returns them (live's). */
+static char *mix_both(struct mix *x, size_t *len)
+{
+	size_t l1;
+	struct mix live = *x;
+	live.stats_at = 0;
+	char *a = replay_mix(LIVE, &live, len);
+	char *b = replay_mix(THREAD, x, &l1);
+	assert_int_equal(l1, *len);
+	assert_memory_equal(a, b, *len);
+	free(b);
+	return a;
+}
+
 static void test_mix_same_records_in_every_mode(void **state)
 {
-	size_t len[NMODES];
-	char *rec[NMODES];
+	struct mix x = { .stats_at = 12345 };
+	size_t len;
 	(void)state;
-	for (int m = 0; m < NMODES; m++)
-		rec[m] = replay_mix((enum mode)m, false, m == THREAD ? 12345 : 0, &len[m]);
+	char *rec = mix_both(&x, &len);
 	/* the mix is what it claims: every flow reported, payloads classified */
-	assert_int_equal(count(rec[0], "\"type\":\"flow\""), MIX_FLOWS);
-	assert_true(count(rec[0], "\"app_proto\":\"http\",\"app_proto_by\":\"payload\"") >= MIX_FLOWS / 5);
-	assert_true(count(rec[0], "\"app_proto\":\"ssh\",\"app_proto_by\":\"payload\"") >= MIX_FLOWS / 5);
-	for (int m = 1; m < NMODES; m++) {
-		assert_int_equal(len[m], len[0]);
-		assert_memory_equal(rec[m], rec[0], len[0]);
-	}
-	for (int m = 0; m < NMODES; m++)
-		free(rec[m]);
+	assert_int_equal(count(rec, "\"type\":\"flow\""), MIX_FLOWS);
+	assert_true(count(rec, "\"app_proto\":\"http\",\"app_proto_by\":\"payload\"") >= MIX_FLOWS / 5);
+	assert_true(count(rec, "\"app_proto\":\"ssh\",\"app_proto_by\":\"payload\"") >= MIX_FLOWS / 5);
+	free(rec);
+}
+
+/* Every way a 5-tuple's flow can end and start again: a new SYN after
+ * FIN+FIN, idle timeouts, evictions. */
+static void test_mix_reuse_timeouts_evictions_same_records(void **state)
+{
+	size_t len;
+	(void)state;
+	struct mix reuse = { .reuse = true, .stats_at = 999 };
+	char *rec = mix_both(&reuse, &len);
+	assert_true(count(rec, "\"end_reason\":\"reused\"") >= MIX_FLOWS / 2);
+	assert_true(count(rec, "\"app_proto\":\"http\",\"app_proto_by\":\"payload\"") >= MIX_FLOWS / 5);
+	free(rec);
+
+	struct mix gap = { .reuse = true, .gap = 61 * WW_USEC_PER_SEC };
+	rec = mix_both(&gap, &len);
+	assert_true(count(rec, "\"end_reason\":\"timeout\"") >= MIX_FLOWS / 10);   /* UDP */
+	assert_true(count(rec, "\"app_proto\":\"dns\",\"app_proto_by\":\"payload\"") >= MIX_FLOWS / 20);
+	assert_true(count(rec, "\"end_reason\":\"closed\"") >= MIX_FLOWS / 2);     /* TCP */
+	assert_true(count(rec, "\"app_proto\":\"http\",\"app_proto_by\":\"payload\"") >= MIX_FLOWS / 5);
+	free(rec);
+
+	/* a gap just under the shortest timeout (closed, 10 s): flows live on */
+	struct mix near = { .reuse = true, .gap = 9 * WW_USEC_PER_SEC };
+	rec = mix_both(&near, &len);
+	free(rec);
+
+	/* evictions of closed flows, then of flows in the middle of their
+	 * connection (the table is smaller than the window) */
+	struct mix evict = { .reuse = false, .max_flows = 1000 };
+	rec = mix_both(&evict, &len);
+	assert_true(count(rec, "\"end_reason\":\"evicted\"") > 0);
+	free(rec);
+	struct mix evict2 = { .reuse = true, .max_flows = 500 };
+	rec = mix_both(&evict2, &len);
+	assert_true(count(rec, "\"end_reason\":\"evicted\"") > MIX_FLOWS);
+	free(rec);
 }
 
 static void test_mix_no_classify_same_records(void **state)
 {
-	size_t l0, l1;
+	struct mix x = { .no_classify = true, .stats_at = 777 };
+	size_t len;
 	(void)state;
-	char *a = replay_mix(LIVE, true, 0, &l0);
-	char *b = replay_mix(THREAD, true, 777, &l1);
-	assert_int_equal(count(a, "\"app_proto_by\":\"payload\""), 0);
-	assert_int_equal(l0, l1);
-	assert_memory_equal(a, b, l0);
-	free(a);
-	free(b);
+	char *rec = mix_both(&x, &len);
+	assert_int_equal(count(rec, "\"app_proto_by\":\"payload\""), 0);
+	free(rec);
 }
 
 /* ---- errors --------------------------------------------------------------- */
@@ -325,6 +405,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bundled_captures_same_records_in_every_mode),
 		cmocka_unit_test(test_mix_same_records_in_every_mode),
+		cmocka_unit_test(test_mix_reuse_timeouts_evictions_same_records),
 		cmocka_unit_test(test_mix_no_classify_same_records),
 		cmocka_unit_test(test_thread_write_error_comes_back),
 	};
