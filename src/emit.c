@@ -37,6 +37,7 @@
 #define OQ_WAKE_AT   16      /* records queued before a sleeping output thread is woken */
 #define OQ_NAP_NS    2000000 /* ...or it wakes by itself after this long */
 #define OQ_SNI_MAX   256     /* a DNS name is at most 253 bytes */
+#define OQ_PUBLISH   16      /* the output thread publishes its position this often */
 
 enum { OQ_FLOW, OQ_RAW };
 
@@ -165,9 +166,14 @@ static void *output_thread(void *arg)
 		while (head != tail) {
 			write_slot(e, &q->slot[head & (OQ_SLOTS - 1)]);
 			head++;
-			atomic_store(&q->head, head);
-			if (atomic_load(&q->producer_sleeps))
-				wake(q, &q->wake_producer);
+			/* a sequentially consistent store and the line it sits on
+			 * passed to the other core: every few records, and when
+			 * caught up (what a waiting producer needs) */
+			if (head % OQ_PUBLISH == 0 || head == tail) {
+				atomic_store(&q->head, head);
+				if (atomic_load(&q->producer_sleeps))
+					wake(q, &q->wake_producer);
+			}
 		}
 	}
 	return NULL;
@@ -228,10 +234,14 @@ static int queue_raw(struct outq *q, struct oq_slot *s, int rc)
 	return atomic_load_explicit(&q->err, memory_order_relaxed);
 }
 
+/* The output thread is OQ_SHARE_AT behind (head looked at again only then). */
 static bool behind(struct outq *q)
 {
 	uint64_t tail = atomic_load_explicit(&q->tail, memory_order_relaxed);
-	return tail - atomic_load_explicit(&q->head, memory_order_relaxed) >= OQ_SHARE_AT;
+	if (tail - q->head_seen < OQ_SHARE_AT)
+		return false;
+	q->head_seen = atomic_load_explicit(&q->head, memory_order_acquire);
+	return tail - q->head_seen >= OQ_SHARE_AT;
 }
 
 static int queue_flow(struct ww_emitter *e, const struct ww_flow_view *v)

@@ -240,6 +240,38 @@ void ww_jw_record(struct ww_jw *w, const char *type, ww_time_t ts)
 	ww_jw_time(w, "ts", ts);
 }
 
+char *ww_jw_room(struct ww_jw *w, size_t n)
+{
+	return reserve(w, n) ? w->buf + w->len : NULL;
+}
+
+void ww_jw_wrote(struct ww_jw *w, char *end)
+{
+	w->len = (size_t)(end - w->buf);
+	w->need_comma = true;
+}
+
+char *ww_json_put_str(char *p, const char *s, size_t n)
+{
+	*p++ = '"';
+	if (plain_ascii((const uint8_t *)s, n)) {
+		memcpy(p, s, n);
+		p += n;
+	} else {
+		p += ww_json_escape(p, 6 * n + 1, s, n);
+	}
+	*p++ = '"';
+	return p;
+}
+
+char *ww_json_put_u64(char *p, uint64_t v)
+{
+	char b[20], *e = b + sizeof(b), *d = u64_digits(v, e);
+	size_t n = (size_t)(e - d);
+	memcpy(p, d, n);
+	return p + n;
+}
+
 void ww_jw_str_n(struct ww_jw *w, const char *k, size_t kn, const char *s)
 {
 	if (!s) {

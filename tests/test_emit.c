@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wirewho/community_id.h"
 #include "wirewho/emit.h"
+#include "wirewho/jsonw.h"
 #include "test_util.h"
 
 /* The owner of every 7th flow: not stable, so formatted before queueing. */
@@ -203,10 +205,113 @@ static void test_text_mode_has_no_thread(void **state)
 	ww_emitter_free(e);
 }
 
+/*
+ * The flow record as the member functions write it: the oracle for the
+ * direct writer of emit_json.c (which the first version of this file's
+ * record was, field for field).
+ */
+static int reference_flow(struct ww_jw *w, const struct ww_flow_view *v)
+{
+	static const char *const ends[] = { "closed", "timeout", "reused", "evicted", "end_of_input" };
+	const struct ww_flow *f = v->f;
+	char cid[WW_COMMUNITY_ID_LEN], a[WW_ADDRSTRLEN], pb[4];
+	uint8_t proto = f->key.proto;
+	bool icmp = proto == WW_IPPROTO_ICMP || proto == WW_IPPROTO_ICMPV6;
+	bool ports = proto == WW_IPPROTO_TCP || proto == WW_IPPROTO_UDP;
+
+	ww_community_id_flow(f, cid);
+	ww_jw_record(w, "flow", f->last);
+	ww_jw_uint(w, "flow_id", f->id);
+	ww_jw_str(w, "community_id", cid);
+	ww_jw_str(w, "proto", ww_proto_name(proto, pb));
+	ww_jw_str(w, "src_ip", ww_addr_str(ww_flow_client_ip(f), f->key.family, a));
+	if (icmp)
+		ww_jw_uint(w, "src_port", f->icmp_type);
+	else if (ports)
+		ww_jw_uint(w, "src_port", ww_flow_client_port(f));
+	else
+		ww_jw_null(w, "src_port");
+	ww_jw_str(w, "dst_ip", ww_addr_str(ww_flow_server_ip(f), f->key.family, a));
+	if (icmp)
+		ww_jw_uint(w, "dst_port", f->icmp_code);
+	else if (ports)
+		ww_jw_uint(w, "dst_port", ww_flow_server_port(f));
+	else
+		ww_jw_null(w, "dst_port");
+	if (icmp)
+		ww_jw_uint(w, "icmp_id", f->key.port_a);
+	if (f->key.vlan)
+		ww_jw_uint(w, "vlan", f->key.vlan);
+	ww_jw_time(w, "start", f->first);
+	ww_jw_time(w, "end", f->last);
+	ww_jw_uint(w, "pkts_toserver", f->pkts[0]);
+	ww_jw_uint(w, "pkts_toclient", f->pkts[1]);
+	ww_jw_uint(w, "bytes_toserver", f->bytes[0]);
+	ww_jw_uint(w, "bytes_toclient", f->bytes[1]);
+	ww_jw_str(w, "app_proto", v->app_proto ? v->app_proto : "unknown");
+	ww_jw_str(w, "app_proto_by", v->app_by ? v->app_by : "none");
+	ww_jw_str(w, "service", v->service);
+	if (v->sni && *v->sni)
+		ww_jw_str(w, "sni", v->sni);
+	ww_emit_json_owner(w, v->owner);
+	ww_jw_obj_begin(w, "attribution");
+	ww_jw_str(w, "status", v->attr_status ? v->attr_status : "none");
+	ww_jw_str(w, "reason", v->attr_reason ? v->attr_reason : "");
+	ww_jw_obj_end(w);
+	if (f->end_reason < 5)
+		ww_jw_str(w, "end_reason", ends[f->end_reason]);
+	return ww_jw_finish(w, NULL);
+}
+
+static void test_flow_record_as_the_member_functions_write_it(void **state)
+{
+	static const uint8_t protos[] = { WW_IPPROTO_TCP, WW_IPPROTO_UDP, WW_IPPROTO_ICMP,
+					  WW_IPPROTO_ICMPV6, 47 /* GRE: no ports */, 132 };
+	static const char *const odd[] = { NULL, "", "plain", "quo\"te\\", "ctl\x01\x7f\n",
+					   "caf\xc3\xa9", "bad\xff\xfe utf8", "x.example.test" };
+	struct ww_jw ref, got;
+	char big[700];
+	(void)state;
+	ww_jw_init(&ref);
+	ww_jw_init(&got);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	big[300] = '\x02';   /* a long string that needs escaping */
+	for (unsigned i = 0; i < 6000; i++) {
+		struct ww_flow f = flow_n(i);
+		f.key.proto = protos[i % 6];
+		if (f.key.proto == WW_IPPROTO_ICMP || f.key.proto == WW_IPPROTO_ICMPV6) {
+			f.icmp_type = (uint8_t)(i % 256);
+			f.icmp_code = (uint8_t)(i % 7);
+		}
+		f.key.vlan = (uint16_t)(i % 4 == 0 ? i % 4095 : 0);
+		f.end_reason = (uint8_t)(i % 7);   /* 5 and 6: no end_reason */
+		f.pkts[0] = i % 9 == 0 ? UINT64_MAX : f.pkts[0];
+		f.bytes[1] = i % 10 == 0 ? 0 : f.bytes[1];
+		struct ww_owner o = { .pid = (int)i, .uid = (int)(i % 3) - 1, .comm = "c\"o\x1bmm",
+				      .exe = "/usr/bin/\xff", .user = "u" };
+		struct ww_flow_view v = {
+			.f = &f, .app_proto = odd[i % 8], .app_by = odd[(i / 8) % 8],
+			.service = i % 5 == 0 ? big : odd[(i / 3) % 8], .sni = i % 7 == 0 ? big : odd[(i / 5) % 8],
+			.attr_status = odd[(i / 2) % 8], .attr_reason = i % 11 == 0 ? big : odd[(i / 7) % 8],
+			.owner = i % 4 == 1 ? &o : NULL,
+		};
+		assert_int_equal(reference_flow(&ref, &v), 0);
+		assert_int_equal(ww_emit_json_flow(&got, NULL, &v), 0);
+		if (got.len != ref.len || memcmp(got.buf, ref.buf, ref.len) != 0)
+			fail_msg("flow %u:\n%.*s\n%.*s", i, (int)ref.len, ref.buf, (int)got.len, got.buf);
+		ww_jw_reset(&ref);
+		ww_jw_reset(&got);
+	}
+	ww_jw_free(&ref);
+	ww_jw_free(&got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_thread_writes_the_same_bytes_in_the_same_order),
+		cmocka_unit_test(test_flow_record_as_the_member_functions_write_it),
 		cmocka_unit_test(test_few_records_are_written_by_the_stats_call),
 		cmocka_unit_test(test_write_error_reaches_the_caller),
 		cmocka_unit_test(test_quiet_writes_alerts_and_stats_only),

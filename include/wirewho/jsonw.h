@@ -87,6 +87,21 @@ int ww_jw_finish(struct ww_jw *w, FILE *out);
 void ww_jw_reset(struct ww_jw *w);
 
 /*
+ * Direct writing, for a record written at a high rate (the flow record):
+ * ww_jw_room() makes room for up to `n` more bytes and returns where they
+ * go (NULL when out of memory: the writer is then `oom`); the caller writes
+ * with the ww_json_put_*() helpers, which return the end of what they
+ * wrote, and ends with ww_jw_wrote(), after which the member functions
+ * above go on as if the written text had been their members.
+ */
+char *ww_jw_room(struct ww_jw *w, size_t n);
+void ww_jw_wrote(struct ww_jw *w, char *end);
+/* A quoted, escaped JSON string of s[0..n); needs room for 6 * n + 2. */
+char *ww_json_put_str(char *p, const char *s, size_t n);
+/* Decimal digits of v; needs room for 20. */
+char *ww_json_put_u64(char *p, uint64_t v);
+
+/*
  * Escape arbitrary bytes into `dst` as the inside of a JSON string (no
  * quotes), NUL-terminated, truncated to fit `dstsz`. Returns the length
  * written. Used by the text writer too. This function can't fail.
