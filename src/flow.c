@@ -106,35 +106,40 @@ static bool is_icmp(uint8_t proto)
 
 void ww_flowkey_from_pkt(const struct ww_pkt *p, struct ww_flowkey *k, bool *src_is_a)
 {
-	uint16_t sport = p->sport, dport = p->dport;
+	uint16_t sport = p->sport, dport = p->dport, pa, pb;
 	int c = addr_cmp(&p->src, &p->dst);
+	bool a;
 
 	if (is_icmp(p->proto)) {
 		/* Ports are (identifier, request type): the same both ways, so
 		 * only the addresses decide the order. */
 		bool reply;
 		int req = icmp_request_type(p->proto, p->icmp_type, &reply);
-		sport = dport = 0;
-		*src_is_a = c <= 0;
-		k->port_a = req >= 0 ? p->sport : 0;   /* echo id only for request/reply pairs */
-		k->port_b = (uint16_t)(req >= 0 ? req : p->icmp_type);
+		a = c <= 0;
+		pa = req >= 0 ? p->sport : 0;   /* echo id only for request/reply pairs */
+		pb = (uint16_t)(req >= 0 ? req : p->icmp_type);
 	} else {
-		*src_is_a = c < 0 || (c == 0 && sport <= dport);
-		k->port_a = *src_is_a ? sport : dport;
-		k->port_b = *src_is_a ? dport : sport;
+		a = c < 0 || (c == 0 && sport <= dport);
+		pa = a ? sport : dport;
+		pb = a ? dport : sport;
 	}
-	k->a = *src_is_a ? p->src : p->dst;
-	k->b = *src_is_a ? p->dst : p->src;
-	/* The last 8 bytes go out as one store, assembled in a register: the
-	 * hash reads the key back as 8-byte words at once, and a word made of
-	 * several narrower stores cannot be forwarded from the store buffer
-	 * (a ~15-cycle stall on every packet). Little-endian layout of
-	 * port_a, port_b, vlan, proto, family. */
+	*src_is_a = a;
+	k->a = a ? p->src : p->dst;
+	k->b = a ? p->dst : p->src;
+	/* The last 8 bytes go out as one store, assembled in registers: the
+	 * hash reads the key back as 8-byte words at once, and a load that
+	 * spans several narrower stores cannot be forwarded from the store
+	 * buffer (a ~15-cycle stall on every packet). */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	uint64_t w = (uint64_t)k->port_a | (uint64_t)k->port_b << 16 | (uint64_t)p->vlan << 32 |
+	uint64_t w = (uint64_t)pa | (uint64_t)pb << 16 | (uint64_t)p->vlan << 32 |
 		     (uint64_t)p->proto << 48 | (uint64_t)p->family << 56;
+	_Static_assert(offsetof(struct ww_flowkey, port_a) == 32 && offsetof(struct ww_flowkey, port_b) == 34 &&
+		       offsetof(struct ww_flowkey, vlan) == 36 && offsetof(struct ww_flowkey, proto) == 38 &&
+		       offsetof(struct ww_flowkey, family) == 39, "the key's last word, as assembled here");
 	memcpy(&k->port_a, &w, 8);
 #else
+	k->port_a = pa;
+	k->port_b = pb;
 	k->vlan = p->vlan;
 	k->proto = p->proto;
 	k->family = p->family;
