@@ -374,6 +374,16 @@ int ww_emit_alert(struct ww_emitter *e, const struct ww_alert *a, const struct w
 	return ww_emit_text_alert(e->out, e->color, a, v);
 }
 
+FILE *ww_emit_json_direct(struct ww_emitter *e, bool *quiet)
+{
+	if (e->mode != WW_EMIT_JSON)
+		return NULL;
+	if (e->q)
+		wait_head(e->q, atomic_load_explicit(&e->q->tail, memory_order_relaxed));
+	*quiet = e->quiet;
+	return e->out;
+}
+
 int ww_emit_stats(struct ww_emitter *e, const struct ww_stats *s, ww_time_t ts)
 {
 	int rc;

@@ -112,7 +112,7 @@ int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
 	char *p;
 
 	/* fixed text and numbers: well under 700 bytes; strings escaped: 6 a byte */
-	ww_jw_reset(w);
+	w->need_comma = false;
 	p = ww_jw_room(w, 700 + 2 * WW_ADDRSTRLEN +
 		       6 * (app_n + by_n + status_n + reason_n + service_n + sni_n));
 	if (!p)

@@ -485,7 +485,8 @@ static void end_flow_at_eof(struct ww_flows *fs, struct ww_flow *f)
 		fs->on_end(f, fs->ud);
 }
 
-static void flush_sorted(struct ww_flows *fs, struct ww_flow **all, const uint64_t *ids, uint32_t n)
+/* Put all[0..n) in flow_id order (ids[j] is all[j]->id), in place. */
+static void sort_by_id(struct ww_flows *fs, struct ww_flow **all, const uint64_t *ids, uint32_t n)
 {
 	uint64_t lo = UINT64_MAX;
 	for (uint32_t j = 0; j < n; j++)
@@ -495,44 +496,39 @@ static void flush_sorted(struct ww_flows *fs, struct ww_flow **all, const uint64
 	struct ww_flow **byid = NULL;
 	if (span <= (uint64_t)n * WW_FLUSH_DENSE_FACTOR + 1024)
 		byid = calloc(span, sizeof(*byid));
-	if (byid) {
-		for (uint32_t j = 0; j < n; j++)
-			byid[ids[j] - lo] = all[j];
-		for (uint64_t j = 0; j < span; j++) {
-			if (j + WW_FLUSH_PREFETCH < span && byid[j + WW_FLUSH_PREFETCH])
-				prefetch_flow(byid[j + WW_FLUSH_PREFETCH]);
-			if (byid[j])
-				end_flow_at_eof(fs, byid[j]);
-		}
-		free(byid);
+	if (!byid) {
+		qsort(all, n, sizeof(*all), by_id);
 		return;
 	}
-	qsort(all, n, sizeof(*all), by_id);
 	for (uint32_t j = 0; j < n; j++)
-		end_flow_at_eof(fs, all[j]);
+		byid[ids[j] - lo] = all[j];
+	uint32_t k = 0;
+	for (uint64_t j = 0; j < span; j++)
+		if (byid[j])
+			all[k++] = byid[j];
+	free(byid);
 }
 
-void ww_flows_flush(struct ww_flows *fs)
+/* The open flows in flow_id order, in a new array of *np; NULL when there
+ * are none or no memory. */
+static struct ww_flow **open_by_id(struct ww_flows *fs, uint32_t *np)
 {
 	uint32_t n = ww_flowtab_count(fs->tab);
 	struct ww_flow **all;
 	uint32_t *idx;
 	uint64_t *ids;
 
+	*np = 0;
 	if (n == 0)
-		return;
+		return NULL;
 	all = malloc(sizeof(*all) * n);
 	idx = malloc(sizeof(*idx) * n);
 	ids = malloc(sizeof(*ids) * n);
 	if (!all || !idx || !ids) {
-		/* No memory to sort: emit in list order rather than lose flows. */
 		free(all);
 		free(idx);
 		free(ids);
-		for (int c = 0; c < WW_TMO_NCLASSES; c++)
-			while (fs->lists[c].head != WW_FLOWTAB_NONE)
-				end_flow(fs, ww_flowtab_at(fs->tab, fs->lists[c].head), WW_END_EOF);
-		return;
+		return NULL;
 	}
 	/* Table order is cheap to list; reading each id is a cache miss, so
 	 * fetch ahead. */
@@ -544,12 +540,48 @@ void ww_flows_flush(struct ww_flows *fs)
 		ids[j] = all[j]->id;
 	}
 	free(idx);
-	flush_sorted(fs, all, ids, n);
+	sort_by_id(fs, all, ids, n);
 	free(ids);
-	free(all);
+	*np = n;
+	return all;
+}
+
+void ww_flows_clear(struct ww_flows *fs)
+{
 	ww_flowtab_clear(fs->tab);
 	for (int c = 0; c < WW_TMO_NCLASSES; c++)
 		fs->lists[c].head = fs->lists[c].tail = WW_FLOWTAB_NONE;
+}
+
+struct ww_flow **ww_flows_open_by_id(struct ww_flows *fs, size_t *n)
+{
+	uint32_t m;
+	struct ww_flow **all = open_by_id(fs, &m);
+	for (uint32_t j = 0; j < m; j++)
+		all[j]->end_reason = WW_END_EOF;
+	*n = m;
+	return all;
+}
+
+void ww_flows_flush(struct ww_flows *fs)
+{
+	uint32_t n;
+	struct ww_flow **all = open_by_id(fs, &n);
+
+	if (!all) {
+		/* None, or no memory to sort: emit in list order rather than lose flows. */
+		for (int c = 0; c < WW_TMO_NCLASSES; c++)
+			while (fs->lists[c].head != WW_FLOWTAB_NONE)
+				end_flow(fs, ww_flowtab_at(fs->tab, fs->lists[c].head), WW_END_EOF);
+		return;
+	}
+	for (uint32_t j = 0; j < n; j++) {
+		if (j + WW_FLUSH_PREFETCH < n)
+			prefetch_flow(all[j + WW_FLUSH_PREFETCH]);
+		end_flow_at_eof(fs, all[j]);
+	}
+	free(all);
+	ww_flows_clear(fs);
 }
 
 uint64_t ww_flows_created(const struct ww_flows *fs) { return fs->next_id - 1; }

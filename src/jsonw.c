@@ -232,8 +232,6 @@ static char *u64_digits(uint64_t v, char *end)
 
 void ww_jw_record(struct ww_jw *w, const char *type, ww_time_t ts)
 {
-	w->len = 0;
-	w->oom = false;
 	w->need_comma = false;
 	putc_(w, '{');
 	ww_jw_str(w, "type", type);

@@ -24,10 +24,11 @@ enum mode { LIVE, THREAD, NMODES };
 static const char *const mode_name[NMODES] = { "live", "thread" };
 
 static struct ww_pipeline *new_pipeline_max(enum mode m, FILE *out, bool no_classify,
-					    uint32_t max_flows)
+					    uint32_t max_flows, bool quiet)
 {
 	struct ww_pipeline_cfg cfg;
 	memset(&cfg, 0, sizeof(cfg));
+	cfg.quiet = quiet;
 	cfg.flow.max_flows = max_flows;
 	cfg.out = out;
 	cfg.mode = WW_EMIT_JSON;
@@ -42,7 +43,7 @@ static struct ww_pipeline *new_pipeline_max(enum mode m, FILE *out, bool no_clas
 
 static struct ww_pipeline *new_pipeline(enum mode m, FILE *out, bool no_classify)
 {
-	return new_pipeline_max(m, out, no_classify, 0);
+	return new_pipeline_max(m, out, no_classify, 0, false);
 }
 
 /* Everything written to `f`, NUL-terminated; the caller frees it. */
@@ -242,7 +243,9 @@ static uint32_t mix_frame(unsigned f, unsigned step, uint8_t *b)
 
 struct mix {
 	bool no_classify;
+	bool quiet;            /* alerts and stats only */
 	bool reuse;            /* see mix_reuse */
+	bool open_end;         /* no FINs: every flow is still open at the end */
 	ww_time_t gap;         /* packet time between windows: past the idle timeouts */
 	uint32_t max_flows;    /* 0: default; small: evictions */
 	unsigned stats_at;     /* ask for the statistics after this many packets */
@@ -257,7 +260,7 @@ static char *replay_mix(enum mode m, struct mix *x, size_t *len)
 	static uint8_t frame[65536];
 	FILE *out = tmpfile();
 	assert_non_null(out);
-	struct ww_pipeline *pl = new_pipeline_max(m, out, x->no_classify, x->max_flows);
+	struct ww_pipeline *pl = new_pipeline_max(m, out, x->no_classify, x->max_flows, x->quiet);
 	unsigned stats_at = x->stats_at;
 	ww_time_t ts = 1764000000000000;
 	uint64_t n = 0;
@@ -269,6 +272,8 @@ static char *replay_mix(enum mode m, struct mix *x, size_t *len)
 			for (unsigned f = base; f < base + MIX_WINDOW && f < MIX_FLOWS; f++) {
 				if (f % 5 == 4 && step > 2)
 					continue;   /* UDP: three datagrams */
+				if (x->open_end && step >= 6)
+					continue;
 				uint32_t caplen = mix_frame(f, step, frame);
 				assert_int_equal(ww_pipeline_packet(pl, 12 /* DLT_RAW */, frame, caplen, caplen, ts), 0);
 				ts += 10;
@@ -361,6 +366,29 @@ static void test_mix_reuse_timeouts_evictions_same_records(void **state)
 	free(rec);
 }
 
+/*
+ * Every flow still open at the end: the end-of-input flush writes them on
+ * two threads (chunks of 1,024 flows), alerts before their flow, all in
+ * flow_id order; and with -q, the alerts alone.
+ */
+static void test_mix_open_at_end_same_records(void **state)
+{
+	struct mix x = { .open_end = true };
+	size_t len;
+	(void)state;
+	char *rec = mix_both(&x, &len);
+	assert_int_equal(count(rec, "\"end_reason\":\"end_of_input\""), MIX_FLOWS);
+	assert_true(count(rec, "\"type\":\"alert\"") >= MIX_FLOWS / 10);
+	free(rec);
+
+	struct mix q = { .open_end = true, .quiet = true };
+	rec = mix_both(&q, &len);
+	assert_int_equal(count(rec, "\"type\":\"flow\""), 0);
+	assert_true(count(rec, "\"type\":\"alert\"") >= MIX_FLOWS / 10);
+	assert_int_equal(count(rec, "\"type\":\"stats\""), 1);
+	free(rec);
+}
+
 static void test_mix_no_classify_same_records(void **state)
 {
 	struct mix x = { .no_classify = true, .stats_at = 777 };
@@ -406,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_bundled_captures_same_records_in_every_mode),
 		cmocka_unit_test(test_mix_same_records_in_every_mode),
 		cmocka_unit_test(test_mix_reuse_timeouts_evictions_same_records),
+		cmocka_unit_test(test_mix_open_at_end_same_records),
 		cmocka_unit_test(test_mix_no_classify_same_records),
 		cmocka_unit_test(test_thread_write_error_comes_back),
 	};

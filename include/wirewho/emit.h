@@ -74,6 +74,15 @@ int ww_emit_flow(struct ww_emitter *e, const struct ww_flow_view *v);
 int ww_emit_alert(struct ww_emitter *e, const struct ww_alert *a, const struct ww_flow_view *v);
 int ww_emit_stats(struct ww_emitter *e, const struct ww_stats *s, ww_time_t ts);
 
+/*
+ * For a caller that writes JSON records itself (a replay's end-of-input
+ * flush, on two threads): waits until every record handed over so far is
+ * written and returns the stream to write to, NULL when the writer is not
+ * JSON. `*quiet` tells whether flow records are wanted. Records handed
+ * over afterwards come after the caller's. This function can't fail.
+ */
+FILE *ww_emit_json_direct(struct ww_emitter *e, bool *quiet);
+
 /* Shared by both writers: "tcp", "udp", "icmp", "icmp6" or the number. */
 const char *ww_proto_name(uint8_t proto, char buf[4]);
 

@@ -194,6 +194,16 @@ void ww_flows_expire(struct ww_flows *fs, ww_time_t now);
 /* Emit every open flow (in flow_id order) and empty the table. */
 void ww_flows_flush(struct ww_flows *fs);
 
+/*
+ * The same for a caller that emits the flows itself, on several threads:
+ * the open flows in flow_id order, each marked WW_END_EOF, in a new array
+ * of *n (the caller frees it); NULL when there are none or no memory (then
+ * use ww_flows_flush()). The engine's end callback is not called. When
+ * the caller is done with them, ww_flows_clear() empties the table.
+ */
+struct ww_flow **ww_flows_open_by_id(struct ww_flows *fs, size_t *n);
+void ww_flows_clear(struct ww_flows *fs);
+
 /* The default idle timeout of a class, seconds. This function can't fail. */
 uint32_t ww_flows_default_timeout(enum ww_tmo_class c);
 

@@ -28,7 +28,10 @@ void ww_jw_init(struct ww_jw *w);
 /* Release the buffer. This function can't fail. */
 void ww_jw_free(struct ww_jw *w);
 
-/* Start a record: {"type":TYPE,"ts":"RFC3339". This function can't fail. */
+/*
+ * Start a record: {"type":TYPE,"ts":"RFC3339", after any finished records
+ * still in the buffer (see ww_jw_finish()). This function can't fail.
+ */
 void ww_jw_record(struct ww_jw *w, const char *type, ww_time_t ts);
 
 /*
@@ -80,7 +83,9 @@ static inline void ww_jw_arr_begin(struct ww_jw *w, const char *k)
  * Close the record ("}\n"), write it to `out` and reset the writer for the
  * next record. Returns 0, -ENOMEM when the record could not be built, or
  * -EIO when the write failed. With `out` NULL the closed record stays in
- * w->buf (w->len bytes) for the caller, who then calls ww_jw_reset().
+ * w->buf (w->len bytes) for the caller, who then calls ww_jw_reset(), or
+ * writes more records after it (a batch written at once). On -ENOMEM the
+ * buffer is emptied, records before it included.
  */
 int ww_jw_finish(struct ww_jw *w, FILE *out);
 /* Forget the record in the buffer, keeping the buffer. This function can't fail. */
