@@ -82,6 +82,20 @@ static char *put_addr(char *p, const struct ww_addr *a, int family)
 	return p + strlen(p);
 }
 
+/* ,"src_ip":"A","src_port":P of the client (dst_ of the server), P as tuple() has it. */
+static char *put_endpoint(char *p, const struct ww_flow *f, bool client)
+{
+	uint8_t proto = f->key.proto;
+	p = client ? LIT(p, ",\"src_ip\":\"") : LIT(p, ",\"dst_ip\":\"");
+	p = put_addr(p, client ? ww_flow_client_ip(f) : ww_flow_server_ip(f), f->key.family);
+	p = client ? LIT(p, "\",\"src_port\":") : LIT(p, "\",\"dst_port\":");
+	if (is_icmp(proto))
+		return ww_json_put_u64(p, client ? f->icmp_type : f->icmp_code);
+	if (proto == WW_IPPROTO_TCP || proto == WW_IPPROTO_UDP)
+		return ww_json_put_u64(p, client ? ww_flow_client_port(f) : ww_flow_server_port(f));
+	return LIT(p, "null");
+}
+
 /* "null" for a NULL string, as ww_jw_str() writes it. */
 static char *put_str_or_null(char *p, const char *s, size_t n)
 {
@@ -127,24 +141,8 @@ int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
 	p = LIT(p, ",\"proto\":");
 	const char *pn = ww_proto_name(proto, pb);
 	p = ww_json_put_str(p, pn, strlen(pn));
-	p = LIT(p, ",\"src_ip\":\"");
-	p = put_addr(p, ww_flow_client_ip(f), f->key.family);
-	p = LIT(p, "\",\"src_port\":");
-	if (is_icmp(proto))
-		p = ww_json_put_u64(p, f->icmp_type);
-	else if (proto == WW_IPPROTO_TCP || proto == WW_IPPROTO_UDP)
-		p = ww_json_put_u64(p, ww_flow_client_port(f));
-	else
-		p = LIT(p, "null");
-	p = LIT(p, ",\"dst_ip\":\"");
-	p = put_addr(p, ww_flow_server_ip(f), f->key.family);
-	p = LIT(p, "\",\"dst_port\":");
-	if (is_icmp(proto))
-		p = ww_json_put_u64(p, f->icmp_code);
-	else if (proto == WW_IPPROTO_TCP || proto == WW_IPPROTO_UDP)
-		p = ww_json_put_u64(p, ww_flow_server_port(f));
-	else
-		p = LIT(p, "null");
+	p = put_endpoint(p, f, true);
+	p = put_endpoint(p, f, false);
 	if (is_icmp(proto)) {
 		p = LIT(p, ",\"icmp_id\":");
 		p = ww_json_put_u64(p, f->key.port_a);

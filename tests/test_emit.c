@@ -224,20 +224,17 @@ static int reference_flow(struct ww_jw *w, const struct ww_flow_view *v)
 	ww_jw_uint(w, "flow_id", f->id);
 	ww_jw_str(w, "community_id", cid);
 	ww_jw_str(w, "proto", ww_proto_name(proto, pb));
-	ww_jw_str(w, "src_ip", ww_addr_str(ww_flow_client_ip(f), f->key.family, a));
-	if (icmp)
-		ww_jw_uint(w, "src_port", f->icmp_type);
-	else if (ports)
-		ww_jw_uint(w, "src_port", ww_flow_client_port(f));
-	else
-		ww_jw_null(w, "src_port");
-	ww_jw_str(w, "dst_ip", ww_addr_str(ww_flow_server_ip(f), f->key.family, a));
-	if (icmp)
-		ww_jw_uint(w, "dst_port", f->icmp_code);
-	else if (ports)
-		ww_jw_uint(w, "dst_port", ww_flow_server_port(f));
-	else
-		ww_jw_null(w, "dst_port");
+	for (int client = 1; client >= 0; client--) {   /* src_ then dst_ */
+		const char *port_key = client ? "src_port" : "dst_port";
+		ww_jw_str(w, client ? "src_ip" : "dst_ip",
+			  ww_addr_str(client ? ww_flow_client_ip(f) : ww_flow_server_ip(f), f->key.family, a));
+		if (icmp)
+			ww_jw_uint(w, port_key, client ? f->icmp_type : f->icmp_code);
+		else if (ports)
+			ww_jw_uint(w, port_key, client ? ww_flow_client_port(f) : ww_flow_server_port(f));
+		else
+			ww_jw_null(w, port_key);
+	}
 	if (icmp)
 		ww_jw_uint(w, "icmp_id", f->key.port_a);
 	if (f->key.vlan)
