@@ -251,6 +251,15 @@ static void pending_alerts(struct ww_pipeline *pl, ww_time_t now, bool final)
 	} while (n == WW_MAX_ALERTS_PER_FLOW);
 }
 
+/* CPUs this process may run on (its affinity mask, as taskset sets it). */
+static int usable_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		return CPU_COUNT(&set);
+	return (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 static void aq_sync(struct ww_pipeline *pl);
 static void aq_stop(struct ww_pipeline *pl);
 static int aq_start(struct ww_pipeline *pl);
@@ -282,7 +291,7 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
 	pl->none_reason = cfg->none_reason ? cfg->none_reason : "";
 	pl->no_classify = cfg->no_classify;
 	/* Replay: a thread of its own for the flows, when there is a core for it. */
-	if (cfg->analysis_thread && !cfg->live && sysconf(_SC_NPROCESSORS_ONLN) > 1)
+	if (cfg->analysis_thread && !cfg->live && usable_cpus() > 1)
 		(void)aq_start(pl);   /* no thread: every packet processed at once, still correct */
 	return pl;
 err:
