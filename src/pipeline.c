@@ -8,6 +8,10 @@
  * as soon as the answer is final, so a live alert does not wait for the flow
  * to end; a flow that never reaches a final answer is judged when it ends.
  * The flow record is written when the flow ends, after its alerts.
+ *
+ * A replay splits this over two cores (see "replay's analysis thread"), and
+ * writes the flows still open at its end on two threads ("the end of a
+ * replay"); both write exactly the bytes of one packet at a time.
  */
 #include "wirewho/pipeline.h"
 #include "wirewho/classify.h"
