@@ -205,19 +205,25 @@ static bool plain_ascii(const uint8_t *s, size_t n)
 	return true;
 }
 
+char *ww_json_put_str(char *p, const char *s, size_t n)
+{
+	*p++ = '"';
+	if (plain_ascii((const uint8_t *)s, n)) {
+		memcpy(p, s, n);   /* the common case: no escapes */
+		p += n;
+	} else {
+		p += ww_json_escape(p, 6 * n + 1, s, n);
+	}
+	*p++ = '"';
+	return p;
+}
+
 static void str_value(struct ww_jw *w, const void *s, size_t n)
 {
 	/* Worst case 6 output bytes per input byte, plus quotes. */
 	if (!reserve(w, n * 6 + 3))
 		return;
-	w->buf[w->len++] = '"';
-	if (plain_ascii(s, n)) {
-		memcpy(w->buf + w->len, s, n);   /* the common case: no escapes */
-		w->len += n;
-	} else {
-		w->len += ww_json_escape(w->buf + w->len, w->cap - w->len, s, n);
-	}
-	w->buf[w->len++] = '"';
+	w->len = (size_t)(ww_json_put_str(w->buf + w->len, s, n) - w->buf);
 }
 
 /* Decimal digits of v into the end of buf[20]; returns the first digit. */
@@ -247,19 +253,6 @@ void ww_jw_wrote(struct ww_jw *w, char *end)
 {
 	w->len = (size_t)(end - w->buf);
 	w->need_comma = true;
-}
-
-char *ww_json_put_str(char *p, const char *s, size_t n)
-{
-	*p++ = '"';
-	if (plain_ascii((const uint8_t *)s, n)) {
-		memcpy(p, s, n);
-		p += n;
-	} else {
-		p += ww_json_escape(p, 6 * n + 1, s, n);
-	}
-	*p++ = '"';
-	return p;
 }
 
 char *ww_json_put_u64(char *p, uint64_t v)
