@@ -95,13 +95,6 @@ const char *ww_proto_name(uint8_t proto, char buf[4])
 
 /* ---- the output thread --------------------------------------------------- */
 
-static void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-
 /* Wake the side sleeping on `cv` (under the mutex: no lost wake-up). */
 static void wake(struct outq *q, pthread_cond_t *cv)
 {
@@ -142,7 +135,7 @@ static void *output_thread(void *arg)
 	for (;;) {
 		uint64_t tail = atomic_load_explicit(&q->tail, memory_order_acquire);
 		for (int spin = 0; tail == head && spin < OQ_SPINS; spin++) {
-			cpu_relax();
+			ww_cpu_relax();
 			tail = atomic_load_explicit(&q->tail, memory_order_acquire);
 		}
 		if (tail == head) {
@@ -186,7 +179,7 @@ static void wait_head(struct outq *q, uint64_t target)
 	if (head < target && atomic_load(&q->consumer_sleeps))
 		wake(q, &q->wake_consumer);
 	for (int spin = 0; head < target && spin < OQ_SPINS; spin++) {
-		cpu_relax();
+		ww_cpu_relax();
 		head = atomic_load_explicit(&q->head, memory_order_acquire);
 	}
 	if (head < target) {

@@ -478,13 +478,6 @@ static inline bool reached(uint32_t pos, uint32_t at)
 	return (int32_t)(pos - at) >= 0;
 }
 
-static inline void cpu_pause(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	_mm_pause();
-#endif
-}
-
 /*
  * Fetch a line for writing (PREFETCHW), where the CPU has it: the reader
  * then owns the ring line the analysis thread read last before it stores,
@@ -543,7 +536,7 @@ static void consumer_wait(struct aq *q, uint32_t h)
 	for (int i = 0; i < AQ_SPIN; i++) {
 		if (consumer_may_go(q, h, at))
 			return;
-		cpu_pause();
+		ww_cpu_relax();
 	}
 	atomic_store(&q->cbell.at, at);
 	atomic_store(&q->cbell.armed, 1);
@@ -569,7 +562,7 @@ static void producer_wait(struct aq *q, uint32_t target)
 	aq_publish(q);
 	bell_ring(&q->cbell);
 	for (int i = 0; i < AQ_SPIN && !reached(atomic_load(&q->head), target); i++)
-		cpu_pause();
+		ww_cpu_relax();
 	if (!reached(atomic_load(&q->head), target)) {
 		atomic_store(&q->pbell.at, target);
 		atomic_store(&q->pbell.armed, 1);
@@ -864,7 +857,7 @@ static void *flush_share(void *arg)
 		}
 		for (unsigned spin = 0; atomic_load_explicit(sh->turn, memory_order_acquire) != c; spin++) {
 			if (spin < 4096)
-				cpu_pause();
+				ww_cpu_relax();
 			else
 				sched_yield();
 		}

@@ -62,6 +62,14 @@ static inline void ww_addr_from_v4(struct ww_addr *a, const uint8_t v4[4])
 #endif
 }
 
+/* A pause in a spin-wait (lets the sibling hyper-thread run). */
+static inline void ww_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
 /* True when the address is IPv4-mapped. This function can't fail. */
 static inline bool ww_addr_is_v4(const struct ww_addr *a)
 {
