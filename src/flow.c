@@ -468,13 +468,6 @@ static int by_id(const void *x, const void *y)
 #define WW_FLUSH_DENSE_FACTOR 4   /* array of up to 4 slots per open flow beats a sort */
 #define WW_FLUSH_PREFETCH     8   /* records fetched ahead of the one being read */
 
-static void prefetch_flow(const struct ww_flow *f)
-{
-	__builtin_prefetch(f);
-	__builtin_prefetch((const char *)f + 64);
-	__builtin_prefetch((const char *)f + sizeof(*f) - 1);
-}
-
 /* End a flow at the end of input: the table and lists are cleared as a
  * whole afterwards, so the flow is not unlinked or removed one by one (two
  * cold neighbours and a probe saved per flow). */
@@ -577,7 +570,7 @@ void ww_flows_flush(struct ww_flows *fs)
 	}
 	for (uint32_t j = 0; j < n; j++) {
 		if (j + WW_FLUSH_PREFETCH < n)
-			prefetch_flow(all[j + WW_FLUSH_PREFETCH]);
+			ww_flow_prefetch(all[j + WW_FLUSH_PREFETCH]);
 		end_flow_at_eof(fs, all[j]);
 	}
 	free(all);

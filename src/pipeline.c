@@ -160,21 +160,22 @@ struct share {
 	int err;
 };
 
+/* Keep the first error: into the share's record when there is one, else the pipeline's. */
+static void note_err(struct ww_pipeline *pl, struct share *sh, int rc)
+{
+	int *err = sh ? &sh->err : &pl->err;
+	if (rc && !*err)
+		*err = rc;
+}
+
 static void emit_alerts_to(struct ww_pipeline *pl, struct share *sh, const struct ww_alert *a,
 			   int n, const struct ww_flow_view *v)
 {
+	uint64_t *count = sh ? &sh->alerts : &pl->alerts;
 	for (int i = 0; i < n; i++) {
-		if (sh) {
-			int rc = ww_emit_json_alert(&sh->jw, NULL, &a[i], v);
-			if (rc && !sh->err)
-				sh->err = rc;
-			sh->alerts++;
-			continue;
-		}
-		int rc = ww_emit_alert(pl->em, &a[i], v);
-		if (rc && !pl->err)
-			pl->err = rc;
-		pl->alerts++;
+		note_err(pl, sh, sh ? ww_emit_json_alert(&sh->jw, NULL, &a[i], v)
+				    : ww_emit_alert(pl->em, &a[i], v));
+		(*count)++;
 	}
 }
 
@@ -203,7 +204,6 @@ static void end_flow_to(struct ww_pipeline *pl, struct share *sh, struct ww_flow
 {
 	struct ww_flow_view v;
 	struct ww_alert al[WW_MAX_ALERTS_PER_FLOW];
-	int rc = 0;
 
 	ww_cls_finish(f->cls, f);   /* decide on what was seen */
 	if (!(f->flags & FF_JUDGED))
@@ -214,11 +214,9 @@ static void end_flow_to(struct ww_pipeline *pl, struct share *sh, struct ww_flow
 		emit_alerts_to(pl, sh, al, n, &v);
 	}
 	if (!sh)
-		rc = ww_emit_flow(pl->em, &v);
-	else if (!sh->quiet && (rc = ww_emit_json_flow(&sh->jw, NULL, &v)) != 0 && !sh->err)
-		sh->err = rc;
-	if (!sh && rc && !pl->err)
-		pl->err = rc;
+		note_err(pl, sh, ww_emit_flow(pl->em, &v));
+	else if (!sh->quiet)   /* the emitter applies -q itself */
+		note_err(pl, sh, ww_emit_json_flow(&sh->jw, NULL, &v));
 	if (pl->ops && pl->ops->flow_end)
 		pl->ops->flow_end(pl->ud, f);
 	ww_cls_free(f->cls);
@@ -840,6 +838,7 @@ int ww_pipeline_alert(struct ww_pipeline *pl, const struct ww_alert *a)
  * state is one thread's) and for JSON.
  */
 #define FLUSH_CHUNK 1024
+#define FLUSH_AHEAD 8      /* records fetched ahead of the one written */
 
 static void *flush_share(void *arg)
 {
@@ -849,10 +848,8 @@ static void *flush_share(void *arg)
 	for (size_t c = sh->first; c < chunks; c += sh->step) {
 		size_t lo = c * FLUSH_CHUNK, hi = lo + FLUSH_CHUNK < sh->n ? lo + FLUSH_CHUNK : sh->n;
 		for (size_t j = lo; j < hi; j++) {
-			if (j + 8 < hi) {   /* the record and its counters' line, ahead */
-				__builtin_prefetch(sh->flows[j + 8]);
-				__builtin_prefetch((const char *)sh->flows[j + 8] + 64);
-			}
+			if (j + FLUSH_AHEAD < hi)
+				ww_flow_prefetch(sh->flows[j + FLUSH_AHEAD]);
 			end_flow_to(sh->pl, sh, sh->flows[j]);
 		}
 		for (unsigned spin = 0; atomic_load_explicit(sh->turn, memory_order_acquire) != c; spin++) {
@@ -905,8 +902,7 @@ static bool flush_in_two(struct ww_pipeline *pl)
 		pthread_join(th, NULL);
 	for (int i = 0; i < 2; i++) {
 		pl->alerts += sh[i].alerts;
-		if (sh[i].err && !pl->err)
-			pl->err = sh[i].err;
+		note_err(pl, NULL, sh[i].err);
 		ww_jw_free(&sh[i].jw);
 	}
 	free(flows);
