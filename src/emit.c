@@ -193,6 +193,12 @@ static void wait_head(struct outq *q, uint64_t target)
 	q->head_seen = head;
 }
 
+/* Wait until everything queued so far is written. */
+static void wait_written(struct outq *q)
+{
+	wait_head(q, atomic_load_explicit(&q->tail, memory_order_relaxed));
+}
+
 /* A free slot to fill (the caller publishes it with publish()). */
 static struct oq_slot *claim(struct outq *q)
 {
@@ -372,7 +378,7 @@ FILE *ww_emit_json_direct(struct ww_emitter *e, bool *quiet)
 	if (e->mode != WW_EMIT_JSON)
 		return NULL;
 	if (e->q)
-		wait_head(e->q, atomic_load_explicit(&e->q->tail, memory_order_relaxed));
+		wait_written(e->q);
 	*quiet = e->quiet;
 	return e->out;
 }
@@ -383,8 +389,7 @@ int ww_emit_stats(struct ww_emitter *e, const struct ww_stats *s, ww_time_t ts)
 	if (e->q) {
 		struct oq_slot *sl = claim(e->q);
 		rc = queue_raw(e->q, sl, ww_emit_json_stats(&sl->jw, NULL, s, ts));
-		/* Everything before the summary is written when it returns. */
-		wait_head(e->q, atomic_load_explicit(&e->q->tail, memory_order_relaxed));
+		wait_written(e->q);   /* everything before the summary, when it returns */
 		if (rc == 0)
 			rc = atomic_load(&e->q->err);
 	} else if (e->mode == WW_EMIT_JSON) {
