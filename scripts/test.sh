@@ -10,6 +10,28 @@ scripts/deps.sh || exit 1
 pass=0
 fail=0
 status=0
+# What a failed test said, short enough to survive in a CI summary: from
+# each output meson prints for a failure, the lines that name what failed
+# (a check's FAIL, a cmocka failure, a sanitizer's report) and its last lines.
+failure_logs() {
+	awk '
+	/^Summary of Failures/ { exit }
+	/^ *[0-9]+\/[0-9]+ .* (FAIL|TIMEOUT) / { print "  --- " $0 }
+	/✀/ { inside = 1; n = 0; shown = 0; next }
+	inside && /^――――/ {
+		print "  --- the end of that output:"
+		for (i = (n > 12 ? n - 12 : 0); i < n; i++) print "    " last[i]
+		inside = 0; next
+	}
+	inside {
+		last[n++] = $0
+		if (shown < 40 && $0 ~ /FAIL|\[  FAILED|ERROR|error:|runtime error|Assert|SUMMARY/) {
+			print "    " $0; shown++
+		}
+	}
+	' "$1"
+}
+
 run() {  # run NAME BUILDDIR MESON-OPTIONS...
 	name=$1; dir=$2; shift 2
 	echo "== $name build ($dir)"
@@ -26,6 +48,7 @@ run() {  # run NAME BUILDDIR MESON-OPTIONS...
 	rc=$?
 	sed -n '/^Summary of Failures/,$p;/^Ok:/,/^Timeout:/p' "$dir.test.log" | sed 's/^/  /'
 	grep -E '^ *[0-9]+/[0-9]+ ' "$dir.test.log" | sed 's/^/  /'
+	[ "$rc" -eq 0 ] || failure_logs "$dir.test.log"
 	ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$dir.test.log" | tail -n 1)
 	bad=0
 	for k in Fail Timeout "Unexpected Pass"; do
