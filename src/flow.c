@@ -421,8 +421,8 @@ struct ww_flow *ww_flows_packet_prepared(struct ww_flows *fs, const struct ww_pk
 	} else {
 		if (ts > f->last)
 			f->last = ts;
-		if (ts < f->first)
-			f->first = ts;
+		else if (WW_UNLIKELY(ts < f->last) && ts < f->first)
+			f->first = ts;   /* out of order: the only per-packet read of `first` (cold) */
 	}
 
 	enum ww_dir d = (src_is_a == (bool)f->client_is_a) ? WW_DIR_TOSERVER : WW_DIR_TOCLIENT;
@@ -502,8 +502,8 @@ static void sort_by_id(struct ww_flows *fs, struct ww_flow **all, const uint64_t
 	free(byid);
 }
 
-/* The open flows in flow_id order, in a new array of *np; NULL when there
- * are none or no memory. */
+/* The open flows in flow_id order, each marked WW_END_EOF, in a new array
+ * of *np; NULL when there are none or no memory. */
 static struct ww_flow **open_by_id(struct ww_flows *fs, uint32_t *np)
 {
 	uint32_t n = ww_flowtab_count(fs->tab);
@@ -524,13 +524,14 @@ static struct ww_flow **open_by_id(struct ww_flows *fs, uint32_t *np)
 		return NULL;
 	}
 	/* Table order is cheap to list; reading each id is a cache miss, so
-	 * fetch ahead. */
+	 * fetch ahead, and mark the flow on the same line while it is there. */
 	n = ww_flowtab_live(fs->tab, idx);
 	for (uint32_t j = 0; j < n; j++) {
 		if (j + WW_FLUSH_PREFETCH < n)
-			__builtin_prefetch(&ww_flowtab_at(fs->tab, idx[j + WW_FLUSH_PREFETCH])->id);
+			__builtin_prefetch(&ww_flowtab_at(fs->tab, idx[j + WW_FLUSH_PREFETCH])->id, 1);
 		all[j] = ww_flowtab_at(fs->tab, idx[j]);
 		ids[j] = all[j]->id;
+		all[j]->end_reason = WW_END_EOF;
 	}
 	free(idx);
 	sort_by_id(fs, all, ids, n);
@@ -550,8 +551,6 @@ struct ww_flow **ww_flows_open_by_id(struct ww_flows *fs, size_t *n)
 {
 	uint32_t m;
 	struct ww_flow **all = open_by_id(fs, &m);
-	for (uint32_t j = 0; j < m; j++)
-		all[j]->end_reason = WW_END_EOF;
 	*n = m;
 	return all;
 }
@@ -575,6 +574,13 @@ void ww_flows_flush(struct ww_flows *fs)
 	}
 	free(all);
 	ww_flows_clear(fs);
+}
+
+uint32_t ww_flows_records_used(const struct ww_flows *fs) { return ww_flowtab_used(fs->tab); }
+
+int ww_flows_populate(const struct ww_flows *fs, bool index, uint32_t from, uint32_t to)
+{
+	return ww_flowtab_populate(fs->tab, index, from, to);
 }
 
 uint64_t ww_flows_created(const struct ww_flows *fs) { return fs->next_id - 1; }

@@ -63,6 +63,7 @@
 #include "wirewho/flowtab.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -231,11 +232,19 @@ static inline bool key_eq(const struct ww_flowkey *x, const struct ww_flowkey *y
 }
 
 /*
- * A record is 160 bytes: up to three cache lines at a 160-byte stride. The
- * lookup compares the key and hash (the first 48 bytes) and the caller
- * updates times and counters right after, so fetch the whole record.
+ * A record is 160 bytes, three cache lines at a 160-byte stride. The lookup
+ * compares the key and the caller updates times and counters right after:
+ * all within the record's first WW_FLOW_HOT_BYTES, two lines, which is all
+ * a packet of a known flow needs fetched. A record about to be handed out
+ * is cleared whole: all three.
  */
 static inline void prefetch_record(const struct ww_flow *f)
+{
+	__builtin_prefetch(f);
+	__builtin_prefetch((const char *)f + WW_FLOW_HOT_BYTES - 1);
+}
+
+static inline void prefetch_whole_record(const struct ww_flow *f)
 {
 	__builtin_prefetch(f);
 	__builtin_prefetch((const char *)f + 64);
@@ -346,7 +355,7 @@ static inline struct ww_flow *lookup_from(struct ww_flowtab *t, const struct ww_
 		COUNT_PROBE();
 		for (; m; m &= m - 1) {
 			struct ww_flow *f = &t->pool[c->idx[__builtin_ctz(m)] & FT_IDX_MASK];
-			if (WW_LIKELY(f->hash == hash && key_eq(&f->key, k)))
+			if (WW_LIKELY(key_eq(&f->key, k)))
 				return f;
 		}
 		if (WW_LIKELY(c->overflow == 0))
@@ -398,6 +407,19 @@ void ww_flowtab_lookup_batch(struct ww_flowtab *t, const struct ww_flowkey *keys
 
 /* ---- insert and remove --------------------------------------------------- */
 
+/*
+ * The record the next insert hands out, fetched now: a new flow's record
+ * was last touched long ago (a freed one) or never (a fresh one), and
+ * clearing it would otherwise stall on up to three cache misses. Inserts
+ * come a packet or more apart, time enough for the lines to arrive.
+ */
+static inline void prefetch_next_record(const struct ww_flowtab *t)
+{
+	uint32_t idx = t->free_head != WW_FLOWTAB_NONE ? t->free_head : t->fresh;
+	if (idx < t->max_flows)
+		prefetch_whole_record(&t->pool[idx]);
+}
+
 struct ww_flow *ww_flowtab_insert(struct ww_flowtab *t, const struct ww_flowkey *k, uint64_t hash)
 {
 	uint32_t idx, home = (uint32_t)hash & t->chunk_mask;
@@ -429,6 +451,7 @@ struct ww_flow *ww_flowtab_insert(struct ww_flowtab *t, const struct ww_flowkey 
 		c->overflow++;
 	}
 	t->count++;
+	prefetch_next_record(t);
 	return f;
 }
 
@@ -539,6 +562,37 @@ void ww_flowtab_clear(struct ww_flowtab *t)
 	t->count = 0;
 	t->fresh = 0;
 	t->free_head = WW_FLOWTAB_NONE;
+}
+
+uint32_t ww_flowtab_used(const struct ww_flowtab *t)
+{
+	return t->fresh;
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23   /* Linux 5.14; older glibc headers lack it */
+#endif
+
+static int populate(void *base, size_t from, size_t to)
+{
+	const uintptr_t page = 4096;
+	uintptr_t lo = ((uintptr_t)base + from) & ~(page - 1);
+	uintptr_t hi = ((uintptr_t)base + to + page - 1) & ~(page - 1);
+	if (hi <= lo)
+		return 0;
+	return madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE) == 0 ? 0 : -errno;
+}
+
+int ww_flowtab_populate(const struct ww_flowtab *t, bool index, uint32_t from, uint32_t to)
+{
+	int rc = 0;
+	if (index)
+		rc = populate(t->chunks, 0, t->chunks_bytes);
+	if (to > t->max_flows)
+		to = t->max_flows;
+	if (rc == 0 && from < to)
+		rc = populate(t->pool, (size_t)from * sizeof(struct ww_flow), (size_t)to * sizeof(struct ww_flow));
+	return rc;
 }
 
 uint32_t ww_flowtab_count(const struct ww_flowtab *t)

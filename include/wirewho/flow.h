@@ -83,27 +83,37 @@ struct ww_attrib;  /* attribution result (process), owned by attribute.c */
  * padding holes.
  */
 struct ww_flow {
+	/* Hot: what every packet reads or writes, in the first 96 bytes. At
+	 * the pool's 160-byte stride a record starts on a multiple of 32, so
+	 * these bytes are always within two cache lines; the lookup fetches
+	 * only those two. */
 	struct ww_flowkey key;        /* 40: compared on lookup */
-	uint64_t hash;                /* 8: full hash, kept for removal and rehash */
-	ww_time_t first, last;        /* 16: first/last packet time (line 1 ends here) */
+	ww_time_t last;               /* 8: last packet time */
 	uint64_t bytes[2];            /* 16: IP bytes, [0] to server, [1] to client */
 	uint64_t pkts[2];             /* 16: packets, [0] to server, [1] to client */
-	uint64_t id;                  /* 8: flow_id, unique within a run */
-	struct ww_cls *cls;           /* 8: classifier state or NULL */
-	struct ww_attrib *attr;       /* 8: attribution or NULL */
-	uint32_t lru_prev, lru_next;  /* 8: indexes in the engine's timeout lists */
 	uint32_t payload_pkts[2];     /* 8: packets with payload, per direction */
 	uint32_t lru_stamp;           /* 4: packet time (s) when put on its list; see flow.c */
 	uint8_t  client_is_a;         /* the client is key.a (else key.b) */
 	uint8_t  tcp;                 /* WW_TCPS_* bits */
 	uint8_t  tmo_class;           /* enum ww_tmo_class */
-	uint8_t  end_reason;          /* enum ww_flow_end, set when emitted */
-	uint8_t  icmp_type, icmp_code;/* first ICMP message (client's), for Community ID */
 	uint8_t  flags;               /* pipeline bits */
+	/* Cold: the flow's start and end, classification, attribution. */
+	ww_time_t first;              /* 8: first packet time (read per packet only when
+	                               * one arrives out of order) */
+	uint64_t hash;                /* 8: full hash, kept for removal */
+	uint64_t id;                  /* 8: flow_id, unique within a run */
+	uint8_t  end_reason;          /* enum ww_flow_end, set when emitted (on id's line) */
+	uint8_t  icmp_type, icmp_code;/* first ICMP message (client's), for Community ID */
 	uint8_t  app_by;              /* enum ww_app_by, once settled */
 	uint8_t  app_idx;             /* interned app_proto name, once settled (pipeline.c) */
+	struct ww_cls *cls;           /* 8: classifier state or NULL */
+	struct ww_attrib *attr;       /* 8: attribution or NULL */
 	char *sni;                    /* 8: TLS server name kept after the classifier state is freed */
+	uint32_t lru_prev, lru_next;  /* 8: indexes in the engine's timeout lists */
 };
+#define WW_FLOW_HOT_BYTES 96
+_Static_assert(offsetof(struct ww_flow, first) == WW_FLOW_HOT_BYTES,
+	       "the per-packet fields must fill exactly the first 96 bytes");
 _Static_assert(sizeof(struct ww_flow) <= 160, "struct ww_flow grew: check memory per flow (<= 192 B with table)");
 
 /* Fetch a whole flow record ahead of reading it (an emitter walking many). */
@@ -214,6 +224,14 @@ void ww_flows_clear(struct ww_flows *fs);
 
 /* The default idle timeout of a class, seconds. This function can't fail. */
 uint32_t ww_flows_default_timeout(enum ww_tmo_class c);
+
+/*
+ * For a thread that prepares memory ahead of the engine's inserts (a
+ * replay's reader, see pipeline.c): the table's ww_flowtab_used(), read on
+ * the engine's thread, and ww_flowtab_populate(), callable from any thread.
+ */
+uint32_t ww_flows_records_used(const struct ww_flows *fs);
+int ww_flows_populate(const struct ww_flows *fs, bool index, uint32_t from, uint32_t to);
 
 /* Counters. These functions can't fail. */
 uint64_t ww_flows_created(const struct ww_flows *fs);

@@ -75,6 +75,23 @@ uint32_t ww_flowtab_count(const struct ww_flowtab *t);
 void ww_flowtab_clear(struct ww_flowtab *t);
 uint32_t ww_flowtab_capacity(const struct ww_flowtab *t);
 
+/*
+ * Records ever handed out since construction or the last clear: pool
+ * records [0, used) have been written, [used, capacity) never. Can't fail.
+ */
+uint32_t ww_flowtab_used(const struct ww_flowtab *t);
+
+/*
+ * Make memory resident now that the table would otherwise fault in (and
+ * zero) on first write: the whole index when `index`, and pool records
+ * [from, to). Memory already resident is left as it is. For a thread
+ * other than the table's user, which may call it while the user inserts:
+ * it reads only what construction set, and the kernel's
+ * MADV_POPULATE_WRITE does the rest. Returns 0, or -errno (-EINVAL before
+ * Linux 5.14, where nothing is done and nothing is lost but the head start).
+ */
+int ww_flowtab_populate(const struct ww_flowtab *t, bool index, uint32_t from, uint32_t to);
+
 /* Index of a flow in the pool and back. These functions can't fail. */
 uint32_t ww_flowtab_index(const struct ww_flowtab *t, const struct ww_flow *f);
 struct ww_flow *ww_flowtab_at(struct ww_flowtab *t, uint32_t idx);
