@@ -143,21 +143,18 @@ static void settle(struct ww_flow *f)
 }
 
 /*
- * Where a flow's records go: NULL, the emitter; or one thread's share of
- * the end-of-input flush (see flush_in_two()), JSON records collected in
- * the share's own buffer.
+ * Where a flow's records go: NULL, the emitter; or a share of the
+ * end-of-input flush (see flush_in_two()): JSON records of one chunk of
+ * flows collected in the share's own buffer, its alerts counted and its
+ * first error kept there.
  */
 struct share {
 	struct ww_pipeline *pl;
-	struct ww_flow **flows;
-	size_t n;
-	size_t first, step;        /* its chunks: first, first + step, ... */
-	_Atomic size_t *turn;      /* the chunk written next */
-	FILE *out;
 	bool quiet;
 	struct ww_jw jw;
 	uint64_t alerts;
 	int err;
+	_Atomic bool ready;        /* formatted, not yet written */
 };
 
 /* Keep the first error: into the share's record when there is one, else the pipeline's. */
@@ -861,48 +858,91 @@ int ww_pipeline_alert(struct ww_pipeline *pl, const struct ww_alert *a)
  * A capture's end leaves most of its flows open (a 15-second capture of
  * short connections: four in five), and writing their records is then the
  * only work left: a few hundred nanoseconds each, mostly formatting. With
- * the analysis thread gone, two threads share it: the open flows in
- * flow_id order are cut into chunks of FLUSH_CHUNK, the caller formats the
- * even ones and a helper the odd ones, each into its own buffer, and each
- * writes its chunk when the one before it is written, so the output is
- * byte for byte what one thread writes. Only without attribution (whose
- * state is one thread's) and for JSON.
+ * the analysis thread gone, two threads share it. The open flows, in
+ * flow_id order, are cut into chunks of FLUSH_CHUNK; each thread claims
+ * the next chunk not yet claimed and formats it into one of FLUSH_SLOTS
+ * buffers (chunk c into slot c % FLUSH_SLOTS, free once chunk
+ * c - FLUSH_SLOTS is written), and the caller writes the formatted chunks
+ * in order between its own. Claiming rather than taking turns matters on
+ * a shared machine: when one thread is slowed (here, at times, to half
+ * speed), the other formats more chunks instead of waiting for it. The
+ * output is byte for byte what one thread writes. Only without
+ * attribution (whose state is one thread's) and for JSON.
  */
-#define FLUSH_CHUNK 1024
+#define FLUSH_CHUNK 512    /* flows: ~350 KB of JSON */
+#define FLUSH_SLOTS 4      /* chunks formatted and not yet written, at most */
 #define FLUSH_AHEAD 8      /* records fetched ahead of the one written */
 
-static void *flush_share(void *arg)
-{
-	struct share *sh = arg;
-	size_t chunks = (sh->n + FLUSH_CHUNK - 1) / FLUSH_CHUNK;
+struct flush {
+	struct ww_flow **flows;
+	size_t n, chunks;
+	FILE *out;
+	_Atomic size_t next;       /* the next chunk to claim */
+	_Atomic size_t written;    /* chunks written, all of them before this */
+	struct share slot[FLUSH_SLOTS];
+};
 
-	for (size_t c = sh->first; c < chunks; c += sh->step) {
-		size_t lo = c * FLUSH_CHUNK, hi = lo + FLUSH_CHUNK < sh->n ? lo + FLUSH_CHUNK : sh->n;
-		for (size_t j = lo; j < hi; j++) {
-			if (j + FLUSH_AHEAD < hi)
-				ww_flow_prefetch(sh->flows[j + FLUSH_AHEAD]);
-			end_flow_to(sh->pl, sh, sh->flows[j]);
-		}
-		for (unsigned spin = 0; atomic_load_explicit(sh->turn, memory_order_acquire) != c; spin++) {
-			if (spin < 4096)
-				ww_cpu_relax();
-			else
-				sched_yield();
-		}
-		if (sh->jw.len && fwrite(sh->jw.buf, 1, sh->jw.len, sh->out) != sh->jw.len && !sh->err)
+static void spin_or_yield(unsigned *spin)
+{
+	if ((*spin)++ < 4096)
+		ww_cpu_relax();
+	else
+		sched_yield();
+}
+
+/* The caller's part: write every formatted chunk that is next in order. */
+static void write_ready(struct flush *fl)
+{
+	size_t w = atomic_load_explicit(&fl->written, memory_order_relaxed);
+	for (; w < fl->chunks; w++) {
+		struct share *sh = &fl->slot[w % FLUSH_SLOTS];
+		if (!atomic_load_explicit(&sh->ready, memory_order_acquire))
+			break;
+		if (sh->jw.len && fwrite(sh->jw.buf, 1, sh->jw.len, fl->out) != sh->jw.len && !sh->err)
 			sh->err = -EIO;
 		ww_jw_reset(&sh->jw);
-		atomic_store_explicit(sh->turn, c + 1, memory_order_release);
+		atomic_store_explicit(&sh->ready, false, memory_order_relaxed);
+		atomic_store_explicit(&fl->written, w + 1, memory_order_release);
 	}
+}
+
+/* Claim a chunk and format it; false when none is left. */
+static bool flush_one(struct flush *fl, bool writer)
+{
+	size_t c = atomic_fetch_add(&fl->next, 1);
+	unsigned spin = 0;
+
+	if (c >= fl->chunks)
+		return false;
+	/* its slot is free once the chunk FLUSH_SLOTS before it is written */
+	while (c >= atomic_load_explicit(&fl->written, memory_order_acquire) + FLUSH_SLOTS) {
+		if (writer)
+			write_ready(fl);
+		spin_or_yield(&spin);
+	}
+	struct share *sh = &fl->slot[c % FLUSH_SLOTS];
+	size_t lo = c * FLUSH_CHUNK, hi = lo + FLUSH_CHUNK < fl->n ? lo + FLUSH_CHUNK : fl->n;
+	for (size_t j = lo; j < hi; j++) {
+		if (j + FLUSH_AHEAD < hi)
+			ww_flow_prefetch(fl->flows[j + FLUSH_AHEAD]);
+		end_flow_to(sh->pl, sh, fl->flows[j]);
+	}
+	atomic_store_explicit(&sh->ready, true, memory_order_release);
+	return true;
+}
+
+static void *flush_helper(void *arg)
+{
+	struct flush *fl = arg;
+	while (flush_one(fl, false))
+		;
 	return NULL;
 }
 
 /* The end-of-input flush on two threads; false when it does not apply. */
 static bool flush_in_two(struct ww_pipeline *pl)
 {
-	struct share sh[2];
-	_Atomic size_t turn = 0;
-	struct ww_flow **flows;
+	struct flush *fl;
 	pthread_t th;
 	bool quiet, two;
 	FILE *out;
@@ -910,33 +950,38 @@ static bool flush_in_two(struct ww_pipeline *pl)
 
 	if (pl->ops || !(out = ww_emit_json_direct(pl->em, &quiet)))
 		return false;
-	flows = ww_flows_open_by_id(pl->flows, &n);
-	if (!flows)
+	if (!(fl = calloc(1, sizeof(*fl))))
+		return false;
+	fl->flows = ww_flows_open_by_id(pl->flows, &n);
+	if (!fl->flows) {
+		free(fl);
 		return false;   /* none, or no memory: ww_flows_flush() */
-	for (int i = 0; i < 2; i++) {
-		memset(&sh[i], 0, sizeof(sh[i]));
-		sh[i].pl = pl;
-		sh[i].flows = flows;
-		sh[i].n = n;
-		sh[i].first = (size_t)i;
-		sh[i].step = 2;
-		sh[i].turn = &turn;
-		sh[i].out = out;
-		sh[i].quiet = quiet;
-		ww_jw_init(&sh[i].jw);
 	}
-	two = n > FLUSH_CHUNK && pthread_create(&th, NULL, flush_share, &sh[1]) == 0;
-	if (!two)
-		sh[0].step = 1;
-	flush_share(&sh[0]);
+	fl->n = n;
+	fl->chunks = (n + FLUSH_CHUNK - 1) / FLUSH_CHUNK;
+	fl->out = out;
+	for (int i = 0; i < FLUSH_SLOTS; i++) {
+		fl->slot[i].pl = pl;
+		fl->slot[i].quiet = quiet;
+		ww_jw_init(&fl->slot[i].jw);
+	}
+	two = fl->chunks > 1 && pthread_create(&th, NULL, flush_helper, fl) == 0;
+	while (flush_one(fl, true))
+		write_ready(fl);
+	for (unsigned spin = 0; atomic_load(&fl->written) < fl->chunks;) {
+		write_ready(fl);
+		if (atomic_load(&fl->written) < fl->chunks)
+			spin_or_yield(&spin);
+	}
 	if (two)
 		pthread_join(th, NULL);
-	for (int i = 0; i < 2; i++) {
-		pl->alerts += sh[i].alerts;
-		note_err(pl, NULL, sh[i].err);
-		ww_jw_free(&sh[i].jw);
+	for (int i = 0; i < FLUSH_SLOTS; i++) {
+		pl->alerts += fl->slot[i].alerts;
+		note_err(pl, NULL, fl->slot[i].err);
+		ww_jw_free(&fl->slot[i].jw);
 	}
-	free(flows);
+	free(fl->flows);
+	free(fl);
 	ww_flows_clear(pl->flows);
 	return true;
 }
