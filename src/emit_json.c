@@ -67,6 +67,8 @@ static void attribution(struct ww_jw *w, const struct ww_flow_view *v)
 /* A literal, its length known where it is written. */
 #define LIT(p, s) (memcpy((p), (s), sizeof(s) - 1), (p) + sizeof(s) - 1)
 
+#define WW_TIME_JSON_LEN 29   /* a quoted time: '"' + 27 characters + '"' */
+
 static char *put_time(char *p, ww_time_t t)
 {
 	*p++ = '"';
@@ -94,6 +96,20 @@ static char *put_endpoint(char *p, const struct ww_flow *f, bool client)
 	if (proto == WW_IPPROTO_TCP || proto == WW_IPPROTO_UDP)
 		return ww_json_put_u64(p, client ? ww_flow_client_port(f) : ww_flow_server_port(f));
 	return LIT(p, "null");
+}
+
+/*
+ * A string this file made itself, which needs no escaping: the Community
+ * ID (base64), a protocol name or number, an end reason. Never text from a
+ * view (packets, /proc and files reach those).
+ */
+static char *put_own_str(char *p, const char *s, size_t n)
+{
+	*p++ = '"';
+	memcpy(p, s, n);
+	p += n;
+	*p++ = '"';
+	return p;
 }
 
 /* "null" for a NULL string, as ww_jw_str() writes it. */
@@ -133,14 +149,15 @@ int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
 		return ww_jw_finish(w, out);   /* -ENOMEM */
 	ww_community_id_flow(f, cid);
 	p = LIT(p, "{\"type\":\"flow\",\"ts\":");
+	char *ts = p;   /* "end" is the same time: copied from here */
 	p = put_time(p, f->last);
 	p = LIT(p, ",\"flow_id\":");
 	p = ww_json_put_u64(p, f->id);
 	p = LIT(p, ",\"community_id\":");
-	p = ww_json_put_str(p, cid, strlen(cid));
+	p = put_own_str(p, cid, WW_COMMUNITY_ID_LEN - 1);
 	p = LIT(p, ",\"proto\":");
 	const char *pn = ww_proto_name(proto, pb);
-	p = ww_json_put_str(p, pn, strlen(pn));
+	p = put_own_str(p, pn, strlen(pn));
 	p = put_endpoint(p, f, true);
 	p = put_endpoint(p, f, false);
 	if (is_icmp(proto)) {
@@ -154,7 +171,8 @@ int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
 	p = LIT(p, ",\"start\":");
 	p = put_time(p, f->first);
 	p = LIT(p, ",\"end\":");
-	p = put_time(p, f->last);
+	memcpy(p, ts, WW_TIME_JSON_LEN);
+	p += WW_TIME_JSON_LEN;
 	p = LIT(p, ",\"pkts_toserver\":");
 	p = ww_json_put_u64(p, f->pkts[0]);
 	p = LIT(p, ",\"pkts_toclient\":");
@@ -190,7 +208,7 @@ int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
 	p = LIT(p, "}");
 	if (f->end_reason < WW_ARRAY_SIZE(end_names)) {
 		p = LIT(p, ",\"end_reason\":");
-		p = ww_json_put_str(p, end_names[f->end_reason], strlen(end_names[f->end_reason]));
+		p = put_own_str(p, end_names[f->end_reason], strlen(end_names[f->end_reason]));
 	}
 	ww_jw_wrote(w, p);
 	return ww_jw_finish(w, out);
