@@ -89,6 +89,9 @@ struct ww_pipeline {
 	const char *none_reason;
 	bool no_classify;
 	int err;        /* first output error */
+	/* The thread that runs process() takes and gives back classifier
+	 * states here, a line apart from what the reader reads. */
+	_Alignas(64) struct ww_cls_cache cls_cache;
 	/*
 	 * Counted per packet where packets are read: with an analysis thread,
 	 * on the reader's thread, so on a cache line of their own (sharing one
@@ -128,7 +131,7 @@ static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_f
  * name and, for TLS, the server name) and free the detection state: a flow
  * that lives for hours then costs its record and nothing more.
  */
-static void settle(struct ww_flow *f)
+static void settle(struct ww_pipeline *pl, struct ww_flow *f)
 {
 	enum ww_app_by by;
 	const char *sni = ww_cls_sni(f->cls);
@@ -137,7 +140,7 @@ static void settle(struct ww_flow *f)
 	f->app_by = (uint8_t)by;
 	if (sni && *sni)
 		f->sni = strdup(sni);   /* out of memory: the record just lacks it */
-	ww_cls_free(f->cls);
+	ww_cls_release(&pl->cls_cache, f->cls);
 	f->cls = NULL;
 	f->flags |= FF_SETTLED;
 }
@@ -216,7 +219,10 @@ static void end_flow_to(struct ww_pipeline *pl, struct share *sh, struct ww_flow
 		note_err(pl, sh, ww_emit_json_flow(&sh->jw, NULL, &v));
 	if (pl->ops && pl->ops->flow_end)
 		pl->ops->flow_end(pl->ud, f);
-	ww_cls_free(f->cls);
+	if (!sh)   /* on the thread that runs process() */
+		ww_cls_release(&pl->cls_cache, f->cls);
+	else       /* a share of the end-of-input flush: either of two threads */
+		ww_cls_free(f->cls);
 	f->cls = NULL;
 	free(f->sni);
 	f->sni = NULL;
@@ -304,6 +310,7 @@ void ww_pipeline_free(struct ww_pipeline *pl)
 		return;
 	aq_stop(pl);
 	ww_flows_free(pl->flows);
+	ww_cls_cache_clear(&pl->cls_cache);
 	ww_decoder_free(pl->dec);
 	ww_emitter_free(pl->em);
 	free(pl);
@@ -329,7 +336,7 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 	if (p->payload_len && p->payload && !(f->flags & FF_CLS_DONE) && !pl->no_classify &&
 	    (p->proto == WW_IPPROTO_TCP || p->proto == WW_IPPROTO_UDP)) {
 		if (!f->cls) {
-			f->cls = ww_cls_new();
+			f->cls = ww_cls_new_cached(&pl->cls_cache);
 			if (!f->cls) {
 				f->flags |= FF_CLS_DONE;   /* out of memory: port guess only */
 				return;
@@ -338,7 +345,7 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 		if (ww_cls_feed(f->cls, f, dir, p->payload, p->payload_len, f->pkts[0] + f->pkts[1])) {
 			f->flags |= FF_CLS_DONE;
 			judge_ports(pl, NULL, f, e->ts);
-			settle(f);
+			settle(pl, f);
 		}
 	}
 }
@@ -684,7 +691,13 @@ static void unpack(struct ww_pipeline *pl, const struct hand *d, struct pending 
 	p->is_fragment = d->bits & H_FRAGMENT;
 	p->ip_len = d->ip_len;
 	p->payload_len = d->payload_len;
-	p->payload = (d->bits & H_PAYLOAD) ? pl->aq->arena + d->payload_off : NULL;
+	p->payload = NULL;
+	if (d->bits & H_PAYLOAD) {
+		/* The reader's core wrote it: fetch the start now, as the
+		 * classifier reads it first (for a settled flow, a wasted fetch). */
+		p->payload = pl->aq->arena + d->payload_off;
+		__builtin_prefetch(p->payload);
+	}
 	p->tcp_seq = 0;
 }
 
@@ -871,7 +884,7 @@ int ww_pipeline_alert(struct ww_pipeline *pl, const struct ww_alert *a)
  */
 #define FLUSH_CHUNK 512    /* flows: ~350 KB of JSON */
 #define FLUSH_SLOTS 4      /* chunks formatted and not yet written, at most */
-#define FLUSH_AHEAD 8      /* records fetched ahead of the one written */
+#define FLUSH_AHEAD 8      /* records fetched 2x this ahead of the one written, what they point to 1x */
 
 struct flush {
 	struct ww_flow **flows;
@@ -923,8 +936,16 @@ static bool flush_one(struct flush *fl, bool writer)
 	struct share *sh = &fl->slot[c % FLUSH_SLOTS];
 	size_t lo = c * FLUSH_CHUNK, hi = lo + FLUSH_CHUNK < fl->n ? lo + FLUSH_CHUNK : fl->n;
 	for (size_t j = lo; j < hi; j++) {
-		if (j + FLUSH_AHEAD < hi)
-			ww_flow_prefetch(fl->flows[j + FLUSH_AHEAD]);
+		if (j + 2 * FLUSH_AHEAD < hi)
+			ww_flow_prefetch(fl->flows[j + 2 * FLUSH_AHEAD]);
+		if (j + FLUSH_AHEAD < hi) {
+			/* what the record points to, now that the record is here */
+			const struct ww_flow *g = fl->flows[j + FLUSH_AHEAD];
+			if (g->cls)
+				__builtin_prefetch(g->cls);
+			if (g->sni)
+				__builtin_prefetch(g->sni);
+		}
 		end_flow_to(sh->pl, sh, fl->flows[j]);
 	}
 	atomic_store_explicit(&sh->ready, true, memory_order_release);

@@ -527,6 +527,53 @@ static void test_curl_request_is_http(void **st)
 	ww_cls_free(c);
 }
 
+/*
+ * A state given back to the cache comes out again as new: nothing of the
+ * flow before it (its match, its kept bytes, its TLS names) shows; the
+ * cache keeps at most WW_CLS_CACHE_MAX and frees the rest (ASan's leak
+ * check sees to the freeing).
+ */
+static void test_cached_state_comes_back_as_new(void **st)
+{
+	(void)st;
+	struct ww_cls_cache cc = { 0 };
+	struct ww_flow tls = mkflow(WW_IPPROTO_TCP, 40100, 443), ssh = mkflow(WW_IPPROTO_TCP, 40101, 40022);
+	enum ww_app_by by;
+
+	struct ww_cls *a = ww_cls_new_cached(&cc);
+	assert_non_null(a);
+	ww_cls_feed(a, &tls, WW_DIR_TOSERVER, tls_ch_openssl_sni_alpn, sizeof(tls_ch_openssl_sni_alpn), 4);
+	assert_string_equal(ww_cls_app_proto(a, &tls, &by), "tls");
+	assert_true(*ww_cls_sni(a));
+	ww_cls_release(&cc, a);
+	assert_int_equal(cc.n, 1);
+
+	struct ww_cls *b = ww_cls_new_cached(&cc);
+	assert_ptr_equal(b, a);   /* the one just given back */
+	assert_int_equal(cc.n, 0);
+	assert_string_equal(ww_cls_sni(b), "");
+	uint32_t n;
+	ww_cls_first_bytes(b, &n);
+	assert_int_equal(n, 0);
+	ww_cls_feed(b, &ssh, WW_DIR_TOSERVER, ssh_client_ident, sizeof(ssh_client_ident), 4);
+	ww_cls_feed(b, &ssh, WW_DIR_TOCLIENT, ssh_server_ident, sizeof(ssh_server_ident), 5);
+	ww_cls_finish(b, &ssh);
+	assert_string_equal(ww_cls_app_proto(b, &ssh, &by), "ssh");
+	assert_int_equal(by, WW_APP_BY_PAYLOAD);
+	ww_cls_release(&cc, b);
+
+	struct ww_cls *many[WW_CLS_CACHE_MAX + 8];
+	for (size_t i = 0; i < WW_ARRAY_SIZE(many); i++)
+		assert_non_null(many[i] = ww_cls_new_cached(&cc));
+	for (size_t i = 0; i < WW_ARRAY_SIZE(many); i++)
+		ww_cls_release(&cc, many[i]);
+	assert_int_equal(cc.n, WW_CLS_CACHE_MAX);
+	ww_cls_release(&cc, NULL);
+	ww_cls_cache_clear(&cc);
+	assert_int_equal(cc.n, 0);
+	assert_null(cc.head);
+}
+
 static void test_python_response_alone_is_http(void **st)
 {
 	(void)st;
@@ -1567,6 +1614,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_curl_request_is_http),
+		cmocka_unit_test(test_cached_state_comes_back_as_new),
 		cmocka_unit_test(test_python_response_alone_is_http),
 		cmocka_unit_test(test_webdav_and_connect_methods_are_http),
 		cmocka_unit_test(test_get_followed_by_garbage_is_not_http),

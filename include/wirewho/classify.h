@@ -49,6 +49,23 @@ struct ww_cls *ww_cls_new(void);
 void ww_cls_free(struct ww_cls *c);
 
 /*
+ * A cache of freed states for the one thread that creates them at the
+ * packet rate (a flow's first payload to its settlement, for every flow):
+ * ww_cls_release() keeps up to WW_CLS_CACHE_MAX states (their buffers are
+ * freed), ww_cls_new_cached() hands them out again, cleared. Use it from
+ * one thread at a time; states from either function may also go to
+ * ww_cls_free(). Zero-initialise; ww_cls_cache_clear() frees what it holds.
+ */
+#define WW_CLS_CACHE_MAX 1024
+struct ww_cls_cache {
+	struct ww_cls *head;
+	uint32_t n;
+};
+struct ww_cls *ww_cls_new_cached(struct ww_cls_cache *cc);
+void ww_cls_release(struct ww_cls_cache *cc, struct ww_cls *c);
+void ww_cls_cache_clear(struct ww_cls_cache *cc);
+
+/*
  * Feed one payload-bearing packet of flow `f` (its key, client_is_a and
  * server port are read). `dir` is WW_DIR_TOSERVER or WW_DIR_TOCLIENT;
  * `pkt_no` the 1-based number of the packet within the flow (evidence only).
