@@ -77,10 +77,10 @@ struct ww_attrib;  /* attribution result (process), owned by attribute.c */
 #define WW_TCPS_CLOSED    0x40  /* FIN+FIN or RST seen */
 
 /*
- * A tracked flow. Layout: the key and hash (what a lookup touches) and the
- * times and counters (what every packet updates) fill the first two cache
- * lines; colder per-flow data follows. Keep small fields at the end to avoid
- * padding holes.
+ * A tracked flow. Layout: the key (what a lookup compares) and the times,
+ * counters and state every packet updates fill the first 96 bytes; colder
+ * per-flow data follows (see the comments inside). Keep the small fields
+ * together to avoid padding holes.
  */
 struct ww_flow {
 	/* Hot: what every packet reads or writes, in the first 96 bytes. At
