@@ -466,7 +466,7 @@ static int by_id(const void *x, const void *y)
 
 /* Flush by id through a direct-indexed array when ids are dense enough. */
 #define WW_FLUSH_DENSE_FACTOR 4   /* array of up to 4 slots per open flow beats a sort */
-#define WW_FLUSH_PREFETCH     8   /* records fetched ahead of the one being read */
+#define WW_FLUSH_PREFETCH     16  /* records fetched ahead of the one being read */
 
 /* End a flow at the end of input: the table and lists are cleared as a
  * whole afterwards, so the flow is not unlinked or removed one by one (two

@@ -540,9 +540,8 @@ uint32_t ww_flowtab_live(const struct ww_flowtab *t, uint32_t *out)
 	uint32_t n = 0;
 	for (uint32_t i = 0; i <= t->chunk_mask; i++) {
 		const struct chunk *c = &t->chunks[i];
-		for (unsigned j = 0; j < FT_SLOTS; j++)
-			if (c->tag[j] != FT_TAG_EMPTY)
-				out[n++] = c->idx[j] & FT_IDX_MASK;
+		for (uint32_t m = ~match_empty(c) & FT_SLOT_MASK; m; m &= m - 1)
+			out[n++] = c->idx[__builtin_ctz(m)] & FT_IDX_MASK;
 	}
 	return n;
 }
