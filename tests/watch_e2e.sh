@@ -248,7 +248,7 @@ for pid, what in zip(fast_pids, ("DNS query (dig)", "HTTP fetch (curl)")):
     if fast:
         check(all(f['process']['comm'] == what.split('(')[1][:-1] for f in fast),
               f"the short-lived {what}, when attributed, names its own program")
-# the short-lived ones (unanswered DNS aside, every port the fast clients use) may go unowned
+# the short-lived clients' flows (DNS on 53, the unhurried web server on 8080) may go unowned
 client_flows = [f for f in flows if f['src_ip'] == '192.0.2.1' and f['proto'] in ('tcp', 'udp')
                 and not (f['dst_port'] in (53, 8080) and not f['process'])]
 unowned = [f for f in client_flows if not f['process']]
