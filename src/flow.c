@@ -471,9 +471,19 @@ static int by_id(const void *x, const void *y)
 /* End a flow at the end of input: the table and lists are cleared as a
  * whole afterwards, so the flow is not unlinked or removed one by one (two
  * cold neighbours and a probe saved per flow). */
+/*
+ * Why a flow open at the end of the input ends: a connection already closed
+ * by FIN+FIN or RST, kept only to absorb its last ACKs, ended "closed", as
+ * it would have after its closed timeout; any other is still open.
+ */
+static uint8_t eof_reason(const struct ww_flow *f)
+{
+	return f->tmo_class == WW_TMO_CLOSED ? WW_END_CLOSED : WW_END_EOF;
+}
+
 static void end_flow_at_eof(struct ww_flows *fs, struct ww_flow *f)
 {
-	f->end_reason = WW_END_EOF;
+	f->end_reason = eof_reason(f);
 	if (fs->on_end)
 		fs->on_end(f, fs->ud);
 }
@@ -502,8 +512,8 @@ static void sort_by_id(struct ww_flows *fs, struct ww_flow **all, const uint64_t
 	free(byid);
 }
 
-/* The open flows in flow_id order, each marked WW_END_EOF, in a new array
- * of *np; NULL when there are none or no memory. */
+/* The open flows in flow_id order, each marked with its eof_reason(), in a
+ * new array of *np; NULL when there are none or no memory. */
 static struct ww_flow **open_by_id(struct ww_flows *fs, uint32_t *np)
 {
 	uint32_t n = ww_flowtab_count(fs->tab);
@@ -523,15 +533,19 @@ static struct ww_flow **open_by_id(struct ww_flows *fs, uint32_t *np)
 		free(ids);
 		return NULL;
 	}
-	/* Table order is cheap to list; reading each id is a cache miss, so
-	 * fetch ahead, and mark the flow on the same line while it is there. */
+	/* Table order is cheap to list; reading each id (and the class, on the
+	 * hot line) is a cache miss, so fetch ahead, and mark the flow while
+	 * it is there. */
 	n = ww_flowtab_live(fs->tab, idx);
 	for (uint32_t j = 0; j < n; j++) {
-		if (j + WW_FLUSH_PREFETCH < n)
-			__builtin_prefetch(&ww_flowtab_at(fs->tab, idx[j + WW_FLUSH_PREFETCH])->id, 1);
+		if (j + WW_FLUSH_PREFETCH < n) {
+			const struct ww_flow *g = ww_flowtab_at(fs->tab, idx[j + WW_FLUSH_PREFETCH]);
+			__builtin_prefetch(&g->tmo_class);
+			__builtin_prefetch(&g->id, 1);
+		}
 		all[j] = ww_flowtab_at(fs->tab, idx[j]);
 		ids[j] = all[j]->id;
-		all[j]->end_reason = WW_END_EOF;
+		all[j]->end_reason = eof_reason(all[j]);
 	}
 	free(idx);
 	sort_by_id(fs, all, ids, n);
@@ -564,7 +578,8 @@ void ww_flows_flush(struct ww_flows *fs)
 		/* None, or no memory to sort: emit in list order rather than lose flows. */
 		for (int c = 0; c < WW_TMO_NCLASSES; c++)
 			while (fs->lists[c].head != WW_FLOWTAB_NONE)
-				end_flow(fs, ww_flowtab_at(fs->tab, fs->lists[c].head), WW_END_EOF);
+				end_flow(fs, ww_flowtab_at(fs->tab, fs->lists[c].head),
+					 c == WW_TMO_CLOSED ? WW_END_CLOSED : WW_END_EOF);
 		return;
 	}
 	for (uint32_t j = 0; j < n; j++) {

@@ -320,6 +320,54 @@ static void test_full_table_evicts_the_least_recently_active_flow(void **s)
 	ww_flows_free(fs);
 }
 
+/*
+ * At the end of the input, a connection already closed by FIN+FIN or RST
+ * (kept only for its last ACKs) ends "closed"; one still open ends
+ * "end_of_input". The same from ww_flows_flush() and from
+ * ww_flows_open_by_id(), the two-thread flush's listing.
+ */
+static void test_end_of_input_tells_closed_from_open(void **s)
+{
+	(void)s;
+	for (int way = 0; way < 2; way++) {
+		struct ww_flows *fs = engine(16);
+		enum ww_dir d;
+		nended = 0;
+		handshake(fs, 1 * SEC);
+		fin_fin(fs, 2 * SEC, 2 * SEC + 1);                        /* flow 1: FIN+FIN */
+		struct ww_pkt o = pkt("192.0.2.1", 40001, "192.0.2.2", 80, WW_IPPROTO_TCP, WW_TCP_SYN);
+		ww_flows_packet(fs, &o, 3 * SEC, &d);                       /* flow 2: open */
+		struct ww_pkt r = pkt("192.0.2.1", 40002, "192.0.2.2", 80, WW_IPPROTO_TCP, WW_TCP_SYN);
+		struct ww_pkt rst = pkt("192.0.2.2", 80, "192.0.2.1", 40002, WW_IPPROTO_TCP, WW_TCP_RST | WW_TCP_ACK);
+		ww_flows_packet(fs, &r, 4 * SEC, &d);
+		ww_flows_packet(fs, &rst, 4 * SEC + 1, &d);                  /* flow 3: refused */
+		struct ww_pkt fin1 = pkt("192.0.2.1", 40003, "192.0.2.2", 80, WW_IPPROTO_TCP, WW_TCP_FIN | WW_TCP_ACK);
+		ww_flows_packet(fs, &fin1, 5 * SEC, &d);                     /* flow 4: one FIN only */
+		const uint8_t want[] = { WW_END_CLOSED, WW_END_EOF, WW_END_CLOSED, WW_END_EOF };
+		if (way == 0) {
+			ww_flows_flush(fs);
+			assert_int_equal(nended, 4);
+			for (int i = 0; i < 4; i++) {
+				assert_int_equal(ended[i].id, (uint64_t)i + 1);
+				assert_int_equal(ended[i].reason, want[i]);
+			}
+		} else {
+			size_t n;
+			struct ww_flow **all = ww_flows_open_by_id(fs, &n);
+			assert_non_null(all);
+			assert_int_equal(n, 4);
+			for (size_t i = 0; i < n; i++) {
+				assert_int_equal(all[i]->id, (uint64_t)i + 1);
+				assert_int_equal(all[i]->end_reason, want[i]);
+			}
+			free(all);
+			ww_flows_clear(fs);
+			assert_int_equal(nended, 0);   /* the caller emits them */
+		}
+		ww_flows_free(fs);
+	}
+}
+
 static void test_flush_emits_open_flows_in_creation_order(void **s)
 {
 	(void)s;
@@ -398,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_established_tcp_outlives_the_new_tcp_timeout),
 		cmocka_unit_test(test_full_table_evicts_the_least_recently_active_flow),
 		cmocka_unit_test(test_flush_emits_open_flows_in_creation_order),
+		cmocka_unit_test(test_end_of_input_tells_closed_from_open),
 		cmocka_unit_test(test_icmp_echo_reply_joins_its_request),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,7 +57,7 @@ enum ww_tmo_class {
 
 /* Why a flow was emitted. */
 enum ww_flow_end {
-	WW_END_CLOSED = 0,    /* FIN+FIN or RST, then the closed timeout */
+	WW_END_CLOSED = 0,    /* FIN+FIN or RST, then the closed timeout or the input's end */
 	WW_END_TIMEOUT,       /* idle timeout */
 	WW_END_REUSED,        /* a new SYN on a closed flow's 5-tuple */
 	WW_END_EVICTED,       /* the table was full (--max-flows) */
@@ -214,7 +214,8 @@ void ww_flows_flush(struct ww_flows *fs);
 
 /*
  * The same for a caller that emits the flows itself, on several threads:
- * the open flows in flow_id order, each marked WW_END_EOF, in a new array
+ * the open flows in flow_id order, each marked as it ends (WW_END_EOF, or
+ * WW_END_CLOSED for one already closed by FIN+FIN or RST), in a new array
  * of *n (the caller frees it); NULL when there are none or no memory (then
  * use ww_flows_flush()). The engine's end callback is not called. When
  * the caller is done with them, ww_flows_clear() empties the table.
