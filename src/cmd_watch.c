@@ -476,8 +476,9 @@ int ww_cmd_watch(int argc, char **argv)
 				r.rec = NULL;
 				exit_code = 1;
 			}
-			if (ww_pipeline_packet(r.pl, dlt, data, caplen, wirelen, ts) < 0) {
-				fprintf(stderr, "wirewho: watch: writing output failed: %s\n", strerror(errno ? errno : EIO));
+			int prc = ww_pipeline_packet(r.pl, dlt, data, caplen, wirelen, ts);
+			if (prc < 0) {
+				ww_report_output_failure("wirewho: watch", prc);
 				exit_code = 1;
 				stop_sig = SIGPIPE;
 				break;
@@ -546,9 +547,10 @@ int ww_cmd_watch(int argc, char **argv)
 	uint64_t dropped = 0;
 	if (r.cap)
 		ww_capture_dropped(r.cap, &dropped);
-	if (ww_pipeline_finish(r.pl, ww_wall_now(), ww_mono_now() - t0, dropped) < 0) {
+	int frc = ww_pipeline_finish(r.pl, ww_wall_now(), ww_mono_now() - t0, dropped);
+	if (frc < 0) {
 		if (stop_sig != SIGPIPE)
-			fprintf(stderr, "wirewho: watch: writing output failed: %s\n", strerror(errno ? errno : EIO));
+			ww_report_output_failure("wirewho: watch", frc);
 		exit_code = 1;
 	}
 	if (r.rec && ww_timeline_close(r.rec) < 0) {

@@ -269,12 +269,21 @@ static int cmd_replay(int argc, char **argv)
 		ww_pipeline_free(pl);
 		return worst;
 	}
-	if (ww_pipeline_finish(pl, end ? end : ww_wall_now(), ww_mono_now() - t0, 0) < 0) {
-		fprintf(stderr, "wirewho: writing output failed: %s\n", strerror(errno ? errno : EIO));
+	int frc = ww_pipeline_finish(pl, end ? end : ww_wall_now(), ww_mono_now() - t0, 0);
+	if (frc < 0) {
+		ww_report_output_failure("wirewho", frc);
 		worst = 1;
 	}
 	ww_pipeline_free(pl);
 	return worst;
+}
+
+void ww_report_output_failure(const char *who, int rc)
+{
+	if (rc == -ENOMEM)
+		fprintf(stderr, "%s: out of memory\n", who);
+	else
+		fprintf(stderr, "%s: writing output failed: %s\n", who, strerror(errno ? errno : EIO));
 }
 
 int main(int argc, char **argv)
