@@ -295,6 +295,9 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
 	pl->ud = cfg->attrib_ud;
 	pl->none_reason = cfg->none_reason ? cfg->none_reason : "";
 	pl->no_classify = cfg->no_classify;
+	/* The port tables are built at their first use, which is not safe on
+	 * two threads at once: the end-of-input flush judges flows on two. */
+	ww_ports_prepare();
 	/* Replay: a thread of its own for the flows, when there is a core for it. */
 	if (cfg->analysis_thread && !cfg->live && usable_cpus() > 1)
 		(void)aq_start(pl);   /* no thread: every packet processed at once, still correct */

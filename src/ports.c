@@ -602,6 +602,13 @@ int ww_ports_load_services(const char *path)
 	return 0;
 }
 
+void ww_ports_prepare(void)
+{
+	ensure();
+	if (!svc_ready)
+		svc_builtin_fill();
+}
+
 void ww_ports_reset(void)
 {
 	svc_clear();

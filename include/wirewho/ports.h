@@ -83,4 +83,12 @@ int ww_ports_standard_list(const char *proto, uint8_t ipproto, uint16_t *out, in
 /* Drop loaded tables and return to the built-in ones (tests). Can't fail. */
 void ww_ports_reset(void);
 
+/*
+ * Build whatever table is still to be built from its first use. The
+ * functions above build them lazily and are safe to call from several
+ * threads only once they exist: a caller about to start threads that read
+ * them (a replay's analysis and flush threads) calls this first. Can't fail.
+ */
+void ww_ports_prepare(void);
+
 #endif
