@@ -307,11 +307,37 @@ err:
 	return NULL;
 }
 
+/*
+ * Flows still open when the pipeline is freed without ww_pipeline_finish()
+ * (an error stopped the run): nothing is written for them, but what the
+ * pipeline attached to each (classifier state, server name, attribution)
+ * is released.
+ */
+static void drop_open_flows(struct ww_pipeline *pl)
+{
+	size_t n;
+	struct ww_flow **all = ww_flows_open_by_id(pl->flows, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		struct ww_flow *f = all[i];
+		if (pl->ops && pl->ops->flow_end)
+			pl->ops->flow_end(pl->ud, f);
+		ww_cls_free(f->cls);
+		f->cls = NULL;
+		free(f->sni);
+		f->sni = NULL;
+	}
+	free(all);
+	ww_flows_clear(pl->flows);
+}
+
 void ww_pipeline_free(struct ww_pipeline *pl)
 {
 	if (!pl)
 		return;
 	aq_stop(pl);
+	if (pl->flows)
+		drop_open_flows(pl);
 	ww_flows_free(pl->flows);
 	ww_cls_cache_clear(&pl->cls_cache);
 	ww_decoder_free(pl->dec);

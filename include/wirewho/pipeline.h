@@ -56,7 +56,8 @@ struct ww_pipeline;
 
 /* New pipeline. Returns NULL when out of memory. */
 struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg);
-/* Free without flushing. NULL is allowed. */
+/* Free without flushing: flows still open are dropped, no record written,
+ * what they hold released. NULL is allowed. */
 void ww_pipeline_free(struct ww_pipeline *pl);
 
 /*
