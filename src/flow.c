@@ -468,24 +468,14 @@ static int by_id(const void *x, const void *y)
 #define WW_FLUSH_DENSE_FACTOR 4   /* array of up to 4 slots per open flow beats a sort */
 #define WW_FLUSH_PREFETCH     16  /* records fetched ahead of the one being read */
 
-/* End a flow at the end of input: the table and lists are cleared as a
- * whole afterwards, so the flow is not unlinked or removed one by one (two
- * cold neighbours and a probe saved per flow). */
 /*
  * Why a flow open at the end of the input ends: a connection already closed
  * by FIN+FIN or RST, kept only to absorb its last ACKs, ended "closed", as
  * it would have after its closed timeout; any other is still open.
  */
-static uint8_t eof_reason(const struct ww_flow *f)
+static enum ww_flow_end eof_reason(const struct ww_flow *f)
 {
 	return f->tmo_class == WW_TMO_CLOSED ? WW_END_CLOSED : WW_END_EOF;
-}
-
-static void end_flow_at_eof(struct ww_flows *fs, struct ww_flow *f)
-{
-	f->end_reason = eof_reason(f);
-	if (fs->on_end)
-		fs->on_end(f, fs->ud);
 }
 
 /* Put all[0..n) in flow_id order (ids[j] is all[j]->id), in place. */
@@ -545,7 +535,7 @@ static struct ww_flow **open_by_id(struct ww_flows *fs, uint32_t *np)
 		}
 		all[j] = ww_flowtab_at(fs->tab, idx[j]);
 		ids[j] = all[j]->id;
-		all[j]->end_reason = eof_reason(all[j]);
+		all[j]->end_reason = (uint8_t)eof_reason(all[j]);
 	}
 	free(idx);
 	sort_by_id(fs, all, ids, n);
@@ -577,15 +567,20 @@ void ww_flows_flush(struct ww_flows *fs)
 	if (!all) {
 		/* None, or no memory to sort: emit in list order rather than lose flows. */
 		for (int c = 0; c < WW_TMO_NCLASSES; c++)
-			while (fs->lists[c].head != WW_FLOWTAB_NONE)
-				end_flow(fs, ww_flowtab_at(fs->tab, fs->lists[c].head),
-					 c == WW_TMO_CLOSED ? WW_END_CLOSED : WW_END_EOF);
+			while (fs->lists[c].head != WW_FLOWTAB_NONE) {
+				struct ww_flow *f = ww_flowtab_at(fs->tab, fs->lists[c].head);
+				end_flow(fs, f, eof_reason(f));
+			}
 		return;
 	}
+	/* Marked by open_by_id(); the table and lists are cleared as a whole
+	 * afterwards, so no flow is unlinked or removed one by one (two cold
+	 * neighbours and a probe saved per flow). */
 	for (uint32_t j = 0; j < n; j++) {
 		if (j + WW_FLUSH_PREFETCH < n)
 			ww_flow_prefetch(all[j + WW_FLUSH_PREFETCH]);
-		end_flow_at_eof(fs, all[j]);
+		if (fs->on_end)
+			fs->on_end(all[j], fs->ud);
 	}
 	free(all);
 	ww_flows_clear(fs);

@@ -236,19 +236,12 @@ static inline bool key_eq(const struct ww_flowkey *x, const struct ww_flowkey *y
  * compares the key and the caller updates times and counters right after:
  * all within the record's first WW_FLOW_HOT_BYTES, two lines, which is all
  * a packet of a known flow needs fetched. A record about to be handed out
- * is cleared whole: all three.
+ * is cleared whole: all three (ww_flow_prefetch()).
  */
 static inline void prefetch_record(const struct ww_flow *f)
 {
 	__builtin_prefetch(f);
 	__builtin_prefetch((const char *)f + WW_FLOW_HOT_BYTES - 1);
-}
-
-static inline void prefetch_whole_record(const struct ww_flow *f)
-{
-	__builtin_prefetch(f);
-	__builtin_prefetch((const char *)f + 64);
-	__builtin_prefetch((const char *)f + sizeof(*f) - 1);
 }
 
 /* ---- construction -------------------------------------------------------- */
@@ -417,7 +410,7 @@ static inline void prefetch_next_record(const struct ww_flowtab *t)
 {
 	uint32_t idx = t->free_head != WW_FLOWTAB_NONE ? t->free_head : t->fresh;
 	if (idx < t->max_flows)
-		prefetch_whole_record(&t->pool[idx]);
+		ww_flow_prefetch(&t->pool[idx]);   /* all three lines */
 }
 
 struct ww_flow *ww_flowtab_insert(struct ww_flowtab *t, const struct ww_flowkey *k, uint64_t hash)

@@ -199,6 +199,21 @@ static void judge_ports(struct ww_pipeline *pl, struct share *sh, struct ww_flow
 	emit_alerts_to(pl, sh, al, n, &v);
 }
 
+/* What the pipeline attached to a flow that is gone: attribution, classifier
+ * state, server name. `sh` as below (the classifier cache is one thread's). */
+static void release_flow(struct ww_pipeline *pl, struct share *sh, struct ww_flow *f)
+{
+	if (pl->ops && pl->ops->flow_end)
+		pl->ops->flow_end(pl->ud, f);
+	if (!sh)   /* on the thread that runs process() */
+		ww_cls_release(&pl->cls_cache, f->cls);
+	else       /* a share of the end-of-input flush: either of two threads */
+		ww_cls_free(f->cls);
+	f->cls = NULL;
+	free(f->sni);
+	f->sni = NULL;
+}
+
 /* A flow ended: its alerts and record to `sh` (NULL: the emitter), then free its state. */
 static void end_flow_to(struct ww_pipeline *pl, struct share *sh, struct ww_flow *f)
 {
@@ -217,15 +232,7 @@ static void end_flow_to(struct ww_pipeline *pl, struct share *sh, struct ww_flow
 		note_err(pl, sh, ww_emit_flow(pl->em, &v));
 	else if (!sh->quiet)   /* the emitter applies -q itself */
 		note_err(pl, sh, ww_emit_json_flow(&sh->jw, NULL, &v));
-	if (pl->ops && pl->ops->flow_end)
-		pl->ops->flow_end(pl->ud, f);
-	if (!sh)   /* on the thread that runs process() */
-		ww_cls_release(&pl->cls_cache, f->cls);
-	else       /* a share of the end-of-input flush: either of two threads */
-		ww_cls_free(f->cls);
-	f->cls = NULL;
-	free(f->sni);
-	f->sni = NULL;
+	release_flow(pl, sh, f);
 }
 
 static void on_flow_end(struct ww_flow *f, void *ud)
@@ -318,15 +325,8 @@ static void drop_open_flows(struct ww_pipeline *pl)
 	size_t n;
 	struct ww_flow **all = ww_flows_open_by_id(pl->flows, &n);
 
-	for (size_t i = 0; i < n; i++) {
-		struct ww_flow *f = all[i];
-		if (pl->ops && pl->ops->flow_end)
-			pl->ops->flow_end(pl->ud, f);
-		ww_cls_free(f->cls);
-		f->cls = NULL;
-		free(f->sni);
-		f->sni = NULL;
-	}
+	for (size_t i = 0; i < n; i++)
+		release_flow(pl, NULL, all[i]);   /* the analysis thread is gone: this is its cache now */
 	free(all);
 	ww_flows_clear(pl->flows);
 }
