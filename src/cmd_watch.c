@@ -30,6 +30,7 @@
 #include "wirewho/attribute.h"
 #include "wirewho/capture.h"
 #include "wirewho/caps.h"
+#include "wirewho/cli.h"
 #include "wirewho/cmd.h"
 #include "wirewho/decode.h"
 #include "wirewho/judge.h"
@@ -255,19 +256,19 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 		case O_RECORD: o->record = optarg; break;
 		case O_WAIT: o->wait_iface = true; break;
 		case O_DURATION:
-			if (ww_parse_uint(optarg, 1, 10u * 365 * 86400, &o->duration_s) < 0)
+			if (ww_cli_parse_uint(optarg, 1, 10u * 365 * 86400, &o->duration_s) < 0)
 				return usage("--duration: \"%s\" is not a number of seconds (1 or more)", optarg);
 			break;
 		case O_BUFSZ:
-			if (ww_parse_uint(optarg, 1, WATCH_MAX_BUFFER_MB, &o->buffer_mb) < 0)
+			if (ww_cli_parse_uint(optarg, 1, WATCH_MAX_BUFFER_MB, &o->buffer_mb) < 0)
 				return usage("--buffer-size: \"%s\" is not a number of megabytes from 1 to 4096", optarg);
 			break;
 		case O_MAXFLOWS:
-			if (ww_parse_uint(optarg, 1, 1u << 30, &o->max_flows) < 0)
+			if (ww_cli_parse_uint(optarg, 1, 1u << 30, &o->max_flows) < 0)
 				return usage("--max-flows: \"%s\" is not a number from 1 to 1073741824", optarg);
 			break;
 		case O_SNAPLEN:
-			if (ww_parse_uint(optarg, 128, 262144, &o->snaplen) < 0)
+			if (ww_cli_parse_uint(optarg, 128, 262144, &o->snaplen) < 0)
 				return usage("--snaplen: \"%s\" is not a number of bytes from 128 to 262144", optarg);
 			break;
 		case O_HELP:
@@ -478,7 +479,7 @@ int ww_cmd_watch(int argc, char **argv)
 			}
 			int prc = ww_pipeline_packet(r.pl, dlt, data, caplen, wirelen, ts);
 			if (prc < 0) {
-				ww_report_output_failure("wirewho: watch", prc);
+				ww_cli_report_output_failure("wirewho: watch", prc);
 				exit_code = 1;
 				stop_sig = SIGPIPE;
 				break;
@@ -550,7 +551,7 @@ int ww_cmd_watch(int argc, char **argv)
 	int frc = ww_pipeline_finish(r.pl, ww_wall_now(), ww_mono_now() - t0, dropped);
 	if (frc < 0) {
 		if (stop_sig != SIGPIPE)
-			ww_report_output_failure("wirewho: watch", frc);
+			ww_cli_report_output_failure("wirewho: watch", frc);
 		exit_code = 1;
 	}
 	if (r.rec && ww_timeline_close(r.rec) < 0) {

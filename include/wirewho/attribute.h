@@ -64,16 +64,6 @@ extern const struct ww_attrib_ops ww_attr_ops;
  */
 int ww_attr_periodic(struct ww_attributor *a, ww_time_t now);
 
-/*
- * `replay --sockets FILE --policy FILE`: load the timeline (checked against
- * `first_capture`) and the policy, and plug recorded attribution and
- * judgement into `pc`. Either path may be NULL. Everything is freed at
- * exit. Returns 0, or -EINVAL after printing "wirewho: FILE:LINE: reason"
- * (the caller exits 2), or -ENOMEM.
- */
-int ww_attr_setup_replay(const char *sockets, const char *policy, const char *first_capture,
-			 struct ww_pipeline_cfg *pc);
-
 struct ww_attr_stats {
 	uint64_t flows;          /* flows seen */
 	uint64_t not_local;

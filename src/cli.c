@@ -1,0 +1,84 @@
+/*
+ * cli.c - the command line's shared pieces: usage and help text, usage
+ * errors and number parsing (see cli.h). Each command parses its own
+ * options (cmd_replay.c, cmd_watch.c, cmd_sockets.c); main.c dispatches.
+ */
+#include "wirewho/cli.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+	"usage: wirewho replay [OPTIONS] FILE...      read pcap/pcapng files (- for stdin)\n"
+	"       wirewho watch  [OPTIONS] -i IFACE     capture live on an interface (any = all)\n"
+	"       wirewho sockets [OPTIONS]             audit this host's socket table\n"
+	"       wirewho --help | --version\n";
+
+static const char help_text[] =
+	"\n"
+	"Common options:\n"
+	"  --json               NDJSON records on stdout (flow, alert, socket, stats)\n"
+	"  -f, --filter EXPR    BPF filter, as tcpdump takes it (replay, watch)\n"
+	"  --policy FILE        rules that explain expected processes, ports and peers\n"
+	"  -q, --quiet          alerts only, no flow records\n"
+	"\n"
+	"replay:\n"
+	"  --sockets FILE       socket/process timeline recorded by `watch --record`\n"
+	"  --max-flows N        flows tracked at once (default 1000000); the least\n"
+	"                       recently active are evicted beyond it\n"
+	"  --timeout CLASS=S    idle timeout in seconds; CLASS is tcp (established,\n"
+	"                       300), tcp-new (30), closed (10), udp (60), other (30)\n"
+	"  --ports FILE         add or change the standard ports of protocols\n"
+	"  --no-progress        no progress line on a terminal\n"
+	"  --no-classify        skip payload classification (to measure its cost)\n"
+	"\n"
+	"watch:\n"
+	"  -i, --interface IF   interface to capture on (any = all)\n"
+	"  --duration SECS      stop after SECS (also stops on SIGINT/SIGTERM)\n"
+	"  --record DIR         also write DIR/capture.pcap and DIR/sockets.ndjson\n"
+	"  --buffer-size MB     kernel capture buffer\n"
+	"  --wait-for-interface wait for a missing interface instead of failing\n"
+	"\n"
+	"sockets: see `wirewho sockets --help`.\n"
+	"\n"
+	"Exit status: 0 ran to the end, 1 runtime failure, 2 bad usage or unreadable input.\n";
+
+void ww_cli_print_usage(FILE *out, bool full)
+{
+	fputs(usage_text, out);
+	if (full)
+		fputs(help_text, out);
+}
+
+int ww_cli_usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "wirewho: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage_text);
+	return 2;
+}
+
+/* Parse a whole unsigned number in [lo, hi]; -EINVAL otherwise. */
+int ww_cli_parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+void ww_cli_report_output_failure(const char *who, int rc)
+{
+	if (rc == -ENOMEM)
+		fprintf(stderr, "%s: out of memory\n", who);
+	else
+		fprintf(stderr, "%s: writing output failed: %s\n", who, strerror(errno ? errno : EIO));
+}
+

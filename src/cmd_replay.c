@@ -1,0 +1,298 @@
+/*
+ * cmd_replay.c - `wirewho replay`: capture files through the pipeline, in
+ * the order given, as fast as the machine reads them.
+ *
+ * Every input problem is one line on stderr that names the file or flag and
+ * the reason. A replay keeps going past an unreadable or truncated file so
+ * the flows read so far are still emitted, and exits 2 at the end; a write
+ * failure or running out of memory stops it with exit 1.
+ *
+ * With `--sockets`, flows are attributed from a timeline that `watch
+ * --record` wrote (status "recorded") and judged by `--policy`; the
+ * timeline is checked against the first capture's header so that one run's
+ * timeline is not applied to another's packets.
+ */
+#include "wirewho/attribute.h"
+#include "wirewho/capture.h"
+#include "wirewho/cli.h"
+#include "wirewho/cmd.h"
+#include "wirewho/decode.h"
+#include "wirewho/judge.h"
+#include "wirewho/pipeline.h"
+#include "wirewho/policy.h"
+#include "wirewho/ports.h"
+#include "wirewho/timeline.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define WW_PROGRESS_EVERY_PKTS 65536   /* check the clock this often: cheap, ~10 Hz at speed */
+
+static int parse_timeout(const char *arg, struct ww_flow_cfg *fc)
+{
+	static const struct { const char *name; enum ww_tmo_class c; } names[] = {
+		{ "tcp", WW_TMO_TCP_EST }, { "tcp-new", WW_TMO_TCP_NEW },
+		{ "closed", WW_TMO_CLOSED }, { "udp", WW_TMO_UDP }, { "other", WW_TMO_OTHER },
+	};
+	const char *eq = strchr(arg, '=');
+	unsigned long v;
+	if (!eq || ww_cli_parse_uint(eq + 1, 1, 86400 * 7, &v) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < WW_ARRAY_SIZE(names); i++)
+		if (strlen(names[i].name) == (size_t)(eq - arg) &&
+		    strncmp(arg, names[i].name, (size_t)(eq - arg)) == 0) {
+			fc->timeout_s[names[i].c] = (uint32_t)v;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+struct replay_opts {
+	struct ww_pipeline_cfg pc;
+	const char *filter;
+	const char *policy;
+	const char *sockets;
+	const char *ports;
+	bool progress;
+};
+
+static void progress(struct ww_pipeline *pl, double t0, bool final)
+{
+	const struct ww_stats *s = ww_pipeline_stats(pl);
+	double dt = ww_mono_now() - t0;
+	fprintf(stderr, "\r%" PRIu64 " packets, %" PRIu64 " flows, %.0f packets/s%s",
+		s->packets, s->flows, dt > 0 ? (double)s->packets / dt : 0.0, final ? "\n" : "");
+}
+
+static int replay_file(struct ww_pipeline *pl, const char *path, const char *filter,
+		       bool show_progress, double t0, double *next_progress, bool *progress_shown,
+		       bool *opened)
+{
+	char err[WW_CAPTURE_ERRLEN];
+	struct ww_capture *c = ww_capture_open_file(path, filter, err);
+	const uint8_t *data;
+	uint32_t caplen, wirelen;
+	ww_time_t ts;
+	enum ww_capture_next r;
+	int dlt, rc = 0;
+	uint64_t n = 0;
+
+	if (!c) {
+		fprintf(stderr, "wirewho: %s: %s\n", path, err);
+		return 2;
+	}
+	*opened = true;
+	dlt = ww_capture_datalink(c);
+	if (!ww_decode_linktype_supported(dlt)) {
+		fprintf(stderr, "wirewho: %s: link type %d (%s) is not supported; its packets are counted but not decoded\n",
+			path, dlt, ww_capture_dlt_name(dlt));
+		while ((r = ww_capture_next(c, &data, &caplen, &wirelen, &ts)) == WW_CAP_PACKET)
+			ww_pipeline_skip(pl, wirelen);
+	} else {
+		while ((r = ww_capture_next(c, &data, &caplen, &wirelen, &ts)) == WW_CAP_PACKET) {
+			if (WW_UNLIKELY(ww_pipeline_packet(pl, dlt, data, caplen, wirelen, ts) < 0)) {
+				rc = 1;
+				break;
+			}
+			if (WW_UNLIKELY(show_progress && ++n % WW_PROGRESS_EVERY_PKTS == 0)) {
+				double now = ww_mono_now();
+				if (now >= *next_progress) {
+					progress(pl, t0, false);
+					*progress_shown = true;
+					*next_progress = now + 0.5;
+				}
+			}
+		}
+	}
+	if (r == WW_CAP_ERROR && rc == 0) {
+		const char *why = ww_capture_error(c);
+		if (strstr(why, "truncated"))
+			fprintf(stderr, "wirewho: %s: capture is truncated (%s); flows read so far are reported\n",
+				path, why);
+		else
+			fprintf(stderr, "wirewho: %s: %s\n", path, why);
+		rc = 2;
+	}
+	ww_capture_close(c);
+	return rc;
+}
+
+/* What `--sockets` and `--policy` attach to a replay; freed after the pipeline. */
+struct replay_attr {
+	struct ww_timeline *tl;
+	struct ww_judge *judge;
+	struct ww_attributor *attr;
+};
+
+static void replay_attr_free(struct replay_attr *ra)
+{
+	ww_attr_free(ra->attr);
+	ww_judge_free(ra->judge);
+	ww_timeline_free(ra->tl);
+	memset(ra, 0, sizeof(*ra));
+}
+
+/*
+ * `replay --sockets FILE --policy FILE`: load the timeline (checked against
+ * the first capture's header), the policy, and point the pipeline's
+ * attribution at them. A policy without a timeline is still loaded, so a
+ * broken file is an error either way. Returns 0, -EINVAL (after one line on
+ * stderr naming the file and the reason) or -ENOMEM.
+ */
+static int setup_attribution(const char *sockets, const char *policy, const char *first_capture,
+			     struct ww_pipeline_cfg *pc, struct replay_attr *ra)
+{
+	struct ww_policy *pol = NULL;
+	char err[WW_TIMELINE_ERRLEN];
+
+	if (policy && ww_policy_load(policy, &pol, err, sizeof(err)) < 0) {
+		fprintf(stderr, "wirewho: %s\n", err);
+		return -EINVAL;
+	}
+	if (!sockets) {
+		/* Without owners there is no process to judge. */
+		ww_policy_free(pol);
+		return 0;
+	}
+	ra->tl = ww_timeline_load(sockets, err);
+	if (!ra->tl) {
+		fprintf(stderr, "wirewho: --sockets: %s\n", err);
+		ww_policy_free(pol);
+		return -EINVAL;
+	}
+	if (first_capture && ww_timeline_check_capture(ra->tl, first_capture, err) < 0) {
+		fprintf(stderr, "wirewho: --sockets %s: %s\n", sockets, err);
+		ww_policy_free(pol);
+		return -EINVAL;
+	}
+	ra->judge = ww_judge_new();
+	if (!ra->judge) {
+		ww_policy_free(pol);
+		return -ENOMEM;
+	}
+	ww_judge_set_policy(ra->judge, pol);   /* the judge owns it now */
+	ra->attr = ww_attr_new_recorded(ra->tl, ra->judge);
+	if (!ra->attr)
+		return -ENOMEM;
+	pc->attrib = &ww_attr_ops;
+	pc->attrib_ud = ra->attr;
+	return 0;
+}
+
+int ww_cmd_replay(int argc, char **argv)
+{
+	enum { O_JSON = 256, O_POLICY, O_SOCKETS, O_MAXFLOWS, O_TIMEOUT, O_PORTS, O_NOPROG, O_NOCLS, O_HELP };
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, O_JSON },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "policy", required_argument, NULL, O_POLICY },
+		{ "sockets", required_argument, NULL, O_SOCKETS },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "max-flows", required_argument, NULL, O_MAXFLOWS },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "ports", required_argument, NULL, O_PORTS },
+		{ "no-progress", no_argument, NULL, O_NOPROG },
+		{ "no-classify", no_argument, NULL, O_NOCLS },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct replay_opts o = { .progress = true };
+	unsigned long v;
+	int c, rc = 0;
+
+	o.pc.out = stdout;
+	o.pc.none_reason = "replay without a socket timeline (--sockets)";
+	optind = 1;
+	opterr = 0;
+	/* GNU argument order: options may follow the files, as in
+	 * `wirewho replay DIR/capture.pcap --sockets DIR/sockets.ndjson`. */
+	while ((c = getopt_long(argc, argv, "f:q", lo, NULL)) != -1) {
+		switch (c) {
+		case O_JSON: o.pc.mode = WW_EMIT_JSON; break;
+		case 'f': o.filter = optarg; break;
+		case 'q': o.pc.quiet = true; break;
+		case O_POLICY: o.policy = optarg; break;
+		case O_SOCKETS: o.sockets = optarg; break;
+		case O_PORTS: o.ports = optarg; break;
+		case O_NOPROG: o.progress = false; break;
+		case O_NOCLS: o.pc.no_classify = true; break;
+		case O_MAXFLOWS:
+			if (ww_cli_parse_uint(optarg, 1, 1u << 30, &v) < 0)
+				return ww_cli_usage_error("--max-flows: \"%s\" is not a number from 1 to 1073741824", optarg);
+			o.pc.flow.max_flows = (uint32_t)v;
+			break;
+		case O_TIMEOUT:
+			if (parse_timeout(optarg, &o.pc.flow) < 0)
+				return ww_cli_usage_error("--timeout: \"%s\" is not CLASS=SECONDS (tcp, tcp-new, closed, udp, other)", optarg);
+			break;
+		case O_HELP:
+			ww_cli_print_usage(stdout, true);
+			return 0;
+		default:
+			if (optopt && optopt < 256)
+				return ww_cli_usage_error("replay: option -%s is unknown or needs an argument", (char[]){ (char)optopt, 0 });
+			return ww_cli_usage_error("replay: option %s is unknown or needs an argument", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return ww_cli_usage_error("replay: %s", "no capture file given (use - for standard input)");
+
+	if (o.ports && (rc = ww_ports_load_user(o.ports)) < 0)
+		return 2;   /* the loader printed file:line:col */
+	/* A recorded timeline attributes flows ("recorded"); the policy judges them. */
+	struct replay_attr ra = { 0 };
+	if ((o.sockets || o.policy) &&
+	    setup_attribution(o.sockets, o.policy, argv[optind], &o.pc, &ra) < 0) {
+		replay_attr_free(&ra);
+		return 2;
+	}
+
+	o.pc.color = false;
+	o.pc.output_thread = true;
+	o.pc.analysis_thread = true;
+	/* Records are written whole (one fwrite each); a large buffer makes
+	 * that a few big writes instead of one per 4 KiB. */
+	static char outbuf[1 << 20];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	struct ww_pipeline *pl = ww_pipeline_new(&o.pc);
+	if (!pl) {
+		fprintf(stderr, "wirewho: out of memory creating the flow table (--max-flows)\n");
+		replay_attr_free(&ra);
+		return 1;
+	}
+	double t0 = ww_mono_now(), next_progress = t0 + 1.0;
+	bool show = o.progress && isatty(STDERR_FILENO), shown = false, opened = false;
+	int worst = 0;
+	for (int i = optind; i < argc; i++) {
+		int r = replay_file(pl, argv[i], o.filter, show, t0, &next_progress, &shown, &opened);
+		if (r == 1) {
+			worst = 1;
+			break;
+		}
+		if (r > worst)
+			worst = r;
+	}
+	if (shown)
+		progress(pl, t0, true);
+	ww_time_t end = ww_pipeline_now(pl);
+	if (!opened) {
+		/* Nothing could be read: the error lines are the whole answer. */
+		ww_pipeline_free(pl);
+		replay_attr_free(&ra);
+		return worst;
+	}
+	int frc = ww_pipeline_finish(pl, end ? end : ww_wall_now(), ww_mono_now() - t0, 0);
+	if (frc < 0) {
+		ww_cli_report_output_failure("wirewho", frc);
+		worst = 1;
+	}
+	ww_pipeline_free(pl);
+	replay_attr_free(&ra);
+	return worst;
+}
+
