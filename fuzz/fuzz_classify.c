@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	uint32_t n;
 	const uint8_t *fb = ww_cls_first_bytes(c, &n);
-	if (n > WW_CLS_FIRST_BYTES || (n && !fb))
+	if (n > WW_FIRST_BYTES || (n && !fb))
 		abort();
 	if (strlen(ww_cls_sni(c)) >= 256 || strlen(ww_cls_alpn(c)) >= 64)
 		abort();
@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (k < 0 || k > 1)
 		abort();
 	for (int i = 0; i < k; i++)
-		if (strnlen(a[i].message, sizeof(a[i].message)) >= sizeof(a[i].message) || a[i].ev.first_len > WW_EV_FIRST_BYTES)
+		if (strnlen(a[i].message, sizeof(a[i].message)) >= sizeof(a[i].message) || a[i].ev.first_len > WW_FIRST_BYTES)
 			abort();
 	ww_cls_free(c);
 	return 0;

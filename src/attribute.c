@@ -47,6 +47,7 @@
 #include "wirewho/judge.h"
 #include "wirewho/netaddr.h"
 #include "wirewho/netscope.h"
+#include "wirewho/pipeline.h"
 #include "wirewho/policy.h"
 #include "wirewho/procs.h"
 #include "wirewho/socktab.h"

@@ -96,8 +96,8 @@ struct ww_cls {
 	uint8_t ipproto;
 	uint8_t retry_set;          /* retry has been looked up */
 	uint8_t ev_len, first_len;
-	uint8_t ev[WW_CLS_FIRST_BYTES];
-	uint8_t first[WW_CLS_FIRST_BYTES];
+	uint8_t ev[WW_FIRST_BYTES];
+	uint8_t first[WW_FIRST_BYTES];
 };
 _Static_assert(sizeof(struct ww_cls) <= 256, "struct ww_cls grew: it is allocated per payload flow");
 
@@ -251,7 +251,7 @@ static int pick(uint32_t set, const struct ww_pview *v)
 
 static void set_ev(uint8_t *dst, uint8_t *dlen, const uint8_t *p, uint32_t n)
 {
-	uint32_t k = n < WW_CLS_FIRST_BYTES ? n : WW_CLS_FIRST_BYTES;
+	uint32_t k = n < WW_FIRST_BYTES ? n : WW_FIRST_BYTES;
 	memcpy(dst, p, k);
 	*dlen = (uint8_t)k;
 }

@@ -162,3 +162,15 @@ double ww_mono_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
+
+const char *ww_ipproto_name(uint8_t proto, char buf[4])
+{
+	switch (proto) {
+	case WW_IPPROTO_TCP: return "tcp";
+	case WW_IPPROTO_UDP: return "udp";
+	case WW_IPPROTO_ICMP: return "icmp";
+	case WW_IPPROTO_ICMPV6: return "icmp6";
+	}
+	snprintf(buf, 4, "%u", proto);
+	return buf;
+}

@@ -36,7 +36,6 @@
 #define OQ_SPINS     2000    /* polls before sleeping */
 #define OQ_WAKE_AT   16      /* records queued before a sleeping output thread is woken */
 #define OQ_NAP_NS    2000000 /* ...or it wakes by itself after this long */
-#define OQ_SNI_MAX   256     /* a DNS name is at most 253 bytes */
 #define OQ_PUBLISH   16      /* the output thread publishes its position this often */
 
 enum { OQ_FLOW, OQ_RAW };
@@ -46,7 +45,7 @@ struct oq_slot {
 	const char *app_proto, *app_by, *service, *attr_status, *attr_reason;
 	struct ww_jw jw;             /* OQ_RAW: a finished record; the buffer is the slot's, reused */
 	uint8_t kind;
-	char sni[OQ_SNI_MAX];        /* "" when none */
+	char sni[WW_NAME_MAX];        /* "" when none */
 };
 
 struct outq {
@@ -80,18 +79,6 @@ struct ww_emitter {
 	struct ww_jw jw;
 	struct outq *q;       /* NULL: records are written at once */
 };
-
-const char *ww_proto_name(uint8_t proto, char buf[4])
-{
-	switch (proto) {
-	case WW_IPPROTO_TCP: return "tcp";
-	case WW_IPPROTO_UDP: return "udp";
-	case WW_IPPROTO_ICMP: return "icmp";
-	case WW_IPPROTO_ICMPV6: return "icmp6";
-	}
-	snprintf(buf, 4, "%u", proto);
-	return buf;
-}
 
 /* ---- the output thread --------------------------------------------------- */
 
@@ -257,7 +244,7 @@ static int queue_flow(struct ww_emitter *e, const struct ww_flow_view *v)
 	s->attr_reason = v->attr_reason;
 	s->sni[0] = '\0';
 	if (v->sni) {
-		size_t n = strnlen(v->sni, OQ_SNI_MAX - 1);
+		size_t n = strnlen(v->sni, WW_NAME_MAX - 1);
 		memcpy(s->sni, v->sni, n);
 		s->sni[n] = '\0';
 	}

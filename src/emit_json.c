@@ -24,7 +24,7 @@ static void tuple(struct ww_jw *w, const struct ww_flow *f)
 	char a[WW_ADDRSTRLEN], pb[4];
 	uint8_t proto = f->key.proto;
 
-	ww_jw_str(w, "proto", ww_proto_name(proto, pb));
+	ww_jw_str(w, "proto", ww_ipproto_name(proto, pb));
 	ww_jw_str(w, "src_ip", ww_addr_str(ww_flow_client_ip(f), f->key.family, a));
 	if (is_icmp(proto))
 		ww_jw_uint(w, "src_port", f->icmp_type);
@@ -156,7 +156,7 @@ int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
 	p = LIT(p, ",\"community_id\":");
 	p = put_own_str(p, cid, WW_COMMUNITY_ID_LEN - 1);
 	p = LIT(p, ",\"proto\":");
-	const char *pn = ww_proto_name(proto, pb);
+	const char *pn = ww_ipproto_name(proto, pb);
 	p = put_own_str(p, pn, strlen(pn));
 	p = put_endpoint(p, f, true);
 	p = put_endpoint(p, f, false);

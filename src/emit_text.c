@@ -85,7 +85,7 @@ int ww_emit_text_flow(FILE *out, unsigned *rows, bool color, const struct ww_flo
 		snprintf(sni, sizeof(sni), " sni=%s", e);
 	}
 	fprintf(out, "%-7" PRIu64 " %-5s %-*s %-*s %7" PRIu64 " %7" PRIu64 " %8s %8s %-9s %s%s\n",
-		f->id, ww_proto_name(f->key.proto, pb), EP_WIDTH, cl, EP_WIDTH, sv, f->pkts[0],
+		f->id, ww_ipproto_name(f->key.proto, pb), EP_WIDTH, cl, EP_WIDTH, sv, f->pkts[0],
 		f->pkts[1], b0, b1, v->app_proto ? v->app_proto : "unknown", who, sni);
 	return ferror(out) ? -EIO : 0;
 }
@@ -102,10 +102,10 @@ int ww_emit_text_alert(FILE *out, bool color, const struct ww_alert *a, const st
 		char cl[64], sv[64], pb[4];
 		endpoints(v->f, cl, sv, sizeof(cl));
 		fprintf(out, " flow %" PRIu64 " %s %s -> %s", v->f->id,
-			ww_proto_name(v->f->key.proto, pb), cl, sv);
+			ww_ipproto_name(v->f->key.proto, pb), cl, sv);
 	}
 	if (a->ev.first_len) {
-		char fb[WW_EV_FIRST_BYTES * 6 + 1];
+		char fb[WW_FIRST_BYTES * 6 + 1];
 		ww_json_escape(fb, sizeof(fb), a->ev.first_bytes, a->ev.first_len);
 		fprintf(out, "\n    %s\n    first bytes: \"%s\"\n", msg, fb);
 	} else {

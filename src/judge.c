@@ -23,6 +23,7 @@
  */
 #include "wirewho/judge.h"
 #include "wirewho/policy.h"
+#include "wirewho/procs.h"
 #include "wirewho/socktab.h"
 
 #include <inttypes.h>

@@ -82,8 +82,8 @@ static void fill_evidence(struct ww_alert *a, const struct ww_flow *f, const str
 		ev->direction = (int8_t)ww_cls_first_dir(c);
 	}
 	if (fb && n) {
-		if (n > WW_EV_FIRST_BYTES)
-			n = WW_EV_FIRST_BYTES;
+		if (n > WW_FIRST_BYTES)
+			n = WW_FIRST_BYTES;
 		memcpy(ev->first_bytes, fb, n);
 		ev->first_len = (uint8_t)n;
 	}

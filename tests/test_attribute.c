@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "wirewho/attribute.h"
+#include "wirewho/pipeline.h"
 #include "wirewho/netaddr.h"
 #include "wirewho/procs.h"
 #include "wirewho/socktab.h"

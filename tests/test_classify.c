@@ -522,7 +522,7 @@ static void test_curl_request_is_http(void **st)
 	assert_int_equal(ww_cls_match_dir(c), WW_DIR_TOSERVER);
 	uint32_t n;
 	const uint8_t *fb = ww_cls_first_bytes(c, &n);
-	assert_int_equal(n, WW_CLS_FIRST_BYTES);
+	assert_int_equal(n, WW_FIRST_BYTES);
 	assert_memory_equal(fb, "GET / HTTP/1.1\r\n", 16);
 	ww_cls_free(c);
 }

@@ -223,7 +223,7 @@ static int reference_flow(struct ww_jw *w, const struct ww_flow_view *v)
 	ww_jw_record(w, "flow", f->last);
 	ww_jw_uint(w, "flow_id", f->id);
 	ww_jw_str(w, "community_id", cid);
-	ww_jw_str(w, "proto", ww_proto_name(proto, pb));
+	ww_jw_str(w, "proto", ww_ipproto_name(proto, pb));
 	for (int client = 1; client >= 0; client--) {   /* src_ then dst_ */
 		const char *port_key = client ? "src_port" : "dst_port";
 		ww_jw_str(w, client ? "src_ip" : "dst_ip",

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <arpa/inet.h>
 
-#include "wirewho/flow.h"
+#include "wirewho/flows.h"
 #include "test_util.h"
 
 #define SEC WW_USEC_PER_SEC

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "wirewho/judge.h"
+#include "wirewho/procs.h"
 #include "wirewho/policy.h"
 #include "test_util.h"
 

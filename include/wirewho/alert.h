@@ -27,7 +27,6 @@ enum ww_alert_kind {
 
 enum ww_severity { WW_SEV_LOW = 0, WW_SEV_MEDIUM, WW_SEV_HIGH };
 
-#define WW_EV_FIRST_BYTES 48   /* payload bytes kept as evidence: enough for a request line or banner */
 #define WW_EV_MAX_PORTS   16
 
 struct ww_evidence {
@@ -38,9 +37,9 @@ struct ww_evidence {
 	uint8_t first_len;             /* bytes in first_bytes */
 	uint8_t n_expected;            /* ports in expected_ports */
 	uint16_t expected_ports[WW_EV_MAX_PORTS];  /* standard ports of `protocol` */
-	uint8_t first_bytes[WW_EV_FIRST_BYTES];    /* raw; the writer escapes them */
-	char sni[256];                 /* TLS server name, raw from the packet */
-	char alpn[64];                 /* TLS ALPN list, comma separated */
+	uint8_t first_bytes[WW_FIRST_BYTES];    /* raw; the writer escapes them */
+	char sni[WW_NAME_MAX];         /* TLS server name, raw from the packet */
+	char alpn[WW_ALPN_MAX];         /* TLS ALPN list, comma separated */
 	char rule[160];                /* the policy rule or triage rule applied */
 	int rule_line;                 /* policy file line, 0 none */
 	uint64_t count;                /* repeats folded into this alert (0/1: none) */

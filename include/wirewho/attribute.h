@@ -4,7 +4,7 @@
  *
  * Both plug into the pipeline through ww_attr_ops (struct ww_attrib_ops)
  * with a struct ww_attributor as `attrib_ud`. Attribution statuses and
- * reasons are those of ../shared/spec/interface.md:
+ * reasons are those of the flow record (docs/records.md):
  *   exact       the socket with this 5-tuple
  *   listener    a listening or bound socket on the local port
  *   cached      a socket seen earlier that has closed since
@@ -17,7 +17,7 @@
 #ifndef WIREWHO_ATTRIBUTE_H
 #define WIREWHO_ATTRIBUTE_H
 
-#include "wirewho/pipeline.h"
+#include "wirewho/common.h"
 
 /* Tunables, with their reasons. */
 #define WW_ATTR_FRESH_US       (2 * WW_USEC_PER_SEC)    /* trust a cached socket this long without asking the kernel */
@@ -27,6 +27,7 @@
 #define WW_ATTR_QUERY_RATE     20000                    /* kernel lookups per second, at most: a flood of new
 							   local flows degrades to "unresolved", not to a stall */
 
+struct ww_attrib_ops;   /* pipeline.h */
 struct ww_netaddr;
 struct ww_socktab;
 struct ww_procs;

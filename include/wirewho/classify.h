@@ -106,10 +106,9 @@ const char *ww_cls_app_proto(const struct ww_cls *c, const struct ww_flow *f, en
  * Evidence of the match (all valid after ww_cls_finish()):
  * the packet number and direction that proved the protocol (0 / -1 when
  * nothing matched); the first payload bytes of that packet (or of the first
- * payload packet when nothing matched), at most WW_CLS_FIRST_BYTES;
+ * payload packet when nothing matched), at most WW_FIRST_BYTES;
  * TLS server name and ALPN list ("h2,http/1.1"), "" when none.
  */
-#define WW_CLS_FIRST_BYTES 48
 uint64_t ww_cls_match_pkt(const struct ww_cls *c);
 int ww_cls_match_dir(const struct ww_cls *c);
 const uint8_t *ww_cls_first_bytes(const struct ww_cls *c, uint32_t *len);

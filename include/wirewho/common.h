@@ -37,6 +37,12 @@ typedef int64_t ww_time_t;
 #define WW_TCP_PSH 0x08
 #define WW_TCP_ACK 0x10
 
+/* Sizes more than one module keeps. */
+#define WW_NAME_MAX    256   /* a server name (TLS SNI, later DNS and HTTP names) and its NUL:
+				a DNS name is at most 253 bytes */
+#define WW_ALPN_MAX    64    /* a TLS ALPN list as text ("h2,http/1.1"), cut to this */
+#define WW_FIRST_BYTES 48    /* payload bytes kept as evidence: enough for a request line or banner */
+
 /* An address of either family; `b` holds IPv4 as ::ffff:a.b.c.d. */
 struct ww_addr {
 	uint8_t b[16];
@@ -92,6 +98,13 @@ const char *ww_addr_str(const struct ww_addr *a, int family, char *buf);
  */
 #define WW_TIMESTRLEN 32
 const char *ww_time_str(ww_time_t t, char *buf);
+
+/*
+ * An IP protocol's name as records show it: "tcp", "udp", "icmp", "icmp6",
+ * or the number in decimal, written to `buf`. Returns the name. This
+ * function can't fail.
+ */
+const char *ww_ipproto_name(uint8_t proto, char buf[4]);
 
 /* CLOCK_REALTIME as ww_time_t; CLOCK_MONOTONIC in seconds. Can't fail. */
 ww_time_t ww_wall_now(void);

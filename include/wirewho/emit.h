@@ -2,10 +2,9 @@
  * emit.h - the record writers: flows, alerts and run statistics, as NDJSON
  * (emit_json.c) or as a human-readable table (emit_text.c).
  *
- * Writers are the only code that formats output. Everything a record shows
- * beyond the flow itself (its protocol answer, service name, owner and
- * attribution) is gathered by the pipeline into a struct ww_flow_view, so a
- * writer never calls back into the analysis.
+ * Writers are the only code that formats output. What a record shows comes
+ * to them as values (record.h: the flow view, the stats; alert.h; procs.h:
+ * the owner), so a writer never calls back into the analysis.
  */
 #ifndef WIREWHO_EMIT_H
 #define WIREWHO_EMIT_H
@@ -13,38 +12,8 @@
 #include <stdio.h>
 #include "wirewho/alert.h"
 #include "wirewho/flow.h"
-
-/* A process that owns a socket (from /proc or a recorded timeline). */
-struct ww_owner {
-	int pid;
-	int uid;
-	const char *comm;   /* untrusted: escaped by the writer */
-	const char *exe;    /* NULL when unknown */
-	const char *user;   /* NULL when unknown */
-};
-
-struct ww_flow_view {
-	const struct ww_flow *f;
-	const char *app_proto;     /* "http", ..., "unknown" */
-	const char *app_by;        /* "payload", "port", "none" */
-	const char *service;       /* services-database name of dst port, or NULL */
-	const char *sni;           /* TLS server name, or NULL (an addition to the spec) */
-	const struct ww_owner *owner;  /* NULL when unknown */
-	const char *attr_status;   /* "exact", "listener", ..., "none" */
-	const char *attr_reason;
-	/* Every string above but `sni` lives as long as the program (static
-	 * text or the port table) and `owner` is NULL: the output thread may
-	 * write the record later from a copy of the flow. */
-	bool stable;
-};
-
-struct ww_stats {
-	uint64_t packets, bytes, flows, alerts, dropped, decode_errors, evicted;
-	uint64_t non_ip;            /* well-formed frames that were not IP (ARP...) */
-	uint64_t orphan_fragments;  /* later IP fragments whose first was never seen */
-	uint64_t skipped_packets;   /* packets of link types we cannot decode */
-	double elapsed_s;
-};
+#include "wirewho/procs.h"
+#include "wirewho/record.h"
 
 enum ww_emit_mode { WW_EMIT_TEXT = 0, WW_EMIT_JSON };
 
@@ -82,9 +51,6 @@ int ww_emit_stats(struct ww_emitter *e, const struct ww_stats *s, ww_time_t ts);
  * over afterwards come after the caller's. This function can't fail.
  */
 FILE *ww_emit_json_direct(struct ww_emitter *e, bool *quiet);
-
-/* Shared by both writers: "tcp", "udp", "icmp", "icmp6" or the number. */
-const char *ww_proto_name(uint8_t proto, char buf[4]);
 
 /* Per-mode implementations: emit_json.c and emit_text.c. */
 struct ww_jw;

@@ -16,12 +16,12 @@
 #define WIREWHO_JUDGE_H
 
 #include "wirewho/alert.h"
-#include "wirewho/emit.h"
 #include "wirewho/flow.h"
 
 #define WW_JUDGE_FOLD_WINDOW (60 * WW_USEC_PER_SEC)  /* a minute: one line per minute per flood */
 #define WW_JUDGE_FOLD_MAX    4096                     /* distinct floods tracked at once */
 
+struct ww_owner;
 struct ww_policy;
 struct ww_judge;
 

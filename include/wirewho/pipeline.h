@@ -11,7 +11,7 @@
 
 #include <stdio.h>
 #include "wirewho/emit.h"
-#include "wirewho/flow.h"
+#include "wirewho/flows.h"
 
 struct ww_attrib_ops {
 	/* A flow's first packet was seen: look up its owner now. */

@@ -24,7 +24,19 @@
 #ifndef WIREWHO_PROCS_H
 #define WIREWHO_PROCS_H
 
-#include "wirewho/emit.h"   /* struct ww_owner */
+#include "wirewho/common.h"
+
+/*
+ * A process that owns a socket, as records show it (from /proc or a
+ * recorded timeline). Strings are untrusted: the writers escape them.
+ */
+struct ww_owner {
+	int pid;
+	int uid;
+	const char *comm;
+	const char *exe;    /* NULL when unknown */
+	const char *user;   /* NULL when unknown */
+};
 
 /* A process as the audit shows it. `owner` is the record the writers take. */
 struct ww_proc {

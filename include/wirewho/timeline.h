@@ -22,7 +22,7 @@
 #ifndef WIREWHO_TIMELINE_H
 #define WIREWHO_TIMELINE_H
 
-#include "wirewho/emit.h"
+#include "wirewho/procs.h"
 #include "wirewho/flow.h"
 
 #define WW_TIMELINE_ERRLEN 512

@@ -58,10 +58,8 @@ _Static_assert(WW_P_COUNT <= 32, "candidate sets are 32-bit masks");
 enum ww_det { WW_DET_NO = 0, WW_DET_NEED, WW_DET_WEAK, WW_DET_YES };
 
 /* TLS evidence a detector may fill (only the TLS detector does). */
-#define WW_SNI_MAX  256
-#define WW_ALPN_MAX 64
 struct ww_tls_ev {
-	char sni[WW_SNI_MAX];
+	char sni[WW_NAME_MAX];
 	char alpn[WW_ALPN_MAX];
 };
 

@@ -1,5 +1,6 @@
 /*
- * flow.c - what a flow is: key, orientation, counters, TCP state, timeouts.
+ * flows.c - the flow engine: orientation, counters, TCP state, timeouts,
+ * eviction (the key is flowkey.c, the table flowtab.c).
  *
  * The engine keeps every live flow on exactly one of five LRU lists, one per
  * timeout class (TCP established, TCP not established, closed, UDP, other).
@@ -30,14 +31,11 @@
  * tie the first packet's sender is the client. ICMP: the sender of a request
  * (or of a one-way message) is the client; a reply's receiver is.
  */
-#include "wirewho/flow.h"
+#include "wirewho/flows.h"
 #include "wirewho/flowtab.h"
 
 #include <stddef.h>
 #include <stdlib.h>
-
-_Static_assert(offsetof(struct ww_flowkey, family) - offsetof(struct ww_flowkey, port_a) == 7,
-	       "the key's tail (ports, vlan, proto, family) must be 8 contiguous bytes");
 
 #define WW_SWEEP_INTERVAL_US   (100 * 1000)  /* 0.1 s of packet time between expiry sweeps */
 #define WW_RELINK_US           WW_USEC_PER_SEC  /* lazy LRU: re-link a busy flow at most once a second */
@@ -59,92 +57,6 @@ struct ww_flows {
 	ww_flow_end_cb on_end;
 	void *ud;
 };
-
-/* --- canonical key ------------------------------------------------------ */
-
-/* ICMP request type for a reply type (so both share a key); -1 if one-way. */
-static int icmp_request_type(uint8_t proto, uint8_t type, bool *is_reply)
-{
-	*is_reply = false;
-	if (proto == WW_IPPROTO_ICMP) {
-		switch (type) {
-		case 8: case 13: case 15: case 10: case 17: return type;
-		case 0: *is_reply = true; return 8;
-		case 14: *is_reply = true; return 13;
-		case 16: *is_reply = true; return 15;
-		case 9: *is_reply = true; return 10;
-		case 18: *is_reply = true; return 17;
-		}
-	} else {
-		switch (type) {
-		case 128: case 130: case 133: case 135: case 139: case 144: return type;
-		case 129: case 131: case 134: case 136: case 140: case 145:
-			*is_reply = true;
-			return type - 1;
-		}
-	}
-	return -1;
-}
-
-/* memcmp order of two addresses, without a library call on the hot path. */
-static inline int addr_cmp(const struct ww_addr *x, const struct ww_addr *y)
-{
-	uint64_t a0, a1, b0, b1;
-	memcpy(&a0, x->b, 8); memcpy(&a1, x->b + 8, 8);
-	memcpy(&b0, y->b, 8); memcpy(&b1, y->b + 8, 8);
-	a0 = __builtin_bswap64(a0); b0 = __builtin_bswap64(b0);
-	if (a0 != b0)
-		return a0 < b0 ? -1 : 1;
-	a1 = __builtin_bswap64(a1); b1 = __builtin_bswap64(b1);
-	return a1 < b1 ? -1 : a1 > b1;
-}
-
-static bool is_icmp(uint8_t proto)
-{
-	return proto == WW_IPPROTO_ICMP || proto == WW_IPPROTO_ICMPV6;
-}
-
-void ww_flowkey_from_pkt(const struct ww_pkt *p, struct ww_flowkey *k, bool *src_is_a)
-{
-	uint16_t sport = p->sport, dport = p->dport, pa, pb;
-	int c = addr_cmp(&p->src, &p->dst);
-	bool a;
-
-	if (is_icmp(p->proto)) {
-		/* Ports are (identifier, request type): the same both ways, so
-		 * only the addresses decide the order. */
-		bool reply;
-		int req = icmp_request_type(p->proto, p->icmp_type, &reply);
-		a = c <= 0;
-		pa = req >= 0 ? p->sport : 0;   /* echo id only for request/reply pairs */
-		pb = (uint16_t)(req >= 0 ? req : p->icmp_type);
-	} else {
-		a = c < 0 || (c == 0 && sport <= dport);
-		pa = a ? sport : dport;
-		pb = a ? dport : sport;
-	}
-	*src_is_a = a;
-	k->a = a ? p->src : p->dst;
-	k->b = a ? p->dst : p->src;
-	/* The last 8 bytes go out as one store, assembled in registers: the
-	 * hash reads the key back as 8-byte words at once, and a load that
-	 * spans several narrower stores cannot be forwarded from the store
-	 * buffer (a ~15-cycle stall on every packet). */
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	uint64_t w = (uint64_t)pa | (uint64_t)pb << 16 | (uint64_t)p->vlan << 32 |
-		     (uint64_t)p->proto << 48 | (uint64_t)p->family << 56;
-	_Static_assert(offsetof(struct ww_flowkey, port_a) == 32 && offsetof(struct ww_flowkey, port_b) == 34 &&
-		       offsetof(struct ww_flowkey, vlan) == 36 && offsetof(struct ww_flowkey, proto) == 38 &&
-		       offsetof(struct ww_flowkey, family) == 39, "the key's last word, as assembled here");
-	memcpy(&k->port_a, &w, 8);
-#else
-	k->port_a = pa;
-	k->port_b = pb;
-	k->vlan = p->vlan;
-	k->proto = p->proto;
-	k->family = p->family;
-#endif
-}
 
 /* --- LRU lists ------------------------------------------------------------ */
 
@@ -297,9 +209,9 @@ static bool src_is_client(const struct ww_pkt *p)
 {
 	if (p->proto == WW_IPPROTO_TCP && (p->tcp_flags & WW_TCP_SYN))
 		return !(p->tcp_flags & WW_TCP_ACK);
-	if (is_icmp(p->proto)) {
+	if (ww_proto_is_icmp(p->proto)) {
 		bool reply;
-		icmp_request_type(p->proto, p->icmp_type, &reply);
+		ww_flowkey_icmp_request(p->proto, p->icmp_type, &reply);
 		return !reply;
 	}
 	if (p->has_ports && p->sport != p->dport)
@@ -411,11 +323,11 @@ struct ww_flow *ww_flows_packet_prepared(struct ww_flows *fs, const struct ww_pk
 		f->client_is_a = src_client == src_is_a;
 		f->icmp_type = p->icmp_type;
 		f->icmp_code = p->icmp_code;
-		if (is_icmp(p->proto) && !src_client) {
+		if (ww_proto_is_icmp(p->proto) && !src_client) {
 			/* The first message is a reply: record the request the
 			 * client would have sent, for the Community ID. */
 			bool reply;
-			f->icmp_type = (uint8_t)icmp_request_type(p->proto, p->icmp_type, &reply);
+			f->icmp_type = (uint8_t)ww_flowkey_icmp_request(p->proto, p->icmp_type, &reply);
 			f->icmp_code = 0;
 		}
 	} else {
