@@ -297,6 +297,8 @@ void ww_jw_uint_n(struct ww_jw *w, const char *k, size_t kn, uint64_t v)
 	put(w, p, (size_t)(e - p));
 }
 
+#define JW_FIXED_MAX 1e15   /* 16 integer digits + 7 fraction characters fit b[] */
+
 void ww_jw_double_n(struct ww_jw *w, const char *k, size_t kn, double v)
 {
 	char b[40];
@@ -305,7 +307,15 @@ void ww_jw_double_n(struct ww_jw *w, const char *k, size_t kn, double v)
 		ww_jw_null_n(w, k, kn);   /* JSON has no NaN or infinity */
 		return;
 	}
-	n = snprintf(b, sizeof(b), "%.6f", v);
+	/* Fixed point (microseconds, as elapsed times want) while it fits;
+	 * beyond JW_FIXED_MAX an exponent, which is always short: "%.6f" of
+	 * 1e300 would be 308 bytes. */
+	if (fabs(v) < JW_FIXED_MAX)
+		n = snprintf(b, sizeof(b), "%.6f", v);
+	else
+		n = snprintf(b, sizeof(b), "%.17g", v);
+	if (n < 0 || (size_t)n >= sizeof(b))
+		n = 0;   /* cannot happen with the formats above; never read past b */
 	key(w, k, kn);
 	put(w, b, (size_t)n);
 }

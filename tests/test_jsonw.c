@@ -52,6 +52,26 @@ static void test_record_has_type_ts_and_members_in_order(void **s)
 		"\"a\":[1,2]}\n");
 }
 
+static void b_doubles(struct ww_jw *w)
+{
+	ww_jw_double(w, "a", 1.5);
+	ww_jw_double(w, "b", -1e33);
+	ww_jw_double(w, "c", 1e300);
+	ww_jw_double(w, "d", -1.7976931348623157e308);
+	ww_jw_double(w, "e", 0.0 / 0.0);
+}
+
+static void test_doubles_of_any_size_are_whole_json_numbers(void **s)
+{
+	(void)s;
+	/* "%.6f" of 1e33 is 41 bytes, of 1e300 308: both used to overrun the
+	 * 40-byte buffer (and write what lay past it). */
+	assert_string_equal(render(b_doubles),
+		"{\"type\":\"flow\",\"ts\":\"1970-01-01T00:00:00.000000Z\",\"a\":1.500000,"
+		"\"b\":-9.9999999999999995e+32,\"c\":1.0000000000000001e+300,"
+		"\"d\":-1.7976931348623157e+308,\"e\":null}\n");
+}
+
 static void test_control_quote_and_backslash_are_escaped(void **s)
 {
 	(void)s;
@@ -162,6 +182,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_has_type_ts_and_members_in_order),
+		cmocka_unit_test(test_doubles_of_any_size_are_whole_json_numbers),
 		cmocka_unit_test(test_control_quote_and_backslash_are_escaped),
 		cmocka_unit_test(test_a_byte_to_escape_is_found_at_every_position),
 		cmocka_unit_test(test_invalid_utf8_bytes_become_u00_escapes),
