@@ -6,9 +6,13 @@
 #include "wirewho/cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage_text[] =
 	"usage: wirewho replay [OPTIONS] FILE...      read pcap/pcapng files (- for stdin)\n"
@@ -52,12 +56,57 @@ void ww_cli_print_usage(FILE *out, bool full)
 		fputs(help_text, out);
 }
 
-int ww_cli_usage_error(const char *fmt, const char *arg)
+int ww_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
-	fprintf(stderr, "wirewho: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n%s", usage_text);
+	va_list ap;
+	fprintf(stderr, cmd ? "wirewho: %s: " : "wirewho: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "; see 'wirewho%s%s --help'\n", cmd ? " " : "", cmd ? cmd : "");
 	return 2;
+}
+
+int ww_cli_bad_option(const char *cmd, int c, char **argv)
+{
+	/* A short option, alone or in a cluster: getopt names the letter (the
+	 * argv word may hold others, "-tulpn"). A long one: the word, up to
+	 * any "=value". */
+	const char *word = optind > 0 ? argv[optind - 1] : "";
+	if (strncmp(word, "--", 2) != 0 && optopt > 0 && optopt < 256)
+		return ww_cli_usage_error(cmd, c == ':' ? "option -%c needs an argument" :
+					  "option -%c is unknown", optopt);
+	const char *eq = strchr(word, '=');
+	int n = eq ? (int)(eq - word) : (int)strlen(word);
+	if (c == ':')
+		return ww_cli_usage_error(cmd, "option %.*s needs an argument", n, word);
+	if (eq && optopt)   /* a known option given a value it does not take */
+		return ww_cli_usage_error(cmd, "option %.*s takes no argument", n, word);
+	return ww_cli_usage_error(cmd, "option %.*s is unknown", n, word);
+}
+
+int ww_cli_std_fds(void)
+{
+	int rc = 0;
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* open() returns the lowest free descriptor: this one. */
+		int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (n >= 0 && n != fd)
+			close(n);
+		if (fd == 1)
+			rc = -EBADF;
+	}
+	return rc;
+}
+
+int ww_cli_flush_stdout(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	fprintf(stderr, "wirewho: writing output failed: %s\n", strerror(errno ? errno : EIO));
+	return 1;
 }
 
 /* Parse a whole unsigned number in [lo, hi]; -EINVAL otherwise. */

@@ -211,7 +211,7 @@ int ww_cmd_replay(int argc, char **argv)
 	opterr = 0;
 	/* GNU argument order: options may follow the files, as in
 	 * `wirewho replay DIR/capture.pcap --sockets DIR/sockets.ndjson`. */
-	while ((c = getopt_long(argc, argv, "f:q", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:qh", lo, NULL)) != -1) {
 		switch (c) {
 		case O_JSON: o.pc.mode = WW_EMIT_JSON; break;
 		case 'f': o.filter = optarg; break;
@@ -223,24 +223,23 @@ int ww_cmd_replay(int argc, char **argv)
 		case O_NOCLS: o.pc.no_classify = true; break;
 		case O_MAXFLOWS:
 			if (ww_cli_parse_uint(optarg, 1, 1u << 30, &v) < 0)
-				return ww_cli_usage_error("--max-flows: \"%s\" is not a number from 1 to 1073741824", optarg);
+				return ww_cli_usage_error("replay", "--max-flows: \"%s\" is not a number from 1 to 1073741824", optarg);
 			o.pc.flow.max_flows = (uint32_t)v;
 			break;
 		case O_TIMEOUT:
 			if (parse_timeout(optarg, &o.pc.flow) < 0)
-				return ww_cli_usage_error("--timeout: \"%s\" is not CLASS=SECONDS (tcp, tcp-new, closed, udp, other)", optarg);
+				return ww_cli_usage_error("replay", "--timeout: \"%s\" is not CLASS=SECONDS (tcp, tcp-new, closed, udp, other)", optarg);
 			break;
+		case 'h':
 		case O_HELP:
 			ww_cli_print_usage(stdout, true);
 			return 0;
 		default:
-			if (optopt && optopt < 256)
-				return ww_cli_usage_error("replay: option -%s is unknown or needs an argument", (char[]){ (char)optopt, 0 });
-			return ww_cli_usage_error("replay: option %s is unknown or needs an argument", argv[optind - 1]);
+			return ww_cli_bad_option("replay", c, argv);
 		}
 	}
 	if (optind >= argc)
-		return ww_cli_usage_error("replay: %s", "no capture file given (use - for standard input)");
+		return ww_cli_usage_error("replay", "no capture file given (use - for standard input)");
 
 	if (o.ports && (rc = ww_ports_load_user(o.ports)) < 0)
 		return 2;   /* the loader printed file:line:col */

@@ -17,28 +17,37 @@
 
 int main(int argc, char **argv)
 {
-	if (argc < 2)
-		return ww_cli_usage_error("%s", "no command given");
-	const char *cmd = argv[1];
-
-	/* Output strings are built by us; make libc conversions locale-free. */
-	if (ww_ports_load_services(NULL) < 0) {
-		/* A missing services database is not fatal: names fall back to a
-		 * built-in table, and `service` is null for the rest. */
+	if (ww_cli_std_fds() < 0) {
+		fprintf(stderr, "wirewho: standard output is closed: nothing could be written\n");
+		return 1;
 	}
+	if (argc < 2)
+		return ww_cli_usage_error(NULL, "no command given");
+	const char *cmd = argv[1];
+	int rc;
+
+	/* A missing services database is not fatal: names fall back to a
+	 * built-in table, and `service` is null for the rest. */
+	(void)ww_ports_load_services(NULL);
+
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		ww_cli_print_usage(stdout, true);
-		return 0;
-	}
-	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+		rc = 0;
+	} else if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
 		printf("wirewho %s\n", WW_VERSION);
-		return 0;
+		rc = 0;
+	} else if (strcmp(cmd, "replay") == 0) {
+		rc = ww_cmd_replay(argc - 1, argv + 1);
+	} else if (strcmp(cmd, "watch") == 0) {
+		rc = ww_cmd_watch(argc - 1, argv + 1);
+	} else if (strcmp(cmd, "sockets") == 0) {
+		rc = ww_cmd_sockets(argc - 1, argv + 1);
+	} else {
+		return ww_cli_usage_error(NULL, "unknown command \"%s\"", cmd);
 	}
-	if (strcmp(cmd, "replay") == 0)
-		return ww_cmd_replay(argc - 1, argv + 1);
-	if (strcmp(cmd, "watch") == 0)
-		return ww_cmd_watch(argc - 1, argv + 1);
-	if (strcmp(cmd, "sockets") == 0)
-		return ww_cmd_sockets(argc - 1, argv + 1);
-	return ww_cli_usage_error("unknown command \"%s\"", cmd);
+	/* What is still buffered is written at exit, where a failure would
+	 * go unseen: flush here so that it is an error like any other. */
+	if (rc == 0)
+		rc = ww_cli_flush_stdout();
+	return rc;
 }

@@ -70,9 +70,26 @@ rc, out, err = run("replay", "--json", absurd)
 check(rc == 2 and absurd in err, "an absurd record length exits 2 naming the file")
 
 rc, out, err = run("replay", "--bogus", good)
-check(rc == 2 and "usage" in err, "an unknown flag exits 2 with usage")
+check(rc == 2 and err.count("\n") == 1 and "option --bogus is unknown" in err and "--help" in err,
+      "an unknown flag exits 2 with one line naming it and pointing to --help")
+rc, out, err = run("replay", good, "--policy")
+check(rc == 2 and err.count("\n") == 1 and "option --policy needs an argument" in err,
+      "a flag without its argument exits 2 with one line saying so")
+rc, out, err = run("replay", "-qx", good)
+check(rc == 2 and "option -x is unknown" in err, "an unknown letter in a cluster of short options is named")
 rc, out, err = run("replay")
-check(rc == 2 and "usage" in err, "replay without a file exits 2 with usage")
+check(rc == 2 and err.count("\n") == 1 and "no capture file" in err,
+      "replay without a file exits 2 with one line")
+for args in (["--version"], ["--help"], ["replay", "--json", good]):
+    p = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", WW, *args], capture_output=True, timeout=60)
+    check(p.returncode == 1 and b"standard output is closed" in p.stderr,
+          f"{' '.join(args)} with standard output closed exits 1 and says so")
+    with open("/dev/full", "wb") as full:
+        p = subprocess.run([WW, *args], stdout=full, stderr=subprocess.PIPE, timeout=60)
+    check(p.returncode == 1 and b"writing output failed" in p.stderr,
+          f"{' '.join(args)} to a full device exits 1 and says so")
+rc, out, err = run("replay", "-h")
+check(rc == 0 and "usage:" in out and "--sockets" in out, "replay -h prints the usage on stdout")
 rc, out, err = run("replay", "--max-flows", "zero", good)
 check(rc == 2 and "--max-flows" in err, "a bad --max-flows value exits 2 naming the flag")
 rc, out, err = run("replay", "-f", "tcp and and", good)

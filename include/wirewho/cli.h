@@ -14,10 +14,36 @@
 void ww_cli_print_usage(FILE *out, bool full);
 
 /*
- * A usage error: "wirewho: " + fmt (with one %s for `arg`) on stderr, then
- * the usage lines. Returns 2, the exit status of bad usage.
+ * A usage error: one line on stderr, "wirewho: CMD: " and the printf-style
+ * message, then where the usage is ("see 'wirewho CMD --help'"); `cmd` is
+ * NULL for the top level. Returns 2, the exit status of bad usage.
  */
-int ww_cli_usage_error(const char *fmt, const char *arg);
+int ww_cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * The usage error for what getopt_long() returned as `c` (an optstring that
+ * starts with ':' makes it ':' for a missing argument, '?' otherwise): names
+ * the option as the user wrote it - "-t" of "-tulpn", "--polcy" - and says
+ * whether it is unknown, needs an argument or takes none. Reads getopt's
+ * optind and optopt. Returns 2.
+ */
+int ww_cli_bad_option(const char *cmd, int c, char **argv);
+
+/*
+ * Descriptors 0, 1 and 2 open before anything else opens one: a closed one
+ * gets /dev/null, so a netlink socket or a capture file never becomes
+ * "standard output". Returns 0, or -EBADF when standard output was closed
+ * (every command writes there: the caller reports it and exits 1).
+ */
+int ww_cli_std_fds(void);
+
+/*
+ * Flush standard output at the end of a command that printed there
+ * (--help, --version): 0, or 1 after "wirewho: writing output failed: ..."
+ * on stderr, the exit status of a write failure.
+ */
+int ww_cli_flush_stdout(void);
 
 /* Parse a whole unsigned decimal in [lo, hi]. 0, or -EINVAL. */
 int ww_cli_parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out);
