@@ -4,10 +4,11 @@
 set -eu
 
 # Build: compiler, meson, the three libraries. Tests: the real programs the
-# end-to-end tests start in network namespaces, and clang for the fuzzers.
+# end-to-end tests start in network namespaces, clang for the fuzzers, and
+# python3-jsonschema for validating every record against docs/schema/.
 PKGS="gcc clang meson ninja-build pkg-config libpcap-dev libmnl-dev libcmocka-dev
 libcap-dev iproute2 tcpdump dnsutils bind9 openssh-server openssh-client curl openssl
-python3 netbase procps psmisc socat"
+python3 python3-jsonschema netbase procps psmisc socat"
 
 missing=""
 for p in $PKGS; do

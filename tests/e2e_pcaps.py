@@ -6,7 +6,9 @@ pcaps/real/expected.tsv (made from tshark's view of the same files) must be
 reported with the same orientation, app_proto and port_mismatch alert, and
 nothing else may be alerted.  pcaps/edge: hand-made link types and
 malformations; packet, flow and decode-error counts and exit codes as
-pcaps/README.md documents them.
+pcaps/README.md documents them. Every record of every replay, and of a
+replay of every capture under pcaps/, is validated against the JSON Schemas
+in docs/schema/ (tests/schema_validate.py; $WW_SCHEMA_DIR may name them).
 
 usage: e2e_pcaps.py WIREWHO SRCDIR"""
 import collections
@@ -15,8 +17,14 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import schema_validate  # noqa: E402  (fails loudly without python3-jsonschema)
+
 WW, SRC = sys.argv[1], sys.argv[2]
 failures = []
+SCHEMAS = schema_validate.Validator(os.environ.get("WW_SCHEMA_DIR") or
+                                    os.path.join(SRC, "docs", "schema"))
+validated = {"runs": 0, "records": 0}
 
 
 def check(cond, what):
@@ -27,6 +35,12 @@ def check(cond, what):
 
 def replay(path, *extra):
     p = subprocess.run([WW, "replay", "--json", *extra, path], capture_output=True, timeout=60)
+    name = os.path.relpath(path, SRC)
+    errs = SCHEMAS.check_text(p.stdout, name)   # every record, against docs/schema/
+    if errs:
+        check(False, f"{name}: {len(errs)} records do not match docs/schema/:\n  " + "\n  ".join(errs[:20]))
+    validated["runs"] += 1
+    validated["records"] += p.stdout.count(b"\n")
     recs = [json.loads(l) for l in p.stdout.decode().splitlines()]
     return p.returncode, recs, p.stderr.decode("utf-8", "replace")
 
@@ -129,6 +143,17 @@ check(vl == [0, 10, 20, 200, 300], f"edge VLAN ids are part of the flow key ({vl
 rc, recs, _ = replay(os.path.join(edge, "pcapng_nsec.pcapng"))
 fl = [r for r in recs if r["type"] == "flow"]
 check(fl and fl[0]["start"] == "2026-01-01T00:00:00.000000Z", "nanosecond pcapng times are truncated to microseconds")
+
+# --- every capture in pcaps/, validated record by record ------------------------
+caps = sorted(os.path.join(d, f) for d, _, fs in os.walk(os.path.join(SRC, "pcaps"))
+              for f in fs if f.endswith((".pcap", ".pcapng")))
+before = dict(validated)
+for path in caps:
+    replay(path)
+n = validated["records"] - before["records"]
+check(len(caps) >= 40 and n > 100,
+      f"the replays of all {len(caps)} captures in pcaps/ ({n} records) match docs/schema/")
+check(validated["runs"] > len(caps), f"every record of all {validated['runs']} replays was validated")
 
 print(f"{len(failures)} failed")
 sys.exit(1 if failures else 0)

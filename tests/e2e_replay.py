@@ -1,17 +1,26 @@
 #!/usr/bin/env python3
 """End-to-end checks of `wirewho replay`: exit codes and messages on bad input,
 the NDJSON records field by field on a generated capture, determinism, stdin,
-filters and the flow cap.  usage: e2e_replay.py WIREWHO GEN_CAPTURE TMPDIR"""
+filters and the flow cap. Every record of every --json run is validated
+against the JSON Schemas in docs/schema/ (tests/schema_validate.py; the
+directory can be given in $WW_SCHEMA_DIR).
+usage: e2e_replay.py WIREWHO GEN_CAPTURE TMPDIR"""
 import json
 import os
 import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import schema_validate  # noqa: E402  (fails loudly without python3-jsonschema)
+
 WW, GEN, TMP = sys.argv[1], sys.argv[2], sys.argv[3]
 os.makedirs(TMP, exist_ok=True)
 failures = []
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+SCHEMAS = schema_validate.Validator(os.environ.get("WW_SCHEMA_DIR") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "docs", "schema"))
+validated = {"runs": 0, "records": 0}
 
 
 def check(cond, what):
@@ -22,6 +31,14 @@ def check(cond, what):
 
 def run(*args, stdin=None):
     p = subprocess.run([WW, *args], input=stdin, capture_output=True, timeout=120)
+    if "--json" in args:   # every record, against docs/schema/
+        name = "wirewho " + " ".join(os.path.basename(a) for a in args)
+        errs = SCHEMAS.check_text(p.stdout, name)
+        if errs:
+            check(False, f"{name}: {len(errs)} records do not match docs/schema/:\n  "
+                  + "\n  ".join(errs[:20]))
+        validated["runs"] += 1
+        validated["records"] += p.stdout.count(b"\n")
     return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8", "replace")
 
 
@@ -153,6 +170,10 @@ rc, outt, _ = run("replay", good)
 check(rc == 0 and any(l.startswith("FLOW") and "CLIENT" in l for l in outt.splitlines())
       and "flows" in outt.splitlines()[-1],
       "text mode prints a table header and a summary")
+
+check(validated["runs"] >= 8 and validated["records"] > 1000,
+      f"every record of {validated['runs']} --json runs ({validated['records']} records) "
+      "was validated against docs/schema/")
 
 print(f"{len(failures)} failed")
 sys.exit(1 if failures else 0)

@@ -15,7 +15,10 @@
 #      with the same owning pids;
 #   2. scopes, verdicts and alerts of the audit on that table;
 #   3. a --learn policy explains everything when given back with --policy;
-#   4. a malformed policy is exit 2 with FILE:LINE:COL on stderr.
+#   4. a malformed policy is exit 2 with FILE:LINE:COL on stderr;
+#   5. every socket and alert record matches the JSON Schemas in docs/schema/
+#      (tests/schema_validate.py, run by $WW_SCHEMA_PYTHON, default
+#      /usr/bin/python3: it needs python3-jsonschema).
 # Exit 77 (skip) when not root or `ip netns` is unavailable. The namespace
 # and the helper processes are removed by id on every exit path.
 set -u
@@ -120,7 +123,14 @@ printf 'allow comm=sshd\nallow port=22 prot=tcp\n' > "$TMP/bad.policy"
 in_ns "$WW" sockets --policy "$TMP/bad.policy" > /dev/null 2> "$TMP/bad.err"
 badrc=$?
 
-"$PY" - "$TMP" "$NETNS" "$badrc" << 'EOF'
+HERE=$(dirname "$(readlink -f "$0")")
+SPY=${WW_SCHEMA_PYTHON:-/usr/bin/python3}
+SDIR=${WW_SCHEMA_DIR:-$HERE/../docs/schema}
+schema_rc=0
+"$SPY" "$HERE/schema_validate.py" "$SDIR" "$TMP/ww.json" "$TMP/ww2.json" || {
+	echo "FAIL: socket records that do not match docs/schema/ (above)"; schema_rc=1; }
+
+"$PY" - "$TMP" "$NETNS" "$badrc" << 'EOF' || exit 1
 import ipaddress, json, re, sys
 tmp, netns, badrc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 parent, child = map(int, open(tmp + '/pids').read().split())
@@ -241,3 +251,4 @@ for f in fails:
 print('%d sockets compared with ss, %d alerts, %d failures' % (len(ss), len(alerts), len(fails)))
 sys.exit(1 if fails else 0)
 EOF
+exit $schema_rc

@@ -16,7 +16,10 @@
 #   - HTTP moved to port 4444 raises port_mismatch.nonstandard_port;
 #   - `replay --sockets` of the recording gives the same owner for every flow,
 #     with status "recorded";
-#   - a timeline replayed against another capture is refused (exit 2).
+#   - a timeline replayed against another capture is refused (exit 2);
+#   - every record of the live output, of the replay and of the recorded
+#     timeline matches the JSON Schemas in docs/schema/ (tests/schema_validate.py,
+#     run by $WW_SCHEMA_PYTHON, default /usr/bin/python3: it needs python3-jsonschema).
 # Needs root (namespaces, capture); exits 77 (skipped) otherwise. Bounded:
 # every wait has a limit; everything started is stopped by pid and the
 # namespaces are deleted by name on exit.
@@ -216,6 +219,17 @@ ORC=$?
 [ "$ORC" = 2 ] && grep -q "does not belong" "$T/other.err" \
 	&& ok "a timeline replayed against another capture is refused (exit 2): $(cat "$T/other.err")" \
 	|| fail "mismatched timeline: exit $ORC, $(cat "$T/other.err")"
+
+# --- every record against docs/schema/ -------------------------------------------------------
+HERE=$(dirname "$(readlink -f "$0")")
+SPY=${WW_SCHEMA_PYTHON:-/usr/bin/python3}
+SDIR=${WW_SCHEMA_DIR:-$HERE/../docs/schema}
+if "$SPY" "$HERE/schema_validate.py" "$SDIR" "$T/live.json" "$T/replay.json" "$T/rec/sockets.ndjson" \
+	>"$T/schema.out" 2>&1; then
+	ok "every record of the live output, the replay and the timeline matches docs/schema/: $(tail -n 1 "$T/schema.out")"
+else
+	fail "records that do not match docs/schema/:"; head -n 40 "$T/schema.out"
+fi
 
 # --- the checks, on the NDJSON ---------------------------------------------------------------
 WANT_ARGS=()
