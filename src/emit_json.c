@@ -1,6 +1,6 @@
 /*
  * emit_json.c - flow, alert and stats records as NDJSON, field for field as
- * ../shared/spec/interface.md names them.
+ * docs/records.md names them.
  *
  * Port-less protocols print null ports. ICMP prints the client's message
  * type as src_port and its code as dst_port, as Zeek's conn.log does, and
