@@ -11,7 +11,11 @@
 # link) and "small" (250,000 flows, 1.55M packets of ~230 bytes: the worst
 # case for a flow monitor, per-flow work dominates).
 #
-# usage: bench/bench_replay.sh [BUILDDIR] [PROFILE...]
+# BASELINE=PATH/wirewho adds that binary (an older build) as one more
+# variant of the same rounds, and prints this build's time as a ratio of it:
+# how a change moved the speed, measured in one run.
+#
+# usage: [BASELINE=OLD/wirewho] bench/bench_replay.sh [BUILDDIR] [PROFILE...]
 set -eu
 cd "$(dirname "$0")/.."
 B=${1:-build}
@@ -55,6 +59,7 @@ for i in $(seq "$RUNS"); do
 	t nocls "$B/wirewho replay --json --no-classify $CAP"
 	t quiet "$B/wirewho replay --json -q $CAP"
 	$has_tcpdump && t tcpd "tcpdump -r $CAP -w /dev/null"
+	[ -n "${BASELINE:-}" ] && t base "$BASELINE replay --json $CAP"
 done
 floor=$(med floor); full=$(med full); nocls=$(med nocls); quiet=$(med quiet)
 tcpd=nan
@@ -80,4 +85,10 @@ awk -v f="$floor" -v w="$full" -v n="$nocls" -v q="$quiet" -v t="$tcpd" -v p="$p
 	printf "classification adds %.1f%% (target <= 25%%; fastest rounds: %.1f%%); %.0f ns per packet over the floor\n",
 		(w / n - 1) * 100, (wl / nl - 1) * 100, (w - f) / p * 1e9
 }'
+if [ -n "${BASELINE:-}" ]; then
+	awk -v b="$(med base)" -v w="$full" -v bl="$(low base)" -v wl="$full_lo" -v f="$floor" -v B="$BASELINE" 'BEGIN {
+		printf "baseline %s: %.3f s (%.2fx floor); this build / baseline: %.3f by median, %.3f fastest rounds\n",
+			B, b, b / f, w / b, wl / bl
+	}'
+fi
 done
