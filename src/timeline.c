@@ -8,15 +8,16 @@
  * soon as the first packet is dumped, because it is what makes the pair of
  * files checkable.
  *
- * Reading is the inverse, with a deliberately small JSON parser: a line must
- * be one object; values may be strings, numbers, booleans or null, and
- * nested objects or arrays are skipped (room for later fields). Strings are
- * unescaped to UTF-8. Records are indexed by the flow's canonical key (the
+ * Reading is the inverse, through the small JSON line reader (jsonr.h): a
+ * line must be one object; values may be strings, numbers, booleans or
+ * null, and nested objects or arrays are skipped (room for later fields).
+ * Records are indexed by the flow's canonical key (the
  * same key the flow engine builds) in an open-addressing table whose slots
  * head a chain of records, so a 5-tuple reused over time (ports recycle)
  * keeps every binding and the one whose span holds the flow's start wins.
  */
 #include "wirewho/timeline.h"
+#include "wirewho/jsonr.h"
 #include "wirewho/jsonw.h"
 
 #include <arpa/inet.h>
@@ -34,7 +35,6 @@
 #define TL_FORMAT      "wirewho-sockets"
 #define TL_VERSION     1
 #define TL_MATCH_SLACK_US (2 * WW_USEC_PER_SEC)  /* live expiry runs on wall time, replay on packet time */
-#define TL_MAX_FIELDS  32       /* a record has ~20 fields; more is not ours */
 #define TL_MAX_LINE    (1 << 20)/* a line longer than this is not a timeline */
 #define TL_ID_LEN      33       /* 128-bit id as hex, NUL */
 #define TL_NONE        UINT32_MAX
@@ -242,305 +242,6 @@ int ww_timeline_close(struct ww_tl_writer *w)
 	return rc;
 }
 
-/* ==== a small JSON object reader ============================================== */
-
-enum jt { J_NULL, J_STR, J_NUM, J_BOOL };
-
-struct jfield {
-	const char *key;     /* points into the line buffer (unescaped in place) */
-	const char *s;       /* J_STR: unescaped, NUL-terminated, in place */
-	double num;
-	bool b;
-	enum jt t;
-};
-
-struct jobj {
-	struct jfield f[TL_MAX_FIELDS];
-	int n;
-};
-
-static void skip_ws(char **p)
-{
-	while (**p == ' ' || **p == '\t' || **p == '\r' || **p == '\n')
-		(*p)++;
-}
-
-static int hex4(const char *p, unsigned *v)
-{
-	*v = 0;
-	for (int i = 0; i < 4; i++) {
-		char c = p[i];
-		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
-			   : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
-			   : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16u;
-		if (d > 15)
-			return -1;
-		*v = *v << 4 | d;
-	}
-	return 0;
-}
-
-static char *put_utf8(char *o, unsigned cp)
-{
-	if (cp < 0x80) {
-		*o++ = (char)cp;
-	} else if (cp < 0x800) {
-		*o++ = (char)(0xc0 | cp >> 6);
-		*o++ = (char)(0x80 | (cp & 0x3f));
-	} else if (cp < 0x10000) {
-		*o++ = (char)(0xe0 | cp >> 12);
-		*o++ = (char)(0x80 | (cp >> 6 & 0x3f));
-		*o++ = (char)(0x80 | (cp & 0x3f));
-	} else {
-		*o++ = (char)(0xf0 | cp >> 18);
-		*o++ = (char)(0x80 | (cp >> 12 & 0x3f));
-		*o++ = (char)(0x80 | (cp >> 6 & 0x3f));
-		*o++ = (char)(0x80 | (cp & 0x3f));
-	}
-	return o;
-}
-
-/*
- * Parse a string at *p (which points at the opening quote), unescaping in
- * place: the output is never longer than the input. Returns the string.
- */
-static const char *parse_str(char **p)
-{
-	char *in = *p + 1, *out = in, *start = in;
-	for (;;) {
-		unsigned char c = (unsigned char)*in;
-		if (c == '"')
-			break;
-		if (c == '\0' || c < 0x20)
-			return NULL;
-		if (c != '\\') {
-			*out++ = *in++;
-			continue;
-		}
-		in++;
-		switch (*in) {
-		case '"': *out++ = '"'; break;
-		case '\\': *out++ = '\\'; break;
-		case '/': *out++ = '/'; break;
-		case 'b': *out++ = '\b'; break;
-		case 'f': *out++ = '\f'; break;
-		case 'n': *out++ = '\n'; break;
-		case 'r': *out++ = '\r'; break;
-		case 't': *out++ = '\t'; break;
-		case 'u': {
-			unsigned cp, lo;
-			if (hex4(in + 1, &cp) < 0)
-				return NULL;
-			in += 4;
-			if (cp >= 0xd800 && cp < 0xdc00 && in[1] == '\\' && in[2] == 'u' &&
-			    hex4(in + 3, &lo) == 0 && lo >= 0xdc00 && lo < 0xe000) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				in += 6;
-			} else if (cp >= 0xd800 && cp < 0xe000) {
-				cp = 0xfffd;   /* a lone surrogate: replacement character */
-			}
-			/* "\uXXXX" is 6 bytes; its UTF-8 at most 4 (a pair: 12 -> 4). */
-			out = put_utf8(out, cp);
-			break;
-		}
-		default:
-			return NULL;
-		}
-		in++;
-	}
-	*out = '\0';
-	*p = in + 1;
-	return start;
-}
-
-/* Skip any value (used for nested objects/arrays). -1 when malformed. */
-static int skip_value(char **p, int depth)
-{
-	skip_ws(p);
-	if (depth > 16)
-		return -1;
-	if (**p == '"')
-		return parse_str(p) ? 0 : -1;
-	if (**p == '{' || **p == '[') {
-		char close = **p == '{' ? '}' : ']';
-		(*p)++;
-		skip_ws(p);
-		if (**p == close) {
-			(*p)++;
-			return 0;
-		}
-		for (;;) {
-			if (close == '}') {
-				skip_ws(p);
-				if (**p != '"' || !parse_str(p))
-					return -1;
-				skip_ws(p);
-				if (*(*p)++ != ':')
-					return -1;
-			}
-			if (skip_value(p, depth + 1) < 0)
-				return -1;
-			skip_ws(p);
-			if (**p == ',') {
-				(*p)++;
-				continue;
-			}
-			if (**p == close) {
-				(*p)++;
-				return 0;
-			}
-			return -1;
-		}
-	}
-	char *end;
-	if (strncmp(*p, "true", 4) == 0 || strncmp(*p, "null", 4) == 0) {
-		*p += 4;
-		return 0;
-	}
-	if (strncmp(*p, "false", 5) == 0) {
-		*p += 5;
-		return 0;
-	}
-	strtod(*p, &end);
-	if (end == *p)
-		return -1;
-	*p = end;
-	return 0;
-}
-
-/* Parse a line holding one object. 0 or -1 with a reason. */
-static int parse_obj(char *line, struct jobj *o, const char **why)
-{
-	char *p = line;
-	o->n = 0;
-	skip_ws(&p);
-	if (*p++ != '{') {
-		*why = "not a JSON object";
-		return -1;
-	}
-	skip_ws(&p);
-	if (*p == '}')
-		goto done;
-	for (;;) {
-		struct jfield fl = { 0 };
-		skip_ws(&p);
-		if (*p != '"' || !(fl.key = parse_str(&p))) {
-			*why = "expected a quoted key";
-			return -1;
-		}
-		skip_ws(&p);
-		if (*p++ != ':') {
-			*why = "expected ':' after a key";
-			return -1;
-		}
-		skip_ws(&p);
-		if (*p == '"') {
-			fl.t = J_STR;
-			if (!(fl.s = parse_str(&p))) {
-				*why = "bad string value";
-				return -1;
-			}
-		} else if (*p == '{' || *p == '[') {
-			if (skip_value(&p, 0) < 0) {
-				*why = "bad nested value";
-				return -1;
-			}
-			fl.key = NULL;   /* not used */
-		} else if (strncmp(p, "null", 4) == 0) {
-			fl.t = J_NULL;
-			p += 4;
-		} else if (strncmp(p, "true", 4) == 0 || strncmp(p, "false", 5) == 0) {
-			fl.t = J_BOOL;
-			fl.b = *p == 't';
-			p += fl.b ? 4 : 5;
-		} else {
-			char *end;
-			fl.t = J_NUM;
-			fl.num = strtod(p, &end);
-			if (end == p) {
-				*why = "bad value";
-				return -1;
-			}
-			p = end;
-		}
-		if (fl.key && o->n < TL_MAX_FIELDS)
-			o->f[o->n++] = fl;
-		skip_ws(&p);
-		if (*p == ',') {
-			p++;
-			continue;
-		}
-		if (*p == '}')
-			break;
-		*why = "expected ',' or '}'";
-		return -1;
-	}
-done:
-	p++;
-	skip_ws(&p);
-	if (*p) {
-		*why = "trailing characters after the object";
-		return -1;
-	}
-	return 0;
-}
-
-static const struct jfield *get(const struct jobj *o, const char *key)
-{
-	for (int i = 0; i < o->n; i++)
-		if (strcmp(o->f[i].key, key) == 0)
-			return &o->f[i];
-	return NULL;
-}
-
-static const char *get_str(const struct jobj *o, const char *key)
-{
-	const struct jfield *f = get(o, key);
-	return f && f->t == J_STR ? f->s : NULL;
-}
-
-static bool get_num(const struct jobj *o, const char *key, double lo, double hi, double *v)
-{
-	const struct jfield *f = get(o, key);
-	if (!f || f->t != J_NUM || f->num < lo || f->num > hi || f->num != (double)(int64_t)f->num)
-		return false;
-	*v = f->num;
-	return true;
-}
-
-/* "2026-11-26T06:22:25.123456Z" -> microseconds. -1 when malformed. */
-static int parse_time(const char *s, ww_time_t *out)
-{
-	int y, mo, d, h, mi, sec, n = 0;
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return -1;
-	const char *p = s + 19;
-	int64_t us = 0;
-	if (*p == '.') {
-		int digits = 0;
-		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
-			if (digits < 6)
-				us = us * 10 + (*p - '0');
-		if (digits == 0)
-			return -1;
-		for (; digits < 6; digits++)
-			us *= 10;
-	}
-	if (strcmp(p, "Z") != 0)
-		return -1;
-	/* days_from_civil (Howard Hinnant), the inverse of common.c's. */
-	int64_t yy = y - (mo <= 2);
-	int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
-	int64_t yoe = yy - era * 400;
-	int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	int64_t days = era * 146097 + doe - 719468;
-	*out = ((days * 86400 + h * 3600 + mi * 60 + sec) * WW_USEC_PER_SEC) + us;
-	return 0;
-}
-
 static int parse_ip(const char *s, struct ww_addr *a, uint8_t *family)
 {
 	uint8_t v4[4];
@@ -613,29 +314,30 @@ static const char *intern_status(const char *s)
 }
 
 /* Build the flow engine's canonical key of a recorded binding. */
-static int rec_key(const struct jobj *o, struct ww_flowkey *k, const char **why)
+static int rec_key(const struct ww_jsonr_obj *o, struct ww_flowkey *k, const char **why)
 {
 	struct ww_pkt p;
 	uint8_t f2;
 	double proto, v;
 
 	memset(&p, 0, sizeof(p));
-	if (!get_num(o, "proto", 0, 255, &proto)) {
+	if (!ww_jsonr_get_num(o, "proto", 0, 255, &proto)) {
 		*why = "socket record without a valid \"proto\"";
 		return -1;
 	}
-	if (parse_ip(get_str(o, "src_ip"), &p.src, &p.family) < 0 ||
-	    parse_ip(get_str(o, "dst_ip"), &p.dst, &f2) < 0 || f2 != p.family) {
+	if (parse_ip(ww_jsonr_get_str(o, "src_ip"), &p.src, &p.family) < 0 ||
+	    parse_ip(ww_jsonr_get_str(o, "dst_ip"), &p.dst, &f2) < 0 || f2 != p.family) {
 		*why = "socket record without valid \"src_ip\"/\"dst_ip\" of one family";
 		return -1;
 	}
 	p.proto = (uint8_t)proto;
-	if (get_num(o, "vlan", 0, 4095, &v))
+	if (ww_jsonr_get_num(o, "vlan", 0, 4095, &v))
 		p.vlan = (uint16_t)v;
 	memset(k, 0, sizeof(*k));
 	if (p.proto == WW_IPPROTO_ICMP || p.proto == WW_IPPROTO_ICMPV6) {
 		double id, type;
-		if (!get_num(o, "icmp_id", 0, 65535, &id) || !get_num(o, "icmp_type", 0, 65535, &type)) {
+		if (!ww_jsonr_get_num(o, "icmp_id", 0, 65535, &id) ||
+		    !ww_jsonr_get_num(o, "icmp_type", 0, 65535, &type)) {
 			*why = "ICMP socket record without \"icmp_id\"/\"icmp_type\"";
 			return -1;
 		}
@@ -651,7 +353,8 @@ static int rec_key(const struct jobj *o, struct ww_flowkey *k, const char **why)
 	}
 	double sp = 0, dp = 0;
 	if (p.proto == WW_IPPROTO_TCP || p.proto == WW_IPPROTO_UDP) {
-		if (!get_num(o, "src_port", 0, 65535, &sp) || !get_num(o, "dst_port", 0, 65535, &dp)) {
+		if (!ww_jsonr_get_num(o, "src_port", 0, 65535, &sp) ||
+		    !ww_jsonr_get_num(o, "dst_port", 0, 65535, &dp)) {
 			*why = "socket record without valid \"src_port\"/\"dst_port\"";
 			return -1;
 		}
@@ -671,7 +374,7 @@ static uint64_t key_hash(const struct ww_flowkey *k)
 
 struct recstr { ssize_t comm, exe, user, reason; };
 
-static int add_record(struct ww_timeline *tl, const struct jobj *o, struct recstr *rs,
+static int add_record(struct ww_timeline *tl, const struct ww_jsonr_obj *o, struct recstr *rs,
 		      struct ww_flowkey *k, const char **why)
 {
 	struct ww_tl_rec r = { 0 };
@@ -679,24 +382,24 @@ static int add_record(struct ww_timeline *tl, const struct jobj *o, struct recst
 
 	if (rec_key(o, k, why) < 0)
 		return -1;
-	if (parse_time(get_str(o, "from"), &r.from) < 0 || parse_time(get_str(o, "to"), &r.to) < 0 ||
-	    r.to < r.from) {
+	if (ww_jsonr_parse_time(ww_jsonr_get_str(o, "from"), &r.from) < 0 ||
+	    ww_jsonr_parse_time(ww_jsonr_get_str(o, "to"), &r.to) < 0 || r.to < r.from) {
 		*why = "socket record without a valid \"from\"/\"to\" time span";
 		return -1;
 	}
-	r.status = intern_status(get_str(o, "status"));
+	r.status = intern_status(ww_jsonr_get_str(o, "status"));
 	if (!r.status) {
 		*why = "socket record with an unknown \"status\"";
 		return -1;
 	}
-	const char *local = get_str(o, "local");
+	const char *local = ww_jsonr_get_str(o, "local");
 	r.local_is_server = local && strcmp(local, "dst") == 0;
-	if (get_num(o, "inode", 0, 1e18, &v))
+	if (ww_jsonr_get_num(o, "inode", 0, 1e18, &v))
 		r.inode = (uint64_t)v;
-	if (get(o, "pid")) {
+	if (ww_jsonr_get(o, "pid")) {
 		double pid, uid;
-		if (!get_num(o, "pid", 1, 4194304, &pid) || !get_num(o, "uid", 0, 4294967295.0, &uid) ||
-		    !get_str(o, "comm")) {
+		if (!ww_jsonr_get_num(o, "pid", 1, 4194304, &pid) ||
+		    !ww_jsonr_get_num(o, "uid", 0, 4294967295.0, &uid) || !ww_jsonr_get_str(o, "comm")) {
 			*why = "socket record with an owner lacking \"pid\", \"uid\" or \"comm\"";
 			return -1;
 		}
@@ -704,10 +407,10 @@ static int add_record(struct ww_timeline *tl, const struct jobj *o, struct recst
 		r.owner.pid = (int)pid;
 		r.owner.uid = (int)(int64_t)uid;
 	}
-	rs->comm = keep_str(tl, r.has_owner ? get_str(o, "comm") : NULL);
-	rs->exe = keep_str(tl, get_str(o, "exe"));
-	rs->user = keep_str(tl, get_str(o, "user"));
-	rs->reason = keep_str(tl, get_str(o, "reason"));
+	rs->comm = keep_str(tl, r.has_owner ? ww_jsonr_get_str(o, "comm") : NULL);
+	rs->exe = keep_str(tl, ww_jsonr_get_str(o, "exe"));
+	rs->user = keep_str(tl, ww_jsonr_get_str(o, "user"));
+	rs->reason = keep_str(tl, ww_jsonr_get_str(o, "reason"));
 	if (rs->comm == -2 || rs->exe == -2 || rs->user == -2 || rs->reason == -2) {
 		*why = "out of memory";
 		return -1;
@@ -782,7 +485,7 @@ struct ww_timeline *ww_timeline_load(const char *path, char err[WW_TIMELINE_ERRL
 		return NULL;
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
-		struct jobj o;
+		struct ww_jsonr_obj o;
 		const char *why = NULL, *type;
 		lineno++;
 		if (len > TL_MAX_LINE) {
@@ -795,25 +498,26 @@ struct ww_timeline *ww_timeline_load(const char *path, char err[WW_TIMELINE_ERRL
 		}
 		if (len == 0 || (len == 1 && line[0] == '\n'))
 			continue;
-		if (parse_obj(line, &o, &why) < 0)
+		if (ww_jsonr_parse(line, &o, &why) < 0)
 			goto bad;
-		type = get_str(&o, "type");
+		type = ww_jsonr_get_str(&o, "type");
 		if (!type) {
 			why = "record without a \"type\"";
 			goto bad;
 		}
 		if (!header) {
-			const char *fmt = get_str(&o, "format"), *id = get_str(&o, "capture_id");
+			const char *fmt = ww_jsonr_get_str(&o, "format");
+			const char *id = ww_jsonr_get_str(&o, "capture_id");
 			double lt;
 			if (strcmp(type, "header") != 0 || !fmt || strcmp(fmt, TL_FORMAT) != 0) {
 				why = "not a wirewho socket timeline (the first line must be its \"header\" record)";
 				goto bad;
 			}
-			if (!get_num(&o, "version", 1, TL_VERSION, &lt)) {
+			if (!ww_jsonr_get_num(&o, "version", 1, TL_VERSION, &lt)) {
 				why = "unsupported timeline version";
 				goto bad;
 			}
-			if (!id || strlen(id) != TL_ID_LEN - 1 || !get_num(&o, "linktype", 0, 65535, &lt)) {
+			if (!id || strlen(id) != TL_ID_LEN - 1 || !ww_jsonr_get_num(&o, "linktype", 0, 65535, &lt)) {
 				why = "header without \"capture_id\" or \"linktype\"";
 				goto bad;
 			}
@@ -821,15 +525,16 @@ struct ww_timeline *ww_timeline_load(const char *path, char err[WW_TIMELINE_ERRL
 			tl->linktype = (int)lt;
 			header = true;
 		} else if (strcmp(type, "capture") == 0) {
-			const char *h = get_str(&o, "first_hash"), *id = get_str(&o, "capture_id");
+			const char *h = ww_jsonr_get_str(&o, "first_hash");
+			const char *id = ww_jsonr_get_str(&o, "capture_id");
 			double cl;
 			char *end;
 			if (!id || strcmp(id, tl->id) != 0) {
 				why = "\"capture\" record of another capture_id than the header's";
 				goto bad;
 			}
-			if (!h || parse_time(get_str(&o, "first_packet"), &tl->fp_ts) < 0 ||
-			    !get_num(&o, "first_caplen", 0, 4294967295.0, &cl)) {
+			if (!h || ww_jsonr_parse_time(ww_jsonr_get_str(&o, "first_packet"), &tl->fp_ts) < 0 ||
+			    !ww_jsonr_get_num(&o, "first_caplen", 0, 4294967295.0, &cl)) {
 				why = "\"capture\" record without first_packet/first_caplen/first_hash";
 				goto bad;
 			}
