@@ -18,6 +18,10 @@
  *     (also for flows whose owner stayed unknown, so replay reproduces them);
  *   - "end": packets and records written, when the recording stopped cleanly.
  * DIR/capture.id holds the capture_id too, for people and scripts.
+ *
+ * Two halves, one file each: the writer (timeline_writer.c) and the reader
+ * with its index by flow key (timeline_index.c); what both must agree on is
+ * below.
  */
 #ifndef WIREWHO_TIMELINE_H
 #define WIREWHO_TIMELINE_H
@@ -29,6 +33,15 @@
 #define WW_TIMELINE_PCAP "capture.pcap"
 #define WW_TIMELINE_FILE "sockets.ndjson"
 #define WW_TIMELINE_ID   "capture.id"
+#define WW_TIMELINE_FORMAT  "wirewho-sockets"   /* the header's "format" */
+#define WW_TIMELINE_VERSION 1                   /* the header's "version"; the reader takes 1..this */
+#define WW_TIMELINE_IDLEN   33                  /* a capture_id: 128 random bits as hex, and a NUL */
+
+/*
+ * 64-bit FNV-1a of n bytes: the "first_hash" of the first packet's captured
+ * bytes, which ties a timeline to its capture. This function can't fail.
+ */
+uint64_t ww_timeline_hash(const void *p, size_t n);
 
 /* --- writing ----------------------------------------------------------------- */
 
