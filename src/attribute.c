@@ -792,14 +792,14 @@ int ww_attr_setup_replay(const char *sockets, const char *policy, const char *fi
 		ww_policy_free(pol);
 		return 0;
 	}
-	replay.tl = ww_timeline_load(sockets, err);
+	replay.tl = ww_timeline_load(sockets, err, sizeof(err));
 	if (!replay.tl) {
 		fprintf(stderr, "wirewho: --sockets: %s\n", err);
 		ww_policy_free(pol);
 		return -EINVAL;
 	}
 	atexit(replay_cleanup);
-	if (first_capture && ww_timeline_check_capture(replay.tl, first_capture, err) < 0) {
+	if (first_capture && ww_timeline_check_capture(replay.tl, first_capture, err, sizeof(err)) < 0) {
 		fprintf(stderr, "wirewho: --sockets %s: %s\n", sockets, err);
 		ww_policy_free(pol);
 		return -EINVAL;

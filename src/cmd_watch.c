@@ -391,7 +391,8 @@ int ww_cmd_watch(int argc, char **argv)
 	if (!r.attr)
 		goto oom;
 	if (o.record) {
-		r.rec = ww_timeline_create(o.record, ww_capture_pcap(r.cap), o.iface, ww_wall_now(), err);
+		r.rec = ww_timeline_create(o.record, ww_capture_pcap(r.cap), o.iface, ww_wall_now(),
+					   err, sizeof(err));
 		if (!r.rec) {
 			fprintf(stderr, "wirewho: watch: --record: %s\n", err);
 			goto fail;

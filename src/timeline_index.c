@@ -250,7 +250,7 @@ void ww_timeline_free(struct ww_timeline *tl)
 	free(tl);
 }
 
-struct ww_timeline *ww_timeline_load(const char *path, char err[WW_TIMELINE_ERRLEN])
+struct ww_timeline *ww_timeline_load(const char *path, char *err, size_t errsz)
 {
 	struct ww_timeline *tl = calloc(1, sizeof(*tl));
 	struct recstr *rs = NULL;
@@ -261,12 +261,12 @@ struct ww_timeline *ww_timeline_load(const char *path, char err[WW_TIMELINE_ERRL
 	FILE *f;
 
 	if (!tl) {
-		snprintf(err, WW_TIMELINE_ERRLEN, "%s: out of memory", path);
+		snprintf(err, errsz, "%s: out of memory", path);
 		return NULL;
 	}
 	f = fopen(path, "r");
 	if (!f) {
-		snprintf(err, WW_TIMELINE_ERRLEN, "%s: %s", path, strerror(errno));
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
 		free(tl);
 		return NULL;
 	}
@@ -356,15 +356,15 @@ struct ww_timeline *ww_timeline_load(const char *path, char err[WW_TIMELINE_ERRL
 		/* "end" and unknown types: nothing to keep (room for later records). */
 		continue;
 bad:
-		snprintf(err, WW_TIMELINE_ERRLEN, "%s:%zu: %s", path, lineno, why);
+		snprintf(err, errsz, "%s:%zu: %s", path, lineno, why);
 		goto fail;
 	}
 	if (ferror(f)) {
-		snprintf(err, WW_TIMELINE_ERRLEN, "%s: read error: %s", path, strerror(errno));
+		snprintf(err, errsz, "%s: read error: %s", path, strerror(errno));
 		goto fail;
 	}
 	if (!header) {
-		snprintf(err, WW_TIMELINE_ERRLEN, "%s: empty file, not a wirewho socket timeline", path);
+		snprintf(err, errsz, "%s: empty file, not a wirewho socket timeline", path);
 		goto fail;
 	}
 	/* The arena no longer moves: turn offsets into pointers. */
@@ -376,7 +376,7 @@ bad:
 		r->reason = rs[i].reason >= 0 ? tl->strings + rs[i].reason : "";
 	}
 	if (build_index(tl) < 0) {
-		snprintf(err, WW_TIMELINE_ERRLEN, "%s: out of memory", path);
+		snprintf(err, errsz, "%s: out of memory", path);
 		goto fail;
 	}
 	free(rs);
@@ -392,7 +392,7 @@ fail:
 }
 
 int ww_timeline_check_capture(const struct ww_timeline *tl, const char *pcap_path,
-			      char err[WW_TIMELINE_ERRLEN])
+			      char *err, size_t errsz)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	struct pcap_pkthdr *h;
@@ -413,7 +413,7 @@ int ww_timeline_check_capture(const struct ww_timeline *tl, const char *pcap_pat
 				id[strcspn(id, "\r\n")] = '\0';
 			fclose(f);
 			if (strcmp(id, tl->id) != 0) {
-				snprintf(err, WW_TIMELINE_ERRLEN,
+				snprintf(err, errsz,
 					 "the timeline belongs to capture %s, but %.150s says %.150s is capture %.40s",
 					 tl->id, idpath, pcap_path, id);
 				return -EINVAL;
@@ -424,11 +424,11 @@ int ww_timeline_check_capture(const struct ww_timeline *tl, const char *pcap_pat
 		return 0;   /* standard input cannot be read twice: trust the id check */
 	p = pcap_open_offline_with_tstamp_precision(pcap_path, PCAP_TSTAMP_PRECISION_MICRO, perr);
 	if (!p) {
-		snprintf(err, WW_TIMELINE_ERRLEN, "%s: %s", pcap_path, perr);
+		snprintf(err, errsz, "%s: %s", pcap_path, perr);
 		return -EINVAL;
 	}
 	if (pcap_datalink(p) != tl->linktype) {
-		snprintf(err, WW_TIMELINE_ERRLEN,
+		snprintf(err, errsz,
 			 "the timeline was recorded on link type %d but %s has link type %d: not its capture",
 			 tl->linktype, pcap_path, pcap_datalink(p));
 		rc = -EINVAL;
@@ -437,7 +437,7 @@ int ww_timeline_check_capture(const struct ww_timeline *tl, const char *pcap_pat
 	int r = pcap_next_ex(p, &h, &d);
 	if (r != 1) {
 		if (tl->have_fp) {
-			snprintf(err, WW_TIMELINE_ERRLEN,
+			snprintf(err, errsz,
 				 "%s has no packets but the timeline's capture had: not its capture", pcap_path);
 			rc = -EINVAL;
 		}
@@ -447,7 +447,7 @@ int ww_timeline_check_capture(const struct ww_timeline *tl, const char *pcap_pat
 	if (!tl->have_fp || ts != tl->fp_ts || h->caplen != tl->fp_caplen ||
 	    ww_timeline_hash(d, h->caplen) != tl->fp_hash) {
 		char t1[WW_TIMESTRLEN];
-		snprintf(err, WW_TIMELINE_ERRLEN,
+		snprintf(err, errsz,
 			 "the first packet of %s (%s, %u bytes) is not the first packet of capture %s: "
 			 "the timeline does not belong to this capture",
 			 pcap_path, ww_time_str(ts, t1), h->caplen, tl->id);

@@ -45,17 +45,17 @@ struct ww_tl_writer {
 };
 
 static FILE *create_file(const char *dir, const char *name, const char *mode,
-			 char *err)
+			 char *err, size_t errsz)
 {
 	char path[PATH_MAX];
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
-		snprintf(err, WW_TIMELINE_ERRLEN, "%s/%s: path too long", dir, name);
+		snprintf(err, errsz, "%s/%s: path too long", dir, name);
 		return NULL;
 	}
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	FILE *f = fd >= 0 ? fdopen(fd, mode) : NULL;
 	if (!f) {
-		snprintf(err, WW_TIMELINE_ERRLEN, "%.400s: %s", path, strerror(errno));
+		snprintf(err, errsz, "%.400s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 	}
@@ -63,19 +63,19 @@ static FILE *create_file(const char *dir, const char *name, const char *mode,
 }
 
 struct ww_tl_writer *ww_timeline_create(const char *dir, void *pcap, const char *iface,
-					ww_time_t start, char err[WW_TIMELINE_ERRLEN])
+					ww_time_t start, char *err, size_t errsz)
 {
 	struct ww_tl_writer *w = calloc(1, sizeof(*w));
 	uint8_t rnd[16];
 	FILE *pf = NULL, *idf = NULL;
 
 	if (!w) {
-		snprintf(err, WW_TIMELINE_ERRLEN, "out of memory");
+		snprintf(err, errsz, "out of memory");
 		return NULL;
 	}
 	ww_jw_init(&w->jw);
 	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
-		snprintf(err, WW_TIMELINE_ERRLEN, "%s: cannot create directory: %s", dir, strerror(errno));
+		snprintf(err, errsz, "%s: cannot create directory: %s", dir, strerror(errno));
 		goto fail;
 	}
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
@@ -87,21 +87,21 @@ struct ww_tl_writer *ww_timeline_create(const char *dir, void *pcap, const char 
 	for (int i = 0; i < 16; i++)
 		snprintf(w->id + 2 * i, 3, "%02x", rnd[i]);
 
-	if (!(pf = create_file(dir, WW_TIMELINE_PCAP, "wb", err)))
+	if (!(pf = create_file(dir, WW_TIMELINE_PCAP, "wb", err, errsz)))
 		goto fail;
 	w->dump = pcap_dump_fopen(pcap, pf);
 	if (!w->dump) {
-		snprintf(err, WW_TIMELINE_ERRLEN, "%s/%s: %s", dir, WW_TIMELINE_PCAP, pcap_geterr(pcap));
+		snprintf(err, errsz, "%s/%s: %s", dir, WW_TIMELINE_PCAP, pcap_geterr(pcap));
 		fclose(pf);
 		goto fail;
 	}
-	if (!(w->tl = create_file(dir, WW_TIMELINE_FILE, "w", err)))
+	if (!(w->tl = create_file(dir, WW_TIMELINE_FILE, "w", err, errsz)))
 		goto fail;
-	if (!(idf = create_file(dir, WW_TIMELINE_ID, "w", err)))
+	if (!(idf = create_file(dir, WW_TIMELINE_ID, "w", err, errsz)))
 		goto fail;
 	fprintf(idf, "%s\n", w->id);
 	if (fclose(idf) != 0) {
-		snprintf(err, WW_TIMELINE_ERRLEN, "%s/%s: %s", dir, WW_TIMELINE_ID, strerror(errno));
+		snprintf(err, errsz, "%s/%s: %s", dir, WW_TIMELINE_ID, strerror(errno));
 		goto fail;
 	}
 
@@ -114,7 +114,7 @@ struct ww_tl_writer *ww_timeline_create(const char *dir, void *pcap, const char 
 	ww_jw_int(&w->jw, "snaplen", pcap_snapshot(pcap));
 	ww_jw_str(&w->jw, "pcap", WW_TIMELINE_PCAP);
 	if (ww_jw_finish(&w->jw, w->tl) < 0 || fflush(w->tl) != 0 || pcap_dump_flush(w->dump) < 0) {
-		snprintf(err, WW_TIMELINE_ERRLEN, "%s: write failed: %s", dir, strerror(errno));
+		snprintf(err, errsz, "%s: write failed: %s", dir, strerror(errno));
 		goto fail;
 	}
 	return w;

@@ -29,7 +29,7 @@
 #include "wirewho/emit.h"
 #include "wirewho/flow.h"
 
-#define WW_TIMELINE_ERRLEN 512
+#define WW_TIMELINE_ERRLEN 512   /* an `err` this size holds every message (only a very long path is cut) */
 #define WW_TIMELINE_PCAP "capture.pcap"
 #define WW_TIMELINE_FILE "sockets.ndjson"
 #define WW_TIMELINE_ID   "capture.id"
@@ -50,10 +50,11 @@ struct ww_tl_writer;
 /*
  * Create DIR (if missing) and the three files in it. `pcap` is the live
  * capture's pcap_t (its link type and snaplen are those of the dump).
- * Returns NULL and a one-line reason naming the file in `err`.
+ * Returns NULL and a one-line reason naming the file in `err` (errsz
+ * bytes, truncated to fit).
  */
 struct ww_tl_writer *ww_timeline_create(const char *dir, void *pcap, const char *iface,
-					ww_time_t start, char err[WW_TIMELINE_ERRLEN]);
+					ww_time_t start, char *err, size_t errsz);
 
 /* Dump one packet. 0 or -EIO (disk full: the caller stops recording). */
 int ww_timeline_packet(struct ww_tl_writer *w, const uint8_t *data, uint32_t caplen,
@@ -91,10 +92,10 @@ struct ww_timeline;
 
 /*
  * Read and check a timeline file. Returns NULL and "FILE:LINE: reason" in
- * `err` when it cannot be read, a line is not a JSON object, the header is
+ * `err` (errsz bytes) when it cannot be read, a line is not a JSON object, the header is
  * missing or of another format, or a record lacks a field.
  */
-struct ww_timeline *ww_timeline_load(const char *path, char err[WW_TIMELINE_ERRLEN]);
+struct ww_timeline *ww_timeline_load(const char *path, char *err, size_t errsz);
 
 void ww_timeline_free(struct ww_timeline *tl);
 
@@ -102,10 +103,10 @@ void ww_timeline_free(struct ww_timeline *tl);
  * Check that the capture file `pcap_path` is the one this timeline was
  * recorded with: same link type, and the same first packet (time, length
  * and bytes). Also compares capture.id next to the capture, if present.
- * Returns 0, or -EINVAL and a reason in `err`.
+ * Returns 0, or -EINVAL and a reason in `err` (errsz bytes).
  */
 int ww_timeline_check_capture(const struct ww_timeline *tl, const char *pcap_path,
-			      char err[WW_TIMELINE_ERRLEN]);
+			      char *err, size_t errsz);
 
 /*
  * The binding recorded for the flow with key `k` whose first packet is at
