@@ -124,7 +124,7 @@ static int replay_file(struct ww_pipeline *pl, const char *path, const char *fil
 		       bool *opened)
 {
 	char err[WW_CAPTURE_ERRLEN];
-	struct ww_capture *c = ww_capture_open_file(path, filter, err);
+	struct ww_capture *c = ww_capture_open_file(path, filter, err, sizeof(err));
 	const uint8_t *data;
 	uint32_t caplen, wirelen;
 	ww_time_t ts;

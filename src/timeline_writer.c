@@ -62,12 +62,13 @@ static FILE *create_file(const char *dir, const char *name, const char *mode,
 	return f;
 }
 
-struct ww_tl_writer *ww_timeline_create(const char *dir, void *pcap, const char *iface,
-					ww_time_t start, char *err, size_t errsz)
+struct ww_tl_writer *ww_timeline_create(const char *dir, int linktype, int snaplen,
+					const char *iface, ww_time_t start, char *err, size_t errsz)
 {
 	struct ww_tl_writer *w = calloc(1, sizeof(*w));
 	uint8_t rnd[16];
 	FILE *pf = NULL, *idf = NULL;
+	pcap_t *pcap;
 
 	if (!w) {
 		snprintf(err, errsz, "out of memory");
@@ -89,12 +90,23 @@ struct ww_tl_writer *ww_timeline_create(const char *dir, void *pcap, const char 
 
 	if (!(pf = create_file(dir, WW_TIMELINE_PCAP, "wb", err, errsz)))
 		goto fail;
+	/* The dump's file header takes the link type and snaplen from a pcap_t;
+	 * a dead one with the live capture's values writes the same header,
+	 * and the dumper does not keep it. */
+	pcap = pcap_open_dead_with_tstamp_precision(linktype, snaplen, PCAP_TSTAMP_PRECISION_MICRO);
+	if (!pcap) {
+		snprintf(err, errsz, "out of memory");
+		fclose(pf);
+		goto fail;
+	}
 	w->dump = pcap_dump_fopen(pcap, pf);
 	if (!w->dump) {
 		snprintf(err, errsz, "%s/%s: %s", dir, WW_TIMELINE_PCAP, pcap_geterr(pcap));
 		fclose(pf);
+		pcap_close(pcap);
 		goto fail;
 	}
+	pcap_close(pcap);
 	if (!(w->tl = create_file(dir, WW_TIMELINE_FILE, "w", err, errsz)))
 		goto fail;
 	if (!(idf = create_file(dir, WW_TIMELINE_ID, "w", err, errsz)))
@@ -110,8 +122,8 @@ struct ww_tl_writer *ww_timeline_create(const char *dir, void *pcap, const char 
 	ww_jw_int(&w->jw, "version", WW_TIMELINE_VERSION);
 	ww_jw_str(&w->jw, "capture_id", w->id);
 	ww_jw_str(&w->jw, "interface", iface);
-	ww_jw_int(&w->jw, "linktype", pcap_datalink(pcap));
-	ww_jw_int(&w->jw, "snaplen", pcap_snapshot(pcap));
+	ww_jw_int(&w->jw, "linktype", linktype);
+	ww_jw_int(&w->jw, "snaplen", snaplen);
 	ww_jw_str(&w->jw, "pcap", WW_TIMELINE_PCAP);
 	if (ww_jw_finish(&w->jw, w->tl) < 0 || fflush(w->tl) != 0 || pcap_dump_flush(w->dump) < 0) {
 		snprintf(err, errsz, "%s: write failed: %s", dir, strerror(errno));

@@ -65,8 +65,7 @@ static const uint8_t frame[60] = { 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 
 static void record_session(void)
 {
 	char err[WW_TIMELINE_ERRLEN];
-	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
-	struct ww_tl_writer *w = ww_timeline_create(dir, dead, "veth0", T0, err, sizeof(err));
+	struct ww_tl_writer *w = ww_timeline_create(dir, DLT_EN10MB, 65535, "veth0", T0, err, sizeof(err));
 	assert_non_null(w);
 	assert_int_equal(ww_timeline_packet(w, frame, sizeof(frame), sizeof(frame), T0 + 1), 0);
 	assert_int_equal(ww_timeline_packet(w, frame, sizeof(frame), sizeof(frame), T0 + 2), 0);
@@ -83,7 +82,6 @@ static void record_session(void)
 	assert_int_equal(ww_timeline_binding(w, &c, NULL, 0, "unresolved", "raw socket", false), 0);
 	assert_int_equal(ww_timeline_binding(w, &d, &evil, 99, "listener", "", true), 0);
 	assert_int_equal(ww_timeline_close(w), 0);
-	pcap_close(dead);
 }
 
 static void test_recorded_bindings_read_back_by_flow_key_and_time(void **state)
@@ -158,12 +156,10 @@ static void test_timeline_belongs_to_its_capture_and_not_to_another(void **state
 	/* Another capture (one packet a microsecond later), in another directory. */
 	snprintf(other, sizeof(other), "%s/other", dir);
 	assert_int_equal(mkdir(other, 0700), 0);
-	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
-	struct ww_tl_writer *w = ww_timeline_create(other, dead, "veth0", T0, err, sizeof(err));
+	struct ww_tl_writer *w = ww_timeline_create(other, DLT_EN10MB, 65535, "veth0", T0, err, sizeof(err));
 	assert_non_null(w);
 	assert_int_equal(ww_timeline_packet(w, frame, sizeof(frame), sizeof(frame), T0 + 9), 0);
 	assert_int_equal(ww_timeline_close(w), 0);
-	pcap_close(dead);
 	/* Its capture.id would give it away; without one, the packets must. */
 	char idfile[200];
 	snprintf(idfile, sizeof(idfile), "%s/" WW_TIMELINE_ID, other);

@@ -48,13 +48,13 @@ uint64_t ww_timeline_hash(const void *p, size_t n);
 struct ww_tl_writer;
 
 /*
- * Create DIR (if missing) and the three files in it. `pcap` is the live
- * capture's pcap_t (its link type and snaplen are those of the dump).
- * Returns NULL and a one-line reason naming the file in `err` (errsz
- * bytes, truncated to fit).
+ * Create DIR (if missing) and the three files in it, for a live capture on
+ * `iface` of DLT_* link type `linktype` keeping `snaplen` bytes of each
+ * packet (those of the dump too). Returns NULL and a one-line reason naming
+ * the file in `err` (errsz bytes, truncated to fit).
  */
-struct ww_tl_writer *ww_timeline_create(const char *dir, void *pcap, const char *iface,
-					ww_time_t start, char *err, size_t errsz);
+struct ww_tl_writer *ww_timeline_create(const char *dir, int linktype, int snaplen,
+					const char *iface, ww_time_t start, char *err, size_t errsz);
 
 /* Dump one packet. 0 or -EIO (disk full: the caller stops recording). */
 int ww_timeline_packet(struct ww_tl_writer *w, const uint8_t *data, uint32_t caplen,
