@@ -230,8 +230,11 @@ static int cmd_replay(int argc, char **argv)
 	if (optind >= argc)
 		return usage_error("replay: %s", "no capture file given (use - for standard input)");
 
-	if (o.ports && (rc = ww_ports_load_user(o.ports)) < 0)
-		return 2;   /* the loader printed file:line:col */
+	char err[WW_PORTS_ERRLEN];
+	if (o.ports && (rc = ww_ports_load_user(o.ports, err, sizeof(err))) < 0) {
+		fprintf(stderr, "wirewho: %s\n", err);
+		return 2;
+	}
 	/* A recorded timeline attributes flows ("recorded"); the policy judges them. */
 	if ((o.sockets || o.policy) &&
 	    ww_attr_setup_replay(o.sockets, o.policy, argv[optind], &o.pc) < 0)
