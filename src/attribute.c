@@ -9,13 +9,13 @@
  *   2. an exact sock_diag query for the flow's 5-tuple (one netlink round
  *      trip, ~20 us) - it gives the socket's inode;
  *   3. the inode's owner from the process cache (procs.c); else the newest
- *      processes, found without listing /proc at all: the kernel's last
- *      allocated pid (/proc/loadavg) and the WW_ATTR_NEWEST_PIDS below it,
- *      whose fd tables are read directly - a client that just started is
- *      almost always there, and this costs ~100 us where listing /proc
- *      costs several hundred, the difference between catching a DNS
- *      client and losing it; else procs.c's targeted scan, newest first,
- *      that stops at the first holder.
+ *      processes, found without listing /proc at all (procs.c reads the
+ *      fd tables of the WW_ATTR_NEWEST_PIDS task ids below the kernel's
+ *      last allocated pid) - a client that just started is almost always
+ *      there, and this costs ~100 us where listing /proc costs several
+ *      hundred, the difference between catching a DNS client and losing
+ *      it; else procs.c's targeted scan, newest first, that stops at the
+ *      first holder.
  * A full dump of the socket table and a refresh of the process cache run
  * only from ww_attr_periodic(), at most every WW_ATTR_REFRESH_US, never per
  * packet. Kernel lookups are also capped by a token bucket
@@ -53,14 +53,10 @@
 #include "wirewho/socktab.h"
 #include "wirewho/timeline.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 enum attr_status { ST_EXACT = 0, ST_LISTENER, ST_CACHED, ST_RECORDED, ST_UNRESOLVED, ST_NOT_LOCAL, ST_NONE };
 static const char *const status_names[] = {
@@ -129,10 +125,6 @@ struct ww_attributor {
 	double tokens;
 	ww_time_t token_time, last_refresh;
 	uint64_t flows_at_refresh;
-	int procfd, loadavg_fd;   /* /proc and /proc/loadavg, opened once */
-	uint32_t uid_cached;
-	char user_cached[64];
-	bool have_user_cached;
 	/* replay */
 	const struct ww_timeline *tl;
 	/* both */
@@ -297,8 +289,6 @@ struct ww_attributor *ww_attr_new_live(struct ww_netaddr *na, struct ww_socktab 
 		a->buckets[i] = NIL;
 	a->free_head = NIL;
 	a->tokens = WW_ATTR_QUERY_RATE;
-	a->procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	a->loadavg_fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
 	return a;
 err:
 	ww_attr_free(a);
@@ -313,7 +303,6 @@ struct ww_attributor *ww_attr_new_recorded(const struct ww_timeline *tl, struct 
 	a->tl = tl;
 	a->judge = judge;
 	a->free_head = NIL;
-	a->procfd = a->loadavg_fd = -1;
 	return a;
 }
 
@@ -328,10 +317,6 @@ void ww_attr_free(struct ww_attributor *a)
 		return;
 	while (a->pool && a->count)
 		cache_pop(a);
-	if (a->procfd >= 0)
-		close(a->procfd);
-	if (a->loadavg_fd >= 0)
-		close(a->loadavg_fd);
 	free(a->buckets);
 	free(a->pool);
 	free(a->fifo);
@@ -379,130 +364,6 @@ static void attach(struct ww_attrib *at, struct oref *own, uint64_t inode, uint8
 	at->reason = "";
 }
 
-/* The last pid the kernel allocated (5th field of /proc/loadavg), or -1. */
-static int last_pid(struct ww_attributor *a)
-{
-	char buf[128];
-	ssize_t n = a->loadavg_fd >= 0 ? pread(a->loadavg_fd, buf, sizeof(buf) - 1, 0) : -1;
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	char *sp = strrchr(buf, ' ');
-	return sp ? atoi(sp + 1) : -1;
-}
-
-/* Read a small /proc/PID/NAME file into buf (NUL-terminated). Length or -1. */
-static ssize_t read_small(int procfd, int pid, const char *name, char *buf, size_t sz)
-{
-	char path[48];
-	snprintf(path, sizeof(path), "%d/%s", pid, name);
-	int fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sz - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return n;
-}
-
-static long status_field(const char *status, const char *key, int nth)
-{
-	const char *p = strstr(status, key);
-	if (!p)
-		return -1;
-	p += strlen(key);
-	char *end;
-	long v = -1;
-	for (int i = 0; i <= nth; i++) {
-		v = strtol(p, &end, 10);
-		if (end == p)
-			return -1;
-		p = end;
-	}
-	return v;
-}
-
-static const char *user_of(struct ww_attributor *a, uint32_t uid)
-{
-	if (!a->have_user_cached || a->uid_cached != uid) {
-		struct passwd pw, *res = NULL;
-		char buf[1024];
-		a->have_user_cached = true;
-		a->uid_cached = uid;
-		a->user_cached[0] = '\0';
-		if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
-			snprintf(a->user_cached, sizeof(a->user_cached), "%s", pw.pw_name);
-	}
-	return a->user_cached[0] ? a->user_cached : NULL;
-}
-
-/*
- * Look for `inode` in the fd tables of the newest tasks, without listing
- * /proc. A task id may be a thread: its fd table is its process's, and the
- * owner reported is the process (Tgid). Returns a new owner or NULL.
- */
-static struct oref *newest_owner(struct ww_attributor *a, uint64_t inode, unsigned *denied)
-{
-	char want[40], lnk[64], path[32];
-	int last = last_pid(a);
-	if (last <= 0 || a->procfd < 0)
-		return NULL;
-	int wl = snprintf(want, sizeof(want), "socket:[%llu]", (unsigned long long)inode);
-	for (int pid = last; pid > 0 && pid > last - WW_ATTR_NEWEST_PIDS; pid--) {
-		snprintf(path, sizeof(path), "%d/fd", pid);
-		int dfd = openat(a->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0) {
-			if (errno == EACCES || errno == EPERM)
-				(*denied)++;
-			continue;   /* gone, never was, or not ours to read */
-		}
-		DIR *d = fdopendir(dfd);
-		if (!d) {
-			close(dfd);
-			continue;
-		}
-		bool found = false;
-		struct dirent *de;
-		while (!found && (de = readdir(d)) != NULL) {
-			if (de->d_name[0] < '0' || de->d_name[0] > '9')
-				continue;
-			ssize_t n = readlinkat(dfd, de->d_name, lnk, sizeof(lnk));
-			if (n < 0 && (errno == EACCES || errno == EPERM)) {
-				(*denied)++;   /* the ptrace access check said no */
-				break;
-			}
-			found = n == wl && memcmp(lnk, want, (size_t)wl) == 0;
-		}
-		closedir(d);
-		if (!found)
-			continue;
-		char status[2048], comm[32], exe[4096];
-		if (read_small(a->procfd, pid, "status", status, sizeof(status)) < 0)
-			return NULL;   /* exited just now: let the slower paths say why */
-		long tgid = status_field(status, "\nTgid:", 0);
-		long euid = status_field(status, "\nUid:", 1);
-		if (tgid <= 0)
-			tgid = pid;
-		ssize_t cl = read_small(a->procfd, (int)tgid, "comm", comm, sizeof(comm));
-		if (cl <= 0)
-			return NULL;
-		if (comm[cl - 1] == '\n')
-			comm[cl - 1] = '\0';
-		snprintf(path, sizeof(path), "%ld/exe", tgid);
-		ssize_t el = readlinkat(a->procfd, path, exe, sizeof(exe) - 1);
-		if (el >= 0)
-			exe[el] = '\0';
-		struct ww_owner o = {
-			.pid = (int)tgid, .uid = (int)euid, .comm = comm, .exe = el > 0 ? exe : NULL,
-			.user = euid >= 0 ? user_of(a, (uint32_t)euid) : NULL,
-		};
-		return oref_new(&o);
-	}
-	return NULL;
-}
-
 /* The owner of a socket inode, or NULL with a reason in `why`. */
 static struct oref *owner_of(struct ww_attributor *a, uint64_t inode, uint32_t sock_uid,
 			     char *why, size_t whysz)
@@ -511,7 +372,10 @@ static struct oref *owner_of(struct ww_attributor *a, uint64_t inode, uint32_t s
 	size_t n = ww_procs_owners(a->procs, inode, pp, 1);
 	unsigned denied = 0;
 	if (n == 0) {
-		struct oref *o = newest_owner(a, inode, &denied);
+		struct ww_owner newest;
+		struct oref *o = NULL;
+		if (ww_procs_find_newest(a->procs, inode, WW_ATTR_NEWEST_PIDS, &newest, &denied) > 0)
+			o = oref_new(&newest);
 		if (o) {
 			a->stats.newest_hits++;
 			return o;

@@ -13,17 +13,26 @@
  *
  * Live captures use immediate mode, so the first packets of a flow reach
  * the classifier and the owner lookup at once instead of sitting in a
- * multi-second kernel buffer; a short read timeout lets the main loop do
- * periodic work (expiry, summaries, signals) when the wire is quiet.
+ * multi-second kernel buffer, and are non-blocking: the caller's poll() on
+ * the capture descriptor decides when to read, so one loop serves the
+ * capture, address changes and periodic work (expiry, summaries, signals)
+ * when the wire is quiet. Before libpcap is asked, the interface is probed
+ * with SIOCGIFFLAGS: "does not exist" and "is down" are clearer than
+ * libpcap's activation errors, and a watcher waiting for an interface to
+ * come back needs the same test without opening anything.
  */
 #include "wirewho/capture.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define WW_LIVE_TIMEOUT_MS 100   /* wake the loop at least 10 times a second */
 #define WW_DEFAULT_SNAPLEN 262144 /* libpcap's maximum: whole packets */
@@ -36,26 +45,26 @@ struct ww_capture {
 	char err[WW_CAPTURE_ERRLEN];
 };
 
-static int set_filter(struct ww_capture *c, const char *filter, char *err)
+static int set_filter(struct ww_capture *c, const char *filter, char *err, size_t errsz)
 {
 	struct bpf_program prog;
 	if (!filter || !*filter)
 		return 0;
 	if (pcap_compile(c->p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-		snprintf(err, WW_CAPTURE_ERRLEN, "bad filter \"%s\": %s", filter, pcap_geterr(c->p));
+		snprintf(err, errsz, "bad filter \"%s\": %s", filter, pcap_geterr(c->p));
 		return -EINVAL;
 	}
 	int rc = pcap_setfilter(c->p, &prog);
 	pcap_freecode(&prog);
 	if (rc < 0) {
-		snprintf(err, WW_CAPTURE_ERRLEN, "cannot set filter: %s", pcap_geterr(c->p));
+		snprintf(err, errsz, "cannot set filter: %s", pcap_geterr(c->p));
 		return -EINVAL;
 	}
 	return 0;
 }
 
 struct ww_capture *ww_capture_open_file(const char *path, const char *filter,
-					char err[WW_CAPTURE_ERRLEN])
+					char *err, size_t errsz)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	struct ww_capture *c;
@@ -63,26 +72,26 @@ struct ww_capture *ww_capture_open_file(const char *path, const char *filter,
 
 	if (strcmp(path, "-") != 0) {
 		if (stat(path, &st) < 0) {
-			snprintf(err, WW_CAPTURE_ERRLEN, "%s", strerror(errno));
+			snprintf(err, errsz, "%s", strerror(errno));
 			return NULL;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			snprintf(err, WW_CAPTURE_ERRLEN, "is a directory, not a capture file");
+			snprintf(err, errsz, "is a directory, not a capture file");
 			return NULL;
 		}
 		if (S_ISREG(st.st_mode) && st.st_size == 0) {
-			snprintf(err, WW_CAPTURE_ERRLEN, "empty file, not a capture");
+			snprintf(err, errsz, "empty file, not a capture");
 			return NULL;
 		}
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		snprintf(err, WW_CAPTURE_ERRLEN, "out of memory");
+		snprintf(err, errsz, "out of memory");
 		return NULL;
 	}
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (!fp) {
-		snprintf(err, WW_CAPTURE_ERRLEN, "%s", strerror(errno));
+		snprintf(err, errsz, "%s", strerror(errno));
 		free(c);
 		return NULL;
 	}
@@ -105,14 +114,14 @@ struct ww_capture *ww_capture_open_file(const char *path, const char *filter,
 			fclose(fp);   /* libpcap owns the stream only once it opened */
 		/* libpcap says e.g. "unknown file format"; say what we expected too. */
 		if (strstr(perr, "unknown file format") || strstr(perr, "truncated dump file"))
-			snprintf(err, WW_CAPTURE_ERRLEN, "not a pcap or pcapng capture (%s)", perr);
+			snprintf(err, errsz, "not a pcap or pcapng capture (%s)", perr);
 		else
-			snprintf(err, WW_CAPTURE_ERRLEN, "%s", perr);
+			snprintf(err, errsz, "%s", perr);
 		free(c->iobuf);
 		free(c);
 		return NULL;
 	}
-	if (set_filter(c, filter, err) < 0) {
+	if (set_filter(c, filter, err, errsz) < 0) {
 		ww_capture_close(c);
 		return NULL;
 	}
@@ -121,20 +130,25 @@ struct ww_capture *ww_capture_open_file(const char *path, const char *filter,
 
 struct ww_capture *ww_capture_open_live(const char *iface, const char *filter,
 					int buffer_bytes, int snaplen,
-					char err[WW_CAPTURE_ERRLEN])
+					char *err, size_t errsz)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
-	struct ww_capture *c = calloc(1, sizeof(*c));
-	int rc;
+	struct ww_capture *c;
+	int rc = ww_capture_probe(iface);
 
+	if (rc < 0) {
+		snprintf(err, errsz, "interface %s %s", iface, ww_capture_probe_problem(rc));
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
 	if (!c) {
-		snprintf(err, WW_CAPTURE_ERRLEN, "out of memory");
+		snprintf(err, errsz, "out of memory");
 		return NULL;
 	}
 	c->live = true;
 	c->p = pcap_create(iface, perr);
 	if (!c->p) {
-		snprintf(err, WW_CAPTURE_ERRLEN, "%s", perr);
+		snprintf(err, errsz, "%s", perr);
 		free(c);
 		return NULL;
 	}
@@ -148,18 +162,24 @@ struct ww_capture *ww_capture_open_live(const char *iface, const char *filter,
 	if (rc < 0) {
 		const char *why = pcap_geterr(c->p);
 		if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
-			snprintf(err, WW_CAPTURE_ERRLEN, "no such interface (%s)", why);
+			snprintf(err, errsz, "no such interface (%s)", why);
 		else if (rc == PCAP_ERROR_PERM_DENIED)
-			snprintf(err, WW_CAPTURE_ERRLEN,
+			snprintf(err, errsz,
 				 "permission denied: capturing needs CAP_NET_RAW (%s)", why);
 		else if (rc == PCAP_ERROR_IFACE_NOT_UP)
-			snprintf(err, WW_CAPTURE_ERRLEN, "interface is down");
+			snprintf(err, errsz, "interface is down");
 		else
-			snprintf(err, WW_CAPTURE_ERRLEN, "%s", why);
+			snprintf(err, errsz, "%s", why);
 		ww_capture_close(c);
 		return NULL;
 	}
-	if (set_filter(c, filter, err) < 0) {
+	if (set_filter(c, filter, err, errsz) < 0) {
+		ww_capture_close(c);
+		return NULL;
+	}
+	/* Non-blocking: poll() decides when to read, so one loop serves all. */
+	if (pcap_setnonblock(c->p, 1, perr) < 0) {
+		snprintf(err, errsz, "%s", perr);
 		ww_capture_close(c);
 		return NULL;
 	}
@@ -238,7 +258,34 @@ void ww_capture_break(struct ww_capture *c)
 	pcap_breakloop(c->p);
 }
 
-void *ww_capture_pcap(struct ww_capture *c)
+int ww_capture_snaplen(const struct ww_capture *c)
 {
-	return c->p;
+	return pcap_snapshot(c->p);
+}
+
+int ww_capture_probe(const char *iface)
+{
+	struct ifreq ifr;
+	int fd, rc = 0;
+
+	if (strcmp(iface, "any") == 0)
+		return 0;
+	if (strlen(iface) >= IFNAMSIZ)
+		return -ENODEV;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return if_nametoindex(iface) ? 0 : -ENODEV;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, iface, strlen(iface));
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		rc = errno == ENODEV || errno == ENXIO ? -ENODEV : -errno;
+	else if (!(ifr.ifr_flags & IFF_UP))
+		rc = -ENETDOWN;
+	close(fd);
+	return rc;
+}
+
+const char *ww_capture_probe_problem(int state)
+{
+	return state == -ENODEV ? "does not exist" : state == -ENETDOWN ? "is down" : strerror(-state);
 }

@@ -74,7 +74,7 @@ static int replay_file(struct ww_pipeline *pl, const char *path, const char *fil
 		       bool *opened)
 {
 	char err[WW_CAPTURE_ERRLEN];
-	struct ww_capture *c = ww_capture_open_file(path, filter, err);
+	struct ww_capture *c = ww_capture_open_file(path, filter, err, sizeof(err));
 	const uint8_t *data;
 	uint32_t caplen, wirelen;
 	ww_time_t ts;
@@ -159,13 +159,13 @@ static int setup_attribution(const char *sockets, const char *policy, const char
 		ww_policy_free(pol);
 		return 0;
 	}
-	ra->tl = ww_timeline_load(sockets, err);
+	ra->tl = ww_timeline_load(sockets, err, sizeof(err));
 	if (!ra->tl) {
 		fprintf(stderr, "wirewho: --sockets: %s\n", err);
 		ww_policy_free(pol);
 		return -EINVAL;
 	}
-	if (first_capture && ww_timeline_check_capture(ra->tl, first_capture, err) < 0) {
+	if (first_capture && ww_timeline_check_capture(ra->tl, first_capture, err, sizeof(err)) < 0) {
 		fprintf(stderr, "wirewho: --sockets %s: %s\n", sockets, err);
 		ww_policy_free(pol);
 		return -EINVAL;
@@ -241,8 +241,11 @@ int ww_cmd_replay(int argc, char **argv)
 	if (optind >= argc)
 		return ww_cli_usage_error("replay", "no capture file given (use - for standard input)");
 
-	if (o.ports && (rc = ww_ports_load_user(o.ports)) < 0)
-		return 2;   /* the loader printed file:line:col */
+	char err[WW_PORTS_ERRLEN];
+	if (o.ports && (rc = ww_ports_load_user(o.ports, err, sizeof(err))) < 0) {
+		fprintf(stderr, "wirewho: %s\n", err);
+		return 2;
+	}
 	/* A recorded timeline attributes flows ("recorded"); the policy judges them. */
 	struct replay_attr ra = { 0 };
 	if ((o.sockets || o.policy) &&

@@ -36,7 +36,6 @@
 
 #define LO_IFINDEX 1          /* lo is the first device of every network namespace */
 #define MAX_PASSES 1000       /* --passes bound: a benchmark, not a daemon */
-#define LEARN_LINE 8192
 
 static const char help_text[] =
 	"usage: wirewho sockets [OPTIONS]\n"
@@ -199,67 +198,30 @@ static int open_tables(struct ns *v, size_t n)
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* --learn: one rule per socket that needs review, sorted and deduplicated. */
+/* --learn: one rule per socket that needs review (policy.h says which rule). */
 static int learn(FILE *out, const struct ww_sock_view *v, size_t n, size_t total_socks)
 {
-	char **lines = calloc(n ? n : 1, sizeof(*lines));
-	size_t k = 0;
-	char buf[LEARN_LINE];
-	if (!lines)
+	struct ww_policy_learn *l = ww_policy_learn_new();
+	int rc = 0;
+	if (!l)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct ww_sock_view *x = &v[i];
-		const struct ww_sock *s = x->s;
 		struct ww_policy_query q;
-		unsigned f = WW_PF_EXE | WW_PF_COMM | WW_PF_USER | WW_PF_PROTO;
-		enum ww_policy_action act = WW_POLICY_ALLOW;
+		enum ww_policy_learn_why why = WW_POLICY_LEARN_UNEXPLAINED;
 		if (x->verdict != WW_VERDICT_REVIEW)
 			continue;
 		ww_sockaudit_query(x, 0, &q);
-		if (x->alert_kind == WW_ALERT_STATE_ANOMALY) {
-			act = WW_POLICY_IGNORE;   /* an allow rule would not hide an anomaly */
-			f |= WW_PF_STATE | WW_PF_PORT | WW_PF_REMOTE | WW_PF_RPORT;
-		} else if (x->alert_kind == WW_ALERT_UNEXPLAINED_PROCESS && x->rule_line) {
-			continue;                 /* the analyst's own review rule stays in charge */
-		} else if (s->proto == WW_SOCK_PROTO_RAW) {
-			f |= WW_PF_PORT;
-		} else if ((s->proto == WW_IPPROTO_TCP && s->state == WW_SS_LISTEN) ||
-			   (s->proto == WW_IPPROTO_UDP && s->state == WW_SS_CLOSE)) {
-			f |= WW_PF_STATE | WW_PF_PORT;
-		} else if (x->dir == WW_DIR_IN) {
-			f |= WW_PF_DIR | WW_PF_PORT;
-		} else {
-			f |= WW_PF_DIR | WW_PF_RPORT;   /* peers change (CDNs); the port says what */
-		}
-		if (ww_policy_format_rule(buf, sizeof(buf), act, &q, f) < 0)
-			continue;
-		if (!(lines[k] = strdup(buf))) {
-			for (size_t j = 0; j < k; j++)
-				free(lines[j]);
-			free(lines);
-			return -ENOMEM;
-		}
-		k++;
+		if (x->alert_kind == WW_ALERT_STATE_ANOMALY)
+			why = WW_POLICY_LEARN_ANOMALY;
+		else if (x->alert_kind == WW_ALERT_UNEXPLAINED_PROCESS && x->rule_line)
+			why = WW_POLICY_LEARN_REVIEWED;
+		rc = ww_policy_learn_add(l, &q, why);
 	}
-	qsort(lines, k, sizeof(*lines), cmp_str);
-	char ts[WW_TIMESTRLEN];
-	fprintf(out, "# wirewho policy learned %s from %zu sockets.\n"
-		"# Each line explains sockets present at that time; review before keeping.\n"
-		"# Format: README.md, section 'wirewho sockets'. First matching line wins.\n",
-		ww_time_str(ww_wall_now(), ts), total_socks);
-	for (size_t i = 0; i < k; i++) {
-		if (i == 0 || strcmp(lines[i], lines[i - 1]) != 0)
-			fprintf(out, "%s\n", lines[i]);
-	}
-	for (size_t i = 0; i < k; i++)
-		free(lines[i]);
-	free(lines);
-	return ferror(out) ? -EIO : 0;
+	if (rc == 0)
+		rc = ww_policy_learn_write(l, out, ww_wall_now(), total_socks);
+	ww_policy_learn_free(l);
+	return rc;
 }
 
 struct run {

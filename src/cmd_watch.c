@@ -44,15 +44,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <net/if.h>
-#include <pcap/pcap.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -126,34 +122,6 @@ static int usage(const char *fmt, const char *arg)
 	return 2;
 }
 
-/* 0 when `name` exists and is up, -ENODEV when it does not exist, -ENETDOWN when down. */
-static int iface_state(const char *name)
-{
-	struct ifreq ifr;
-	int fd, rc = 0;
-
-	if (strcmp(name, "any") == 0)
-		return 0;
-	if (strlen(name) >= IFNAMSIZ)
-		return -ENODEV;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return if_nametoindex(name) ? 0 : -ENODEV;
-	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, name, strlen(name));
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		rc = errno == ENODEV || errno == ENXIO ? -ENODEV : -errno;
-	else if (!(ifr.ifr_flags & IFF_UP))
-		rc = -ENETDOWN;
-	close(fd);
-	return rc;
-}
-
-static const char *iface_problem(int st)
-{
-	return st == -ENODEV ? "does not exist" : st == -ENETDOWN ? "is down" : strerror(-st);
-}
-
 /*
  * Wait until the interface is up (bounded polling), or a stop signal, or the
  * deadline. Returns 0 when up, -EINTR when told to stop.
@@ -162,12 +130,12 @@ static int wait_for_iface(const char *name, double deadline)
 {
 	bool said = false;
 	for (;;) {
-		int st = iface_state(name);
+		int st = ww_capture_probe(name);
 		if (st == 0)
 			return 0;
 		if (!said) {
 			fprintf(stderr, "wirewho: watch: interface %s %s; waiting for it (--wait-for-interface)\n",
-				name, iface_problem(st));
+				name, ww_capture_probe_problem(st));
 			said = true;
 		}
 		if (stop_sig || (deadline > 0 && ww_mono_now() >= deadline))
@@ -176,25 +144,10 @@ static int wait_for_iface(const char *name, double deadline)
 	}
 }
 
-static struct ww_capture *open_capture(const struct watch_opts *o, char *err)
+static struct ww_capture *open_capture(const struct watch_opts *o, char *err, size_t errsz)
 {
-	int st = iface_state(o->iface);
-	if (st < 0) {
-		snprintf(err, WW_CAPTURE_ERRLEN, "interface %s %s", o->iface, iface_problem(st));
-		return NULL;
-	}
-	struct ww_capture *c = ww_capture_open_live(o->iface, o->filter,
-						    (int)(o->buffer_mb * 1024 * 1024), (int)o->snaplen, err);
-	if (!c)
-		return NULL;
-	char perr[PCAP_ERRBUF_SIZE];
-	/* Non-blocking: poll() decides when to read, so one loop serves all. */
-	if (pcap_setnonblock(ww_capture_pcap(c), 1, perr) < 0) {
-		snprintf(err, WW_CAPTURE_ERRLEN, "%s", perr);
-		ww_capture_close(c);
-		return NULL;
-	}
-	return c;
+	return ww_capture_open_live(o->iface, o->filter, (int)(o->buffer_mb * 1024 * 1024),
+				    (int)o->snaplen, err, errsz);
 }
 
 static int load_policy(const char *path, struct ww_policy **out)
@@ -345,10 +298,10 @@ int ww_cmd_watch(int argc, char **argv)
 
 	/* --- privileged opening --- */
 	for (;;) {
-		r.cap = open_capture(&o, err);
+		r.cap = open_capture(&o, err, sizeof(err));
 		if (r.cap)
 			break;
-		if (!o.wait_iface || iface_state(o.iface) == 0) {
+		if (!o.wait_iface || ww_capture_probe(o.iface) == 0) {
 			fprintf(stderr, "wirewho: watch: %s: %s\n", o.iface, err);
 			ww_policy_free(policy);
 			return 1;
@@ -392,7 +345,8 @@ int ww_cmd_watch(int argc, char **argv)
 	if (!r.attr)
 		goto oom;
 	if (o.record) {
-		r.rec = ww_timeline_create(o.record, ww_capture_pcap(r.cap), o.iface, ww_wall_now(), err);
+		r.rec = ww_timeline_create(o.record, dlt, ww_capture_snaplen(r.cap), o.iface,
+					   ww_wall_now(), err, sizeof(err));
 		if (!r.rec) {
 			fprintf(stderr, "wirewho: watch: --record: %s\n", err);
 			goto fail;
@@ -489,9 +443,9 @@ int ww_cmd_watch(int argc, char **argv)
 		 * interface merely set down just goes quiet: look at it too. */
 		ww_time_t now = ww_wall_now();
 		bool periodic = now >= next_periodic;
-		if (cn == WW_CAP_ERROR || cn == WW_CAP_EOF || (periodic && iface_state(o.iface) < 0)) {
-			int st = iface_state(o.iface);
-			const char *why = st < 0 ? iface_problem(st) : ww_capture_error(r.cap);
+		if (cn == WW_CAP_ERROR || cn == WW_CAP_EOF || (periodic && ww_capture_probe(o.iface) < 0)) {
+			int st = ww_capture_probe(o.iface);
+			const char *why = st < 0 ? ww_capture_probe_problem(st) : ww_capture_error(r.cap);
 			if (!o.wait_iface || st == 0) {
 				fprintf(stderr, "wirewho: watch: %s: capture stopped: %s%s\n", o.iface,
 					st < 0 ? "the interface " : "", why);
@@ -505,8 +459,8 @@ int ww_cmd_watch(int argc, char **argv)
 			while (!r.cap) {
 				if (wait_for_iface(o.iface, deadline) < 0)
 					break;
-				r.cap = open_capture(&o, err);
-				if (!r.cap && iface_state(o.iface) == 0) {
+				r.cap = open_capture(&o, err, sizeof(err));
+				if (!r.cap && ww_capture_probe(o.iface) == 0) {
 					fprintf(stderr, "wirewho: watch: %s: %s\n", o.iface, err);
 					exit_code = 1;
 					break;

@@ -11,6 +11,13 @@
  * The parser reports the first error with FILE:LINE:COL (1-based, byte
  * columns) and fails the whole load: a half-loaded policy would silently
  * explain less or more than its author wrote.
+ *
+ * Learning (`sockets --learn`) is the inverse: a rule per socket that needs
+ * review, as narrow as what makes the socket what it is - a listener by its
+ * state and port, an accepted connection by its local port, an outbound one
+ * by the remote port (peers change, CDNs rotate; the port says what) - and
+ * always by its owner. Rules are kept as text, sorted and deduplicated when
+ * written, so a thousand connections of one client become one line.
  */
 #include "wirewho/policy.h"
 
@@ -706,6 +713,89 @@ int ww_policy_format_rule(char *buf, size_t bufsz, enum ww_policy_action a,
 		return -ENOSPC;
 	buf[s.n] = '\0';
 	return (int)s.n;
+}
+
+/* --- learning ------------------------------------------------------------------ */
+
+#define LEARN_LINE 8192   /* longest learned rule; a longer one (absurd paths) is left out */
+
+struct ww_policy_learn {
+	char **lines;
+	size_t n, cap;
+};
+
+struct ww_policy_learn *ww_policy_learn_new(void)
+{
+	return calloc(1, sizeof(struct ww_policy_learn));
+}
+
+void ww_policy_learn_free(struct ww_policy_learn *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->lines[i]);
+	free(l->lines);
+	free(l);
+}
+
+int ww_policy_learn_add(struct ww_policy_learn *l, const struct ww_policy_query *q,
+			enum ww_policy_learn_why why)
+{
+	unsigned f = WW_PF_EXE | WW_PF_COMM | WW_PF_USER | WW_PF_PROTO;
+	enum ww_policy_action act = WW_POLICY_ALLOW;
+	char buf[LEARN_LINE];
+
+	if (why == WW_POLICY_LEARN_REVIEWED) {
+		return 0;                 /* the analyst's own review rule stays in charge */
+	} else if (why == WW_POLICY_LEARN_ANOMALY) {
+		act = WW_POLICY_IGNORE;   /* an allow rule would not hide an anomaly */
+		f |= WW_PF_STATE | WW_PF_PORT | WW_PF_REMOTE | WW_PF_RPORT;
+	} else if (q->proto == WW_SOCK_PROTO_RAW) {
+		f |= WW_PF_PORT;
+	} else if ((q->proto == WW_IPPROTO_TCP && q->state == WW_SS_LISTEN) ||
+		   (q->proto == WW_IPPROTO_UDP && q->state == WW_SS_CLOSE)) {
+		f |= WW_PF_STATE | WW_PF_PORT;
+	} else if (q->dir == WW_DIR_IN) {
+		f |= WW_PF_DIR | WW_PF_PORT;
+	} else {
+		f |= WW_PF_DIR | WW_PF_RPORT;   /* peers change (CDNs); the port says what */
+	}
+	if (ww_policy_format_rule(buf, sizeof(buf), act, q, f) < 0)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		char **nl = realloc(l->lines, cap * sizeof(*nl));
+		if (!nl)
+			return -ENOMEM;
+		l->lines = nl;
+		l->cap = cap;
+	}
+	if (!(l->lines[l->n] = strdup(buf)))
+		return -ENOMEM;
+	l->n++;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int ww_policy_learn_write(struct ww_policy_learn *l, FILE *out, ww_time_t now, size_t n_socks)
+{
+	char ts[WW_TIMESTRLEN];
+
+	qsort(l->lines, l->n, sizeof(*l->lines), cmp_str);
+	fprintf(out, "# wirewho policy learned %s from %zu sockets.\n"
+		"# Each line explains sockets present at that time; review before keeping.\n"
+		"# Format: README.md, section 'wirewho sockets'. First matching line wins.\n",
+		ww_time_str(now, ts), n_socks);
+	for (size_t i = 0; i < l->n; i++) {
+		if (i == 0 || strcmp(l->lines[i], l->lines[i - 1]) != 0)
+			fprintf(out, "%s\n", l->lines[i]);
+	}
+	return ferror(out) ? -EIO : 0;
 }
 
 const char *ww_policy_action_name(enum ww_policy_action a)

@@ -156,7 +156,6 @@ static uint8_t strict[2][65536];
 static uint8_t std_bits[MAX_NAMES][2][65536 / 8];
 static uint16_t known[MAX_NAMES][2][MAX_KNOWN];
 static uint8_t n_known[MAX_NAMES][2];
-static char last_error[256];
 
 static int l4_index(uint8_t ipproto)
 {
@@ -286,16 +285,11 @@ int ww_ports_standard_list(const char *proto, uint8_t ipproto, uint16_t *out, in
 	return n;
 }
 
-const char *ww_ports_last_error(void)
-{
-	return last_error;
-}
-
 /* ---- user file ---- */
 
-static int fail(const char *path, int line, int col, const char *why)
+static int fail(char *err, size_t errsz, const char *path, int line, int col, const char *why)
 {
-	snprintf(last_error, sizeof(last_error), "%s:%d:%d: %s", path, line, col, why);
+	snprintf(err, errsz, "%s:%d:%d: %s", path, line, col, why);
 	return -EINVAL;
 }
 
@@ -330,15 +324,13 @@ static bool parse_port(const char **s, uint32_t *v)
 	return true;
 }
 
-int ww_ports_load_user(const char *path)
+int ww_ports_load_user(const char *path, char *err, size_t errsz)
 {
 	ensure();
-	last_error[0] = '\0';
 	FILE *fp = fopen(path, "re");
 	if (!fp) {
 		int e = errno;
-		snprintf(last_error, sizeof(last_error), "%s: %s", path, strerror(e));
-		fprintf(stderr, "wirewho: %s\n", last_error);
+		snprintf(err, errsz, "%s: %s", path, strerror(e));
 		return -e;
 	}
 	/* Build into copies so a bad file applies nothing. */
@@ -350,7 +342,7 @@ int ww_ports_load_user(const char *path)
 		lineno++;
 		size_t ll = strlen(line);
 		if (ll == sizeof(line) - 1 && line[ll - 1] != '\n') {
-			ret = fail(path, lineno, (int)ll, "line too long");
+			ret = fail(err, errsz, path, lineno, (int)ll, "line too long");
 			goto out;
 		}
 		char *hash = strchr(line, '#');
@@ -367,7 +359,7 @@ int ww_ports_load_user(const char *path)
 			p++;
 		size_t nl = (size_t)(p - ns);
 		if (nl == 0 || nl >= 32 || (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')) {
-			ret = fail(path, lineno, (int)(ns - line) + 1, "expected a lowercase protocol name");
+			ret = fail(err, errsz, path, lineno, (int)(ns - line) + 1, "expected a lowercase protocol name");
 			goto out;
 		}
 		char name[32];
@@ -376,7 +368,7 @@ int ww_ports_load_user(const char *path)
 		if (!ww_cls_detects(name)) {
 			char why[96];
 			snprintf(why, sizeof(why), "unknown protocol \"%s\"", name);
-			ret = fail(path, lineno, (int)(ns - line) + 1, why);
+			ret = fail(err, errsz, path, lineno, (int)(ns - line) + 1, why);
 			goto out;
 		}
 		/* every detected protocol has built-in entries: point at that literal */
@@ -385,7 +377,7 @@ int ww_ports_load_user(const char *path)
 			if (strcmp(builtin[i].proto, name) == 0)
 				stored = builtin[i].proto;
 		if (!stored) {
-			ret = fail(path, lineno, (int)(ns - line) + 1, "protocol has no port table");
+			ret = fail(err, errsz, path, lineno, (int)(ns - line) + 1, "protocol has no port table");
 			goto out;
 		}
 		while (*p == ' ' || *p == '\t')
@@ -408,7 +400,7 @@ int ww_ports_load_user(const char *path)
 			const char *ss = p;
 			uint32_t lo, hi;
 			if (!parse_port(&p, &lo)) {
-				ret = fail(path, lineno, (int)(ss - line) + 1, "expected a port number 0-65535");
+				ret = fail(err, errsz, path, lineno, (int)(ss - line) + 1, "expected a port number 0-65535");
 				goto out;
 			}
 			hi = lo;
@@ -416,7 +408,7 @@ int ww_ports_load_user(const char *path)
 				p++;
 				const char *hs = p;
 				if (!parse_port(&p, &hi) || hi < lo) {
-					ret = fail(path, lineno, (int)(hs - line) + 1, "expected the end of a port range, not below its start");
+					ret = fail(err, errsz, path, lineno, (int)(hs - line) + 1, "expected the end of a port range, not below its start");
 					goto out;
 				}
 			}
@@ -430,29 +422,29 @@ int ww_ports_load_user(const char *path)
 					l4 = L_UDP;
 					p += 3;
 				} else {
-					ret = fail(path, lineno, (int)(ts - line) + 1, "expected tcp or udp after '/'");
+					ret = fail(err, errsz, path, lineno, (int)(ts - line) + 1, "expected tcp or udp after '/'");
 					goto out;
 				}
 			}
 			if (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
-				ret = fail(path, lineno, (int)(p - line) + 1, "unexpected character in a port list");
+				ret = fail(err, errsz, path, lineno, (int)(p - line) + 1, "unexpected character in a port list");
 				goto out;
 			}
 			if (nw >= MAX_ENTRIES) {
-				ret = fail(path, lineno, (int)(ss - line) + 1, "too many port entries");
+				ret = fail(err, errsz, path, lineno, (int)(ss - line) + 1, "too many port entries");
 				goto out;
 			}
 			work[nw++] = (struct entry){ stored, (uint16_t)lo, (uint16_t)hi, l4, F_KNOWN };
 			specs++;
 		}
 		if (specs == 0) {
-			ret = fail(path, lineno, (int)(p - line) + 1, "expected at least one port");
+			ret = fail(err, errsz, path, lineno, (int)(p - line) + 1, "expected at least one port");
 			goto out;
 		}
 	}
 	if (ferror(fp)) {
 		ret = -EIO;
-		snprintf(last_error, sizeof(last_error), "%s: read error", path);
+		snprintf(err, errsz, "%s: read error", path);
 		goto out;
 	}
 	memcpy(entries, work, sizeof(work[0]) * (size_t)nw);
@@ -460,8 +452,6 @@ int ww_ports_load_user(const char *path)
 	rebuild();
 out:
 	fclose(fp);
-	if (ret)
-		fprintf(stderr, "wirewho: %s\n", last_error);
 	return ret;
 }
 
@@ -568,7 +558,6 @@ int ww_ports_load_services(const char *path)
 		int e = errno;
 		svc_clear();
 		svc_builtin_fill();
-		snprintf(last_error, sizeof(last_error), "%s: %s (using built-in service names)", path, strerror(e));
 		return -e;
 	}
 	svc_clear();
@@ -614,5 +603,4 @@ void ww_ports_reset(void)
 	svc_clear();
 	tables_ready = false;
 	n_entries = 0;
-	last_error[0] = '\0';
 }

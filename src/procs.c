@@ -30,6 +30,15 @@
  * only after its next change. On kernels older than 6.2 the fd directory
  * reports size 0 and every process is rescanned on every refresh.
  *
+ * The newest-first search (ww_procs_find_newest()) is the cheap first try
+ * of the live monitor, and deliberately leaves the cache alone: it reads
+ * the fd tables of the few task ids just below the kernel's last allocated
+ * pid (the fifth field of /proc/loadavg), found without listing /proc, and
+ * hands back one owner in scratch buffers the cache does not index. Those
+ * task ids may be threads, whose fd table is their process's; the owner is
+ * the process (Tgid from /proc/TID/status). It keeps its own one-entry
+ * user-name cache: a burst of lookups is usually one user's.
+ *
  * Failures are facts about processes, not errors: a process that exits
  * between listing and reading (ENOENT/ESRCH) is dropped and counted; an fd
  * table we may not read (EACCES: another user's process, not root) is kept
@@ -57,6 +66,8 @@
 #define SCAN_THREADS 4        /* fd-table readers; more buys little: the kernel's
                                  dcache locks are shared */
 #define PARALLEL_MIN_FDS 2000 /* below this a thread costs more than it saves */
+#define NEWEST_COMM_MAX 32    /* /proc/PID/comm: 15 bytes and a newline */
+#define NEWEST_STATUS_MAX 2048 /* /proc/PID/status up to Uid: is ~ 600 bytes */
 
 struct link {
 	uint64_t inode;          /* 0: empty slot */
@@ -98,6 +109,16 @@ struct ww_procs {
 	struct ucache users[USER_CACHE];
 	size_t n_users;
 	struct ww_procs_stats st;
+	/* ww_procs_find_newest(): /proc/loadavg, opened at its first call */
+	int loadavg_fd;          /* -1: not open (yet, or it cannot be) */
+	bool loadavg_tried;
+	struct {                 /* the owner it returned last, and its user name */
+		char comm[NEWEST_COMM_MAX];
+		char exe[4096];
+		char user[64];
+		uint32_t uid;
+		bool have_user;
+	} newest;
 };
 
 /* ---- small helpers ---- */
@@ -436,6 +457,7 @@ struct ww_procs *ww_procs_new(const char *proc_root)
 	/* we hold at least procfd, so a kernel that counts says > 0 */
 	p->count_ok = fstatat(p->procfd, "self/fd", &st, 0) == 0 && st.st_size > 0;
 	p->root = geteuid() == 0;
+	p->loadavg_fd = -1;
 	return p;
 }
 
@@ -451,6 +473,8 @@ void ww_procs_free(struct ww_procs *p)
 	for (size_t i = 0; i < p->n_users; i++)
 		free(p->users[i].name);
 	close(p->procfd);
+	if (p->loadavg_fd >= 0)
+		close(p->loadavg_fd);
 	free(p);
 }
 
@@ -904,6 +928,120 @@ int ww_procs_find_inode(struct ww_procs *p, uint64_t inode, const struct ww_proc
 	}
 	n = ww_procs_owners(p, inode, out, max);
 	return n ? (int)n : -ENOENT;
+}
+
+/* ---- the newest tasks, without listing /proc ---- */
+
+/* The last pid the kernel allocated (5th field of /proc/loadavg), or -1. */
+static int last_pid(struct ww_procs *p)
+{
+	char buf[128];
+	if (!p->loadavg_tried) {
+		p->loadavg_tried = true;
+		p->loadavg_fd = openat(p->procfd, "loadavg", O_RDONLY | O_CLOEXEC);
+	}
+	ssize_t n = p->loadavg_fd >= 0 ? pread(p->loadavg_fd, buf, sizeof(buf) - 1, 0) : -1;
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	char *sp = strrchr(buf, ' ');
+	return sp ? atoi(sp + 1) : -1;
+}
+
+/* The nth number after `key` in a /proc/PID/status text, or -1. */
+static long status_field(const char *status, const char *key, int nth)
+{
+	const char *p = strstr(status, key);
+	if (!p)
+		return -1;
+	p += strlen(key);
+	char *end;
+	long v = -1;
+	for (int i = 0; i <= nth; i++) {
+		v = strtol(p, &end, 10);
+		if (end == p)
+			return -1;
+		p = end;
+	}
+	return v;
+}
+
+static const char *newest_user(struct ww_procs *p, uint32_t uid)
+{
+	if (!p->newest.have_user || p->newest.uid != uid) {
+		struct passwd pw, *res = NULL;
+		char buf[1024];
+		p->newest.have_user = true;
+		p->newest.uid = uid;
+		p->newest.user[0] = '\0';
+		if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+			snprintf(p->newest.user, sizeof(p->newest.user), "%s", pw.pw_name);
+	}
+	return p->newest.user[0] ? p->newest.user : NULL;
+}
+
+int ww_procs_find_newest(struct ww_procs *p, uint64_t inode, unsigned n_newest,
+			 struct ww_owner *out, unsigned *denied)
+{
+	char want[40], lnk[64], path[32];
+	int last = last_pid(p);
+	if (last <= 0)
+		return -ENOENT;
+	int wl = snprintf(want, sizeof(want), "socket:[%llu]", (unsigned long long)inode);
+	for (int pid = last; pid > 0 && pid > last - (int)n_newest; pid--) {
+		snprintf(path, sizeof(path), "%d/fd", pid);
+		int dfd = openat(p->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0) {
+			if (errno == EACCES || errno == EPERM)
+				(*denied)++;
+			continue;   /* gone, never was, or not ours to read */
+		}
+		DIR *d = fdopendir(dfd);
+		if (!d) {
+			close(dfd);
+			continue;
+		}
+		bool found = false;
+		struct dirent *de;
+		while (!found && (de = readdir(d)) != NULL) {
+			if (de->d_name[0] < '0' || de->d_name[0] > '9')
+				continue;
+			ssize_t n = readlinkat(dfd, de->d_name, lnk, sizeof(lnk));
+			if (n < 0 && (errno == EACCES || errno == EPERM)) {
+				(*denied)++;   /* the ptrace access check said no */
+				break;
+			}
+			found = n == wl && memcmp(lnk, want, (size_t)wl) == 0;
+		}
+		closedir(d);
+		if (!found)
+			continue;
+		char status[NEWEST_STATUS_MAX];
+		char *comm = p->newest.comm, *exe = p->newest.exe;
+		snprintf(path, sizeof(path), "%d/status", pid);
+		if (read_at(p->procfd, path, status, sizeof(status)) < 0)
+			return 0;   /* exited just now: let the slower paths say why */
+		long tgid = status_field(status, "\nTgid:", 0);
+		long euid = status_field(status, "\nUid:", 1);
+		if (tgid <= 0)
+			tgid = pid;
+		snprintf(path, sizeof(path), "%ld/comm", tgid);
+		ssize_t cl = read_at(p->procfd, path, comm, sizeof(p->newest.comm));
+		if (cl <= 0)
+			return 0;
+		if (comm[cl - 1] == '\n')
+			comm[cl - 1] = '\0';
+		snprintf(path, sizeof(path), "%ld/exe", tgid);
+		ssize_t el = readlinkat(p->procfd, path, exe, sizeof(p->newest.exe) - 1);
+		if (el >= 0)
+			exe[el] = '\0';
+		*out = (struct ww_owner){
+			.pid = (int)tgid, .uid = (int)euid, .comm = comm, .exe = el > 0 ? exe : NULL,
+			.user = euid >= 0 ? newest_user(p, (uint32_t)euid) : NULL,
+		};
+		return 1;
+	}
+	return 0;
 }
 
 enum ww_unowned ww_procs_why_unowned(const struct ww_procs *p, uint64_t inode,

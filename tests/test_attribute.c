@@ -182,8 +182,7 @@ static void test_ended_flows_are_recorded_with_their_owner(void **state)
 		skip();
 	char dir[] = "/tmp/ww-attr-test.XXXXXX", err[WW_TIMELINE_ERRLEN], path[64];
 	assert_non_null(mkdtemp(dir));
-	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
-	struct ww_tl_writer *w = ww_timeline_create(dir, dead, "lo", now_us, err);
+	struct ww_tl_writer *w = ww_timeline_create(dir, DLT_EN10MB, 65535, "lo", now_us, err, sizeof(err));
 	assert_non_null(w);
 	ww_attr_set_recorder(attr, w);
 
@@ -197,11 +196,10 @@ static void test_ended_flows_are_recorded_with_their_owner(void **state)
 	ww_attr_ops.flow_end(attr, &f);
 	ww_attr_set_recorder(attr, NULL);
 	assert_int_equal(ww_timeline_close(w), 0);
-	pcap_close(dead);
 	close(u);
 
 	snprintf(path, sizeof(path), "%s/%s", dir, WW_TIMELINE_FILE);
-	struct ww_timeline *tl = ww_timeline_load(path, err);
+	struct ww_timeline *tl = ww_timeline_load(path, err, sizeof(err));
 	assert_non_null(tl);
 	const struct ww_tl_rec *r = ww_timeline_find(tl, &f.key, f.first);
 	assert_non_null(r);

@@ -68,7 +68,7 @@ static char *slurp(FILE *f, size_t *len)
 static char *replay_file(const char *path, enum mode m, size_t *len)
 {
 	char err[WW_CAPTURE_ERRLEN];
-	struct ww_capture *c = ww_capture_open_file(path, NULL, err);
+	struct ww_capture *c = ww_capture_open_file(path, NULL, err, sizeof(err));
 	if (!c)
 		return NULL;
 	FILE *out = tmpfile();

@@ -321,6 +321,118 @@ static void test_learned_outbound_rule_uses_the_remote_port(void **st)
 	assert_int_equal(ww_policy_format_rule(line, 10, WW_POLICY_ALLOW, &q, WW_PF_EXE), -ENOSPC);
 }
 
+/* What ww_policy_learn_write() wrote, as a string the caller frees. */
+static char *learned(struct ww_policy_learn *l, size_t n_socks)
+{
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	assert_int_equal(ww_policy_learn_write(l, f, 1795674145LL * WW_USEC_PER_SEC, n_socks), 0);
+	long len = ftell(f);
+	char *text = calloc(1, (size_t)len + 1);
+	assert_non_null(text);
+	rewind(f);
+	assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	return text;
+}
+
+static void test_learning_writes_each_rule_once_sorted_under_a_dated_header(void **st)
+{
+	(void)st;
+	struct ww_addr peer = ww_test_addr("93.184.216.34");
+	struct ww_policy_query curl = { .comm = "curl", .exe = "/usr/bin/curl", .user = "alice",
+					.uid = 1000, .proto = WW_IPPROTO_TCP,
+					.state = WW_SS_ESTABLISHED, .local_port = 51000,
+					.remote = &peer, .remote_port = 443, .dir = WW_DIR_OUT,
+					.bind_scope = WW_BIND_INTERFACE };
+	struct ww_policy_query curl2 = curl, sshd = sshd_listener();
+	curl2.local_port = 51001;   /* another connection of the same client */
+	struct ww_policy_learn *l = ww_policy_learn_new();
+	assert_non_null(l);
+	assert_int_equal(ww_policy_learn_add(l, &curl, WW_POLICY_LEARN_UNEXPLAINED), 0);
+	assert_int_equal(ww_policy_learn_add(l, &sshd, WW_POLICY_LEARN_UNEXPLAINED), 0);
+	assert_int_equal(ww_policy_learn_add(l, &curl2, WW_POLICY_LEARN_UNEXPLAINED), 0);
+	char *text = learned(l, 7);
+	assert_string_equal(text,
+		"# wirewho policy learned 2026-11-26T06:22:25.000000Z from 7 sockets.\n"
+		"# Each line explains sockets present at that time; review before keeping.\n"
+		"# Format: README.md, section 'wirewho sockets'. First matching line wins.\n"
+		"allow exe=/usr/bin/curl comm=curl user=alice proto=tcp dir=out rport=443\n"
+		"allow exe=/usr/sbin/sshd comm=sshd user=root proto=tcp state=LISTEN port=22\n");
+	/* and what was learned explains what it was learned from */
+	struct ww_policy *p = parse_ok(text);
+	struct ww_policy_verdict v;
+	assert_true(ww_policy_match(p, &curl2, &v));
+	assert_int_equal(v.action, WW_POLICY_ALLOW);
+	assert_true(ww_policy_match(p, &sshd, &v));
+	ww_policy_free(p);
+	free(text);
+	ww_policy_learn_free(l);
+}
+
+static void test_learned_rules_fit_the_kind_of_socket(void **st)
+{
+	(void)st;
+	struct ww_addr peer = ww_test_addr("198.51.100.7");
+	struct ww_policy_query served = { .comm = "nginx", .exe = "/usr/sbin/nginx", .user = "www",
+					  .uid = 33, .proto = WW_IPPROTO_TCP,
+					  .state = WW_SS_ESTABLISHED, .local_port = 443,
+					  .remote = &peer, .remote_port = 40000, .dir = WW_DIR_IN };
+	struct ww_policy_query udp = { .comm = "chronyd", .user = "chrony", .uid = 101,
+				       .proto = WW_IPPROTO_UDP, .state = WW_SS_CLOSE,
+				       .local_port = 123, .dir = WW_DIR_IN };
+	struct ww_policy_query raw = { .comm = "ping", .uid = 0, .proto = WW_SOCK_PROTO_RAW,
+				       .state = WW_SS_CLOSE, .local_port = 1 };
+	struct ww_policy_learn *l = ww_policy_learn_new();
+	assert_int_equal(ww_policy_learn_add(l, &served, WW_POLICY_LEARN_UNEXPLAINED), 0);
+	assert_int_equal(ww_policy_learn_add(l, &udp, WW_POLICY_LEARN_UNEXPLAINED), 0);
+	assert_int_equal(ww_policy_learn_add(l, &raw, WW_POLICY_LEARN_UNEXPLAINED), 0);
+	char *text = learned(l, 3);
+	const char *rules = strstr(text, "wins.\n") + 6;
+	assert_string_equal(rules,
+		"allow comm=chronyd user=chrony proto=udp state=UNCONN port=123\n"
+		"allow comm=ping uid=0 proto=raw port=1\n"
+		"allow exe=/usr/sbin/nginx comm=nginx user=www proto=tcp port=443 dir=in\n");
+	free(text);
+	ww_policy_learn_free(l);
+}
+
+static void test_an_anomaly_is_learned_as_an_ignore_rule_and_a_reviewed_socket_not_at_all(void **st)
+{
+	(void)st;
+	struct ww_addr peer = ww_test_addr("203.0.113.9");
+	struct ww_policy_query odd = sshd_listener();
+	odd.remote = &peer;   /* a listener attached to a peer */
+	odd.remote_port = 4444;
+	struct ww_policy_query nc = { .comm = "nc", .exe = "/usr/bin/nc", .user = "bob", .uid = 1001,
+				      .proto = WW_IPPROTO_TCP, .state = WW_SS_LISTEN,
+				      .local_port = 31337, .dir = WW_DIR_IN };
+	struct ww_policy_learn *l = ww_policy_learn_new();
+	assert_int_equal(ww_policy_learn_add(l, &odd, WW_POLICY_LEARN_ANOMALY), 0);
+	assert_int_equal(ww_policy_learn_add(l, &nc, WW_POLICY_LEARN_REVIEWED), 0);
+	char *text = learned(l, 2);
+	const char *rules = strstr(text, "wins.\n") + 6;
+	assert_string_equal(rules, "ignore exe=/usr/sbin/sshd comm=sshd user=root proto=tcp "
+				   "state=LISTEN port=22 remote=203.0.113.9 rport=4444\n");
+	free(text);
+	ww_policy_learn_free(l);
+}
+
+static void test_learning_nothing_writes_only_the_header(void **st)
+{
+	(void)st;
+	struct ww_policy_learn *l = ww_policy_learn_new();
+	char *text = learned(l, 0);
+	assert_non_null(strstr(text, "from 0 sockets."));
+	assert_string_equal(strstr(text, "wins.\n") + 6, "");
+	struct ww_policy *p = parse_ok(text);
+	assert_int_equal(ww_policy_count(p), 0);
+	ww_policy_free(p);
+	free(text);
+	ww_policy_learn_free(l);
+	ww_policy_learn_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +451,10 @@ int main(void)
 		cmocka_unit_test(test_load_reads_a_file_and_errors_name_it),
 		cmocka_unit_test(test_learned_rule_parses_back_and_matches_its_socket),
 		cmocka_unit_test(test_learned_outbound_rule_uses_the_remote_port),
+		cmocka_unit_test(test_learning_writes_each_rule_once_sorted_under_a_dated_header),
+		cmocka_unit_test(test_learned_rules_fit_the_kind_of_socket),
+		cmocka_unit_test(test_an_anomaly_is_learned_as_an_ignore_rule_and_a_reviewed_socket_not_at_all),
+		cmocka_unit_test(test_learning_nothing_writes_only_the_header),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -214,6 +214,63 @@ static void test_targeted_search_finds_a_new_process_first(void **st)
 	ww_procs_free(p);
 }
 
+static void test_newest_first_search_finds_a_just_started_process_without_the_cache(void **st)
+{
+	(void)st;
+	struct ww_procs *p = ww_procs_new(NULL);
+	int pfd[2], rel[2];
+	assert_int_equal(pipe(pfd), 0);
+	assert_int_equal(pipe(rel), 0);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		char c;
+		int s = socket(AF_INET, SOCK_DGRAM, 0);
+		uint64_t ino = inode_of(s);
+		close(rel[1]);
+		(void)!write(pfd[1], &ino, sizeof(ino));
+		alarm(60);
+		(void)!read(rel[0], &c, 1);
+		_exit(0);
+	}
+	close(rel[0]);
+	uint64_t ino = 0;
+	assert_int_equal(read(pfd[0], &ino, sizeof(ino)), (ssize_t)sizeof(ino));
+	struct ww_owner o;
+	unsigned denied = 0;
+	assert_int_equal(ww_procs_find_newest(p, ino, 48, &o, &denied), 1);
+	assert_int_equal(o.pid, child);
+	assert_int_equal(o.uid, (int)geteuid());
+	assert_non_null(o.comm);
+	assert_true(o.comm[0] != '\0' && strchr(o.comm, '\n') == NULL);
+	assert_non_null(o.exe);
+	/* it did not fill the cache: that is the refresh's and the targeted search's job */
+	const struct ww_proc *pp[1];
+	assert_int_equal(ww_procs_owners(p, ino, pp, 1), 0);
+	/* an inode none of the newest tasks holds */
+	assert_int_equal(ww_procs_find_newest(p, 1, 48, &o, &denied), 0);
+	close(rel[1]);
+	waitpid(child, NULL, 0);
+	close(pfd[0]);
+	close(pfd[1]);
+	ww_procs_free(p);
+}
+
+static void test_newest_first_search_without_loadavg_says_enoent(void **st)
+{
+	(void)st;
+	char dir[] = "/tmp/ww_fakeprocXXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct ww_procs *p = ww_procs_new(dir);
+	assert_non_null(p);
+	struct ww_owner o;
+	unsigned denied = 0;
+	assert_int_equal(ww_procs_find_newest(p, 123456, 48, &o, &denied), -ENOENT);
+	assert_int_equal(denied, 0);
+	ww_procs_free(p);
+	rmdir(dir);
+}
+
 static void test_unreadable_fd_tables_explain_unknown_owner_as_permission(void **st)
 {
 	(void)st;
@@ -285,6 +342,8 @@ int main(void)
 		cmocka_unit_test(test_unchanged_processes_are_not_rescanned),
 		cmocka_unit_test(test_socket_swapped_in_at_same_fd_count_is_found_through_want),
 		cmocka_unit_test(test_targeted_search_finds_a_new_process_first),
+		cmocka_unit_test(test_newest_first_search_finds_a_just_started_process_without_the_cache),
+		cmocka_unit_test(test_newest_first_search_without_loadavg_says_enoent),
 		cmocka_unit_test(test_unreadable_fd_tables_explain_unknown_owner_as_permission),
 		cmocka_unit_test(test_socket_without_inode_and_invisible_owner_are_explained),
 		cmocka_unit_test(test_missing_proc_root_fails_cleanly),

@@ -65,8 +65,7 @@ static const uint8_t frame[60] = { 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 
 static void record_session(void)
 {
 	char err[WW_TIMELINE_ERRLEN];
-	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
-	struct ww_tl_writer *w = ww_timeline_create(dir, dead, "veth0", T0, err);
+	struct ww_tl_writer *w = ww_timeline_create(dir, DLT_EN10MB, 65535, "veth0", T0, err, sizeof(err));
 	assert_non_null(w);
 	assert_int_equal(ww_timeline_packet(w, frame, sizeof(frame), sizeof(frame), T0 + 1), 0);
 	assert_int_equal(ww_timeline_packet(w, frame, sizeof(frame), sizeof(frame), T0 + 2), 0);
@@ -83,7 +82,6 @@ static void record_session(void)
 	assert_int_equal(ww_timeline_binding(w, &c, NULL, 0, "unresolved", "raw socket", false), 0);
 	assert_int_equal(ww_timeline_binding(w, &d, &evil, 99, "listener", "", true), 0);
 	assert_int_equal(ww_timeline_close(w), 0);
-	pcap_close(dead);
 }
 
 static void test_recorded_bindings_read_back_by_flow_key_and_time(void **state)
@@ -91,7 +89,7 @@ static void test_recorded_bindings_read_back_by_flow_key_and_time(void **state)
 	(void)state;
 	char err[WW_TIMELINE_ERRLEN];
 	record_session();
-	struct ww_timeline *tl = ww_timeline_load(path(WW_TIMELINE_FILE), err);
+	struct ww_timeline *tl = ww_timeline_load(path(WW_TIMELINE_FILE), err, sizeof(err));
 	assert_non_null(tl);
 	assert_int_equal(ww_timeline_count(tl), 4);
 
@@ -128,7 +126,7 @@ static void test_reused_five_tuple_gives_each_flow_the_owner_of_its_time(void **
 	(void)state;
 	char err[WW_TIMELINE_ERRLEN];
 	record_session();
-	struct ww_timeline *tl = ww_timeline_load(path(WW_TIMELINE_FILE), err);
+	struct ww_timeline *tl = ww_timeline_load(path(WW_TIMELINE_FILE), err, sizeof(err));
 	assert_non_null(tl);
 	struct ww_flow early = flow("192.0.2.1", 40000, "192.0.2.2", 80, WW_IPPROTO_TCP, T0 + 2 * SEC, 0);
 	struct ww_flow late = flow("192.0.2.1", 40000, "192.0.2.2", 80, WW_IPPROTO_TCP, T0 + 60 * SEC, 0);
@@ -151,32 +149,30 @@ static void test_timeline_belongs_to_its_capture_and_not_to_another(void **state
 	(void)state;
 	char err[WW_TIMELINE_ERRLEN], other[160];
 	record_session();
-	struct ww_timeline *tl = ww_timeline_load(path(WW_TIMELINE_FILE), err);
+	struct ww_timeline *tl = ww_timeline_load(path(WW_TIMELINE_FILE), err, sizeof(err));
 	assert_non_null(tl);
-	assert_int_equal(ww_timeline_check_capture(tl, path(WW_TIMELINE_PCAP), err), 0);
+	assert_int_equal(ww_timeline_check_capture(tl, path(WW_TIMELINE_PCAP), err, sizeof(err)), 0);
 
 	/* Another capture (one packet a microsecond later), in another directory. */
 	snprintf(other, sizeof(other), "%s/other", dir);
 	assert_int_equal(mkdir(other, 0700), 0);
-	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
-	struct ww_tl_writer *w = ww_timeline_create(other, dead, "veth0", T0, err);
+	struct ww_tl_writer *w = ww_timeline_create(other, DLT_EN10MB, 65535, "veth0", T0, err, sizeof(err));
 	assert_non_null(w);
 	assert_int_equal(ww_timeline_packet(w, frame, sizeof(frame), sizeof(frame), T0 + 9), 0);
 	assert_int_equal(ww_timeline_close(w), 0);
-	pcap_close(dead);
 	/* Its capture.id would give it away; without one, the packets must. */
 	char idfile[200];
 	snprintf(idfile, sizeof(idfile), "%s/" WW_TIMELINE_ID, other);
 	assert_int_equal(unlink(idfile), 0);
 	strcat(other, "/" WW_TIMELINE_PCAP);
-	assert_int_equal(ww_timeline_check_capture(tl, other, err), -EINVAL);
+	assert_int_equal(ww_timeline_check_capture(tl, other, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "does not belong"));
 
 	/* The same pcap beside a capture.id of another recording: refused. */
 	FILE *f = fopen(path(WW_TIMELINE_ID), "w");
 	fputs("0123456789abcdef0123456789abcdef\n", f);
 	fclose(f);
-	assert_int_equal(ww_timeline_check_capture(tl, path(WW_TIMELINE_PCAP), err), -EINVAL);
+	assert_int_equal(ww_timeline_check_capture(tl, path(WW_TIMELINE_PCAP), err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "capture.id"));
 	ww_timeline_free(tl);
 }
@@ -186,7 +182,7 @@ static struct ww_timeline *load_text(const char *text, char *err)
 	FILE *f = fopen(path("t.ndjson"), "w");
 	fputs(text, f);
 	fclose(f);
-	return ww_timeline_load(path("t.ndjson"), err);
+	return ww_timeline_load(path("t.ndjson"), err, WW_TIMELINE_ERRLEN);
 }
 
 #define HDR "{\"type\":\"header\",\"ts\":\"2026-11-26T06:22:25.000000Z\",\"format\":\"wirewho-sockets\"," \
@@ -231,6 +227,16 @@ static void test_malformed_timelines_are_refused_with_file_line_and_reason(void 
 	ww_timeline_free(tl);
 }
 
+static void test_an_error_longer_than_the_callers_buffer_is_cut_to_fit(void **state)
+{
+	(void)state;
+	char small[16];
+	memset(small, 'x', sizeof(small));
+	assert_null(ww_timeline_load("/nonexistent/dir/sockets.ndjson", small, sizeof(small)));
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+	assert_memory_equal(small, "/nonexistent/di", sizeof(small));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +244,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reused_five_tuple_gives_each_flow_the_owner_of_its_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeline_belongs_to_its_capture_and_not_to_another, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_timelines_are_refused_with_file_line_and_reason, setup, teardown),
+		cmocka_unit_test(test_an_error_longer_than_the_callers_buffer_is_cut_to_fit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

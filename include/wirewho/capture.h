@@ -11,32 +11,46 @@
 
 struct ww_capture;
 
-#define WW_CAPTURE_ERRLEN 512
+#define WW_CAPTURE_ERRLEN 512   /* an `err` this size holds every message */
 
 /*
  * Open a pcap or pcapng file ("-" for standard input), with an optional BPF
- * filter (NULL for none). Returns NULL and a one-line reason in `err` when
- * the file is missing, a directory, not a capture, or the filter does not
- * compile.
+ * filter (NULL for none). Returns NULL and a one-line reason in `err`
+ * (errsz bytes) when the file is missing, a directory, not a capture, or
+ * the filter does not compile.
  */
 struct ww_capture *ww_capture_open_file(const char *path, const char *filter,
-					char err[WW_CAPTURE_ERRLEN]);
+					char *err, size_t errsz);
 
 /*
- * Open interface `iface` ("any" for all) live, in immediate mode, with a
- * kernel buffer of `buffer_bytes` (0: libpcap's default) and an optional
- * filter. Returns NULL and a reason in `err`.
+ * Open interface `iface` ("any" for all) live, in immediate and
+ * non-blocking mode (poll ww_capture_fd(), then read until
+ * WW_CAP_TIMEOUT), with a kernel buffer of `buffer_bytes` (0: libpcap's
+ * default), `snaplen` bytes kept of each packet (0: whole packets) and an
+ * optional filter. Returns NULL and a one-line reason in `err` (errsz
+ * bytes): "interface eth9 does not exist" / "is down" (ww_capture_probe()),
+ * a permission or libpcap error, or a filter that does not compile.
  */
 struct ww_capture *ww_capture_open_live(const char *iface, const char *filter,
 					int buffer_bytes, int snaplen,
-					char err[WW_CAPTURE_ERRLEN]);
+					char *err, size_t errsz);
+
+/*
+ * Whether `iface` can be captured on now, without opening it: 0 when it
+ * exists and is up ("any" always is), -ENODEV when there is no such
+ * interface, -ENETDOWN when it is down, or the -errno of the kernel's
+ * refusal to say.
+ */
+int ww_capture_probe(const char *iface);
+/* ww_capture_probe()'s answer (< 0) in words: "does not exist", "is down", or strerror(). Can't fail. */
+const char *ww_capture_probe_problem(int state);
 
 /* Close. NULL is allowed. */
 void ww_capture_close(struct ww_capture *c);
 
 enum ww_capture_next {
 	WW_CAP_PACKET = 1,   /* a packet was read */
-	WW_CAP_TIMEOUT = 0,  /* live: no packet within the read timeout */
+	WW_CAP_TIMEOUT = 0,  /* live: no packet waiting (the capture is non-blocking) */
 	WW_CAP_EOF = -1,     /* end of file (or breakloop) */
 	WW_CAP_ERROR = -2,   /* read error; ww_capture_error() says why */
 };
@@ -56,11 +70,11 @@ const char *ww_capture_dlt_name(int dlt);
 const char *ww_capture_error(const struct ww_capture *c);
 /* Live: packets dropped by the kernel and the interface. 0 or -EIO. */
 int ww_capture_dropped(struct ww_capture *c, uint64_t *dropped);
-/* Pollable descriptor of a live capture, or -1. */
+/* Pollable descriptor of a live capture, or -1 (files, or libpcap cannot say). */
 int ww_capture_fd(const struct ww_capture *c);
 /* Make ww_capture_next() return WW_CAP_EOF soon (signal-safe). */
 void ww_capture_break(struct ww_capture *c);
-/* The underlying pcap_t, for dumping (--record). */
-void *ww_capture_pcap(struct ww_capture *c);
+/* Bytes kept of each packet (the snapshot length in effect). Can't fail. */
+int ww_capture_snaplen(const struct ww_capture *c);
 
 #endif

@@ -108,6 +108,40 @@ bool ww_policy_match(const struct ww_policy *p, const struct ww_policy_query *q,
 int ww_policy_format_rule(char *buf, size_t bufsz, enum ww_policy_action a,
 			  const struct ww_policy_query *q, unsigned fields);
 
+/* --- learning (`sockets --learn`): a policy that explains what is there now --- */
+
+/* Why a socket is learned; each asks for its own kind of rule. */
+enum ww_policy_learn_why {
+	WW_POLICY_LEARN_UNEXPLAINED = 0,  /* no rule explains it: allow its owner doing what it does
+					     (listening on its port, serving on its local port, or
+					     connecting to its remote port) */
+	WW_POLICY_LEARN_ANOMALY,          /* a state anomaly: only an ignore rule on its exact state,
+					     ports and peer hides it */
+	WW_POLICY_LEARN_REVIEWED,         /* flagged by the analyst's own review rule: nothing is
+					     learned, that rule stays in charge */
+};
+
+struct ww_policy_learn;
+
+/* An empty set of learned rules. NULL when out of memory. */
+struct ww_policy_learn *ww_policy_learn_new(void);
+void ww_policy_learn_free(struct ww_policy_learn *l);
+
+/*
+ * Learn the rule for the socket (one owner) described by q, for the reason
+ * `why`. Returns 0, also when nothing is learned (WW_POLICY_LEARN_REVIEWED,
+ * or a rule that would be longer than 8 KiB), or -ENOMEM.
+ */
+int ww_policy_learn_add(struct ww_policy_learn *l, const struct ww_policy_query *q,
+			enum ww_policy_learn_why why);
+
+/*
+ * Write the learned policy to `out`: a comment header naming the time
+ * `now` and the `n_socks` sockets looked at, then the rules sorted, each
+ * once. Returns 0, or -EIO when `out` is in error afterwards.
+ */
+int ww_policy_learn_write(struct ww_policy_learn *l, FILE *out, ww_time_t now, size_t n_socks);
+
 /* "allow", "ignore", "review". Can't fail. */
 const char *ww_policy_action_name(enum ww_policy_action a);
 

@@ -26,6 +26,7 @@
 #include "wirewho/common.h"
 
 #define WW_SERVICES_PATH "/etc/services"
+#define WW_PORTS_ERRLEN  256   /* an `err` this size holds every message but one naming a very long path */
 
 /*
  * Load the services database from `path` (NULL: WW_SERVICES_PATH). Returns
@@ -52,15 +53,12 @@ const char *ww_ports_service(uint16_t port, uint8_t ipproto);
  * wins over earlier ones and over the built-in table). Without /tcp or /udp
  * the protocol's usual transport is meant (both for DNS and SIP).
  * PROTOCOL must be one the classifier detects (ww_cls_detects()).
- * Returns 0; -errno when the file cannot be read; -EINVAL on a syntax error,
- * with "file:line:col: reason" in ww_ports_last_error() and nothing applied.
- * On failure the reason is also printed to stderr as one line
- * ("wirewho: file:line:col: reason"), so the caller only exits.
+ * Returns 0; -errno when the file cannot be read ("file: reason" in `err`);
+ * -EINVAL on a syntax error, with "file:line:col: reason" in `err` (errsz
+ * bytes, cut to fit); -EIO on a read error ("file: read error"). On failure
+ * nothing of the file is applied.
  */
-int ww_ports_load_user(const char *path);
-
-/* The message of the last failed load ("" when none). Can't fail. */
-const char *ww_ports_last_error(void);
+int ww_ports_load_user(const char *path, char *err, size_t errsz);
 
 /* True when `port` is one of `proto`'s standard ports on ipproto. Can't fail. */
 bool ww_ports_is_standard(const char *proto, uint16_t port, uint8_t ipproto);

@@ -108,6 +108,20 @@ int ww_procs_find_inode(struct ww_procs *p, uint64_t inode,
 			const struct ww_proc **out, size_t max);
 
 /*
+ * For the live monitor on a miss, before ww_procs_find_inode(): look for
+ * `inode` in the fd tables of the `n_newest` task ids at and below the
+ * kernel's last allocated pid, without listing /proc. A client that just
+ * started is almost always there, and this costs ~100 us where listing
+ * /proc costs several hundred. The cache is neither used nor changed (see
+ * procs.c). Returns 1 with the holding process in *out (its strings valid
+ * until the next call), 0 when none of those tasks holds it (or the one
+ * that did exited while read), -ENOENT when /proc/loadavg is unreadable.
+ * Each fd table it may not read adds one to *denied.
+ */
+int ww_procs_find_newest(struct ww_procs *p, uint64_t inode, unsigned n_newest,
+			 struct ww_owner *out, unsigned *denied);
+
+/*
  * Why `inode` (of a socket with uid `sock_uid`) has no owner: a code and a
  * short sentence in buf. Can't fail.
  */

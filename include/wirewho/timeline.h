@@ -18,6 +18,10 @@
  *     (also for flows whose owner stayed unknown, so replay reproduces them);
  *   - "end": packets and records written, when the recording stopped cleanly.
  * DIR/capture.id holds the capture_id too, for people and scripts.
+ *
+ * Two halves, one file each: the writer (timeline_writer.c) and the reader
+ * with its index by flow key (timeline_index.c); what both must agree on is
+ * below.
  */
 #ifndef WIREWHO_TIMELINE_H
 #define WIREWHO_TIMELINE_H
@@ -25,22 +29,32 @@
 #include "wirewho/procs.h"
 #include "wirewho/flow.h"
 
-#define WW_TIMELINE_ERRLEN 512
+#define WW_TIMELINE_ERRLEN 512   /* an `err` this size holds every message (only a very long path is cut) */
 #define WW_TIMELINE_PCAP "capture.pcap"
 #define WW_TIMELINE_FILE "sockets.ndjson"
 #define WW_TIMELINE_ID   "capture.id"
+#define WW_TIMELINE_FORMAT  "wirewho-sockets"   /* the header's "format" */
+#define WW_TIMELINE_VERSION 1                   /* the header's "version"; the reader takes 1..this */
+#define WW_TIMELINE_IDLEN   33                  /* a capture_id: 128 random bits as hex, and a NUL */
+
+/*
+ * 64-bit FNV-1a of n bytes: the "first_hash" of the first packet's captured
+ * bytes, which ties a timeline to its capture. This function can't fail.
+ */
+uint64_t ww_timeline_hash(const void *p, size_t n);
 
 /* --- writing ----------------------------------------------------------------- */
 
 struct ww_tl_writer;
 
 /*
- * Create DIR (if missing) and the three files in it. `pcap` is the live
- * capture's pcap_t (its link type and snaplen are those of the dump).
- * Returns NULL and a one-line reason naming the file in `err`.
+ * Create DIR (if missing) and the three files in it, for a live capture on
+ * `iface` of DLT_* link type `linktype` keeping `snaplen` bytes of each
+ * packet (those of the dump too). Returns NULL and a one-line reason naming
+ * the file in `err` (errsz bytes, truncated to fit).
  */
-struct ww_tl_writer *ww_timeline_create(const char *dir, void *pcap, const char *iface,
-					ww_time_t start, char err[WW_TIMELINE_ERRLEN]);
+struct ww_tl_writer *ww_timeline_create(const char *dir, int linktype, int snaplen,
+					const char *iface, ww_time_t start, char *err, size_t errsz);
 
 /* Dump one packet. 0 or -EIO (disk full: the caller stops recording). */
 int ww_timeline_packet(struct ww_tl_writer *w, const uint8_t *data, uint32_t caplen,
@@ -78,10 +92,10 @@ struct ww_timeline;
 
 /*
  * Read and check a timeline file. Returns NULL and "FILE:LINE: reason" in
- * `err` when it cannot be read, a line is not a JSON object, the header is
+ * `err` (errsz bytes) when it cannot be read, a line is not a JSON object, the header is
  * missing or of another format, or a record lacks a field.
  */
-struct ww_timeline *ww_timeline_load(const char *path, char err[WW_TIMELINE_ERRLEN]);
+struct ww_timeline *ww_timeline_load(const char *path, char *err, size_t errsz);
 
 void ww_timeline_free(struct ww_timeline *tl);
 
@@ -89,10 +103,10 @@ void ww_timeline_free(struct ww_timeline *tl);
  * Check that the capture file `pcap_path` is the one this timeline was
  * recorded with: same link type, and the same first packet (time, length
  * and bytes). Also compares capture.id next to the capture, if present.
- * Returns 0, or -EINVAL and a reason in `err`.
+ * Returns 0, or -EINVAL and a reason in `err` (errsz bytes).
  */
 int ww_timeline_check_capture(const struct ww_timeline *tl, const char *pcap_path,
-			      char err[WW_TIMELINE_ERRLEN]);
+			      char *err, size_t errsz);
 
 /*
  * The binding recorded for the flow with key `k` whose first packet is at
