@@ -20,20 +20,16 @@
 #include "wirewho/portcheck.h"
 #include "wirewho/ports.h"
 
+#include "wirewho/handoff.h"
+
 #include <errno.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/random.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#include <immintrin.h>
-#endif
 
 #define FF_CLS_DONE 0x01   /* classification is final: stop feeding */
 #define FF_JUDGED   0x02   /* port judgement done */
@@ -76,10 +72,9 @@ static const char *app_by_name(enum ww_app_by by)
 	return by == WW_APP_BY_PAYLOAD ? "payload" : by == WW_APP_BY_PORT ? "port" : "none";
 }
 
-struct aq;
-
 struct ww_pipeline {
-	struct aq *aq;           /* replay's analysis thread (see below), or NULL */
+	struct ww_handoff *aq;   /* replay's ring to the analysis thread (see below), or NULL */
+	pthread_t analysis;
 	struct ww_decoder *dec;
 	struct ww_flows *flows;
 	struct ww_emitter *em;
@@ -99,6 +94,8 @@ struct ww_pipeline {
 	 */
 	_Alignas(64) struct ww_stats st;
 	ww_time_t now;
+	uint32_t populated;      /* flow records made resident: [0, populated), see populate_ahead() */
+	bool populate_off;       /* the kernel can't (before Linux 5.14) */
 };
 
 static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_flow_view *v)
@@ -272,7 +269,6 @@ static int usable_cpus(void)
 	return (int)sysconf(_SC_NPROCESSORS_ONLN);
 }
 
-static void aq_sync(struct ww_pipeline *pl);
 static void aq_stop(struct ww_pipeline *pl);
 static int aq_start(struct ww_pipeline *pl);
 
@@ -382,7 +378,7 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 void ww_pipeline_drain(struct ww_pipeline *pl)
 {
 	if (pl->aq)
-		aq_sync(pl);
+		ww_handoff_sync(pl->aq);
 }
 
 /* Decode a frame; a frame that is not a flow's packet is counted here. */
@@ -414,21 +410,12 @@ static bool decode(struct ww_pipeline *pl, int dlt, const uint8_t *data, uint32_
  * With cfg->analysis_thread the work is split over two cores: the caller's
  * thread reads the capture (libpcap), decodes each frame, builds its flow
  * key, and copies what the classifier may read of its payload (at most
- * WW_CLS_MAX_BYTES_DIR bytes of a TCP or UDP packet) into an arena, because
- * libpcap reuses its buffer for the next frame. The analysis thread takes
- * these descriptors in order from a single-producer, single-consumer ring
- * and does everything else: the keyed hash, the flow table, TCP state,
- * timeouts, classification, judgement, emission. Only the descriptors
- * cross cores, one cache line per packet (struct hand); a payload is read
+ * WW_CLS_MAX_BYTES_DIR bytes of a TCP or UDP packet) into the hand-off
+ * ring's arena (handoff.h). The analysis thread takes these descriptors in
+ * order and does everything else: the keyed hash, the flow table, TCP
+ * state, timeouts, classification, judgement, emission. Only the
+ * descriptors cross cores, one cache line per packet; a payload is read
  * on the other side only while its flow is classified.
- *
- * Each side publishes its position every AQ_PUBLISH packets. A side that
- * runs dry spins briefly, then sleeps on a futex ("bell") until the other
- * has moved far enough (AQ_WAKE_AT descriptors, a quarter of the ring),
- * so the two wake each other a few thousand times per million packets,
- * not per packet. Whenever the reader waits (ring or arena full, or a
- * caller wants everything processed), it marks the request urgent and the
- * analysis thread processes whatever is there.
  *
  * The analysis thread looks ahead in the ring to overlap the table misses
  * of several packets: the table chunk of the descriptor AQ_AHEAD_HOME
@@ -443,259 +430,24 @@ static bool decode(struct ww_pipeline *pl, int dlt, const uint8_t *data, uint32_
  * and the new connection then lost its first payload. Copying the
  * payloads the classifier may read needs no such guess.)
  */
-#define AQ_SLOTS        2048u          /* descriptors: 128 KB, a power of two */
-#define AQ_ARENA        (2u << 20)     /* payload bytes in flight */
-#define AQ_PUBLISH      32u            /* publish a position every this many */
-#define AQ_WAKE_AT      (AQ_SLOTS / 4)
-#define AQ_SPIN         64             /* pause loops before sleeping */
 #define AQ_AHEAD_HOME   16u
 #define AQ_AHEAD_RECORD 8u
-#define AQ_AHEAD_WRITE  8u             /* the reader's prefetch for writing: ring slots */
-#define AQ_AHEAD_ARENA  1024u          /* ...and arena bytes */
 #define AQ_POPULATE_EVERY 1024u        /* descriptors between the reader's looks at the pool */
 #define AQ_POPULATE_AHEAD (24u << 10)  /* flow records kept resident ahead of the inserts (~4 MB) */
-_Static_assert((AQ_SLOTS & (AQ_SLOTS - 1)) == 0, "AQ_SLOTS must be a power of two");
-_Static_assert(AQ_ARENA >= 16 * WW_CLS_MAX_BYTES_DIR, "the arena must hold several payloads");
+_Static_assert(WW_CLS_MAX_BYTES_DIR <= WW_HANDOFF_COPY_MAX, "the arena must hold several payloads");
+_Static_assert(AQ_AHEAD_RECORD < AQ_AHEAD_HOME, "a record is fetched after its chunk");
 
-/*
- * A packet as handed over: what the flow engine and the classifier read of
- * a struct ww_pkt, in one cache line. Addresses, ports, VLAN and protocol
- * are in the key (unpack() rebuilds the packet view); tcp_seq is not
- * carried (nothing past the decoder reads it).
- */
-struct hand {
-	struct ww_flowkey key;
-	ww_time_t ts;
-	uint32_t ip_len;
-	uint32_t payload_len;
-	uint32_t payload_off;   /* in the arena, when H_PAYLOAD */
-	uint8_t tcp_flags, icmp_type, icmp_code;
-	uint8_t bits;           /* H_* */
-};
-_Static_assert(sizeof(struct hand) == 64, "a handed-over packet is one cache line");
-#define H_SRC_IS_A  0x01
-#define H_HAS_PORTS 0x02
-#define H_FRAGMENT  0x04
-#define H_PAYLOAD   0x08    /* payload bytes were copied to the arena */
-
-/* A futex a side sleeps on until the other's position reaches `at`. */
-struct bell {
-	_Atomic uint32_t seq;      /* the futex word: bumped by every ring */
-	_Atomic uint32_t armed;    /* someone sleeps (or is about to) */
-	_Atomic uint32_t at;       /* the position it waits for */
-};
-
-struct aq {
-	/* written by the reader */
-	_Alignas(64) _Atomic uint32_t tail;   /* descriptors published */
-	_Atomic uint32_t urgent;              /* the reader waits: process what is there */
-	_Atomic uint32_t stop;
-	struct bell cbell;                    /* the analysis thread sleeps here */
-	/* written by the analysis thread */
-	_Alignas(64) _Atomic uint32_t head;   /* descriptors processed and released */
-	_Atomic int err;                      /* first output error */
-	_Atomic uint32_t records_used;        /* ww_flows_records_used(), as of head */
-	struct bell pbell;                    /* the reader sleeps here */
-	/* the reader's own */
-	_Alignas(64) uint32_t t;              /* descriptors filled, published or not */
-	uint32_t head_seen;
-	uint64_t arena_w;                     /* arena bytes handed out, ever */
-	uint32_t populated;                   /* flow records made resident: [0, populated) */
-	bool populate_off;                    /* the kernel can't (before Linux 5.14) */
-	uint64_t at[AQ_SLOTS];                /* arena offset where each slot's bytes start */
-	/* shared, by ownership of slots */
-	_Alignas(64) struct hand ring[AQ_SLOTS];
-	uint8_t *arena;
-	pthread_t thread;
-};
-
-static inline bool reached(uint32_t pos, uint32_t at)
-{
-	return (int32_t)(pos - at) >= 0;
-}
-
-/*
- * Fetch a line for writing (PREFETCHW), where the CPU has it: the reader
- * then owns the ring line the analysis thread read last before it stores,
- * instead of stalling on the store. __builtin_prefetch(p, 1) emits it only
- * when the whole build targets such CPUs. Set by aq_start().
- */
-static bool has_prefetchw;
-
-static inline void prefetch_for_write(const void *p)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	if (has_prefetchw)
-		__asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
-#else
-	__builtin_prefetch(p, 1);
-#endif
-}
-
-static void futex_wait(_Atomic uint32_t *word, uint32_t val)
-{
-	/* EAGAIN (the word moved) and EINTR both just mean: look again */
-	(void)syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
-}
-
-static void bell_ring(struct bell *b)
-{
-	if (atomic_load(&b->armed)) {
-		atomic_fetch_add(&b->seq, 1);
-		(void)syscall(SYS_futex, (uint32_t *)&b->seq, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-	}
-}
-
-/* After publishing position `pos` (a sequentially consistent store). */
-static void bell_ring_at(struct bell *b, uint32_t pos)
-{
-	if (atomic_load(&b->armed) && reached(pos, atomic_load(&b->at)))
-		bell_ring(b);
-}
-
-/*
- * The two sleeps. The sleeper stores `armed` and then reads the positions;
- * the other side stores its position and then reads `armed`; with both
- * sequentially consistent, at least one sees the other's store, and the
- * futex word read before the check turns a ring in between into an
- * immediate return.
- */
-static bool consumer_may_go(struct aq *q, uint32_t h, uint32_t at)
-{
-	uint32_t t = atomic_load(&q->tail);
-	return reached(t, at) || (t != h && atomic_load(&q->urgent)) || atomic_load(&q->stop);
-}
-
-static void consumer_wait(struct aq *q, uint32_t h)
-{
-	uint32_t at = h + AQ_WAKE_AT;
-	for (int i = 0; i < AQ_SPIN; i++) {
-		if (consumer_may_go(q, h, at))
-			return;
-		ww_cpu_relax();
-	}
-	atomic_store(&q->cbell.at, at);
-	atomic_store(&q->cbell.armed, 1);
-	for (;;) {
-		uint32_t seq = atomic_load(&q->cbell.seq);
-		if (consumer_may_go(q, h, at))
-			break;
-		futex_wait(&q->cbell.seq, seq);
-	}
-	atomic_store(&q->cbell.armed, 0);
-}
-
-static void aq_publish(struct aq *q)
-{
-	atomic_store(&q->tail, q->t);
-	bell_ring_at(&q->cbell, q->t);
-}
-
-/* The reader waits until the analysis thread has released `target`. */
-static void producer_wait(struct aq *q, uint32_t target)
-{
-	atomic_store(&q->urgent, 1);
-	aq_publish(q);
-	bell_ring(&q->cbell);
-	for (int i = 0; i < AQ_SPIN && !reached(atomic_load(&q->head), target); i++)
-		ww_cpu_relax();
-	if (!reached(atomic_load(&q->head), target)) {
-		atomic_store(&q->pbell.at, target);
-		atomic_store(&q->pbell.armed, 1);
-		for (;;) {
-			uint32_t seq = atomic_load(&q->pbell.seq);
-			if (reached(atomic_load(&q->head), target))
-				break;
-			futex_wait(&q->pbell.seq, seq);
-		}
-		atomic_store(&q->pbell.armed, 0);
-	}
-	atomic_store(&q->urgent, 0);
-	q->head_seen = atomic_load_explicit(&q->head, memory_order_acquire);
-}
-
-/* The slot to fill next, once there is one. */
-static struct hand *aq_slot(struct aq *q)
-{
-	if (q->t - q->head_seen == AQ_SLOTS) {
-		q->head_seen = atomic_load_explicit(&q->head, memory_order_acquire);
-		if (q->t - q->head_seen == AQ_SLOTS)
-			producer_wait(q, q->t - AQ_SLOTS + AQ_WAKE_AT);
-	}
-	q->at[q->t & (AQ_SLOTS - 1)] = q->arena_w;
-	/* own the line early: the analysis thread read it last */
-	prefetch_for_write(&q->ring[(q->t + AQ_AHEAD_WRITE) & (AQ_SLOTS - 1)]);
-	return &q->ring[q->t & (AQ_SLOTS - 1)];
-}
-
-/*
- * memcpy() of a size known only at run time is inlined as REP MOVSQ, whose
- * start-up costs more than a payload of a few hundred bytes: sixteen bytes
- * at a time instead, the last sixteen overlapping (dst is 16-aligned).
- */
-static void copy_payload(uint8_t *dst, const uint8_t *src, uint32_t n)
-{
-#ifdef __SSE2__
-	if (n >= 16) {
-		uint32_t i = 0;
-		for (; i + 16 <= n; i += 16)
-			_mm_store_si128((__m128i *)(void *)(dst + i), _mm_loadu_si128((const __m128i *)(const void *)(src + i)));
-		if (i < n)
-			_mm_storeu_si128((__m128i *)(void *)(dst + n - 16),
-					 _mm_loadu_si128((const __m128i *)(const void *)(src + n - 16)));
-		return;
-	}
-#endif
-	for (uint32_t i = 0; i < n; i++)
-		dst[i] = src[i];
-}
-
-/* Copy `n` payload bytes (<= WW_CLS_MAX_BYTES_DIR) of the slot being
- * filled; returns their arena offset. */
-static uint32_t aq_copy(struct aq *q, const uint8_t *src, uint32_t n)
-{
-	uint64_t off = (q->arena_w + 15) & ~(uint64_t)15;
-	if (off % AQ_ARENA + n > AQ_ARENA)
-		off += AQ_ARENA - off % AQ_ARENA;   /* a payload never wraps */
-	for (;;) {
-		/* bytes still in use start at the oldest unreleased slot */
-		uint64_t used = q->head_seen == q->t ? off : q->at[q->head_seen & (AQ_SLOTS - 1)];
-		if (off + n - used <= AQ_ARENA)
-			break;
-		q->head_seen = atomic_load_explicit(&q->head, memory_order_acquire);
-		if (q->head_seen != q->t && off + n - q->at[q->head_seen & (AQ_SLOTS - 1)] > AQ_ARENA)
-			producer_wait(q, q->head_seen + (q->t - q->head_seen + 1) / 2);
-	}
-	copy_payload(q->arena + off % AQ_ARENA, src, n);
-	q->at[q->t & (AQ_SLOTS - 1)] = off;
-	q->arena_w = off + n;
-	for (unsigned i = 0; i < 4; i++)
-		prefetch_for_write(q->arena + (q->arena_w + AQ_AHEAD_ARENA + 64 * i) % AQ_ARENA);
-	return (uint32_t)(off % AQ_ARENA);
-}
-
-static void aq_push(struct aq *q)
-{
-	q->t++;
-	if ((q->t & (AQ_PUBLISH - 1)) == 0)
-		aq_publish(q);
-}
-
+/* The analysis thread's position, what it counted and its first error, to the reader. */
 static void publish_head(struct ww_pipeline *pl, uint32_t h)
 {
-	struct aq *q = pl->aq;
-	if (WW_UNLIKELY(pl->err) && !atomic_load_explicit(&q->err, memory_order_relaxed))
-		atomic_store_explicit(&q->err, pl->err, memory_order_relaxed);
-	atomic_store_explicit(&q->records_used, ww_flows_records_used(pl->flows), memory_order_relaxed);
-	atomic_store(&q->head, h);
-	bell_ring_at(&q->pbell, h);
+	ww_handoff_release(pl->aq, h, pl->err, ww_flows_records_used(pl->flows));
 }
 
 /* A handed-over packet back into the view process() takes; hash and prefetch. */
-static void unpack(struct ww_pipeline *pl, const struct hand *d, struct pending *e)
+static void unpack(struct ww_pipeline *pl, const struct ww_handoff_pkt *d, struct pending *e)
 {
 	struct ww_pkt *p = &e->p;
-	bool a = d->bits & H_SRC_IS_A;
+	bool a = d->bits & WW_HANDOFF_SRC_IS_A;
 
 	e->prep.key = d->key;
 	e->prep.src_is_a = a;
@@ -716,15 +468,15 @@ static void unpack(struct ww_pipeline *pl, const struct hand *d, struct pending 
 	p->tcp_flags = d->tcp_flags;
 	p->icmp_type = d->icmp_type;
 	p->icmp_code = d->icmp_code;
-	p->has_ports = d->bits & H_HAS_PORTS;
-	p->is_fragment = d->bits & H_FRAGMENT;
+	p->has_ports = d->bits & WW_HANDOFF_HAS_PORTS;
+	p->is_fragment = d->bits & WW_HANDOFF_FRAGMENT;
 	p->ip_len = d->ip_len;
 	p->payload_len = d->payload_len;
 	p->payload = NULL;
-	if (d->bits & H_PAYLOAD) {
+	if (d->bits & WW_HANDOFF_PAYLOAD) {
 		/* The reader's core wrote it: fetch the start now, as the
 		 * classifier reads it first (for a settled flow, a wasted fetch). */
-		p->payload = pl->aq->arena + d->payload_off;
+		p->payload = ww_handoff_payload(pl->aq, d);
 		__builtin_prefetch(p->payload);
 	}
 	p->tcp_seq = 0;
@@ -733,27 +485,23 @@ static void unpack(struct ww_pipeline *pl, const struct hand *d, struct pending 
 static void *analysis_main(void *arg)
 {
 	struct ww_pipeline *pl = arg;
-	struct aq *q = pl->aq;
+	struct ww_handoff *q = pl->aq;
 	struct pending stage[AQ_AHEAD_HOME];   /* unpacked, hashed, prefetched */
-	uint32_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
+	uint32_t h = 0;
 	uint32_t home = h, rec = h;   /* next descriptors to unpack, to prefetch the record of */
 
 	for (;;) {
-		uint32_t t = atomic_load_explicit(&q->tail, memory_order_acquire);
-		if (t == h) {
-			if (atomic_load(&q->stop))
-				break;
-			consumer_wait(q, h);
-			continue;
-		}
+		uint32_t t = ww_handoff_ready(q, h);
+		if (t == h)
+			break;   /* stopped */
 		while (h != t) {
 			for (; home != t && home - h < AQ_AHEAD_HOME; home++)
-				unpack(pl, &q->ring[home & (AQ_SLOTS - 1)], &stage[home % AQ_AHEAD_HOME]);
+				unpack(pl, ww_handoff_at(q, home), &stage[home % AQ_AHEAD_HOME]);
 			for (; rec != home && rec - h < AQ_AHEAD_RECORD; rec++)
 				ww_flows_prefetch_record(pl->flows, &stage[rec % AQ_AHEAD_HOME].prep);
 			process(pl, &stage[h % AQ_AHEAD_HOME]);
 			h++;
-			if ((h & (AQ_PUBLISH - 1)) == 0)
+			if ((h & (WW_HANDOFF_PUBLISH - 1)) == 0)
 				publish_head(pl, h);
 		}
 		publish_head(pl, h);
@@ -767,64 +515,44 @@ static void *analysis_main(void *arg)
  * huge page here, an eighth of the analysis thread's time on a capture of
  * many short flows. The reader has time to spare, so it has the kernel do
  * that ahead of the analysis thread: the index at the start, and records
- * up to AQ_POPULATE_AHEAD past the highest one used, looked at every
- * AQ_POPULATE_EVERY packets (at most one new record per packet, and the
- * ring holds AQ_SLOTS of them: the lead covers both many times over).
+ * up to AQ_POPULATE_AHEAD past the highest one used (the ring's mark),
+ * looked at every AQ_POPULATE_EVERY packets (at most one new record per
+ * packet, and the ring holds WW_HANDOFF_SLOTS of them: the lead covers
+ * both many times over).
  */
 static void populate_ahead(struct ww_pipeline *pl, bool index)
 {
-	struct aq *q = pl->aq;
-	uint32_t used = atomic_load_explicit(&q->records_used, memory_order_relaxed);
+	uint32_t used = ww_handoff_mark(pl->aq);
 
-	if (q->populate_off || (!index && used + AQ_POPULATE_AHEAD / 2 < q->populated))
+	if (pl->populate_off || (!index && used + AQ_POPULATE_AHEAD / 2 < pl->populated))
 		return;
-	if (ww_flows_populate(pl->flows, index, q->populated, used + AQ_POPULATE_AHEAD) != 0)
-		q->populate_off = true;
-	q->populated = used + AQ_POPULATE_AHEAD;
+	if (ww_flows_populate(pl->flows, index, pl->populated, used + AQ_POPULATE_AHEAD) != 0)
+		pl->populate_off = true;
+	pl->populated = used + AQ_POPULATE_AHEAD;
 }
 
 static int aq_start(struct ww_pipeline *pl)
 {
-	struct aq *q = aligned_alloc(_Alignof(struct aq), sizeof(*q));
-#if defined(__x86_64__) || defined(__i386__)
-	unsigned eax, ebx, ecx, edx;
-	if (__get_cpuid(0x80000001u, &eax, &ebx, &ecx, &edx))
-		has_prefetchw = ecx & (1u << 8);   /* PRFCHW */
-#endif
-	if (!q)
-		return -1;
-	memset(q, 0, sizeof(*q));
-	q->arena = malloc(AQ_ARENA);
-	pl->aq = q;
-	if (!q->arena || pthread_create(&q->thread, NULL, analysis_main, pl) != 0) {
-		free(q->arena);
-		free(q);
+	pl->aq = ww_handoff_new();
+	if (!pl->aq)
+		return -ENOMEM;
+	if (pthread_create(&pl->analysis, NULL, analysis_main, pl) != 0) {
+		ww_handoff_free(pl->aq);
 		pl->aq = NULL;
-		return -1;
+		return -EAGAIN;
 	}
 	populate_ahead(pl, true);
 	return 0;
 }
 
-/* Everything handed over is processed; the thread's results are visible. */
-static void aq_sync(struct ww_pipeline *pl)
-{
-	struct aq *q = pl->aq;
-	if (q->head_seen != q->t)
-		producer_wait(q, q->t);
-}
-
 static void aq_stop(struct ww_pipeline *pl)
 {
-	struct aq *q = pl->aq;
-	if (!q)
+	if (!pl->aq)
 		return;
-	aq_sync(pl);
-	atomic_store(&q->stop, 1);
-	bell_ring(&q->cbell);
-	pthread_join(q->thread, NULL);
-	free(q->arena);
-	free(q);
+	ww_handoff_sync(pl->aq);
+	ww_handoff_stop(pl->aq);
+	pthread_join(pl->analysis, NULL);
+	ww_handoff_free(pl->aq);
 	pl->aq = NULL;
 }
 
@@ -832,8 +560,8 @@ static void aq_stop(struct ww_pipeline *pl)
 static int packet_handover(struct ww_pipeline *pl, int dlt, const uint8_t *data,
 			   uint32_t caplen, ww_time_t ts)
 {
-	struct aq *q = pl->aq;
-	struct hand *d = aq_slot(q);
+	struct ww_handoff *q = pl->aq;
+	struct ww_handoff_pkt *d = ww_handoff_slot(q);
 	struct ww_pkt p;
 	bool src_is_a;
 
@@ -846,19 +574,19 @@ static int packet_handover(struct ww_pipeline *pl, int dlt, const uint8_t *data,
 	d->tcp_flags = p.tcp_flags;
 	d->icmp_type = p.icmp_type;
 	d->icmp_code = p.icmp_code;
-	d->bits = (uint8_t)((src_is_a ? H_SRC_IS_A : 0) | (p.has_ports ? H_HAS_PORTS : 0) |
-			    (p.is_fragment ? H_FRAGMENT : 0));
+	d->bits = (uint8_t)((src_is_a ? WW_HANDOFF_SRC_IS_A : 0) | (p.has_ports ? WW_HANDOFF_HAS_PORTS : 0) |
+			    (p.is_fragment ? WW_HANDOFF_FRAGMENT : 0));
 	if (p.payload_len && p.payload && !pl->no_classify &&
 	    (p.proto == WW_IPPROTO_TCP || p.proto == WW_IPPROTO_UDP)) {
-		d->payload_off = aq_copy(q, p.payload, p.payload_len < WW_CLS_MAX_BYTES_DIR ?
-					 p.payload_len : WW_CLS_MAX_BYTES_DIR);
-		d->bits |= H_PAYLOAD;
+		d->payload_off = ww_handoff_copy(q, p.payload, p.payload_len < WW_CLS_MAX_BYTES_DIR ?
+						 p.payload_len : WW_CLS_MAX_BYTES_DIR);
+		d->bits |= WW_HANDOFF_PAYLOAD;
 	}
-	aq_push(q);
-	if (WW_UNLIKELY((q->t & (AQ_POPULATE_EVERY - 1)) == 0))
+	ww_handoff_push(q);
+	if (WW_UNLIKELY((ww_handoff_pushed(q) & (AQ_POPULATE_EVERY - 1)) == 0))
 		populate_ahead(pl, false);
 out:
-	return atomic_load_explicit(&q->err, memory_order_relaxed);
+	return ww_handoff_err(q);
 }
 
 int ww_pipeline_packet(struct ww_pipeline *pl, int dlt, const uint8_t *data,
