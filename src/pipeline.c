@@ -9,14 +9,14 @@
  * to end; a flow that never reaches a final answer is judged when it ends.
  * The flow record is written when the flow ends, after its alerts.
  *
- * A replay splits this over two cores (see "replay's analysis thread"), and
- * writes the flows still open at its end on two threads ("the end of a
- * replay"); both write exactly the bytes of one packet at a time.
+ * A replay splits this over two cores (see "replay's analysis thread"; the
+ * ring between them is handoff.c's), and ends the flows still open at its
+ * end on two threads, the emitter's ("the end of a replay"); both write
+ * exactly the bytes of one packet at a time.
  */
 #include "wirewho/pipeline.h"
 #include "wirewho/classify.h"
 #include "wirewho/decode.h"
-#include "wirewho/jsonw.h"
 #include "wirewho/portcheck.h"
 #include "wirewho/ports.h"
 
@@ -142,37 +142,28 @@ static void settle(struct ww_pipeline *pl, struct ww_flow *f)
 	f->flags |= FF_SETTLED;
 }
 
-/*
- * Where a flow's records go: NULL, the emitter; or a share of the
- * end-of-input flush (see flush_in_two()): JSON records of one chunk of
- * flows collected in the share's own buffer, its alerts counted and its
- * first error kept there.
- */
-struct share {
-	struct ww_pipeline *pl;
-	bool quiet;
-	struct ww_jw jw;
-	uint64_t alerts;
-	int err;
-	_Atomic bool ready;        /* formatted, not yet written */
-};
-
-/* Keep the first error: into the share's record when there is one, else the pipeline's. */
-static void note_err(struct ww_pipeline *pl, struct share *sh, int rc)
+/* Keep the pipeline's first error. */
+static void note_err(struct ww_pipeline *pl, int rc)
 {
-	int *err = sh ? &sh->err : &pl->err;
-	if (rc && !*err)
-		*err = rc;
+	if (rc && !pl->err)
+		pl->err = rc;
 }
 
-static void emit_alerts_to(struct ww_pipeline *pl, struct share *sh, const struct ww_alert *a,
+/*
+ * Where a flow's records go: `b` NULL, the emitter (counted and errors kept
+ * here); else a batch of the end-of-input flush (see flush_in_two()),
+ * which counts its alerts and keeps its first error itself.
+ */
+static void emit_alerts_to(struct ww_pipeline *pl, struct ww_emit_batch *b, const struct ww_alert *a,
 			   int n, const struct ww_flow_view *v)
 {
-	uint64_t *count = sh ? &sh->alerts : &pl->alerts;
 	for (int i = 0; i < n; i++) {
-		note_err(pl, sh, sh ? ww_emit_json_alert(&sh->jw, NULL, &a[i], v)
-				    : ww_emit_alert(pl->em, &a[i], v));
-		(*count)++;
+		if (b) {
+			(void)ww_emit_batch_alert(b, &a[i], v);
+		} else {
+			note_err(pl, ww_emit_alert(pl->em, &a[i], v));
+			pl->alerts++;
+		}
 	}
 }
 
@@ -182,7 +173,7 @@ static void emit_alerts(struct ww_pipeline *pl, const struct ww_alert *a, int n,
 	emit_alerts_to(pl, NULL, a, n, v);
 }
 
-static void judge_ports(struct ww_pipeline *pl, struct share *sh, struct ww_flow *f, ww_time_t ts)
+static void judge_ports(struct ww_pipeline *pl, struct ww_emit_batch *b, struct ww_flow *f, ww_time_t ts)
 {
 	struct ww_alert al[WW_MAX_ALERTS_PER_FLOW];
 	struct ww_flow_view v;
@@ -193,43 +184,43 @@ static void judge_ports(struct ww_pipeline *pl, struct share *sh, struct ww_flow
 	if (n <= 0)
 		return;
 	view_of(pl, f, &v);
-	emit_alerts_to(pl, sh, al, n, &v);
+	emit_alerts_to(pl, b, al, n, &v);
 }
 
 /* What the pipeline attached to a flow that is gone: attribution, classifier
- * state, server name. `sh` as below (the classifier cache is one thread's). */
-static void release_flow(struct ww_pipeline *pl, struct share *sh, struct ww_flow *f)
+ * state, server name. `b` as below (the classifier cache is one thread's). */
+static void release_flow(struct ww_pipeline *pl, struct ww_emit_batch *b, struct ww_flow *f)
 {
 	if (pl->ops && pl->ops->flow_end)
 		pl->ops->flow_end(pl->ud, f);
-	if (!sh)   /* on the thread that runs process() */
+	if (!b)   /* on the thread that runs process() */
 		ww_cls_release(&pl->cls_cache, f->cls);
-	else       /* a share of the end-of-input flush: either of two threads */
+	else      /* the end-of-input flush: either of two threads */
 		ww_cls_free(f->cls);
 	f->cls = NULL;
 	free(f->sni);
 	f->sni = NULL;
 }
 
-/* A flow ended: its alerts and record to `sh` (NULL: the emitter), then free its state. */
-static void end_flow_to(struct ww_pipeline *pl, struct share *sh, struct ww_flow *f)
+/* A flow ended: its alerts and record to `b` (NULL: the emitter), then free its state. */
+static void end_flow_to(struct ww_pipeline *pl, struct ww_emit_batch *b, struct ww_flow *f)
 {
 	struct ww_flow_view v;
 	struct ww_alert al[WW_MAX_ALERTS_PER_FLOW];
 
 	ww_cls_finish(f->cls, f);   /* decide on what was seen */
 	if (!(f->flags & FF_JUDGED))
-		judge_ports(pl, sh, f, f->last);
+		judge_ports(pl, b, f, f->last);
 	view_of(pl, f, &v);
 	if (pl->ops && pl->ops->judge) {
 		int n = pl->ops->judge(pl->ud, f, &v, al, WW_MAX_ALERTS_PER_FLOW);
-		emit_alerts_to(pl, sh, al, n, &v);
+		emit_alerts_to(pl, b, al, n, &v);
 	}
-	if (!sh)
-		note_err(pl, sh, ww_emit_flow(pl->em, &v));
-	else if (!sh->quiet)   /* the emitter applies -q itself */
-		note_err(pl, sh, ww_emit_json_flow(&sh->jw, NULL, &v));
-	release_flow(pl, sh, f);
+	if (!b)
+		note_err(pl, ww_emit_flow(pl->em, &v));
+	else
+		(void)ww_emit_batch_flow(b, &v);
+	release_flow(pl, b, f);
 }
 
 static void on_flow_end(struct ww_flow *f, void *ud)
@@ -625,141 +616,35 @@ int ww_pipeline_alert(struct ww_pipeline *pl, const struct ww_alert *a)
 /* ---- the end of a replay ------------------------------------------------- */
 
 /*
- * A capture's end leaves most of its flows open (a 15-second capture of
- * short connections: four in five), and writing their records is then the
- * only work left: a few hundred nanoseconds each, mostly formatting. With
- * the analysis thread gone, two threads share it. The open flows, in
- * flow_id order, are cut into chunks of FLUSH_CHUNK; each thread claims
- * the next chunk not yet claimed and formats it into one of FLUSH_SLOTS
- * buffers (chunk c into slot c % FLUSH_SLOTS, free once chunk
- * c - FLUSH_SLOTS is written), and the caller writes the formatted chunks
- * in order between its own. Claiming rather than taking turns matters on
- * a shared machine: when one thread is slowed (here, at times, to half
- * speed), the other formats more chunks instead of waiting for it. The
- * output is byte for byte what one thread writes. Only without
- * attribution (whose state is one thread's) and for JSON.
+ * A capture's end leaves most of its flows open, and ending them (judging,
+ * formatting their records) is then the only work left: the emitter shares
+ * it between two threads (ww_emit_flows_parallel()), in flow_id order, and
+ * calls end_open_flow() for each, on either. That is safe because a flow's
+ * end then touches only the flow itself, read-only tables (ports) and the
+ * classifier's state, freed with ww_cls_free() rather than into the cache
+ * of the thread that ran process(): so only without attribution (whose
+ * state is one thread's), and only for JSON.
  */
-#define FLUSH_CHUNK 512    /* flows: ~350 KB of JSON */
-#define FLUSH_SLOTS 4      /* chunks formatted and not yet written, at most */
-#define FLUSH_AHEAD 8      /* records fetched 2x this ahead of the one written, what they point to 1x */
-
-struct flush {
-	struct ww_flow **flows;
-	size_t n, chunks;
-	FILE *out;
-	_Atomic size_t next;       /* the next chunk to claim */
-	_Atomic size_t written;    /* chunks written, all of them before this */
-	struct share slot[FLUSH_SLOTS];
-};
-
-static void spin_or_yield(unsigned *spin)
+static void end_open_flow(void *ud, struct ww_flow *f, struct ww_emit_batch *b)
 {
-	if ((*spin)++ < 4096)
-		ww_cpu_relax();
-	else
-		sched_yield();
-}
-
-/* The caller's part: write every formatted chunk that is next in order. */
-static void write_ready(struct flush *fl)
-{
-	size_t w = atomic_load_explicit(&fl->written, memory_order_relaxed);
-	for (; w < fl->chunks; w++) {
-		struct share *sh = &fl->slot[w % FLUSH_SLOTS];
-		if (!atomic_load_explicit(&sh->ready, memory_order_acquire))
-			break;
-		if (sh->jw.len && fwrite(sh->jw.buf, 1, sh->jw.len, fl->out) != sh->jw.len && !sh->err)
-			sh->err = -EIO;
-		ww_jw_reset(&sh->jw);
-		atomic_store_explicit(&sh->ready, false, memory_order_relaxed);
-		atomic_store_explicit(&fl->written, w + 1, memory_order_release);
-	}
-}
-
-/* Claim a chunk and format it; false when none is left. */
-static bool flush_one(struct flush *fl, bool writer)
-{
-	size_t c = atomic_fetch_add(&fl->next, 1);
-	unsigned spin = 0;
-
-	if (c >= fl->chunks)
-		return false;
-	/* its slot is free once the chunk FLUSH_SLOTS before it is written */
-	while (c >= atomic_load_explicit(&fl->written, memory_order_acquire) + FLUSH_SLOTS) {
-		if (writer)
-			write_ready(fl);
-		spin_or_yield(&spin);
-	}
-	struct share *sh = &fl->slot[c % FLUSH_SLOTS];
-	size_t lo = c * FLUSH_CHUNK, hi = lo + FLUSH_CHUNK < fl->n ? lo + FLUSH_CHUNK : fl->n;
-	for (size_t j = lo; j < hi; j++) {
-		if (j + 2 * FLUSH_AHEAD < hi)
-			ww_flow_prefetch(fl->flows[j + 2 * FLUSH_AHEAD]);
-		if (j + FLUSH_AHEAD < hi) {
-			/* what the record points to, now that the record is here */
-			const struct ww_flow *g = fl->flows[j + FLUSH_AHEAD];
-			if (g->cls)
-				__builtin_prefetch(g->cls);
-			if (g->sni)
-				__builtin_prefetch(g->sni);
-		}
-		end_flow_to(sh->pl, sh, fl->flows[j]);
-	}
-	atomic_store_explicit(&sh->ready, true, memory_order_release);
-	return true;
-}
-
-static void *flush_helper(void *arg)
-{
-	struct flush *fl = arg;
-	while (flush_one(fl, false))
-		;
-	return NULL;
+	end_flow_to(ud, b, f);
 }
 
 /* The end-of-input flush on two threads; false when it does not apply. */
 static bool flush_in_two(struct ww_pipeline *pl)
 {
-	struct flush *fl;
-	pthread_t th;
-	bool quiet, two;
-	FILE *out;
+	struct ww_flow **all;
+	uint64_t alerts;
 	size_t n;
 
-	if (pl->ops || !(out = ww_emit_json_direct(pl->em, &quiet)))
+	if (pl->ops || !ww_emit_parallel_ok(pl->em))
 		return false;
-	if (!(fl = calloc(1, sizeof(*fl))))
-		return false;
-	fl->flows = ww_flows_open_by_id(pl->flows, &n);
-	if (!fl->flows) {
-		free(fl);
+	all = ww_flows_open_by_id(pl->flows, &n);
+	if (!all)
 		return false;   /* none, or no memory: ww_flows_flush() */
-	}
-	fl->n = n;
-	fl->chunks = (n + FLUSH_CHUNK - 1) / FLUSH_CHUNK;
-	fl->out = out;
-	for (int i = 0; i < FLUSH_SLOTS; i++) {
-		fl->slot[i].pl = pl;
-		fl->slot[i].quiet = quiet;
-		ww_jw_init(&fl->slot[i].jw);
-	}
-	two = fl->chunks > 1 && pthread_create(&th, NULL, flush_helper, fl) == 0;
-	while (flush_one(fl, true))
-		write_ready(fl);
-	for (unsigned spin = 0; atomic_load(&fl->written) < fl->chunks;) {
-		write_ready(fl);
-		if (atomic_load(&fl->written) < fl->chunks)
-			spin_or_yield(&spin);
-	}
-	if (two)
-		pthread_join(th, NULL);
-	for (int i = 0; i < FLUSH_SLOTS; i++) {
-		pl->alerts += fl->slot[i].alerts;
-		note_err(pl, NULL, fl->slot[i].err);
-		ww_jw_free(&fl->slot[i].jw);
-	}
-	free(fl->flows);
-	free(fl);
+	note_err(pl, ww_emit_flows_parallel(pl->em, all, n, end_open_flow, pl, &alerts));
+	pl->alerts += alerts;
+	free(all);
 	ww_flows_clear(pl->flows);
 	return true;
 }
