@@ -43,30 +43,6 @@ struct pending {
 	ww_time_t ts;
 };
 
-/*
- * app_proto names are static strings owned by the classifier; a settled
- * flow keeps a one-byte index into this table instead of an 8-byte pointer
- * (the flow record has no room to spare). Filled on first use; the set of
- * names is small and fixed.
- */
-#define WW_MAX_APP_NAMES 64
-static const char *app_names[WW_MAX_APP_NAMES] = { "unknown" };
-static unsigned n_app_names = 1;
-
-static uint8_t intern_app(const char *name)
-{
-	for (unsigned i = 0; i < n_app_names; i++)
-		if (app_names[i] == name)
-			return (uint8_t)i;   /* the usual case: the same static string */
-	for (unsigned i = 0; i < n_app_names; i++)
-		if (strcmp(app_names[i], name) == 0)
-			return (uint8_t)i;
-	if (n_app_names == WW_MAX_APP_NAMES)
-		return 0;      /* cannot happen with the classifier's fixed set */
-	app_names[n_app_names] = name;
-	return (uint8_t)n_app_names++;
-}
-
 static const char *app_by_name(enum ww_app_by by)
 {
 	return by == WW_APP_BY_PAYLOAD ? "payload" : by == WW_APP_BY_PORT ? "port" : "none";
@@ -103,7 +79,7 @@ static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_f
 	memset(v, 0, sizeof(*v));
 	v->f = f;
 	if (f->flags & FF_SETTLED) {
-		v->app_proto = app_names[f->app_idx];
+		v->app_proto = ww_cls_proto_name(f->app_idx);
 		v->app_by = app_by_name(f->app_by);
 		v->sni = f->sni;
 	} else {
@@ -124,19 +100,17 @@ static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_f
 }
 
 /*
- * Once a flow's answer is final and judged, keep only the answer (a static
- * name and, for TLS, the server name) and free the detection state: a flow
+ * Once a flow's answer `r` is final and judged, keep only the answer (the
+ * classifier's one-byte protocol id and, for TLS, the server name: the
+ * flow record has no room to spare) and free the detection state: a flow
  * that lives for hours then costs its record and nothing more.
  */
-static void settle(struct ww_pipeline *pl, struct ww_flow *f)
+static void settle(struct ww_pipeline *pl, struct ww_flow *f, const struct ww_cls_result *r)
 {
-	enum ww_app_by by;
-	const char *sni = ww_cls_sni(f->cls);
-
-	f->app_idx = intern_app(ww_cls_app_proto(f->cls, f, &by));
-	f->app_by = (uint8_t)by;
-	if (sni && *sni)
-		f->sni = strdup(sni);   /* out of memory: the record just lacks it */
+	f->app_idx = r->proto;
+	f->app_by = r->by;
+	if (*r->sni)
+		f->sni = strdup(r->sni);   /* out of memory: the record just lacks it */
 	ww_cls_release(&pl->cls_cache, f->cls);
 	f->cls = NULL;
 	f->flags |= FF_SETTLED;
@@ -173,14 +147,16 @@ static void emit_alerts(struct ww_pipeline *pl, const struct ww_alert *a, int n,
 	emit_alerts_to(pl, NULL, a, n, v);
 }
 
-static void judge_ports(struct ww_pipeline *pl, struct ww_emit_batch *b, struct ww_flow *f, ww_time_t ts)
+/* The port judgement on the classifier's final answer `r` (NULL: no payload). */
+static void judge_ports(struct ww_pipeline *pl, struct ww_emit_batch *b, struct ww_flow *f,
+			const struct ww_cls_result *r, ww_time_t ts)
 {
 	struct ww_alert al[WW_MAX_ALERTS_PER_FLOW];
 	struct ww_flow_view v;
 	int n;
 
 	f->flags |= FF_JUDGED;
-	n = ww_portcheck_judge(f, f->cls, ts, al, WW_MAX_ALERTS_PER_FLOW);
+	n = ww_portcheck_judge(f, r, ts, al, WW_MAX_ALERTS_PER_FLOW);
 	if (n <= 0)
 		return;
 	view_of(pl, f, &v);
@@ -209,8 +185,12 @@ static void end_flow_to(struct ww_pipeline *pl, struct ww_emit_batch *b, struct 
 	struct ww_alert al[WW_MAX_ALERTS_PER_FLOW];
 
 	ww_cls_finish(f->cls, f);   /* decide on what was seen */
-	if (!(f->flags & FF_JUDGED))
-		judge_ports(pl, b, f, f->last);
+	if (!(f->flags & FF_JUDGED)) {
+		struct ww_cls_result r;
+		if (f->cls)
+			ww_cls_result(f->cls, f, &r);
+		judge_ports(pl, b, f, f->cls ? &r : NULL, f->last);
+	}
 	view_of(pl, f, &v);
 	if (pl->ops && pl->ops->judge) {
 		int n = pl->ops->judge(pl->ud, f, &v, al, WW_MAX_ALERTS_PER_FLOW);
@@ -359,9 +339,11 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 			}
 		}
 		if (ww_cls_feed(f->cls, f, dir, p->payload, p->payload_len, f->pkts[0] + f->pkts[1])) {
+			struct ww_cls_result r;
 			f->flags |= FF_CLS_DONE;
-			judge_ports(pl, NULL, f, e->ts);
-			settle(pl, f);
+			ww_cls_result(f->cls, f, &r);
+			judge_ports(pl, NULL, f, &r, e->ts);
+			settle(pl, f, &r);
 		}
 	}
 }
