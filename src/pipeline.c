@@ -17,10 +17,9 @@
 #include "wirewho/pipeline.h"
 #include "wirewho/classify.h"
 #include "wirewho/decode.h"
+#include "wirewho/handoff.h"
 #include "wirewho/portcheck.h"
 #include "wirewho/ports.h"
-
-#include "wirewho/handoff.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -50,7 +49,6 @@ static const char *app_by_name(enum ww_app_by by)
 
 struct ww_pipeline {
 	struct ww_handoff *aq;   /* replay's ring to the analysis thread (see below), or NULL */
-	pthread_t analysis;
 	struct ww_decoder *dec;
 	struct ww_flows *flows;
 	struct ww_emitter *em;
@@ -72,6 +70,7 @@ struct ww_pipeline {
 	ww_time_t now;
 	uint32_t populated;      /* flow records made resident: [0, populated), see populate_ahead() */
 	bool populate_off;       /* the kernel can't (before Linux 5.14) */
+	pthread_t analysis;      /* with aq */
 };
 
 static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_flow_view *v)
