@@ -73,14 +73,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *app = ww_cls_app_proto(c, &f, &by);
 	if (!app || (by == WW_APP_BY_PAYLOAD && strcmp(app, "unknown") == 0))
 		abort();
-	uint32_t n;
-	const uint8_t *fb = ww_cls_first_bytes(c, &n);
-	if (n > WW_FIRST_BYTES || (n && !fb))
+	struct ww_cls_result r;
+	ww_cls_result(c, &f, &r);
+	if (r.first_len > WW_FIRST_BYTES || (r.first_len && !r.first_bytes))
 		abort();
-	if (strlen(ww_cls_sni(c)) >= 256 || strlen(ww_cls_alpn(c)) >= 64)
+	if (strcmp(ww_cls_proto_name(r.proto), app) != 0 || r.by != by)
+		abort();
+	if (strlen(r.sni) >= WW_NAME_MAX || strlen(r.alpn) >= WW_ALPN_MAX)
 		abort();
 	struct ww_alert a[3];
-	int k = ww_portcheck_judge(&f, c, 0, a, 3);
+	int k = ww_portcheck_judge(&f, &r, 0, a, 3);
 	if (k < 0 || k > 1)
 		abort();
 	for (int i = 0; i < k; i++)

@@ -102,6 +102,7 @@ struct ww_cls {
 _Static_assert(sizeof(struct ww_cls) <= 256, "struct ww_cls grew: it is allocated per payload flow");
 
 static int pid_of(const char *proto);
+_Static_assert(WW_P_COUNT <= WW_CLS_PROTO_MAX, "protocol ids must stay below WW_CLS_PROTO_MAX");
 
 static uint32_t l4_mask(uint8_t l4)
 {
@@ -501,58 +502,33 @@ static int chosen(const struct ww_cls *c)
 	return w ? __builtin_ctz(w) : 0;
 }
 
-const char *ww_cls_app_proto(const struct ww_cls *c, const struct ww_flow *f, enum ww_app_by *by)
+const char *ww_cls_proto_name(uint8_t id)
+{
+	return ww_detectors[id < WW_P_COUNT ? id : WW_P_NONE].name;
+}
+
+uint8_t ww_cls_app_id(const struct ww_cls *c, const struct ww_flow *f, enum ww_app_by *by)
 {
 	enum ww_app_by b = WW_APP_BY_NONE;
-	const char *name = "unknown";
 	int p = chosen(c);
 	if (p) {
 		b = WW_APP_BY_PAYLOAD;
-		name = ww_detectors[p].name;
 	} else if (f && (f->key.proto == WW_IPPROTO_TCP || f->key.proto == WW_IPPROTO_UDP)) {
-		const char *pp = ww_ports_protocol_of(ww_flow_server_port(f), f->key.proto);
-		if (pp && !ww_cls_rejected(c, pp)) {
+		/* ports.h holds only protocols we detect: the guess has an id */
+		int i = pid_of(ww_ports_protocol_of(ww_flow_server_port(f), f->key.proto));
+		if (i && !(c && (c->rejected & (1u << i)))) {
 			b = WW_APP_BY_PORT;
-			name = pp;
+			p = i;
 		}
 	}
 	if (by)
 		*by = b;
-	return name;
+	return (uint8_t)p;
 }
 
-uint64_t ww_cls_match_pkt(const struct ww_cls *c)
+const char *ww_cls_app_proto(const struct ww_cls *c, const struct ww_flow *f, enum ww_app_by *by)
 {
-	return c && chosen(c) ? c->match_pkt : 0;
-}
-
-int ww_cls_match_dir(const struct ww_cls *c)
-{
-	return c && chosen(c) ? c->match_dir : -1;
-}
-
-const uint8_t *ww_cls_first_bytes(const struct ww_cls *c, uint32_t *len)
-{
-	if (!c) {
-		*len = 0;
-		return NULL;
-	}
-	if (chosen(c) && c->ev_len) {
-		*len = c->ev_len;
-		return c->ev;
-	}
-	*len = c->first_len;
-	return c->first;
-}
-
-uint64_t ww_cls_first_pkt(const struct ww_cls *c)
-{
-	return c ? c->first_pkt : 0;
-}
-
-int ww_cls_first_dir(const struct ww_cls *c)
-{
-	return c ? c->first_dir : -1;
+	return ww_detectors[ww_cls_app_id(c, f, by)].name;
 }
 
 const char *ww_cls_sni(const struct ww_cls *c)
@@ -560,19 +536,40 @@ const char *ww_cls_sni(const struct ww_cls *c)
 	return c && c->tls ? c->tls->sni : "";
 }
 
-const char *ww_cls_alpn(const struct ww_cls *c)
+void ww_cls_result(const struct ww_cls *c, const struct ww_flow *f, struct ww_cls_result *r)
 {
-	return c && c->tls ? c->tls->alpn : "";
-}
+	enum ww_app_by by;
 
-uint32_t ww_cls_payload_pkts(const struct ww_cls *c, enum ww_dir dir)
-{
-	return c ? c->npkts[dir == WW_DIR_TOCLIENT] : 0;
-}
-
-uint32_t ww_cls_payload_bytes(const struct ww_cls *c, enum ww_dir dir)
-{
-	return c ? c->seen[dir == WW_DIR_TOCLIENT] : 0;
+	memset(r, 0, sizeof(*r));
+	r->proto = ww_cls_app_id(c, f, &by);
+	r->by = (uint8_t)by;
+	r->sni = r->alpn = "";
+	r->match_dir = r->first_dir = -1;
+	if (!c)
+		return;
+	if (chosen(c)) {
+		r->match_pkt = c->match_pkt;
+		r->match_dir = c->match_dir;
+	}
+	if (chosen(c) && c->ev_len) {
+		r->first_bytes = c->ev;
+		r->first_len = c->ev_len;
+	} else {
+		r->first_bytes = c->first;
+		r->first_len = c->first_len;
+	}
+	r->first_pkt = c->first_pkt;
+	r->first_dir = c->first_dir;
+	if (c->tls) {
+		r->sni = c->tls->sni;
+		r->alpn = c->tls->alpn;
+	}
+	for (int d = 0; d < 2; d++) {
+		r->payload_bytes[d] = c->seen[d];
+		r->payload_pkts[d] = c->npkts[d];
+	}
+	r->rejected = c->rejected;
+	r->undecided = !c->match && (c->need & c->cand);
 }
 
 static int pid_of(const char *proto)
@@ -585,18 +582,12 @@ static int pid_of(const char *proto)
 	return 0;
 }
 
-bool ww_cls_rejected(const struct ww_cls *c, const char *proto)
+uint8_t ww_cls_proto_id(const char *name)
 {
-	int i = pid_of(proto);
-	return c && i && (c->rejected & (1u << i));
+	return (uint8_t)pid_of(name);
 }
 
 bool ww_cls_detects(const char *proto)
 {
 	return pid_of(proto) != 0;
-}
-
-bool ww_cls_undecided(const struct ww_cls *c)
-{
-	return c && !c->match && (c->need & c->cand);
 }

@@ -9,31 +9,26 @@
  * to end; a flow that never reaches a final answer is judged when it ends.
  * The flow record is written when the flow ends, after its alerts.
  *
- * A replay splits this over two cores (see "replay's analysis thread"), and
- * writes the flows still open at its end on two threads ("the end of a
- * replay"); both write exactly the bytes of one packet at a time.
+ * A replay splits this over two cores (see "replay's analysis thread"; the
+ * ring between them is handoff.c's), and ends the flows still open at its
+ * end on two threads, the emitter's ("the end of a replay"); both write
+ * exactly the bytes of one packet at a time.
  */
 #include "wirewho/pipeline.h"
 #include "wirewho/classify.h"
 #include "wirewho/decode.h"
-#include "wirewho/jsonw.h"
+#include "wirewho/handoff.h"
 #include "wirewho/portcheck.h"
 #include "wirewho/ports.h"
 
 #include <errno.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/random.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#include <immintrin.h>
-#endif
 
 #define FF_CLS_DONE 0x01   /* classification is final: stop feeding */
 #define FF_JUDGED   0x02   /* port judgement done */
@@ -47,39 +42,13 @@ struct pending {
 	ww_time_t ts;
 };
 
-/*
- * app_proto names are static strings owned by the classifier; a settled
- * flow keeps a one-byte index into this table instead of an 8-byte pointer
- * (the flow record has no room to spare). Filled on first use; the set of
- * names is small and fixed.
- */
-#define WW_MAX_APP_NAMES 64
-static const char *app_names[WW_MAX_APP_NAMES] = { "unknown" };
-static unsigned n_app_names = 1;
-
-static uint8_t intern_app(const char *name)
-{
-	for (unsigned i = 0; i < n_app_names; i++)
-		if (app_names[i] == name)
-			return (uint8_t)i;   /* the usual case: the same static string */
-	for (unsigned i = 0; i < n_app_names; i++)
-		if (strcmp(app_names[i], name) == 0)
-			return (uint8_t)i;
-	if (n_app_names == WW_MAX_APP_NAMES)
-		return 0;      /* cannot happen with the classifier's fixed set */
-	app_names[n_app_names] = name;
-	return (uint8_t)n_app_names++;
-}
-
 static const char *app_by_name(enum ww_app_by by)
 {
 	return by == WW_APP_BY_PAYLOAD ? "payload" : by == WW_APP_BY_PORT ? "port" : "none";
 }
 
-struct aq;
-
 struct ww_pipeline {
-	struct aq *aq;           /* replay's analysis thread (see below), or NULL */
+	struct ww_handoff *aq;   /* replay's ring to the analysis thread (see below), or NULL */
 	struct ww_decoder *dec;
 	struct ww_flows *flows;
 	struct ww_emitter *em;
@@ -99,6 +68,9 @@ struct ww_pipeline {
 	 */
 	_Alignas(64) struct ww_stats st;
 	ww_time_t now;
+	uint32_t populated;      /* flow records made resident: [0, populated), see populate_ahead() */
+	bool populate_off;       /* the kernel can't (before Linux 5.14) */
+	pthread_t analysis;      /* with aq */
 };
 
 static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_flow_view *v)
@@ -106,7 +78,7 @@ static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_f
 	memset(v, 0, sizeof(*v));
 	v->f = f;
 	if (f->flags & FF_SETTLED) {
-		v->app_proto = app_names[f->app_idx];
+		v->app_proto = ww_cls_proto_name(f->app_idx);
 		v->app_by = app_by_name(f->app_by);
 		v->sni = f->sni;
 	} else {
@@ -127,55 +99,44 @@ static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_f
 }
 
 /*
- * Once a flow's answer is final and judged, keep only the answer (a static
- * name and, for TLS, the server name) and free the detection state: a flow
+ * Once a flow's answer `r` is final and judged, keep only the answer (the
+ * classifier's one-byte protocol id and, for TLS, the server name: the
+ * flow record has no room to spare) and free the detection state: a flow
  * that lives for hours then costs its record and nothing more.
  */
-static void settle(struct ww_pipeline *pl, struct ww_flow *f)
+static void settle(struct ww_pipeline *pl, struct ww_flow *f, const struct ww_cls_result *r)
 {
-	enum ww_app_by by;
-	const char *sni = ww_cls_sni(f->cls);
-
-	f->app_idx = intern_app(ww_cls_app_proto(f->cls, f, &by));
-	f->app_by = (uint8_t)by;
-	if (sni && *sni)
-		f->sni = strdup(sni);   /* out of memory: the record just lacks it */
+	f->app_idx = r->proto;
+	f->app_by = r->by;
+	if (*r->sni)
+		f->sni = strdup(r->sni);   /* out of memory: the record just lacks it */
 	ww_cls_release(&pl->cls_cache, f->cls);
 	f->cls = NULL;
 	f->flags |= FF_SETTLED;
 }
 
-/*
- * Where a flow's records go: NULL, the emitter; or a share of the
- * end-of-input flush (see flush_in_two()): JSON records of one chunk of
- * flows collected in the share's own buffer, its alerts counted and its
- * first error kept there.
- */
-struct share {
-	struct ww_pipeline *pl;
-	bool quiet;
-	struct ww_jw jw;
-	uint64_t alerts;
-	int err;
-	_Atomic bool ready;        /* formatted, not yet written */
-};
-
-/* Keep the first error: into the share's record when there is one, else the pipeline's. */
-static void note_err(struct ww_pipeline *pl, struct share *sh, int rc)
+/* Keep the pipeline's first error. */
+static void note_err(struct ww_pipeline *pl, int rc)
 {
-	int *err = sh ? &sh->err : &pl->err;
-	if (rc && !*err)
-		*err = rc;
+	if (rc && !pl->err)
+		pl->err = rc;
 }
 
-static void emit_alerts_to(struct ww_pipeline *pl, struct share *sh, const struct ww_alert *a,
+/*
+ * Where a flow's records go: `b` NULL, the emitter (counted and errors kept
+ * here); else a batch of the end-of-input flush (see flush_in_two()),
+ * which counts its alerts and keeps its first error itself.
+ */
+static void emit_alerts_to(struct ww_pipeline *pl, struct ww_emit_batch *b, const struct ww_alert *a,
 			   int n, const struct ww_flow_view *v)
 {
-	uint64_t *count = sh ? &sh->alerts : &pl->alerts;
 	for (int i = 0; i < n; i++) {
-		note_err(pl, sh, sh ? ww_emit_json_alert(&sh->jw, NULL, &a[i], v)
-				    : ww_emit_alert(pl->em, &a[i], v));
-		(*count)++;
+		if (b) {
+			(void)ww_emit_batch_alert(b, &a[i], v);
+		} else {
+			note_err(pl, ww_emit_alert(pl->em, &a[i], v));
+			pl->alerts++;
+		}
 	}
 }
 
@@ -185,54 +146,60 @@ static void emit_alerts(struct ww_pipeline *pl, const struct ww_alert *a, int n,
 	emit_alerts_to(pl, NULL, a, n, v);
 }
 
-static void judge_ports(struct ww_pipeline *pl, struct share *sh, struct ww_flow *f, ww_time_t ts)
+/* The port judgement on the classifier's final answer `r` (NULL: no payload). */
+static void judge_ports(struct ww_pipeline *pl, struct ww_emit_batch *b, struct ww_flow *f,
+			const struct ww_cls_result *r, ww_time_t ts)
 {
 	struct ww_alert al[WW_MAX_ALERTS_PER_FLOW];
 	struct ww_flow_view v;
 	int n;
 
 	f->flags |= FF_JUDGED;
-	n = ww_portcheck_judge(f, f->cls, ts, al, WW_MAX_ALERTS_PER_FLOW);
+	n = ww_portcheck_judge(f, r, ts, al, WW_MAX_ALERTS_PER_FLOW);
 	if (n <= 0)
 		return;
 	view_of(pl, f, &v);
-	emit_alerts_to(pl, sh, al, n, &v);
+	emit_alerts_to(pl, b, al, n, &v);
 }
 
 /* What the pipeline attached to a flow that is gone: attribution, classifier
- * state, server name. `sh` as below (the classifier cache is one thread's). */
-static void release_flow(struct ww_pipeline *pl, struct share *sh, struct ww_flow *f)
+ * state, server name. `b` as below (the classifier cache is one thread's). */
+static void release_flow(struct ww_pipeline *pl, struct ww_emit_batch *b, struct ww_flow *f)
 {
 	if (pl->ops && pl->ops->flow_end)
 		pl->ops->flow_end(pl->ud, f);
-	if (!sh)   /* on the thread that runs process() */
+	if (!b)   /* on the thread that runs process() */
 		ww_cls_release(&pl->cls_cache, f->cls);
-	else       /* a share of the end-of-input flush: either of two threads */
+	else      /* the end-of-input flush: either of two threads */
 		ww_cls_free(f->cls);
 	f->cls = NULL;
 	free(f->sni);
 	f->sni = NULL;
 }
 
-/* A flow ended: its alerts and record to `sh` (NULL: the emitter), then free its state. */
-static void end_flow_to(struct ww_pipeline *pl, struct share *sh, struct ww_flow *f)
+/* A flow ended: its alerts and record to `b` (NULL: the emitter), then free its state. */
+static void end_flow_to(struct ww_pipeline *pl, struct ww_emit_batch *b, struct ww_flow *f)
 {
 	struct ww_flow_view v;
 	struct ww_alert al[WW_MAX_ALERTS_PER_FLOW];
 
 	ww_cls_finish(f->cls, f);   /* decide on what was seen */
-	if (!(f->flags & FF_JUDGED))
-		judge_ports(pl, sh, f, f->last);
+	if (!(f->flags & FF_JUDGED)) {
+		struct ww_cls_result r;
+		if (f->cls)
+			ww_cls_result(f->cls, f, &r);
+		judge_ports(pl, b, f, f->cls ? &r : NULL, f->last);
+	}
 	view_of(pl, f, &v);
 	if (pl->ops && pl->ops->judge) {
 		int n = pl->ops->judge(pl->ud, f, &v, al, WW_MAX_ALERTS_PER_FLOW);
-		emit_alerts_to(pl, sh, al, n, &v);
+		emit_alerts_to(pl, b, al, n, &v);
 	}
-	if (!sh)
-		note_err(pl, sh, ww_emit_flow(pl->em, &v));
-	else if (!sh->quiet)   /* the emitter applies -q itself */
-		note_err(pl, sh, ww_emit_json_flow(&sh->jw, NULL, &v));
-	release_flow(pl, sh, f);
+	if (!b)
+		note_err(pl, ww_emit_flow(pl->em, &v));
+	else
+		(void)ww_emit_batch_flow(b, &v);
+	release_flow(pl, b, f);
 }
 
 static void on_flow_end(struct ww_flow *f, void *ud)
@@ -272,7 +239,6 @@ static int usable_cpus(void)
 	return (int)sysconf(_SC_NPROCESSORS_ONLN);
 }
 
-static void aq_sync(struct ww_pipeline *pl);
 static void aq_stop(struct ww_pipeline *pl);
 static int aq_start(struct ww_pipeline *pl);
 
@@ -372,9 +338,11 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 			}
 		}
 		if (ww_cls_feed(f->cls, f, dir, p->payload, p->payload_len, f->pkts[0] + f->pkts[1])) {
+			struct ww_cls_result r;
 			f->flags |= FF_CLS_DONE;
-			judge_ports(pl, NULL, f, e->ts);
-			settle(pl, f);
+			ww_cls_result(f->cls, f, &r);
+			judge_ports(pl, NULL, f, &r, e->ts);
+			settle(pl, f, &r);
 		}
 	}
 }
@@ -382,7 +350,7 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 void ww_pipeline_drain(struct ww_pipeline *pl)
 {
 	if (pl->aq)
-		aq_sync(pl);
+		ww_handoff_sync(pl->aq);
 }
 
 /* Decode a frame; a frame that is not a flow's packet is counted here. */
@@ -414,21 +382,12 @@ static bool decode(struct ww_pipeline *pl, int dlt, const uint8_t *data, uint32_
  * With cfg->analysis_thread the work is split over two cores: the caller's
  * thread reads the capture (libpcap), decodes each frame, builds its flow
  * key, and copies what the classifier may read of its payload (at most
- * WW_CLS_MAX_BYTES_DIR bytes of a TCP or UDP packet) into an arena, because
- * libpcap reuses its buffer for the next frame. The analysis thread takes
- * these descriptors in order from a single-producer, single-consumer ring
- * and does everything else: the keyed hash, the flow table, TCP state,
- * timeouts, classification, judgement, emission. Only the descriptors
- * cross cores, one cache line per packet (struct hand); a payload is read
+ * WW_CLS_MAX_BYTES_DIR bytes of a TCP or UDP packet) into the hand-off
+ * ring's arena (handoff.h). The analysis thread takes these descriptors in
+ * order and does everything else: the keyed hash, the flow table, TCP
+ * state, timeouts, classification, judgement, emission. Only the
+ * descriptors cross cores, one cache line per packet; a payload is read
  * on the other side only while its flow is classified.
- *
- * Each side publishes its position every AQ_PUBLISH packets. A side that
- * runs dry spins briefly, then sleeps on a futex ("bell") until the other
- * has moved far enough (AQ_WAKE_AT descriptors, a quarter of the ring),
- * so the two wake each other a few thousand times per million packets,
- * not per packet. Whenever the reader waits (ring or arena full, or a
- * caller wants everything processed), it marks the request urgent and the
- * analysis thread processes whatever is there.
  *
  * The analysis thread looks ahead in the ring to overlap the table misses
  * of several packets: the table chunk of the descriptor AQ_AHEAD_HOME
@@ -443,259 +402,24 @@ static bool decode(struct ww_pipeline *pl, int dlt, const uint8_t *data, uint32_
  * and the new connection then lost its first payload. Copying the
  * payloads the classifier may read needs no such guess.)
  */
-#define AQ_SLOTS        2048u          /* descriptors: 128 KB, a power of two */
-#define AQ_ARENA        (2u << 20)     /* payload bytes in flight */
-#define AQ_PUBLISH      32u            /* publish a position every this many */
-#define AQ_WAKE_AT      (AQ_SLOTS / 4)
-#define AQ_SPIN         64             /* pause loops before sleeping */
 #define AQ_AHEAD_HOME   16u
 #define AQ_AHEAD_RECORD 8u
-#define AQ_AHEAD_WRITE  8u             /* the reader's prefetch for writing: ring slots */
-#define AQ_AHEAD_ARENA  1024u          /* ...and arena bytes */
 #define AQ_POPULATE_EVERY 1024u        /* descriptors between the reader's looks at the pool */
 #define AQ_POPULATE_AHEAD (24u << 10)  /* flow records kept resident ahead of the inserts (~4 MB) */
-_Static_assert((AQ_SLOTS & (AQ_SLOTS - 1)) == 0, "AQ_SLOTS must be a power of two");
-_Static_assert(AQ_ARENA >= 16 * WW_CLS_MAX_BYTES_DIR, "the arena must hold several payloads");
+_Static_assert(WW_CLS_MAX_BYTES_DIR <= WW_HANDOFF_COPY_MAX, "the arena must hold several payloads");
+_Static_assert(AQ_AHEAD_RECORD < AQ_AHEAD_HOME, "a record is fetched after its chunk");
 
-/*
- * A packet as handed over: what the flow engine and the classifier read of
- * a struct ww_pkt, in one cache line. Addresses, ports, VLAN and protocol
- * are in the key (unpack() rebuilds the packet view); tcp_seq is not
- * carried (nothing past the decoder reads it).
- */
-struct hand {
-	struct ww_flowkey key;
-	ww_time_t ts;
-	uint32_t ip_len;
-	uint32_t payload_len;
-	uint32_t payload_off;   /* in the arena, when H_PAYLOAD */
-	uint8_t tcp_flags, icmp_type, icmp_code;
-	uint8_t bits;           /* H_* */
-};
-_Static_assert(sizeof(struct hand) == 64, "a handed-over packet is one cache line");
-#define H_SRC_IS_A  0x01
-#define H_HAS_PORTS 0x02
-#define H_FRAGMENT  0x04
-#define H_PAYLOAD   0x08    /* payload bytes were copied to the arena */
-
-/* A futex a side sleeps on until the other's position reaches `at`. */
-struct bell {
-	_Atomic uint32_t seq;      /* the futex word: bumped by every ring */
-	_Atomic uint32_t armed;    /* someone sleeps (or is about to) */
-	_Atomic uint32_t at;       /* the position it waits for */
-};
-
-struct aq {
-	/* written by the reader */
-	_Alignas(64) _Atomic uint32_t tail;   /* descriptors published */
-	_Atomic uint32_t urgent;              /* the reader waits: process what is there */
-	_Atomic uint32_t stop;
-	struct bell cbell;                    /* the analysis thread sleeps here */
-	/* written by the analysis thread */
-	_Alignas(64) _Atomic uint32_t head;   /* descriptors processed and released */
-	_Atomic int err;                      /* first output error */
-	_Atomic uint32_t records_used;        /* ww_flows_records_used(), as of head */
-	struct bell pbell;                    /* the reader sleeps here */
-	/* the reader's own */
-	_Alignas(64) uint32_t t;              /* descriptors filled, published or not */
-	uint32_t head_seen;
-	uint64_t arena_w;                     /* arena bytes handed out, ever */
-	uint32_t populated;                   /* flow records made resident: [0, populated) */
-	bool populate_off;                    /* the kernel can't (before Linux 5.14) */
-	uint64_t at[AQ_SLOTS];                /* arena offset where each slot's bytes start */
-	/* shared, by ownership of slots */
-	_Alignas(64) struct hand ring[AQ_SLOTS];
-	uint8_t *arena;
-	pthread_t thread;
-};
-
-static inline bool reached(uint32_t pos, uint32_t at)
-{
-	return (int32_t)(pos - at) >= 0;
-}
-
-/*
- * Fetch a line for writing (PREFETCHW), where the CPU has it: the reader
- * then owns the ring line the analysis thread read last before it stores,
- * instead of stalling on the store. __builtin_prefetch(p, 1) emits it only
- * when the whole build targets such CPUs. Set by aq_start().
- */
-static bool has_prefetchw;
-
-static inline void prefetch_for_write(const void *p)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	if (has_prefetchw)
-		__asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
-#else
-	__builtin_prefetch(p, 1);
-#endif
-}
-
-static void futex_wait(_Atomic uint32_t *word, uint32_t val)
-{
-	/* EAGAIN (the word moved) and EINTR both just mean: look again */
-	(void)syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
-}
-
-static void bell_ring(struct bell *b)
-{
-	if (atomic_load(&b->armed)) {
-		atomic_fetch_add(&b->seq, 1);
-		(void)syscall(SYS_futex, (uint32_t *)&b->seq, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-	}
-}
-
-/* After publishing position `pos` (a sequentially consistent store). */
-static void bell_ring_at(struct bell *b, uint32_t pos)
-{
-	if (atomic_load(&b->armed) && reached(pos, atomic_load(&b->at)))
-		bell_ring(b);
-}
-
-/*
- * The two sleeps. The sleeper stores `armed` and then reads the positions;
- * the other side stores its position and then reads `armed`; with both
- * sequentially consistent, at least one sees the other's store, and the
- * futex word read before the check turns a ring in between into an
- * immediate return.
- */
-static bool consumer_may_go(struct aq *q, uint32_t h, uint32_t at)
-{
-	uint32_t t = atomic_load(&q->tail);
-	return reached(t, at) || (t != h && atomic_load(&q->urgent)) || atomic_load(&q->stop);
-}
-
-static void consumer_wait(struct aq *q, uint32_t h)
-{
-	uint32_t at = h + AQ_WAKE_AT;
-	for (int i = 0; i < AQ_SPIN; i++) {
-		if (consumer_may_go(q, h, at))
-			return;
-		ww_cpu_relax();
-	}
-	atomic_store(&q->cbell.at, at);
-	atomic_store(&q->cbell.armed, 1);
-	for (;;) {
-		uint32_t seq = atomic_load(&q->cbell.seq);
-		if (consumer_may_go(q, h, at))
-			break;
-		futex_wait(&q->cbell.seq, seq);
-	}
-	atomic_store(&q->cbell.armed, 0);
-}
-
-static void aq_publish(struct aq *q)
-{
-	atomic_store(&q->tail, q->t);
-	bell_ring_at(&q->cbell, q->t);
-}
-
-/* The reader waits until the analysis thread has released `target`. */
-static void producer_wait(struct aq *q, uint32_t target)
-{
-	atomic_store(&q->urgent, 1);
-	aq_publish(q);
-	bell_ring(&q->cbell);
-	for (int i = 0; i < AQ_SPIN && !reached(atomic_load(&q->head), target); i++)
-		ww_cpu_relax();
-	if (!reached(atomic_load(&q->head), target)) {
-		atomic_store(&q->pbell.at, target);
-		atomic_store(&q->pbell.armed, 1);
-		for (;;) {
-			uint32_t seq = atomic_load(&q->pbell.seq);
-			if (reached(atomic_load(&q->head), target))
-				break;
-			futex_wait(&q->pbell.seq, seq);
-		}
-		atomic_store(&q->pbell.armed, 0);
-	}
-	atomic_store(&q->urgent, 0);
-	q->head_seen = atomic_load_explicit(&q->head, memory_order_acquire);
-}
-
-/* The slot to fill next, once there is one. */
-static struct hand *aq_slot(struct aq *q)
-{
-	if (q->t - q->head_seen == AQ_SLOTS) {
-		q->head_seen = atomic_load_explicit(&q->head, memory_order_acquire);
-		if (q->t - q->head_seen == AQ_SLOTS)
-			producer_wait(q, q->t - AQ_SLOTS + AQ_WAKE_AT);
-	}
-	q->at[q->t & (AQ_SLOTS - 1)] = q->arena_w;
-	/* own the line early: the analysis thread read it last */
-	prefetch_for_write(&q->ring[(q->t + AQ_AHEAD_WRITE) & (AQ_SLOTS - 1)]);
-	return &q->ring[q->t & (AQ_SLOTS - 1)];
-}
-
-/*
- * memcpy() of a size known only at run time is inlined as REP MOVSQ, whose
- * start-up costs more than a payload of a few hundred bytes: sixteen bytes
- * at a time instead, the last sixteen overlapping (dst is 16-aligned).
- */
-static void copy_payload(uint8_t *dst, const uint8_t *src, uint32_t n)
-{
-#ifdef __SSE2__
-	if (n >= 16) {
-		uint32_t i = 0;
-		for (; i + 16 <= n; i += 16)
-			_mm_store_si128((__m128i *)(void *)(dst + i), _mm_loadu_si128((const __m128i *)(const void *)(src + i)));
-		if (i < n)
-			_mm_storeu_si128((__m128i *)(void *)(dst + n - 16),
-					 _mm_loadu_si128((const __m128i *)(const void *)(src + n - 16)));
-		return;
-	}
-#endif
-	for (uint32_t i = 0; i < n; i++)
-		dst[i] = src[i];
-}
-
-/* Copy `n` payload bytes (<= WW_CLS_MAX_BYTES_DIR) of the slot being
- * filled; returns their arena offset. */
-static uint32_t aq_copy(struct aq *q, const uint8_t *src, uint32_t n)
-{
-	uint64_t off = (q->arena_w + 15) & ~(uint64_t)15;
-	if (off % AQ_ARENA + n > AQ_ARENA)
-		off += AQ_ARENA - off % AQ_ARENA;   /* a payload never wraps */
-	for (;;) {
-		/* bytes still in use start at the oldest unreleased slot */
-		uint64_t used = q->head_seen == q->t ? off : q->at[q->head_seen & (AQ_SLOTS - 1)];
-		if (off + n - used <= AQ_ARENA)
-			break;
-		q->head_seen = atomic_load_explicit(&q->head, memory_order_acquire);
-		if (q->head_seen != q->t && off + n - q->at[q->head_seen & (AQ_SLOTS - 1)] > AQ_ARENA)
-			producer_wait(q, q->head_seen + (q->t - q->head_seen + 1) / 2);
-	}
-	copy_payload(q->arena + off % AQ_ARENA, src, n);
-	q->at[q->t & (AQ_SLOTS - 1)] = off;
-	q->arena_w = off + n;
-	for (unsigned i = 0; i < 4; i++)
-		prefetch_for_write(q->arena + (q->arena_w + AQ_AHEAD_ARENA + 64 * i) % AQ_ARENA);
-	return (uint32_t)(off % AQ_ARENA);
-}
-
-static void aq_push(struct aq *q)
-{
-	q->t++;
-	if ((q->t & (AQ_PUBLISH - 1)) == 0)
-		aq_publish(q);
-}
-
+/* The analysis thread's position, what it counted and its first error, to the reader. */
 static void publish_head(struct ww_pipeline *pl, uint32_t h)
 {
-	struct aq *q = pl->aq;
-	if (WW_UNLIKELY(pl->err) && !atomic_load_explicit(&q->err, memory_order_relaxed))
-		atomic_store_explicit(&q->err, pl->err, memory_order_relaxed);
-	atomic_store_explicit(&q->records_used, ww_flows_records_used(pl->flows), memory_order_relaxed);
-	atomic_store(&q->head, h);
-	bell_ring_at(&q->pbell, h);
+	ww_handoff_release(pl->aq, h, pl->err, ww_flows_records_used(pl->flows));
 }
 
 /* A handed-over packet back into the view process() takes; hash and prefetch. */
-static void unpack(struct ww_pipeline *pl, const struct hand *d, struct pending *e)
+static void unpack(struct ww_pipeline *pl, const struct ww_handoff_pkt *d, struct pending *e)
 {
 	struct ww_pkt *p = &e->p;
-	bool a = d->bits & H_SRC_IS_A;
+	bool a = d->bits & WW_HANDOFF_SRC_IS_A;
 
 	e->prep.key = d->key;
 	e->prep.src_is_a = a;
@@ -716,15 +440,15 @@ static void unpack(struct ww_pipeline *pl, const struct hand *d, struct pending 
 	p->tcp_flags = d->tcp_flags;
 	p->icmp_type = d->icmp_type;
 	p->icmp_code = d->icmp_code;
-	p->has_ports = d->bits & H_HAS_PORTS;
-	p->is_fragment = d->bits & H_FRAGMENT;
+	p->has_ports = d->bits & WW_HANDOFF_HAS_PORTS;
+	p->is_fragment = d->bits & WW_HANDOFF_FRAGMENT;
 	p->ip_len = d->ip_len;
 	p->payload_len = d->payload_len;
 	p->payload = NULL;
-	if (d->bits & H_PAYLOAD) {
+	if (d->bits & WW_HANDOFF_PAYLOAD) {
 		/* The reader's core wrote it: fetch the start now, as the
 		 * classifier reads it first (for a settled flow, a wasted fetch). */
-		p->payload = pl->aq->arena + d->payload_off;
+		p->payload = ww_handoff_payload(pl->aq, d);
 		__builtin_prefetch(p->payload);
 	}
 	p->tcp_seq = 0;
@@ -733,27 +457,23 @@ static void unpack(struct ww_pipeline *pl, const struct hand *d, struct pending 
 static void *analysis_main(void *arg)
 {
 	struct ww_pipeline *pl = arg;
-	struct aq *q = pl->aq;
+	struct ww_handoff *q = pl->aq;
 	struct pending stage[AQ_AHEAD_HOME];   /* unpacked, hashed, prefetched */
-	uint32_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
+	uint32_t h = 0;
 	uint32_t home = h, rec = h;   /* next descriptors to unpack, to prefetch the record of */
 
 	for (;;) {
-		uint32_t t = atomic_load_explicit(&q->tail, memory_order_acquire);
-		if (t == h) {
-			if (atomic_load(&q->stop))
-				break;
-			consumer_wait(q, h);
-			continue;
-		}
+		uint32_t t = ww_handoff_ready(q, h);
+		if (t == h)
+			break;   /* stopped */
 		while (h != t) {
 			for (; home != t && home - h < AQ_AHEAD_HOME; home++)
-				unpack(pl, &q->ring[home & (AQ_SLOTS - 1)], &stage[home % AQ_AHEAD_HOME]);
+				unpack(pl, ww_handoff_at(q, home), &stage[home % AQ_AHEAD_HOME]);
 			for (; rec != home && rec - h < AQ_AHEAD_RECORD; rec++)
 				ww_flows_prefetch_record(pl->flows, &stage[rec % AQ_AHEAD_HOME].prep);
 			process(pl, &stage[h % AQ_AHEAD_HOME]);
 			h++;
-			if ((h & (AQ_PUBLISH - 1)) == 0)
+			if ((h & (WW_HANDOFF_PUBLISH - 1)) == 0)
 				publish_head(pl, h);
 		}
 		publish_head(pl, h);
@@ -767,64 +487,44 @@ static void *analysis_main(void *arg)
  * huge page here, an eighth of the analysis thread's time on a capture of
  * many short flows. The reader has time to spare, so it has the kernel do
  * that ahead of the analysis thread: the index at the start, and records
- * up to AQ_POPULATE_AHEAD past the highest one used, looked at every
- * AQ_POPULATE_EVERY packets (at most one new record per packet, and the
- * ring holds AQ_SLOTS of them: the lead covers both many times over).
+ * up to AQ_POPULATE_AHEAD past the highest one used (the ring's mark),
+ * looked at every AQ_POPULATE_EVERY packets (at most one new record per
+ * packet, and the ring holds WW_HANDOFF_SLOTS of them: the lead covers
+ * both many times over).
  */
 static void populate_ahead(struct ww_pipeline *pl, bool index)
 {
-	struct aq *q = pl->aq;
-	uint32_t used = atomic_load_explicit(&q->records_used, memory_order_relaxed);
+	uint32_t used = ww_handoff_mark(pl->aq);
 
-	if (q->populate_off || (!index && used + AQ_POPULATE_AHEAD / 2 < q->populated))
+	if (pl->populate_off || (!index && used + AQ_POPULATE_AHEAD / 2 < pl->populated))
 		return;
-	if (ww_flows_populate(pl->flows, index, q->populated, used + AQ_POPULATE_AHEAD) != 0)
-		q->populate_off = true;
-	q->populated = used + AQ_POPULATE_AHEAD;
+	if (ww_flows_populate(pl->flows, index, pl->populated, used + AQ_POPULATE_AHEAD) != 0)
+		pl->populate_off = true;
+	pl->populated = used + AQ_POPULATE_AHEAD;
 }
 
 static int aq_start(struct ww_pipeline *pl)
 {
-	struct aq *q = aligned_alloc(_Alignof(struct aq), sizeof(*q));
-#if defined(__x86_64__) || defined(__i386__)
-	unsigned eax, ebx, ecx, edx;
-	if (__get_cpuid(0x80000001u, &eax, &ebx, &ecx, &edx))
-		has_prefetchw = ecx & (1u << 8);   /* PRFCHW */
-#endif
-	if (!q)
-		return -1;
-	memset(q, 0, sizeof(*q));
-	q->arena = malloc(AQ_ARENA);
-	pl->aq = q;
-	if (!q->arena || pthread_create(&q->thread, NULL, analysis_main, pl) != 0) {
-		free(q->arena);
-		free(q);
+	pl->aq = ww_handoff_new();
+	if (!pl->aq)
+		return -ENOMEM;
+	if (pthread_create(&pl->analysis, NULL, analysis_main, pl) != 0) {
+		ww_handoff_free(pl->aq);
 		pl->aq = NULL;
-		return -1;
+		return -EAGAIN;
 	}
 	populate_ahead(pl, true);
 	return 0;
 }
 
-/* Everything handed over is processed; the thread's results are visible. */
-static void aq_sync(struct ww_pipeline *pl)
-{
-	struct aq *q = pl->aq;
-	if (q->head_seen != q->t)
-		producer_wait(q, q->t);
-}
-
 static void aq_stop(struct ww_pipeline *pl)
 {
-	struct aq *q = pl->aq;
-	if (!q)
+	if (!pl->aq)
 		return;
-	aq_sync(pl);
-	atomic_store(&q->stop, 1);
-	bell_ring(&q->cbell);
-	pthread_join(q->thread, NULL);
-	free(q->arena);
-	free(q);
+	ww_handoff_sync(pl->aq);
+	ww_handoff_stop(pl->aq);
+	pthread_join(pl->analysis, NULL);
+	ww_handoff_free(pl->aq);
 	pl->aq = NULL;
 }
 
@@ -832,8 +532,8 @@ static void aq_stop(struct ww_pipeline *pl)
 static int packet_handover(struct ww_pipeline *pl, int dlt, const uint8_t *data,
 			   uint32_t caplen, ww_time_t ts)
 {
-	struct aq *q = pl->aq;
-	struct hand *d = aq_slot(q);
+	struct ww_handoff *q = pl->aq;
+	struct ww_handoff_pkt *d = ww_handoff_slot(q);
 	struct ww_pkt p;
 	bool src_is_a;
 
@@ -846,19 +546,19 @@ static int packet_handover(struct ww_pipeline *pl, int dlt, const uint8_t *data,
 	d->tcp_flags = p.tcp_flags;
 	d->icmp_type = p.icmp_type;
 	d->icmp_code = p.icmp_code;
-	d->bits = (uint8_t)((src_is_a ? H_SRC_IS_A : 0) | (p.has_ports ? H_HAS_PORTS : 0) |
-			    (p.is_fragment ? H_FRAGMENT : 0));
+	d->bits = (uint8_t)((src_is_a ? WW_HANDOFF_SRC_IS_A : 0) | (p.has_ports ? WW_HANDOFF_HAS_PORTS : 0) |
+			    (p.is_fragment ? WW_HANDOFF_FRAGMENT : 0));
 	if (p.payload_len && p.payload && !pl->no_classify &&
 	    (p.proto == WW_IPPROTO_TCP || p.proto == WW_IPPROTO_UDP)) {
-		d->payload_off = aq_copy(q, p.payload, p.payload_len < WW_CLS_MAX_BYTES_DIR ?
-					 p.payload_len : WW_CLS_MAX_BYTES_DIR);
-		d->bits |= H_PAYLOAD;
+		d->payload_off = ww_handoff_copy(q, p.payload, p.payload_len < WW_CLS_MAX_BYTES_DIR ?
+						 p.payload_len : WW_CLS_MAX_BYTES_DIR);
+		d->bits |= WW_HANDOFF_PAYLOAD;
 	}
-	aq_push(q);
-	if (WW_UNLIKELY((q->t & (AQ_POPULATE_EVERY - 1)) == 0))
+	ww_handoff_push(q);
+	if (WW_UNLIKELY((ww_handoff_pushed(q) & (AQ_POPULATE_EVERY - 1)) == 0))
 		populate_ahead(pl, false);
 out:
-	return atomic_load_explicit(&q->err, memory_order_relaxed);
+	return ww_handoff_err(q);
 }
 
 int ww_pipeline_packet(struct ww_pipeline *pl, int dlt, const uint8_t *data,
@@ -897,141 +597,35 @@ int ww_pipeline_alert(struct ww_pipeline *pl, const struct ww_alert *a)
 /* ---- the end of a replay ------------------------------------------------- */
 
 /*
- * A capture's end leaves most of its flows open (a 15-second capture of
- * short connections: four in five), and writing their records is then the
- * only work left: a few hundred nanoseconds each, mostly formatting. With
- * the analysis thread gone, two threads share it. The open flows, in
- * flow_id order, are cut into chunks of FLUSH_CHUNK; each thread claims
- * the next chunk not yet claimed and formats it into one of FLUSH_SLOTS
- * buffers (chunk c into slot c % FLUSH_SLOTS, free once chunk
- * c - FLUSH_SLOTS is written), and the caller writes the formatted chunks
- * in order between its own. Claiming rather than taking turns matters on
- * a shared machine: when one thread is slowed (here, at times, to half
- * speed), the other formats more chunks instead of waiting for it. The
- * output is byte for byte what one thread writes. Only without
- * attribution (whose state is one thread's) and for JSON.
+ * A capture's end leaves most of its flows open, and ending them (judging,
+ * formatting their records) is then the only work left: the emitter shares
+ * it between two threads (ww_emit_flows_parallel()), in flow_id order, and
+ * calls end_open_flow() for each, on either. That is safe because a flow's
+ * end then touches only the flow itself, read-only tables (ports) and the
+ * classifier's state, freed with ww_cls_free() rather than into the cache
+ * of the thread that ran process(): so only without attribution (whose
+ * state is one thread's), and only for JSON.
  */
-#define FLUSH_CHUNK 512    /* flows: ~350 KB of JSON */
-#define FLUSH_SLOTS 4      /* chunks formatted and not yet written, at most */
-#define FLUSH_AHEAD 8      /* records fetched 2x this ahead of the one written, what they point to 1x */
-
-struct flush {
-	struct ww_flow **flows;
-	size_t n, chunks;
-	FILE *out;
-	_Atomic size_t next;       /* the next chunk to claim */
-	_Atomic size_t written;    /* chunks written, all of them before this */
-	struct share slot[FLUSH_SLOTS];
-};
-
-static void spin_or_yield(unsigned *spin)
+static void end_open_flow(void *ud, struct ww_flow *f, struct ww_emit_batch *b)
 {
-	if ((*spin)++ < 4096)
-		ww_cpu_relax();
-	else
-		sched_yield();
-}
-
-/* The caller's part: write every formatted chunk that is next in order. */
-static void write_ready(struct flush *fl)
-{
-	size_t w = atomic_load_explicit(&fl->written, memory_order_relaxed);
-	for (; w < fl->chunks; w++) {
-		struct share *sh = &fl->slot[w % FLUSH_SLOTS];
-		if (!atomic_load_explicit(&sh->ready, memory_order_acquire))
-			break;
-		if (sh->jw.len && fwrite(sh->jw.buf, 1, sh->jw.len, fl->out) != sh->jw.len && !sh->err)
-			sh->err = -EIO;
-		ww_jw_reset(&sh->jw);
-		atomic_store_explicit(&sh->ready, false, memory_order_relaxed);
-		atomic_store_explicit(&fl->written, w + 1, memory_order_release);
-	}
-}
-
-/* Claim a chunk and format it; false when none is left. */
-static bool flush_one(struct flush *fl, bool writer)
-{
-	size_t c = atomic_fetch_add(&fl->next, 1);
-	unsigned spin = 0;
-
-	if (c >= fl->chunks)
-		return false;
-	/* its slot is free once the chunk FLUSH_SLOTS before it is written */
-	while (c >= atomic_load_explicit(&fl->written, memory_order_acquire) + FLUSH_SLOTS) {
-		if (writer)
-			write_ready(fl);
-		spin_or_yield(&spin);
-	}
-	struct share *sh = &fl->slot[c % FLUSH_SLOTS];
-	size_t lo = c * FLUSH_CHUNK, hi = lo + FLUSH_CHUNK < fl->n ? lo + FLUSH_CHUNK : fl->n;
-	for (size_t j = lo; j < hi; j++) {
-		if (j + 2 * FLUSH_AHEAD < hi)
-			ww_flow_prefetch(fl->flows[j + 2 * FLUSH_AHEAD]);
-		if (j + FLUSH_AHEAD < hi) {
-			/* what the record points to, now that the record is here */
-			const struct ww_flow *g = fl->flows[j + FLUSH_AHEAD];
-			if (g->cls)
-				__builtin_prefetch(g->cls);
-			if (g->sni)
-				__builtin_prefetch(g->sni);
-		}
-		end_flow_to(sh->pl, sh, fl->flows[j]);
-	}
-	atomic_store_explicit(&sh->ready, true, memory_order_release);
-	return true;
-}
-
-static void *flush_helper(void *arg)
-{
-	struct flush *fl = arg;
-	while (flush_one(fl, false))
-		;
-	return NULL;
+	end_flow_to(ud, b, f);
 }
 
 /* The end-of-input flush on two threads; false when it does not apply. */
 static bool flush_in_two(struct ww_pipeline *pl)
 {
-	struct flush *fl;
-	pthread_t th;
-	bool quiet, two;
-	FILE *out;
+	struct ww_flow **all;
+	uint64_t alerts;
 	size_t n;
 
-	if (pl->ops || !(out = ww_emit_json_direct(pl->em, &quiet)))
+	if (pl->ops || !ww_emit_parallel_ok(pl->em))
 		return false;
-	if (!(fl = calloc(1, sizeof(*fl))))
-		return false;
-	fl->flows = ww_flows_open_by_id(pl->flows, &n);
-	if (!fl->flows) {
-		free(fl);
+	all = ww_flows_open_by_id(pl->flows, &n);
+	if (!all)
 		return false;   /* none, or no memory: ww_flows_flush() */
-	}
-	fl->n = n;
-	fl->chunks = (n + FLUSH_CHUNK - 1) / FLUSH_CHUNK;
-	fl->out = out;
-	for (int i = 0; i < FLUSH_SLOTS; i++) {
-		fl->slot[i].pl = pl;
-		fl->slot[i].quiet = quiet;
-		ww_jw_init(&fl->slot[i].jw);
-	}
-	two = fl->chunks > 1 && pthread_create(&th, NULL, flush_helper, fl) == 0;
-	while (flush_one(fl, true))
-		write_ready(fl);
-	for (unsigned spin = 0; atomic_load(&fl->written) < fl->chunks;) {
-		write_ready(fl);
-		if (atomic_load(&fl->written) < fl->chunks)
-			spin_or_yield(&spin);
-	}
-	if (two)
-		pthread_join(th, NULL);
-	for (int i = 0; i < FLUSH_SLOTS; i++) {
-		pl->alerts += fl->slot[i].alerts;
-		note_err(pl, NULL, fl->slot[i].err);
-		ww_jw_free(&fl->slot[i].jw);
-	}
-	free(fl->flows);
-	free(fl);
+	note_err(pl, ww_emit_flows_parallel(pl->em, all, n, end_open_flow, pl, &alerts));
+	pl->alerts += alerts;
+	free(all);
 	ww_flows_clear(pl->flows);
 	return true;
 }

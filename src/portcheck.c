@@ -66,20 +66,20 @@ static const char *upper(const char *p, char *buf, size_t n)
 	return buf;
 }
 
-static void fill_evidence(struct ww_alert *a, const struct ww_flow *f, const struct ww_cls *c,
+static void fill_evidence(struct ww_alert *a, const struct ww_flow *f, const struct ww_cls_result *r,
 			  const char *proto, const char *port_proto, bool matched)
 {
 	struct ww_evidence *ev = &a->ev;
 	ev->protocol = proto;
 	ev->port_protocol = port_proto;
-	uint32_t n = 0;
-	const uint8_t *fb = ww_cls_first_bytes(c, &n);
+	uint32_t n = r->first_len;
+	const uint8_t *fb = r->first_bytes;
 	if (matched) {
-		ev->pkt_no = ww_cls_match_pkt(c);
-		ev->direction = (int8_t)ww_cls_match_dir(c);
+		ev->pkt_no = r->match_pkt;
+		ev->direction = r->match_dir;
 	} else {
-		ev->pkt_no = ww_cls_first_pkt(c);
-		ev->direction = (int8_t)ww_cls_first_dir(c);
+		ev->pkt_no = r->first_pkt;
+		ev->direction = r->first_dir;
 	}
 	if (fb && n) {
 		if (n > WW_FIRST_BYTES)
@@ -91,8 +91,8 @@ static void fill_evidence(struct ww_alert *a, const struct ww_flow *f, const str
 	if (exp)
 		ev->n_expected = (uint8_t)ww_ports_standard_list(exp, f->key.proto, ev->expected_ports, WW_EV_MAX_PORTS);
 	if (proto && strcmp(proto, "tls") == 0) {
-		snprintf(ev->sni, sizeof(ev->sni), "%s", ww_cls_sni(c));
-		snprintf(ev->alpn, sizeof(ev->alpn), "%s", ww_cls_alpn(c));
+		snprintf(ev->sni, sizeof(ev->sni), "%s", r->sni);
+		snprintf(ev->alpn, sizeof(ev->alpn), "%s", r->alpn);
 	}
 }
 
@@ -117,10 +117,10 @@ static void ports_text(const struct ww_alert *a, char *buf, size_t n)
  */
 #define DNS_HDR_LEN 12
 #define DNS_TYPE_TXT 16
-static bool dnscrypt_cert_query(const struct ww_flow *f, const struct ww_cls *c)
+static bool dnscrypt_cert_query(const struct ww_flow *f, const struct ww_cls_result *r)
 {
-	uint32_t n = 0;
-	const uint8_t *p = ww_cls_first_bytes(c, &n);
+	uint32_t n = r->first_len;
+	const uint8_t *p = r->first_bytes;
 	uint32_t skip = f->key.proto == WW_IPPROTO_TCP ? 2 : 0;   /* TCP's length prefix */
 	if (!p || n < skip + DNS_HDR_LEN + 3)
 		return false;
@@ -138,11 +138,11 @@ static bool dnscrypt_cert_query(const struct ww_flow *f, const struct ww_cls *c)
 	return i + 2 >= n || (p[i + 1] << 8 | p[i + 2]) == DNS_TYPE_TXT;
 }
 
-static bool enough_for_unidentified(const struct ww_flow *f, const struct ww_cls *c)
+static bool enough_for_unidentified(const struct ww_flow *f, const struct ww_cls_result *r)
 {
 	/* the flow's counters: the classifier stops counting once it is final */
 	uint32_t ps = f->payload_pkts[WW_DIR_TOSERVER], pc = f->payload_pkts[WW_DIR_TOCLIENT];
-	uint32_t bytes = ww_cls_payload_bytes(c, WW_DIR_TOSERVER) + ww_cls_payload_bytes(c, WW_DIR_TOCLIENT);
+	uint32_t bytes = r->payload_bytes[WW_DIR_TOSERVER] + r->payload_bytes[WW_DIR_TOCLIENT];
 	if (bytes < UNIDENT_MIN_BYTES)
 		return false;
 	if (f->key.proto == WW_IPPROTO_TCP)
@@ -150,18 +150,18 @@ static bool enough_for_unidentified(const struct ww_flow *f, const struct ww_cls
 	return pc > 0 || ps >= UNIDENT_MIN_UDP_PKTS;
 }
 
-int ww_portcheck_judge(const struct ww_flow *f, const struct ww_cls *c, ww_time_t ts,
+int ww_portcheck_judge(const struct ww_flow *f, const struct ww_cls_result *r, ww_time_t ts,
 		       struct ww_alert *out, int max)
 {
-	if (!f || !c || max <= 0)
+	if (!f || !r || max <= 0)
 		return 0;
 	uint8_t l4 = f->key.proto;
 	if (l4 != WW_IPPROTO_TCP && l4 != WW_IPPROTO_UDP)
 		return 0;
 	uint16_t sport = ww_flow_server_port(f), cport = ww_flow_client_port(f);
 	const char *l4name = l4 == WW_IPPROTO_TCP ? "TCP" : "UDP";
-	enum ww_app_by by;
-	const char *app = ww_cls_app_proto(c, f, &by);
+	enum ww_app_by by = r->by;
+	const char *app = ww_cls_proto_name(r->proto);
 	const char *port_proto = ww_ports_protocol_of(sport, l4);
 	char ua[16], up[16], plist[48];
 	struct ww_alert *a = out;
@@ -169,13 +169,13 @@ int ww_portcheck_judge(const struct ww_flow *f, const struct ww_cls *c, ww_time_
 	if (by == WW_APP_BY_PAYLOAD) {
 		if (ww_ports_is_standard(app, sport, l4) || ww_ports_is_standard(app, cport, l4))
 			return 0;
-		if (strcmp(app, "dns") == 0 && dnscrypt_cert_query(f, c))
+		if (strcmp(app, "dns") == 0 && dnscrypt_cert_query(f, r))
 			return 0;
 		bool high = in_list(app, high_protos);
 		if (port_proto && strcmp(port_proto, app) != 0) {
 			ww_alert_init(a, WW_ALERT_PORT_UNEXPECTED, high ? WW_SEV_HIGH : WW_SEV_MEDIUM, ts);
 			a->flow = f;
-			fill_evidence(a, f, c, app, port_proto, true);
+			fill_evidence(a, f, r, app, port_proto, true);
 			char pp[16];
 			snprintf(a->message, sizeof(a->message),
 				 "%s seen on %s port %u, which is known for %s; a protocol hiding behind another's "
@@ -188,7 +188,7 @@ int ww_portcheck_judge(const struct ww_flow *f, const struct ww_cls *c, ww_time_
 		enum ww_severity sev = high ? WW_SEV_HIGH : in_list(app, low_protos) ? WW_SEV_LOW : WW_SEV_MEDIUM;
 		ww_alert_init(a, WW_ALERT_PORT_NONSTANDARD, sev, ts);
 		a->flow = f;
-		fill_evidence(a, f, c, app, NULL, true);
+		fill_evidence(a, f, r, app, NULL, true);
 		ports_text(a, plist, sizeof(plist));
 		snprintf(a->message, sizeof(a->message),
 			 "%s seen on %s port %u, not one of its standard ports (%s); services on odd ports "
@@ -198,12 +198,13 @@ int ww_portcheck_judge(const struct ww_flow *f, const struct ww_cls *c, ww_time_
 	}
 
 	/* unidentified: nothing proven, on a strict port whose detector said no */
-	if (!port_proto || !ww_ports_is_strict(sport, l4) || !ww_cls_rejected(c, port_proto) ||
-	    ww_cls_undecided(c) || !enough_for_unidentified(f, c))
+	if (!port_proto || !ww_ports_is_strict(sport, l4) ||
+	    !ww_cls_result_rejected(r, ww_cls_proto_id(port_proto)) ||
+	    r->undecided || !enough_for_unidentified(f, r))
 		return 0;
 	ww_alert_init(a, WW_ALERT_PORT_UNIDENTIFIED, l4 == WW_IPPROTO_TCP ? WW_SEV_MEDIUM : WW_SEV_LOW, ts);
 	a->flow = f;
-	fill_evidence(a, f, c, NULL, port_proto, false);
+	fill_evidence(a, f, r, NULL, port_proto, false);
 	snprintf(a->message, sizeof(a->message),
 		 "Payload on %s port %u does not look like %s and matches no protocol we know; something "
 		 "else is using the port, which port-based rules would wrongly trust.",

@@ -15,6 +15,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "wirewho/classify.h"
@@ -481,6 +482,21 @@ static const char *run_flow(const struct ww_flow *f, const struct seg *s, int n,
 	return r;
 }
 
+/* The final answer of state c for flow f, in one piece. */
+static struct ww_cls_result result_of(const struct ww_cls *c, const struct ww_flow *f)
+{
+	struct ww_cls_result r;
+	ww_cls_result(c, f, &r);
+	return r;
+}
+
+/* True when the detector of `proto` was contradicted (as the port judge asks). */
+static bool rejected(const struct ww_cls *c, const struct ww_flow *f, const char *proto)
+{
+	struct ww_cls_result r = result_of(c, f);
+	return ww_cls_result_rejected(&r, ww_cls_proto_id(proto));
+}
+
 static const char *classify1(uint8_t proto, uint16_t sport, const struct seg *s, int n)
 {
 	struct ww_flow f = mkflow(proto, 40001, sport);
@@ -518,12 +534,13 @@ static void test_curl_request_is_http(void **st)
 	struct ww_cls *c;
 	assert_string_equal(run_flow(&f, s, 2, &by, &c), "http");
 	assert_int_equal(by, WW_APP_BY_PAYLOAD);
-	assert_int_equal(ww_cls_match_pkt(c), 4);
-	assert_int_equal(ww_cls_match_dir(c), WW_DIR_TOSERVER);
-	uint32_t n;
-	const uint8_t *fb = ww_cls_first_bytes(c, &n);
-	assert_int_equal(n, WW_FIRST_BYTES);
-	assert_memory_equal(fb, "GET / HTTP/1.1\r\n", 16);
+	struct ww_cls_result r = result_of(c, &f);
+	assert_string_equal(ww_cls_proto_name(r.proto), "http");
+	assert_int_equal(r.by, WW_APP_BY_PAYLOAD);
+	assert_int_equal(r.match_pkt, 4);
+	assert_int_equal(r.match_dir, WW_DIR_TOSERVER);
+	assert_int_equal(r.first_len, WW_FIRST_BYTES);
+	assert_memory_equal(r.first_bytes, "GET / HTTP/1.1\r\n", 16);
 	ww_cls_free(c);
 }
 
@@ -552,9 +569,7 @@ static void test_cached_state_comes_back_as_new(void **st)
 	assert_ptr_equal(b, a);   /* the one just given back */
 	assert_int_equal(cc.n, 0);
 	assert_string_equal(ww_cls_sni(b), "");
-	uint32_t n;
-	ww_cls_first_bytes(b, &n);
-	assert_int_equal(n, 0);
+	assert_int_equal(result_of(b, &ssh).first_len, 0);   /* cleared */
 	ww_cls_feed(b, &ssh, WW_DIR_TOSERVER, ssh_client_ident, sizeof(ssh_client_ident), 4);
 	ww_cls_feed(b, &ssh, WW_DIR_TOCLIENT, ssh_server_ident, sizeof(ssh_server_ident), 5);
 	ww_cls_finish(b, &ssh);
@@ -653,12 +668,12 @@ static void test_broken_request_answered_by_a_status_line_is_http(void **st)
 	struct ww_cls *c;
 	assert_string_equal(run_flow(&f, a, 2, &by, &c), "http");
 	assert_int_equal(by, WW_APP_BY_PAYLOAD);
-	assert_false(ww_cls_rejected(c, "http"));
+	assert_false(rejected(c, &f, "http"));
 	ww_cls_free(c);
 	/* near miss: the server's answer is no status line either */
 	struct seg b[] = { C2S_STR("POST / HTTP/d.1\r\n\r\n"), S2C_STR("HTTX/1.1 400 Bad\r\n") };
 	assert_string_equal(run_flow(&f, b, 2, &by, &c), "unknown");
-	assert_true(ww_cls_rejected(c, "http"));
+	assert_true(rejected(c, &f, "http"));
 	ww_cls_free(c);
 }
 
@@ -696,7 +711,7 @@ static void test_openssl_client_hello_gives_sni_and_alpn(void **st)
 	enum ww_app_by by;
 	assert_string_equal(run_flow(&f, s, 2, &by, &c), "tls");
 	assert_string_equal(ww_cls_sni(c), "www.example.test");
-	assert_string_equal(ww_cls_alpn(c), "h2,http/1.1");
+	assert_string_equal(result_of(c, &f).alpn, "h2,http/1.1");
 	ww_cls_free(c);
 }
 
@@ -708,7 +723,7 @@ static void test_curl_client_hello_is_tls(void **st)
 	struct ww_cls *c;
 	assert_string_equal(run_flow(&f, s, 1, NULL, &c), "tls");
 	assert_string_equal(ww_cls_sni(c), "www.example.test");
-	assert_string_equal(ww_cls_alpn(c), "h2,http/1.1");
+	assert_string_equal(result_of(c, &f).alpn, "h2,http/1.1");
 	ww_cls_free(c);
 }
 
@@ -997,7 +1012,7 @@ static void test_one_junk_datagram_does_not_decide_a_port_53_flow(void **st)
 	struct ww_cls *c;
 	assert_string_equal(run_flow(&f, s, 3, &by, &c), "dns");
 	assert_int_equal(by, WW_APP_BY_PAYLOAD);
-	assert_false(ww_cls_rejected(c, "dns"));
+	assert_false(rejected(c, &f, "dns"));
 	ww_cls_free(c);
 	f = mkflow(WW_IPPROTO_UDP, 40000, 40053);
 	assert_string_equal(run_flow(&f, s, 2, &by, NULL), "unknown");
@@ -1005,7 +1020,7 @@ static void test_one_junk_datagram_does_not_decide_a_port_53_flow(void **st)
 	f = mkflow(WW_IPPROTO_UDP, 40000, 53);
 	assert_string_equal(run_flow(&f, t, 3, &by, &c), "unknown");
 	assert_int_equal(by, WW_APP_BY_NONE);
-	assert_true(ww_cls_rejected(c, "dns"));
+	assert_true(rejected(c, &f, "dns"));
 	ww_cls_free(c);
 }
 
@@ -1581,7 +1596,7 @@ static void test_garbage_on_a_known_port_is_unknown_not_a_port_guess(void **st)
 	struct ww_cls *c;
 	assert_string_equal(run_flow(&f, s, 2, &by, &c), "unknown");
 	assert_int_equal(by, WW_APP_BY_NONE);
-	assert_true(ww_cls_rejected(c, "http"));
+	assert_true(rejected(c, &f, "http"));
 	ww_cls_free(c);
 }
 
@@ -1597,7 +1612,7 @@ static void test_work_per_flow_is_bounded(void **st)
 		final = ww_cls_feed(c, &f, i % 2 ? WW_DIR_TOCLIENT : WW_DIR_TOSERVER, text, 1, (uint64_t)i + 1);
 	assert_true(final);
 	assert_true(i <= 2 * WW_CLS_MAX_PKTS_DIR);
-	assert_true(ww_cls_payload_pkts(c, WW_DIR_TOSERVER) <= WW_CLS_MAX_PKTS_DIR);
+	assert_true(result_of(c, &f).payload_pkts[WW_DIR_TOSERVER] <= WW_CLS_MAX_PKTS_DIR);
 	ww_cls_free(c);
 }
 
@@ -1607,6 +1622,77 @@ static void test_non_tcp_udp_flows_are_final_at_once(void **st)
 	struct ww_flow f = mkflow(WW_IPPROTO_ICMP, 7, 7);
 	struct ww_cls *c = ww_cls_new();
 	assert_true(ww_cls_feed(c, &f, WW_DIR_TOSERVER, (const uint8_t *)"abcd", 4, 1));
+	ww_cls_free(c);
+}
+
+/* A settled flow keeps its answer as a protocol id: every answer has one. */
+static void test_every_port_guess_has_a_protocol_id(void **st)
+{
+	(void)st;
+	static const uint8_t l4[] = { WW_IPPROTO_TCP, WW_IPPROTO_UDP };
+	unsigned guesses = 0;
+	for (int k = 0; k < 2; k++)
+		for (uint32_t port = 0; port <= 65535; port++) {
+			const char *pp = ww_ports_protocol_of((uint16_t)port, l4[k]);
+			if (!pp)
+				continue;
+			guesses++;
+			uint8_t id = ww_cls_proto_id(pp);
+			assert_true(id > 0 && id < WW_CLS_PROTO_MAX);
+			assert_string_equal(ww_cls_proto_name(id), pp);
+		}
+	assert_true(guesses > 50);
+	for (unsigned id = 0; id < 256; id++) {
+		const char *name = ww_cls_proto_name((uint8_t)id);
+		if (strcmp(name, "unknown") == 0)
+			assert_true(id == 0 || id >= WW_CLS_PROTO_MAX || ww_cls_proto_id(name) == 0);
+		else
+			assert_int_equal(ww_cls_proto_id(name), id);
+	}
+	assert_int_equal(ww_cls_proto_id("gopher"), 0);
+	assert_int_equal(ww_cls_proto_id(NULL), 0);
+}
+
+static void test_result_agrees_with_the_answer_and_needs_no_state(void **st)
+{
+	(void)st;
+	enum ww_app_by by;
+	/* no payload: the port's guess, no evidence */
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 80);
+	struct ww_cls_result r = result_of(NULL, &f);
+	assert_string_equal(ww_cls_proto_name(r.proto), "http");
+	assert_int_equal(r.by, WW_APP_BY_PORT);
+	assert_int_equal(ww_cls_app_id(NULL, &f, &by), r.proto);
+	assert_int_equal(by, WW_APP_BY_PORT);
+	assert_null(r.first_bytes);
+	assert_int_equal(r.first_len, 0);
+	assert_int_equal(r.match_pkt, 0);
+	assert_int_equal(r.first_pkt, 0);
+	assert_int_equal(r.match_dir, -1);
+	assert_int_equal(r.first_dir, -1);
+	assert_string_equal(r.sni, "");
+	assert_string_equal(r.alpn, "");
+	assert_int_equal(r.rejected, 0);
+	assert_false(r.undecided);
+	f = mkflow(WW_IPPROTO_TCP, 40000, 40001);
+	r = result_of(NULL, &f);
+	assert_int_equal(r.proto, 0);
+	assert_int_equal(r.by, WW_APP_BY_NONE);
+	/* a proven answer: the same id and name both ways, the TLS evidence */
+	struct seg s[] = { C2S(tls_ch_curl) };
+	struct ww_cls *c;
+	f = mkflow(WW_IPPROTO_TCP, 39982, 18443);
+	assert_string_equal(run_flow(&f, s, 1, &by, &c), "tls");
+	r = result_of(c, &f);
+	assert_int_equal(r.proto, ww_cls_app_id(c, &f, NULL));
+	assert_string_equal(ww_cls_proto_name(r.proto), ww_cls_app_proto(c, &f, NULL));
+	assert_int_equal(r.by, WW_APP_BY_PAYLOAD);
+	assert_string_equal(r.sni, ww_cls_sni(c));
+	assert_int_equal(r.match_pkt, 4);
+	assert_int_equal(r.first_pkt, 4);
+	assert_int_equal(r.payload_pkts[WW_DIR_TOSERVER], 1);
+	assert_int_equal(r.payload_bytes[WW_DIR_TOSERVER], sizeof(tls_ch_curl));
+	assert_int_equal(r.payload_bytes[WW_DIR_TOCLIENT], 0);
 	ww_cls_free(c);
 }
 
@@ -1682,6 +1768,8 @@ int main(void)
 		cmocka_unit_test(test_garbage_on_a_known_port_is_unknown_not_a_port_guess),
 		cmocka_unit_test(test_work_per_flow_is_bounded),
 		cmocka_unit_test(test_non_tcp_udp_flows_are_final_at_once),
+		cmocka_unit_test(test_every_port_guess_has_a_protocol_id),
+		cmocka_unit_test(test_result_agrees_with_the_answer_and_needs_no_state),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

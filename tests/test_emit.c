@@ -2,7 +2,9 @@
  * test_emit.c - the record writer, synchronous and with its output thread:
  * the thread must write exactly the bytes, in exactly the order, that the
  * synchronous writer writes, whatever mix of records and however full its
- * ring gets; and a write error must come back to the caller.
+ * ring gets; and a write error must come back to the caller. Many flows at
+ * once (ww_emit_flows_parallel(), on two threads) must come out as the
+ * same records written one by one, in order, whichever thread is slowed.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +13,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 #include "wirewho/community_id.h"
 #include "wirewho/emit.h"
@@ -304,6 +308,160 @@ static void test_flow_record_as_the_member_functions_write_it(void **state)
 	ww_jw_free(&got);
 }
 
+/* ---- many flows at once -------------------------------------------------- */
+
+static struct ww_alert alert_n(unsigned i)
+{
+	struct ww_alert a;
+	memset(&a, 0, sizeof(a));
+	a.kind = WW_ALERT_PORT_UNEXPECTED;
+	a.severity = WW_SEV_MEDIUM;
+	a.ts = 1764000000000000 + i;
+	snprintf(a.message, sizeof(a.message), "alert %u", i);
+	a.ev.direction = -1;
+	return a;
+}
+
+static _Atomic unsigned each_calls;
+
+/* Flow f->id - 1: an alert after every 13th, then its record; every third
+ * chunk of 512 starts with a nap, so the two threads finish out of turn. */
+static void each_flow(void *ud, struct ww_flow *f, struct ww_emit_batch *b)
+{
+	unsigned i = (unsigned)f->id - 1;
+	char sni[300];
+	struct ww_flow_view v = view_n(f, i, sni);
+
+	(void)ud;
+	atomic_fetch_add(&each_calls, 1);
+	if (i % 512 == 0 && (i / 512) % 3 == 1) {
+		struct timespec ts = { 0, 2000000 };
+		nanosleep(&ts, NULL);
+	}
+	if (i % 13 == 0) {
+		struct ww_alert a = alert_n(i);
+		assert_int_equal(ww_emit_batch_alert(b, &a, &v), 0);
+	}
+	assert_int_equal(ww_emit_batch_flow(b, &v), 0);
+}
+
+/* A record before, `n` flows (one by one or at once), the stats after. */
+static char *run_many(bool at_once, bool quiet, unsigned n, size_t *len)
+{
+	FILE *out = tmpfile();
+	assert_non_null(out);
+	struct ww_emitter *e = ww_emitter_new(out, WW_EMIT_JSON, quiet, false);
+	assert_non_null(e);
+	assert_int_equal(ww_emitter_start_thread(e), 0);
+	char sni[300];
+	struct ww_flow head = flow_n(100000);
+	struct ww_flow_view hv = view_n(&head, 100000, sni);
+	assert_int_equal(ww_emit_flow(e, &hv), 0);   /* queued: must come first */
+
+	struct ww_flow *flows = calloc(n + 1, sizeof(*flows));
+	struct ww_flow **ptrs = calloc(n + 1, sizeof(*ptrs));
+	assert_true(flows && ptrs);
+	for (unsigned i = 0; i < n; i++) {
+		flows[i] = flow_n(i);
+		ptrs[i] = &flows[i];
+	}
+	if (at_once) {
+		uint64_t alerts = 99;
+		assert_true(ww_emit_parallel_ok(e));
+		atomic_store(&each_calls, 0);
+		assert_int_equal(ww_emit_flows_parallel(e, ptrs, n, each_flow, NULL, &alerts), 0);
+		assert_int_equal(atomic_load(&each_calls), n);
+		assert_int_equal(alerts, (n + 12) / 13);
+	} else {
+		for (unsigned i = 0; i < n; i++) {
+			struct ww_flow_view v = view_n(&flows[i], i, sni);
+			if (i % 13 == 0) {
+				struct ww_alert a = alert_n(i);
+				assert_int_equal(ww_emit_alert(e, &a, &v), 0);
+			}
+			assert_int_equal(ww_emit_flow(e, &v), 0);
+		}
+	}
+	struct ww_stats st = { .packets = n, .flows = n };
+	assert_int_equal(ww_emit_stats(e, &st, 1764000000000000), 0);
+	ww_emitter_free(e);
+	free(flows);
+	free(ptrs);
+	long sz = ftell(out);
+	assert_true(sz > 0);
+	char *buf = malloc((size_t)sz + 1);
+	assert_non_null(buf);
+	rewind(out);
+	assert_int_equal(fread(buf, 1, (size_t)sz, out), (size_t)sz);
+	buf[sz] = '\0';
+	fclose(out);
+	*len = (size_t)sz;
+	return buf;
+}
+
+static void same_both_ways(bool quiet, unsigned n)
+{
+	size_t la, lb;
+	char *a = run_many(false, quiet, n, &la);
+	char *b = run_many(true, quiet, n, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	if (!quiet && n)
+		assert_non_null(strstr(b, "\"flow_id\":1,"));
+	free(a);
+	free(b);
+}
+
+static void test_many_flows_at_once_are_the_records_written_one_by_one(void **state)
+{
+	(void)state;
+	same_both_ways(false, 5000);        /* 10 chunks, two threads, naps */
+	same_both_ways(false, 3);           /* one chunk: the caller's thread alone */
+	same_both_ways(false, 0);
+	same_both_ways(true, 5000);         /* -q: the alerts only */
+}
+
+static void test_many_flows_at_once_need_json(void **state)
+{
+	(void)state;
+	struct ww_emitter *e = ww_emitter_new(stdout, WW_EMIT_TEXT, false, false);
+	struct ww_flow f = flow_n(1);
+	struct ww_flow *pf = &f;
+	uint64_t alerts = 7;
+
+	assert_false(ww_emit_parallel_ok(e));
+	atomic_store(&each_calls, 0);
+	assert_int_equal(ww_emit_flows_parallel(e, &pf, 1, each_flow, NULL, &alerts), -EOPNOTSUPP);
+	assert_int_equal(atomic_load(&each_calls), 0);
+	assert_int_equal(alerts, 0);
+	ww_emitter_free(e);
+}
+
+static void test_many_flows_at_once_report_a_write_error(void **state)
+{
+	(void)state;
+	FILE *out = fopen("/dev/full", "w");
+	if (!out)
+		skip();
+	setvbuf(out, NULL, _IONBF, 0);
+	struct ww_emitter *e = ww_emitter_new(out, WW_EMIT_JSON, false, false);
+	enum { N = 2000 };
+	struct ww_flow *flows = calloc(N, sizeof(*flows));
+	struct ww_flow **ptrs = calloc(N, sizeof(*ptrs));
+	uint64_t alerts;
+	assert_true(flows && ptrs);
+	for (unsigned i = 0; i < N; i++) {
+		flows[i] = flow_n(i);
+		ptrs[i] = &flows[i];
+	}
+	assert_int_equal(ww_emit_flows_parallel(e, ptrs, N, each_flow, NULL, &alerts), -EIO);
+	assert_int_equal(alerts, (N + 12) / 13);   /* every record was still made */
+	ww_emitter_free(e);
+	fclose(out);
+	free(flows);
+	free(ptrs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +471,9 @@ int main(void)
 		cmocka_unit_test(test_write_error_reaches_the_caller),
 		cmocka_unit_test(test_quiet_writes_alerts_and_stats_only),
 		cmocka_unit_test(test_text_mode_has_no_thread),
+		cmocka_unit_test(test_many_flows_at_once_are_the_records_written_one_by_one),
+		cmocka_unit_test(test_many_flows_at_once_need_json),
+		cmocka_unit_test(test_many_flows_at_once_report_a_write_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

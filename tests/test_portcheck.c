@@ -52,7 +52,9 @@ static int judge(struct ww_flow *f, const struct seg *s, int n)
 	}
 	ww_cls_finish(c, f);
 	memset(alerts, 0, sizeof(alerts));
-	int k = ww_portcheck_judge(f, c, 1000, alerts, 4);
+	struct ww_cls_result r;
+	ww_cls_result(c, f, &r);
+	int k = ww_portcheck_judge(f, &r, 1000, alerts, 4);
 	ww_cls_free(c);
 	return k;
 }
@@ -165,7 +167,9 @@ static void test_judging_as_soon_as_final_still_sees_the_reply(void **st)
 	assert_false(ww_cls_feed(c, &f, WW_DIR_TOSERVER, (const uint8_t *)q, sizeof(q) - 1, 4));
 	f.payload_pkts[1] = 1;
 	assert_true(ww_cls_feed(c, &f, WW_DIR_TOCLIENT, (const uint8_t *)r, sizeof(r) - 1, 6));
-	assert_int_equal(ww_portcheck_judge(&f, c, 0, alerts, 4), 1);
+	struct ww_cls_result res;
+	ww_cls_result(c, &f, &res);
+	assert_int_equal(ww_portcheck_judge(&f, &res, 0, alerts, 4), 1);
 	assert_int_equal(alerts[0].kind, WW_ALERT_PORT_UNIDENTIFIED);
 	ww_cls_free(c);
 }

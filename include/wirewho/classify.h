@@ -84,8 +84,8 @@ bool ww_cls_feed(struct ww_cls *c, const struct ww_flow *f, enum ww_dir dir,
 
 /*
  * Make the answer final, deciding on what was seen (a flow may end before
- * the per-flow budget is spent). Call it when the flow ends, before the
- * evidence accessors and ww_portcheck_judge(). Idempotent; NULL is allowed.
+ * the per-flow budget is spent). Call it when the flow ends, before
+ * ww_cls_result() and ww_portcheck_judge(). Idempotent; NULL is allowed.
  */
 void ww_cls_finish(struct ww_cls *c, const struct ww_flow *f);
 
@@ -93,46 +93,70 @@ void ww_cls_finish(struct ww_cls *c, const struct ww_flow *f);
 bool ww_cls_is_final(const struct ww_cls *c);
 
 /*
- * The answer for flow f: a static lowercase protocol name ("http", "tls",
- * ... or "unknown"). `c` may be NULL (the flow never carried payload): then
- * the server port's protocol is guessed (by = PORT) or "unknown" (NONE).
- * When payload was seen but proved nothing, the port's protocol is still
- * guessed unless its detector was contradicted. `by` may be NULL.
- * This function can't fail.
+ * Protocol ids: the classifier's own numbers for the answers it gives, 0
+ * for "unknown", all below WW_CLS_PROTO_MAX, so a byte holds one (a settled
+ * flow keeps its answer so). Every protocol a port is known for is one the
+ * classifier detects (ports.h), so a port's guess has an id too.
  */
+#define WW_CLS_PROTO_MAX 32
+/* The static lowercase name of id `id` ("http", ...; "unknown" for 0 or
+ * an id out of range). This function can't fail. */
+const char *ww_cls_proto_name(uint8_t id);
+/* The id of protocol `name`, 0 when the classifier does not detect it. Can't fail. */
+uint8_t ww_cls_proto_id(const char *name);
+
+/*
+ * The answer for flow f, as an id (ww_cls_app_id()) or its static name
+ * (ww_cls_app_proto(): "http", "tls", ... or "unknown"). `c` may be NULL
+ * (the flow never carried payload): then the server port's protocol is
+ * guessed (by = PORT) or "unknown" (NONE). When payload was seen but
+ * proved nothing, the port's protocol is still guessed unless its detector
+ * was contradicted. `by` may be NULL. These functions can't fail.
+ */
+uint8_t ww_cls_app_id(const struct ww_cls *c, const struct ww_flow *f, enum ww_app_by *by);
 const char *ww_cls_app_proto(const struct ww_cls *c, const struct ww_flow *f, enum ww_app_by *by);
 
-/*
- * Evidence of the match (all valid after ww_cls_finish()):
- * the packet number and direction that proved the protocol (0 / -1 when
- * nothing matched); the first payload bytes of that packet (or of the first
- * payload packet when nothing matched), at most WW_FIRST_BYTES;
- * TLS server name and ALPN list ("h2,http/1.1"), "" when none.
- */
-uint64_t ww_cls_match_pkt(const struct ww_cls *c);
-int ww_cls_match_dir(const struct ww_cls *c);
-const uint8_t *ww_cls_first_bytes(const struct ww_cls *c, uint32_t *len);
-uint64_t ww_cls_first_pkt(const struct ww_cls *c);
-int ww_cls_first_dir(const struct ww_cls *c);
+/* TLS server name, "" when none (or `c` is NULL). This function can't fail. */
 const char *ww_cls_sni(const struct ww_cls *c);
-const char *ww_cls_alpn(const struct ww_cls *c);
-
-/* Payload packets and bytes inspected in direction `dir`. */
-uint32_t ww_cls_payload_pkts(const struct ww_cls *c, enum ww_dir dir);
-uint32_t ww_cls_payload_bytes(const struct ww_cls *c, enum ww_dir dir);
 
 /*
- * True when the detector of protocol `proto` ("http", ...) was run on this
- * flow and contradicted by its bytes; false for unknown names or when it
- * was never run or never contradicted. Used by the unidentified judgement.
+ * The final answer and its evidence, as the port judge reads them, in one
+ * piece (ww_cls_result(); valid after ww_cls_finish()). The pointers point
+ * into the state: valid until it is fed again or freed.
  */
-bool ww_cls_rejected(const struct ww_cls *c, const char *proto);
+struct ww_cls_result {
+	const uint8_t *first_bytes;  /* the first payload bytes of the packet that proved the
+	                              * answer, else of the first payload packet; NULL without state */
+	const char *sni;             /* TLS server name, "" when none */
+	const char *alpn;            /* TLS ALPN list ("h2,http/1.1"), "" when none */
+	uint64_t match_pkt;          /* the packet that proved the answer, 0 when nothing matched */
+	uint64_t first_pkt;          /* the flow's first payload packet, 0 when none */
+	uint32_t payload_bytes[2];   /* payload bytes inspected, per direction (enum ww_dir) */
+	uint32_t rejected;           /* 1u << id of each detector the payload contradicted */
+	uint16_t payload_pkts[2];    /* payload packets inspected, per direction */
+	uint8_t first_len;           /* bytes at first_bytes, at most WW_FIRST_BYTES */
+	uint8_t proto;               /* the answer's id, as ww_cls_app_id() gives it */
+	uint8_t by;                  /* enum ww_app_by, likewise */
+	int8_t match_dir;            /* direction of match_pkt, -1 when none */
+	int8_t first_dir;            /* direction of first_pkt, -1 when none */
+	bool undecided;              /* some detector still waited for more bytes when the
+	                              * answer became final (a protocol we could not finish judging) */
+};
+
+/*
+ * Fill `r` with the answer for flow f and its evidence. `c` may be NULL (no
+ * payload): the answer is then the port's guess and the evidence empty.
+ * This function can't fail.
+ */
+void ww_cls_result(const struct ww_cls *c, const struct ww_flow *f, struct ww_cls_result *r);
+
+/* True when id `id`'s detector was contradicted (per a result's `rejected`). */
+static inline bool ww_cls_result_rejected(const struct ww_cls_result *r, uint8_t id)
+{
+	return id && id < WW_CLS_PROTO_MAX && (r->rejected >> id & 1u);
+}
 
 /* True when `proto` names a protocol this classifier can detect. */
 bool ww_cls_detects(const char *proto);
-
-/* True when some detector still waited for more bytes when the answer
- * became final (the flow may be a protocol we could not finish judging). */
-bool ww_cls_undecided(const struct ww_cls *c);
 
 #endif

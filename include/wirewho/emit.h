@@ -44,13 +44,26 @@ int ww_emit_alert(struct ww_emitter *e, const struct ww_alert *a, const struct w
 int ww_emit_stats(struct ww_emitter *e, const struct ww_stats *s, ww_time_t ts);
 
 /*
- * For a caller that writes JSON records itself (a replay's end-of-input
- * flush, on two threads): waits until every record handed over so far is
- * written and returns the stream to write to, NULL when the writer is not
- * JSON. `*quiet` tells whether flow records are wanted. Records handed
- * over afterwards come after the caller's. This function can't fail.
+ * Many flows ended at once (a replay's end of input): their records are
+ * formatted on two threads and written in the order of `flows`, after
+ * every record handed over before and before any handed over after, byte
+ * for byte as ww_emit_flow() and ww_emit_alert() would write them. `each`
+ * is called once per flow, on either thread (so it must be safe on two
+ * at once), and writes that flow's records to the batch it is given with
+ * ww_emit_batch_alert() and ww_emit_batch_flow(). `*alerts` is set to the
+ * number of alerts written. JSON only (ww_emit_parallel_ok()). Returns 0,
+ * the first error of a record (-EIO, -ENOMEM: the other records are still
+ * written), or -EOPNOTSUPP for a text writer (nothing called).
  */
-FILE *ww_emit_json_direct(struct ww_emitter *e, bool *quiet);
+struct ww_emit_batch;
+typedef void ww_emit_each_fn(void *ud, struct ww_flow *f, struct ww_emit_batch *b);
+bool ww_emit_parallel_ok(const struct ww_emitter *e);
+int ww_emit_flows_parallel(struct ww_emitter *e, struct ww_flow *const *flows, size_t n,
+			   ww_emit_each_fn *each, void *ud, uint64_t *alerts);
+/* A record into a batch of ww_emit_flows_parallel(), -q applied; 0 or
+ * -ENOMEM (the batch also keeps its first error for the return above). */
+int ww_emit_batch_flow(struct ww_emit_batch *b, const struct ww_flow_view *v);
+int ww_emit_batch_alert(struct ww_emit_batch *b, const struct ww_alert *a, const struct ww_flow_view *v);
 
 /* Per-mode implementations: emit_json.c and emit_text.c. */
 struct ww_jw;

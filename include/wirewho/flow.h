@@ -107,7 +107,7 @@ struct ww_flow {
 	uint8_t  end_reason;          /* enum ww_flow_end, set when emitted (on id's line) */
 	uint8_t  icmp_type, icmp_code;/* first ICMP message (client's), for Community ID */
 	uint8_t  app_by;              /* enum ww_app_by, once settled */
-	uint8_t  app_idx;             /* interned app_proto name, once settled (pipeline.c) */
+	uint8_t  app_idx;             /* the classifier's protocol id, once settled (ww_cls_app_id()) */
 	struct ww_cls *cls;           /* 8: classifier state or NULL */
 	struct ww_attrib *attr;       /* 8: attribution or NULL */
 	char *sni;                    /* 8: TLS server name kept after the classifier state is freed */

@@ -24,12 +24,13 @@
 #include "wirewho/flow.h"
 
 /*
- * Judge flow f (call ww_cls_finish(c, f) first; c may be NULL when the
- * flow carried no payload, which is never a mismatch). Fills up to `max`
- * alerts in `out`, at most one per kind, each with a.flow = f, time `ts`,
- * message and evidence; returns how many. This function can't fail.
+ * Judge flow f on the classifier's final answer `r` (ww_cls_finish(), then
+ * ww_cls_result(); r may be NULL when the flow carried no payload, which is
+ * never a mismatch). Fills up to `max` alerts in `out`, at most one per
+ * kind, each with a.flow = f, time `ts`, message and evidence (copied: `r`
+ * need not outlive the call); returns how many. This function can't fail.
  */
-int ww_portcheck_judge(const struct ww_flow *f, const struct ww_cls *c, ww_time_t ts,
+int ww_portcheck_judge(const struct ww_flow *f, const struct ww_cls_result *r, ww_time_t ts,
 		       struct ww_alert *out, int max);
 
 #endif
