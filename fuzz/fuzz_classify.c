@@ -1,4 +1,4 @@
-// fuzz-sources: src/classify.c src/ports.c src/portcheck.c src/alert.c src/common.c src/proto/*.c
+// fuzz-sources: src/classify/classify.c src/classify/ports.c src/judge/judge_port.c src/judge/alert.c src/common/common.c src/classify/proto/*.c
 /*
  * fuzz_classify.c - libFuzzer target over the classifier's entry point
  * (ww_cls_feed) and everything after it: ww_cls_finish, the answer and its
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 
 #include "wirewho/classify.h"
-#include "wirewho/portcheck.h"
+#include "wirewho/judge_port.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -82,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (strlen(r.sni) >= WW_NAME_MAX || strlen(r.alpn) >= WW_ALPN_MAX)
 		abort();
 	struct ww_alert a[3];
-	int k = ww_portcheck_judge(&f, &r, 0, a, 3);
+	int k = ww_judge_port(&f, &r, 0, a, 3);
 	if (k < 0 || k > 1)
 		abort();
 	for (int i = 0; i < k; i++)

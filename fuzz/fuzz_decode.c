@@ -1,7 +1,7 @@
 /*
  * fuzz_decode.c - libFuzzer target over ww_decode().
  *
- * fuzz-sources: src/decode.c src/common.c
+ * fuzz-sources: src/capture/decode.c src/common/common.c
  *
  * Input layout: byte 0 picks the link type from the supported list; the rest
  * is a sequence of packets, each a 2-byte big-endian length and that many

@@ -1,4 +1,4 @@
-// fuzz-sources: src/jsonw.c src/common.c
+// fuzz-sources: src/common/jsonw.c src/common/common.c
 /*
  * fuzz_jsonw.c - libFuzzer target over the NDJSON writer: whatever bytes
  * and numbers a record is built from, the line written is one valid JSON

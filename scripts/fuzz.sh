@@ -9,8 +9,8 @@
 # other (the machine is shared: one fuzzing process at a time).
 #
 # Sources: a target lists what it links in a comment line
-#   " * fuzz-sources: src/decode.c src/common.c"
-# and without one gets every src/*.c and src/proto/*.c except src/main.c,
+#   " * fuzz-sources: src/capture/decode.c src/common/common.c"
+# and without one gets every .c file under src/ but the commands (src/cli/),
 # linked with libpcap, libmnl and libm.
 #
 # The committed seed corpus fuzz/corpus/<name>/ is only read: new inputs go
@@ -53,7 +53,7 @@ for t in "$@"; do
 	srcs=$(sed -n 's|^[ /*]*fuzz-sources:[ ]*||; T; s|[ ]*[*]/.*$||; p' "$src" | head -n 1)
 	libs=""
 	if [ -z "$srcs" ]; then
-		srcs=$(cd "$root" && ls src/*.c src/proto/*.c 2>/dev/null | grep -v '^src/main\.c$' | tr '\n' ' ')
+		srcs=$(cd "$root" && find src -name '*.c' ! -path 'src/cli/*' | sort | tr '\n' ' ')
 		libs="-lpcap -lmnl -lm"
 	fi
 	bin="$work/fuzz_$name"

@@ -1,7 +1,7 @@
 /*
  * test_flowtab.c - the flow hash table against a reference model.
  *
- * This file includes src/flowtab.c with WW_TESTING defined, which compiles
+ * This file includes src/flow/flowtab.c with WW_TESTING defined, which compiles
  * in the table's test seam (failing allocations, a probe counter, a count of
  * live mappings) and lets the invariant checker read the chunk layout. The
  * table's public functions are then defined here, so the linker never pulls
@@ -13,7 +13,7 @@
  * tag matches, which a good hash would almost never show in a small table.
  */
 #define WW_TESTING 1
-#include "../src/flowtab.c"
+#include "../src/flow/flowtab.c"
 
 #include <stdarg.h>
 #include <stddef.h>

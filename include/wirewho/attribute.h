@@ -11,7 +11,7 @@
  *   recorded    from a `watch --record` timeline
  *   unresolved  a local flow whose owner was not found; `reason` says why
  *   not_local   neither end is an address of this host
- * Each flow is judged (judge.h) once, at its first packet; `--record` gets
+ * Each flow is judged (judge_flow.h) once, at its first packet; `--record` gets
  * one binding per flow when the flow ends.
  */
 #ifndef WIREWHO_ATTRIBUTE_H
@@ -76,7 +76,5 @@ struct ww_attr_stats {
 	uint64_t unresolved;
 	uint64_t rate_limited;   /* lookups skipped by WW_ATTR_QUERY_RATE */
 };
-/* Counters so far. Can't fail. */
-void ww_attr_get_stats(const struct ww_attributor *a, struct ww_attr_stats *st);
 
 #endif

@@ -19,8 +19,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* True when `cap` (a CAP_* number) is in the effective set. Can't fail. */
-bool ww_caps_have(int cap);
 
 /*
  * Check that capturing is allowed (CAP_NET_RAW). Returns 0, or -EPERM and

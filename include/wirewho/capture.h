@@ -72,8 +72,6 @@ const char *ww_capture_error(const struct ww_capture *c);
 int ww_capture_dropped(struct ww_capture *c, uint64_t *dropped);
 /* Pollable descriptor of a live capture, or -1 (files, or libpcap cannot say). */
 int ww_capture_fd(const struct ww_capture *c);
-/* Make ww_capture_next() return WW_CAP_EOF soon (signal-safe). */
-void ww_capture_break(struct ww_capture *c);
 /* Bytes kept of each packet (the snapshot length in effect). Can't fail. */
 int ww_capture_snaplen(const struct ww_capture *c);
 

@@ -4,7 +4,7 @@
  * The classifier keeps a small state per flow (struct ww_cls), allocated
  * only when the flow first carries payload. Each payload packet is offered
  * to the detectors still possible for the flow (one per protocol, in
- * src/proto/); a detector that is contradicted is never asked again, and the
+ * src/classify/proto/); a detector that is contradicted is never asked again, and the
  * first one that proves its protocol makes the answer final. A flow is
  * inspected for at most WW_CLS_MAX_PKTS_DIR payload packets and
  * WW_CLS_MAX_BYTES_DIR bytes per direction, then its answer is final
@@ -70,7 +70,7 @@ void ww_cls_cache_clear(struct ww_cls_cache *cc);
  * server port are read). `dir` is WW_DIR_TOSERVER or WW_DIR_TOCLIENT;
  * `pkt_no` the 1-based number of the packet within the flow (evidence only).
  * Returns true when the answer is final and the flow can be judged
- * (ww_portcheck_judge()); the caller may then stop feeding. When nothing
+ * (ww_judge_port()); the caller may then stop feeding. When nothing
  * matched on a port where that matters (ww_ports_is_strict()), it returns
  * false until the other direction has carried payload too (or this one has
  * spent its packet budget), so the judge sees whether the server answered;
@@ -85,12 +85,10 @@ bool ww_cls_feed(struct ww_cls *c, const struct ww_flow *f, enum ww_dir dir,
 /*
  * Make the answer final, deciding on what was seen (a flow may end before
  * the per-flow budget is spent). Call it when the flow ends, before
- * ww_cls_result() and ww_portcheck_judge(). Idempotent; NULL is allowed.
+ * ww_cls_result() and ww_judge_port(). Idempotent; NULL is allowed.
  */
 void ww_cls_finish(struct ww_cls *c, const struct ww_flow *f);
 
-/* True once the answer is final. NULL counts as not final. */
-bool ww_cls_is_final(const struct ww_cls *c);
 
 /*
  * Protocol ids: the classifier's own numbers for the answers it gives, 0

@@ -26,12 +26,11 @@ void ww_community_id_tuple(uint16_t seed, int family, const struct ww_addr *src,
 void ww_community_id_flow(const struct ww_flow *f, char out[WW_COMMUNITY_ID_LEN]);
 
 /*
- * The SHA-1 code in use: "sha-ni" where the CPU has the x86 SHA
- * extensions, else "portable". ww_community_id_select() switches to the
- * named one (for tests and benchmarks; call it before any thread starts)
- * and returns false when this CPU or build lacks it.
+ * Switch the SHA-1 code to `impl`: "sha-ni" (the x86 SHA extensions) or
+ * "portable"; the default is the first where the CPU has it. For tests and
+ * benchmarks: call it before any thread starts. Returns false when this
+ * CPU or build lacks the named one.
  */
-const char *ww_community_id_impl(void);
 bool ww_community_id_select(const char *impl);
 
 #endif

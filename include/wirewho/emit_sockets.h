@@ -3,7 +3,7 @@
  * socket alerts as NDJSON, and the netstat-like table.
  *
  * Like the flow writers, these only format: everything a row shows was
- * gathered into a struct ww_sock_view by the audit (sockaudit.h). Strings
+ * gathered into a struct ww_sock_view by the audit (judge_socket.h). Strings
  * that came from /proc (comm, exe, cmdline, user) are escaped in both
  * formats, so a process named "\e[2J" cannot drive the analyst's terminal.
  */
@@ -11,7 +11,7 @@
 #define WIREWHO_EMIT_SOCKETS_H
 
 #include <stdio.h>
-#include "wirewho/sockaudit.h"
+#include "wirewho/judge_socket.h"
 
 struct ww_jw;
 

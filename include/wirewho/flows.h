@@ -92,8 +92,6 @@ void ww_flows_flush(struct ww_flows *fs);
 struct ww_flow **ww_flows_open_by_id(struct ww_flows *fs, size_t *n);
 void ww_flows_clear(struct ww_flows *fs);
 
-/* The default idle timeout of a class, seconds. This function can't fail. */
-uint32_t ww_flows_default_timeout(enum ww_tmo_class c);
 
 /*
  * For a thread that prepares memory ahead of the engine's inserts (a

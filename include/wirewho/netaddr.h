@@ -55,7 +55,5 @@ bool ww_netaddr_is_local(const struct ww_netaddr *n, const struct ww_addr *a);
 /* Distinct addresses known (127/8 not counted). Can't fail. */
 size_t ww_netaddr_count(const struct ww_netaddr *n);
 
-/* Address changes applied so far: lets callers notice a change. Can't fail. */
-uint64_t ww_netaddr_generation(const struct ww_netaddr *n);
 
 #endif

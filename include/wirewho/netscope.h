@@ -37,8 +37,6 @@ enum ww_remote_scope {
 
 /* True for 0.0.0.0 and :: (and ::ffff:0.0.0.0). */
 bool ww_netscope_is_unspecified(const struct ww_addr *a);
-/* True for 127.0.0.0/8 (also IPv4-mapped) and ::1. */
-bool ww_netscope_is_loopback(const struct ww_addr *a);
 
 /*
  * Scope of a local (bound) address. `ifindex` is the device the socket is

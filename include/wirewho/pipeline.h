@@ -73,11 +73,6 @@ void ww_pipeline_free(struct ww_pipeline *pl);
 int ww_pipeline_packet(struct ww_pipeline *pl, int dlt, const uint8_t *data,
 		       uint32_t caplen, uint32_t wirelen, ww_time_t ts);
 
-/*
- * Wait until the analysis thread (if any) has processed every packet handed
- * over. Called by finish, tick, stats and alert. This function can't fail.
- */
-void ww_pipeline_drain(struct ww_pipeline *pl);
 
 /* Count a packet that was not decoded (unsupported link type). Can't fail. */
 void ww_pipeline_skip(struct ww_pipeline *pl, uint32_t wirelen);
@@ -94,8 +89,6 @@ void ww_pipeline_tick(struct ww_pipeline *pl, ww_time_t now);
 /* Running counters (flows, alerts...). Can't fail. */
 const struct ww_stats *ww_pipeline_stats(struct ww_pipeline *pl);
 
-/* Emit an alert not tied to a flow (e.g. a folded alert summary). 0 or -EIO. */
-int ww_pipeline_alert(struct ww_pipeline *pl, const struct ww_alert *a);
 
 /* Latest packet time seen, or 0. Can't fail. */
 ww_time_t ww_pipeline_now(const struct ww_pipeline *pl);

@@ -142,7 +142,5 @@ int ww_policy_learn_add(struct ww_policy_learn *l, const struct ww_policy_query 
  */
 int ww_policy_learn_write(struct ww_policy_learn *l, FILE *out, ww_time_t now, size_t n_socks);
 
-/* "allow", "ignore", "review". Can't fail. */
-const char *ww_policy_action_name(enum ww_policy_action a);
 
 #endif

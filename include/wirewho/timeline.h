@@ -118,6 +118,4 @@ const struct ww_tl_rec *ww_timeline_find(const struct ww_timeline *tl,
 
 /* Records loaded; the capture id. Can't fail. */
 size_t ww_timeline_count(const struct ww_timeline *tl);
-const char *ww_timeline_capture_id(const struct ww_timeline *tl);
-
 #endif

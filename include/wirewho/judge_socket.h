@@ -1,5 +1,5 @@
 /*
- * sockaudit.h - the analyst's reading of the socket table, made exact.
+ * judge_socket.h - the analyst's reading of the socket table, made exact.
  *
  * For every socket: its bind and remote scopes, its direction (in: the local
  * end is a server port, out: this host connected out), whether its state
@@ -48,7 +48,7 @@ struct ww_sock_view {
 	char owner_note[128];         /* when no owner: a sentence */
 	const char *service;          /* services-database name of the local/remote port, or NULL */
 	uint64_t netns;               /* namespace inode */
-	/* filled by ww_sockaudit_prepare */
+	/* filled by ww_judge_socket_prepare */
 	enum ww_bind_scope bind;
 	enum ww_remote_scope remote;
 	enum ww_policy_dir dir;
@@ -65,7 +65,7 @@ struct ww_sock_view {
  * Fill scopes, direction and UDP twins for views[0..n) (each with `s`,
  * `netns` set). `lo_ifindex` is the loopback index (1 on Linux). Can't fail.
  */
-void ww_sockaudit_prepare(struct ww_sock_view *v, size_t n, uint32_t lo_ifindex);
+void ww_judge_socket_prepare(struct ww_sock_view *v, size_t n, uint32_t lo_ifindex);
 
 /*
  * Judge every view (TCP listeners first, so UDP twins can take their
@@ -73,26 +73,16 @@ void ww_sockaudit_prepare(struct ww_sock_view *v, size_t n, uint32_t lo_ifindex)
  * counts them). Each alert's `sock` points to the view's socket and
  * ev.rule names the rule or policy line. Returns 0 or -ENOMEM.
  */
-int ww_sockaudit_run(const struct ww_policy *pol, struct ww_sock_view *v, size_t n,
+int ww_judge_socket_run(const struct ww_policy *pol, struct ww_sock_view *v, size_t n,
 		     ww_time_t now, struct ww_alert **alerts, size_t *n_alerts);
 
-/*
- * Judge one prepared view (rules 1-10); `twin` is its TCP twin's view when
- * already judged, or NULL. Writes at most one alert into *out when
- * *raised is set true. Can't fail.
- */
-void ww_sockaudit_judge(const struct ww_policy *pol, struct ww_sock_view *v,
-			const struct ww_sock_view *twin, ww_time_t now,
-			struct ww_alert *out, bool *raised);
 
 /*
  * The policy query for owner `i` of a view (i >= n_owners: no owner).
  * Pointers in q refer to the view. Can't fail.
  */
-void ww_sockaudit_query(const struct ww_sock_view *v, size_t i, struct ww_policy_query *q);
+void ww_judge_socket_query(const struct ww_sock_view *v, size_t i, struct ww_policy_query *q);
 
-/* True for TCP states that have (or had) a peer: SYN_SENT ... CLOSING. Can't fail. */
-bool ww_sockaudit_is_active(const struct ww_sock *s);
 
 /* "ignored", "explained", "review". Can't fail. */
 const char *ww_verdict_name(enum ww_verdict v);

@@ -122,7 +122,8 @@ bool ww_netscope_is_unspecified(const struct ww_addr *a)
 	return memcmp(a->b, zero, 16) == 0;
 }
 
-bool ww_netscope_is_loopback(const struct ww_addr *a)
+/* True for 127.0.0.0/8 (also IPv4-mapped) and ::1. */
+static bool ww_netscope_is_loopback(const struct ww_addr *a)
 {
 	static const uint8_t one[16] = { [15] = 1 };
 	if (ww_addr_is_v4(a))

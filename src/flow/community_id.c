@@ -138,10 +138,6 @@ static void pick_sha1(void)
 #endif
 }
 
-const char *ww_community_id_impl(void)
-{
-	return sha1_block_fn == sha1_block ? "portable" : "sha-ni";
-}
 
 bool ww_community_id_select(const char *impl)
 {

@@ -17,7 +17,7 @@
 #include "wirewho/cli.h"
 #include "wirewho/cmd.h"
 #include "wirewho/decode.h"
-#include "wirewho/judge.h"
+#include "wirewho/judge_flow.h"
 #include "wirewho/pipeline.h"
 #include "wirewho/policy.h"
 #include "wirewho/ports.h"

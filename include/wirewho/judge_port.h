@@ -1,5 +1,5 @@
 /*
- * portcheck.h - the port_mismatch judgements: does the server port's
+ * judge_port.h - the port_mismatch judgements: does the server port's
  * well-known protocol fit what the flow really speaks?
  *
  *  - unexpected_protocol: the port is known for protocol P and the payload
@@ -8,7 +8,7 @@
  *    standard ports, and not known for anything else (HTTP on 4444);
  *  - unidentified: payload on a strict well-known port (ports.h) that its
  *    protocol's detector contradicted, with nothing else matching, after
- *    enough payload to judge (see portcheck.c for what is enough).
+ *    enough payload to judge (see judge_port.c for what is enough).
  *
  * Known legitimate patterns are not alerts: STARTTLS and HTTP CONNECT
  * (the classifier keeps the plaintext protocol), TLS on implicit-TLS
@@ -30,7 +30,7 @@
  * kind, each with a.flow = f, time `ts`, message and evidence (copied: `r`
  * need not outlive the call); returns how many. This function can't fail.
  */
-int ww_portcheck_judge(const struct ww_flow *f, const struct ww_cls_result *r, ww_time_t ts,
+int ww_judge_port(const struct ww_flow *f, const struct ww_cls_result *r, ww_time_t ts,
 		       struct ww_alert *out, int max);
 
 #endif

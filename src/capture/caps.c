@@ -34,7 +34,8 @@ static bool in_set(const struct __user_cap_data_struct d[CAP_WORDS], int cap)
 	return (d[cap / 32].effective >> (cap % 32)) & 1u;
 }
 
-bool ww_caps_have(int cap)
+/* True when `cap` (a CAP_* number) is in the effective set. Can't fail. */
+static bool ww_caps_have(int cap)
 {
 	struct __user_cap_data_struct d[CAP_WORDS];
 	if (cap < 0 || cap >= 32 * CAP_WORDS || get_caps(d) < 0)

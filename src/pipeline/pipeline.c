@@ -18,7 +18,7 @@
 #include "wirewho/classify.h"
 #include "wirewho/decode.h"
 #include "wirewho/handoff.h"
-#include "wirewho/portcheck.h"
+#include "wirewho/judge_port.h"
 #include "wirewho/ports.h"
 
 #include <errno.h>
@@ -155,7 +155,7 @@ static void judge_ports(struct ww_pipeline *pl, struct ww_emit_batch *b, struct 
 	int n;
 
 	f->flags |= FF_JUDGED;
-	n = ww_portcheck_judge(f, r, ts, al, WW_MAX_ALERTS_PER_FLOW);
+	n = ww_judge_port(f, r, ts, al, WW_MAX_ALERTS_PER_FLOW);
 	if (n <= 0)
 		return;
 	view_of(pl, f, &v);
@@ -347,7 +347,11 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 	}
 }
 
-void ww_pipeline_drain(struct ww_pipeline *pl)
+/*
+ * Wait until the analysis thread (if any) has processed every packet handed
+ * over. Called by finish, tick, stats and alert. This function can't fail.
+ */
+static void ww_pipeline_drain(struct ww_pipeline *pl)
 {
 	if (pl->aq)
 		ww_handoff_sync(pl->aq);
@@ -587,12 +591,6 @@ void ww_pipeline_skip(struct ww_pipeline *pl, uint32_t wirelen)
 	pl->st.skipped_packets++;
 }
 
-int ww_pipeline_alert(struct ww_pipeline *pl, const struct ww_alert *a)
-{
-	ww_pipeline_drain(pl);
-	emit_alerts(pl, a, 1, NULL);
-	return pl->err;
-}
 
 /* ---- the end of a replay ------------------------------------------------- */
 

@@ -172,10 +172,6 @@ size_t ww_netaddr_count(const struct ww_netaddr *n)
 	return n->n_distinct;
 }
 
-uint64_t ww_netaddr_generation(const struct ww_netaddr *n)
-{
-	return n->generation;
-}
 
 int ww_netaddr_fd(const struct ww_netaddr *n)
 {

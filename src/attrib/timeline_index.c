@@ -482,7 +482,3 @@ size_t ww_timeline_count(const struct ww_timeline *tl)
 	return tl->n;
 }
 
-const char *ww_timeline_capture_id(const struct ww_timeline *tl)
-{
-	return tl->id;
-}

@@ -654,12 +654,23 @@ static void sb_value(struct sbuf *s, const char *v, bool glob)
 	sb_putc(s, '"');
 }
 
+/* "allow", "ignore", "review". Can't fail. */
+static const char *action_name(enum ww_policy_action a)
+{
+	switch (a) {
+	case WW_POLICY_ALLOW: return "allow";
+	case WW_POLICY_IGNORE: return "ignore";
+	case WW_POLICY_REVIEW: return "review";
+	}
+	return "allow";
+}
+
 int ww_policy_format_rule(char *buf, size_t bufsz, enum ww_policy_action a,
 			  const struct ww_policy_query *q, unsigned fields)
 {
 	struct sbuf s = { buf, 0, bufsz, bufsz == 0 };
 	char num[64];
-	sb_puts(&s, ww_policy_action_name(a));
+	sb_puts(&s, action_name(a));
 	if ((fields & WW_PF_EXE) && q->exe) {
 		sb_puts(&s, " exe=");
 		sb_value(&s, q->exe, true);
@@ -798,12 +809,3 @@ int ww_policy_learn_write(struct ww_policy_learn *l, FILE *out, ww_time_t now, s
 	return ferror(out) ? -EIO : 0;
 }
 
-const char *ww_policy_action_name(enum ww_policy_action a)
-{
-	switch (a) {
-	case WW_POLICY_ALLOW: return "allow";
-	case WW_POLICY_IGNORE: return "ignore";
-	case WW_POLICY_REVIEW: return "review";
-	}
-	return "allow";
-}

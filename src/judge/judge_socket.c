@@ -1,6 +1,6 @@
 /*
- * sockaudit.c - verdicts and alerts for the socket table (rules in
- * sockaudit.h, prose in README.md, section 'wirewho sockets').
+ * judge_socket.c - verdicts and alerts for the socket table (rules in
+ * judge_socket.h, prose in README.md, section 'wirewho sockets').
  *
  * Two facts need the whole table, not one socket: the direction of a
  * connection (is its local port one some socket listens on?) and the TCP
@@ -8,13 +8,13 @@
  * (TCP LISTEN and unconnected UDP) keyed by (namespace, port), searched per
  * socket — O(n log n) for the table, no per-port bitmap of 8 KiB per
  * namespace. Everything else is judged one socket at a time, so the live
- * monitor can judge a single socket with ww_sockaudit_judge().
+ * monitor can judge a single socket with ww_judge_socket_judge().
  *
  * The policy is asked once per owner (a shared socket is explained when any
  * of its owners is); a socket with no known owner is asked once with the
  * process fields unknown, so only rules without comm/exe/user can explain it.
  */
-#include "wirewho/sockaudit.h"
+#include "wirewho/judge_socket.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -54,7 +54,8 @@ static const struct srv *srv_find(const struct srv *v, size_t n, uint64_t ns, ui
 	return lo < n && cmp_srv(&v[lo], &key) == 0 ? &v[lo] : NULL;
 }
 
-bool ww_sockaudit_is_active(const struct ww_sock *s)
+/* True for TCP states that have (or had) a peer: SYN_SENT ... CLOSING. Can't fail. */
+static bool ww_judge_socket_is_active(const struct ww_sock *s)
 {
 	if (s->proto == WW_IPPROTO_UDP)
 		return s->state == WW_SS_ESTABLISHED;
@@ -91,7 +92,7 @@ static bool covers(const struct ww_sock *l, const struct ww_addr *a)
 	return memcmp(l->local.b, a->b, 16) == 0;
 }
 
-void ww_sockaudit_prepare(struct ww_sock_view *v, size_t n, uint32_t lo_ifindex)
+void ww_judge_socket_prepare(struct ww_sock_view *v, size_t n, uint32_t lo_ifindex)
 {
 	struct srv *sv = malloc((n ? n : 1) * sizeof(*sv));
 	size_t ns = 0;
@@ -145,7 +146,7 @@ void ww_sockaudit_prepare(struct ww_sock_view *v, size_t n, uint32_t lo_ifindex)
 	free(sv);
 }
 
-void ww_sockaudit_query(const struct ww_sock_view *v, size_t i, struct ww_policy_query *q)
+void ww_judge_socket_query(const struct ww_sock_view *v, size_t i, struct ww_policy_query *q)
 {
 	const struct ww_sock *s = v->s;
 	memset(q, 0, sizeof(*q));
@@ -174,12 +175,12 @@ static bool policy_verdict(const struct ww_policy *pol, const struct ww_sock_vie
 	if (!pol)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		ww_sockaudit_query(v, i, &q);
+		ww_judge_socket_query(v, i, &q);
 		if (ww_policy_match(pol, &q, pv))
 			return true;
 	}
 	if (n == 0) {
-		ww_sockaudit_query(v, 0, &q);
+		ww_judge_socket_query(v, 0, &q);
 		return ww_policy_match(pol, &q, pv);
 	}
 	return false;
@@ -241,7 +242,7 @@ static bool state_anomaly(const struct ww_sock_view *v, const char **why)
 		*why = "a LISTEN socket has a remote address";
 		return true;
 	}
-	if (ww_sockaudit_is_active(s) && (v->remote == WW_REMOTE_NONE || s->rport == 0)) {
+	if (ww_judge_socket_is_active(s) && (v->remote == WW_REMOTE_NONE || s->rport == 0)) {
 		*why = "a connected socket has no remote address";
 		return true;
 	}
@@ -264,7 +265,12 @@ static void flag(struct ww_alert *a, bool *raised, struct ww_sock_view *v, enum 
 	*raised = true;
 }
 
-void ww_sockaudit_judge(const struct ww_policy *pol, struct ww_sock_view *v,
+/*
+ * Judge one prepared view (rules 1-10); `twin` is its TCP twin's view when
+ * already judged, or NULL. Writes at most one alert into *out when
+ * *raised is set true. Can't fail.
+ */
+static void ww_judge_socket_judge(const struct ww_policy *pol, struct ww_sock_view *v,
 			const struct ww_sock_view *twin, ww_time_t now,
 			struct ww_alert *out, bool *raised)
 {
@@ -363,7 +369,7 @@ void ww_sockaudit_judge(const struct ww_policy *pol, struct ww_sock_view *v,
 		return;
 	}
 	/* 9. connection to the internet */
-	if (ww_sockaudit_is_active(s) && s->state != WW_SS_TIME_WAIT &&
+	if (ww_judge_socket_is_active(s) && s->state != WW_SS_TIME_WAIT &&
 	    v->remote == WW_REMOTE_INTERNET) {
 		texts(v, own, loc, rem);
 		flag(out, raised, v, WW_ALERT_UNEXPLAINED_EST, WW_SEV_MEDIUM, now,
@@ -381,13 +387,13 @@ void ww_sockaudit_judge(const struct ww_policy *pol, struct ww_sock_view *v,
 	v->verdict = WW_VERDICT_IGNORED;
 	if (s->state == WW_SS_TIME_WAIT)
 		say(v->reason, sizeof(v->reason), "closed, in TIME_WAIT");
-	else if (ww_sockaudit_is_active(s))
+	else if (ww_judge_socket_is_active(s))
 		say(v->reason, sizeof(v->reason), "peer is %s", ww_netscope_remote_name(v->remote));
 	else
 		say(v->reason, sizeof(v->reason), "%s %s: not listening, no peer", proto, state);
 }
 
-int ww_sockaudit_run(const struct ww_policy *pol, struct ww_sock_view *v, size_t n,
+int ww_judge_socket_run(const struct ww_policy *pol, struct ww_sock_view *v, size_t n,
 		     ww_time_t now, struct ww_alert **alerts, size_t *n_alerts)
 {
 	/* pass 0: TCP listeners (UDP twins read their verdict); pass 1: the rest */
@@ -399,7 +405,7 @@ int ww_sockaudit_run(const struct ww_policy *pol, struct ww_sock_view *v, size_t
 			struct ww_alert a;
 			bool raised;
 			const struct ww_sock_view *twin = v[i].twin >= 0 ? &v[v[i].twin] : NULL;
-			ww_sockaudit_judge(pol, &v[i], twin, now, &a, &raised);
+			ww_judge_socket_judge(pol, &v[i], twin, now, &a, &raised);
 			if (!raised)
 				continue;
 			size_t k = *n_alerts;

@@ -1,8 +1,8 @@
 /*
- * judge.h - the policy judgement of flows: `unexplained_process` when no
+ * judge_flow.h - the policy judgement of flows: `unexplained_process` when no
  * policy rule explains the process, its port and its peer (or a `review`
  * rule names it), `unattributed_traffic` when a local flow's owner stayed
- * unknown. Port mismatches are the classifier's (portcheck.h).
+ * unknown. Port mismatches are the classifier's (judge_port.h).
  *
  * One alert per flow and kind: the caller judges a flow once. A flood of
  * identical alerts is folded: the first is emitted at once; identical ones

@@ -1,5 +1,5 @@
 /*
- * test_judge.c - the policy judgement of flows: explained flows are quiet,
+ * test_judge_flow.c - the policy judgement of flows: explained flows are quiet,
  * unexplained processes and unknown owners raise the right kind and
  * severity, `ignore` silences, `review` insists, a reload takes effect, and
  * a flood of identical alerts becomes one alert plus one summary with the
@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "wirewho/judge.h"
+#include "wirewho/judge_flow.h"
 #include "wirewho/procs.h"
 #include "wirewho/policy.h"
 #include "test_util.h"

@@ -44,7 +44,7 @@
  * asking again without the remote end (the kernel's listener lookup).
  */
 #include "wirewho/attribute.h"
-#include "wirewho/judge.h"
+#include "wirewho/judge_flow.h"
 #include "wirewho/netaddr.h"
 #include "wirewho/netscope.h"
 #include "wirewho/pipeline.h"
@@ -323,10 +323,6 @@ void ww_attr_free(struct ww_attributor *a)
 	free(a);
 }
 
-void ww_attr_get_stats(const struct ww_attributor *a, struct ww_attr_stats *st)
-{
-	*st = a->stats;
-}
 
 /* --- live lookup -------------------------------------------------------------- */
 

@@ -211,7 +211,7 @@ static int learn(FILE *out, const struct ww_sock_view *v, size_t n, size_t total
 		enum ww_policy_learn_why why = WW_POLICY_LEARN_UNEXPLAINED;
 		if (x->verdict != WW_VERDICT_REVIEW)
 			continue;
-		ww_sockaudit_query(x, 0, &q);
+		ww_judge_socket_query(x, 0, &q);
 		if (x->alert_kind == WW_ALERT_STATE_ANOMALY)
 			why = WW_POLICY_LEARN_ANOMALY;
 		else if (x->alert_kind == WW_ALERT_UNEXPLAINED_PROCESS && x->rule_line)
@@ -358,12 +358,12 @@ static int one_pass(struct run *r, bool print, double *t_dump, double *t_owner)
 				r->procs, v->s->inode, v->s->uid, v->owner_note, sizeof(v->owner_note)));
 	}
 	double t2 = (ww_mono_now() * 1e3);
-	ww_sockaudit_prepare(r->views, total, LO_IFINDEX);
+	ww_judge_socket_prepare(r->views, total, LO_IFINDEX);
 	for (size_t i = 0; i < total; i++)
 		r->views[i].service = service_of(&r->views[i]);
 	ww_time_t now = ww_wall_now();
 	r->n_alerts = 0;
-	if ((e = ww_sockaudit_run(r->pol, r->views, total, now, &r->alerts, &r->n_alerts)) < 0)
+	if ((e = ww_judge_socket_run(r->pol, r->views, total, now, &r->alerts, &r->n_alerts)) < 0)
 		return e;
 	*t_dump = t1 - t0;     /* dump and /proc walk, overlapped */
 	*t_owner = t2 - t1;    /* resolving the inodes still unowned, and the join */

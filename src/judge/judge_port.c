@@ -1,5 +1,5 @@
 /*
- * portcheck.c - the three port_mismatch judgements (see portcheck.h).
+ * judge_port.c - the three port_mismatch judgements (see judge_port.h).
  *
  * The rules lean towards silence: a false alert on an ordinary flow costs an
  * analyst more than a missed oddity costs the judge, and the other judges
@@ -26,7 +26,7 @@
  */
 #include <stdio.h>
 
-#include "wirewho/portcheck.h"
+#include "wirewho/judge_port.h"
 #include "wirewho/ports.h"
 
 #define UNIDENT_MIN_UDP_PKTS 2     /* datagrams to the server when none came back */
@@ -150,7 +150,7 @@ static bool enough_for_unidentified(const struct ww_flow *f, const struct ww_cls
 	return pc > 0 || ps >= UNIDENT_MIN_UDP_PKTS;
 }
 
-int ww_portcheck_judge(const struct ww_flow *f, const struct ww_cls_result *r, ww_time_t ts,
+int ww_judge_port(const struct ww_flow *f, const struct ww_cls_result *r, ww_time_t ts,
 		       struct ww_alert *out, int max)
 {
 	if (!f || !r || max <= 0)

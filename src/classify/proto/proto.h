@@ -1,6 +1,6 @@
 /*
  * proto.h - the private contract between the classifier (classify.c) and its
- * detectors (src/proto/<name>.c, one protocol each).
+ * detectors (src/classify/proto/<name>.c, one protocol each).
  *
  * A detector is a pure function of a *view*: the first bytes of each
  * direction of the flow as far as the classifier has kept them (for TCP the

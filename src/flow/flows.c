@@ -101,10 +101,6 @@ static const uint32_t def_tmo[WW_TMO_NCLASSES] = {
 	[WW_TMO_OTHER] = WW_DEFAULT_TMO_OTHER,
 };
 
-uint32_t ww_flows_default_timeout(enum ww_tmo_class c)
-{
-	return (unsigned)c < WW_TMO_NCLASSES ? def_tmo[c] : WW_DEFAULT_TMO_OTHER;
-}
 
 struct ww_flows *ww_flows_new(const struct ww_flow_cfg *cfg, uint64_t seed,
 			      ww_flow_end_cb on_end, void *ud)

@@ -1,6 +1,6 @@
 /*
  * classify.c - payload -> protocol: the driver around the detectors of
- * src/proto/.
+ * src/classify/proto/.
  *
  * Per flow we keep a candidate set (a bit per detector that may still
  * match) and the first bytes of each direction. Each payload packet builds a
@@ -483,10 +483,6 @@ void ww_cls_finish(struct ww_cls *c, const struct ww_flow *f)
 	}
 }
 
-bool ww_cls_is_final(const struct ww_cls *c)
-{
-	return c && c->final;
-}
 
 /* The protocol chosen so far: proven, else the weak pick (or, before
  * finish, the best weak candidate by id). */

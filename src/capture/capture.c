@@ -253,10 +253,6 @@ int ww_capture_fd(const struct ww_capture *c)
 	return c->live ? pcap_get_selectable_fd(c->p) : -1;
 }
 
-void ww_capture_break(struct ww_capture *c)
-{
-	pcap_breakloop(c->p);
-}
 
 int ww_capture_snaplen(const struct ww_capture *c)
 {

@@ -1,5 +1,5 @@
 /*
- * test_portcheck.c - the three port_mismatch judgements on hand-built flows:
+ * test_judge_port.c - the three port_mismatch judgements on hand-built flows:
  * what must alert (SSH on 443, HTTP on 4444, garbage on 80) and the
  * legitimate patterns that must not (HTTP on 8080, TLS on 993, STARTTLS,
  * CONNECT tunnels, DNS over TCP).
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "wirewho/portcheck.h"
+#include "wirewho/judge_port.h"
 #include "wirewho/ports.h"
 #include "test_util.h"
 
@@ -54,7 +54,7 @@ static int judge(struct ww_flow *f, const struct seg *s, int n)
 	memset(alerts, 0, sizeof(alerts));
 	struct ww_cls_result r;
 	ww_cls_result(c, f, &r);
-	int k = ww_portcheck_judge(f, &r, 1000, alerts, 4);
+	int k = ww_judge_port(f, &r, 1000, alerts, 4);
 	ww_cls_free(c);
 	return k;
 }
@@ -169,7 +169,7 @@ static void test_judging_as_soon_as_final_still_sees_the_reply(void **st)
 	assert_true(ww_cls_feed(c, &f, WW_DIR_TOCLIENT, (const uint8_t *)r, sizeof(r) - 1, 6));
 	struct ww_cls_result res;
 	ww_cls_result(c, &f, &res);
-	assert_int_equal(ww_portcheck_judge(&f, &res, 0, alerts, 4), 1);
+	assert_int_equal(ww_judge_port(&f, &res, 0, alerts, 4), 1);
 	assert_int_equal(alerts[0].kind, WW_ALERT_PORT_UNIDENTIFIED);
 	ww_cls_free(c);
 }
@@ -254,7 +254,7 @@ static void test_flow_without_payload_is_never_judged(void **st)
 {
 	(void)st;
 	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 443, true);
-	assert_int_equal(ww_portcheck_judge(&f, NULL, 0, alerts, 4), 0);
+	assert_int_equal(ww_judge_port(&f, NULL, 0, alerts, 4), 0);
 }
 
 static void test_ntp_between_123_and_123_is_no_mismatch(void **st)

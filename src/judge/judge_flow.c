@@ -1,5 +1,5 @@
 /*
- * judge.c - policy judgement of flows, and folding of alert floods.
+ * judge_flow.c - policy judgement of flows, and folding of alert floods.
  *
  * A flow is matched against the policy as its local end sees it: the
  * owning process (comm, exe, user), the local and remote ports, the peer
@@ -21,7 +21,7 @@
  * (WW_JUDGE_FOLD_MAX): when full, alerts are emitted unfolded rather than
  * dropped, so folding can lose repetition but never a finding.
  */
-#include "wirewho/judge.h"
+#include "wirewho/judge_flow.h"
 #include "wirewho/policy.h"
 #include "wirewho/procs.h"
 #include "wirewho/socktab.h"

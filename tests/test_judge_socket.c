@@ -1,5 +1,5 @@
 /*
- * test_sockaudit.c - every verdict rule of the socket audit, on hand-made
+ * test_judge_socket.c - every verdict rule of the socket audit, on hand-made
  * socket tables (no kernel involved).
  */
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 
-#include "wirewho/sockaudit.h"
+#include "wirewho/judge_socket.h"
 
 #define MAXS 16
 
@@ -86,8 +86,8 @@ static void audit(const char *policy_text)
 	if (policy_text)
 		assert_int_equal(ww_policy_parse(policy_text, strlen(policy_text), "p", &pol, err,
 						 sizeof(err)), 0);
-	ww_sockaudit_prepare(views, ns, 1);
-	assert_int_equal(ww_sockaudit_run(pol, views, ns, 1, &alerts, &nalerts), 0);
+	ww_judge_socket_prepare(views, ns, 1);
+	assert_int_equal(ww_judge_socket_run(pol, views, ns, 1, &alerts, &nalerts), 0);
 	ww_policy_free(pol);
 }
 
