@@ -139,6 +139,9 @@ struct ww_cls_result {
 	int8_t first_dir;            /* direction of first_pkt, -1 when none */
 	bool undecided;              /* some detector still waited for more bytes when the
 	                              * answer became final (a protocol we could not finish judging) */
+	bool tls_first;              /* the answer is TLS, proven, and the flow's very first
+	                              * payload bytes were already a TLS handshake record: no
+	                              * plaintext came before it (no STARTTLS-style upgrade) */
 };
 
 /*

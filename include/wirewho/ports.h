@@ -78,6 +78,19 @@ bool ww_ports_is_strict(uint16_t port, uint8_t ipproto);
  */
 int ww_ports_standard_list(const char *proto, uint8_t ipproto, uint16_t *out, int max);
 
+/*
+ * The protocol that must speak in plaintext before TLS on `port`/ipproto
+ * ("smtp" on 25, "ldap" on 389, "postgresql" on 5432: a static lowercase
+ * name, a detected protocol's own where there is one), or NULL when TLS
+ * from the first byte is fine there (implicit-TLS ports, ports without
+ * such a protocol, and any port a user file made TLS's). `alpn`, when not
+ * NULL, gets the ALPN id with which that protocol allows direct TLS on the
+ * port (PostgreSQL 17's "postgresql", XEP-0368's "xmpp-client") or NULL;
+ * `upgrade`, when not NULL, a few words on how it upgrades instead
+ * ("STARTTLS, RFC 3207"). Can't fail.
+ */
+const char *ww_ports_plaintext_first(uint16_t port, uint8_t ipproto, const char **alpn, const char **upgrade);
+
 /* Drop loaded tables and return to the built-in ones (tests). Can't fail. */
 void ww_ports_reset(void);
 

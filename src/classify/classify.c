@@ -566,6 +566,8 @@ void ww_cls_result(const struct ww_cls *c, const struct ww_flow *f, struct ww_cl
 	}
 	r->rejected = c->rejected;
 	r->undecided = !c->match && (c->need & c->cand);
+	/* record type 22 (handshake), major version 3: RFC 8446 §5.1 */
+	r->tls_first = c->match == WW_P_TLS && c->first_len >= 2 && c->first[0] == 22 && c->first[1] == 3;
 }
 
 static int pid_of(const char *proto)

@@ -285,6 +285,62 @@ int ww_ports_standard_list(const char *proto, uint8_t ipproto, uint16_t *out, in
 	return n;
 }
 
+/* ---- plaintext before TLS ---- */
+
+/*
+ * Ports whose protocol must speak in plaintext before any TLS: the
+ * server's greeting or the client's first message comes first, and TLS
+ * only after the protocol's own upgrade. TLS from the first byte there is
+ * not that protocol but another service on its port. The implicit-TLS
+ * ports (465, 993, 995, 636, 563, 990, 5223) are not here: TLS first is
+ * their design (RFC 8314). Nor is 1433: TDS 8.0 (SQL Server 2022's strict
+ * encryption) opens with TLS. `alpn` is the ALPN protocol id with which
+ * the protocol's own specification allows TLS first on the same port.
+ */
+static const struct {
+	uint16_t port;
+	const char *proto;      /* lowercase; a detected protocol's own name where there is one */
+	const char *alpn;       /* direct TLS allowed with this ALPN id, or NULL */
+	const char *upgrade;    /* how the protocol upgrades, for the alert's text */
+} plain_first[] = {
+	{ 21, "ftp", NULL, "AUTH TLS, RFC 4217" },
+	{ 25, "smtp", NULL, "STARTTLS, RFC 3207" },
+	{ 110, "pop3", NULL, "STLS, RFC 2595" },
+	{ 119, "nntp", NULL, "STARTTLS, RFC 4642" },
+	{ 143, "imap", NULL, "STARTTLS, RFC 2595" },
+	{ 389, "ldap", NULL, "the StartTLS extended operation, RFC 4511" },
+	{ 587, "smtp", NULL, "STARTTLS, RFC 3207" },
+	{ 3306, "mysql", NULL, "an SSL request after the server's greeting" },
+	{ 3389, "rdp", NULL, "an X.224 connection request that negotiates TLS" },
+	{ 4190, "sieve", NULL, "STARTTLS, RFC 5804" },
+	{ 5222, "xmpp", "xmpp-client", "<starttls/>, RFC 6120" },        /* XEP-0368 direct TLS names its ALPN */
+	{ 5269, "xmpp", "xmpp-server", "<starttls/>, RFC 6120" },
+	{ 5432, "postgresql", "postgresql", "an SSLRequest answered 'S'" }, /* PostgreSQL 17 direct TLS */
+};
+
+const char *ww_ports_plaintext_first(uint16_t port, uint8_t ipproto, const char **alpn, const char **upgrade)
+{
+	if (alpn)
+		*alpn = NULL;
+	if (upgrade)
+		*upgrade = NULL;
+	if (ipproto != WW_IPPROTO_TCP)
+		return NULL;
+	/* a user line that made the port TLS's says TLS first is right there */
+	const char *own = ww_ports_protocol_of(port, ipproto);
+	if (own && strcmp(own, "tls") == 0)
+		return NULL;
+	for (size_t i = 0; i < WW_ARRAY_SIZE(plain_first); i++)
+		if (plain_first[i].port == port) {
+			if (alpn)
+				*alpn = plain_first[i].alpn;
+			if (upgrade)
+				*upgrade = plain_first[i].upgrade;
+			return plain_first[i].proto;
+		}
+	return NULL;
+}
+
 /* ---- user file ---- */
 
 static int fail(char *err, size_t errsz, const char *path, int line, int col, const char *why)
