@@ -140,6 +140,15 @@ static void test_tls_on_4444_carries_sni_in_evidence(void **st)
 	assert_int_equal(judge(&f, s, 1), 1);
 	assert_int_equal(alerts[0].kind, WW_ALERT_PORT_NONSTANDARD);
 	assert_string_equal(alerts[0].ev.sni, "c2.example.test");
+	assert_int_equal(alerts[0].ev.sni_len, 15);
+	/* a name with a NUL reaches the evidence whole */
+	static const char evil[] = "evil.example.test\0.good.example.test";
+	uint8_t h[TLS_HELLO_BUF];
+	struct seg t[] = { { WW_DIR_TOSERVER, (const char *)h,
+			     (uint32_t)tls_client_hello(h, evil, sizeof(evil) - 1, NULL) } };
+	assert_int_equal(judge(&f, t, 1), 1);
+	assert_int_equal(alerts[0].ev.sni_len, sizeof(evil) - 1);
+	assert_memory_equal(alerts[0].ev.sni, evil, sizeof(evil) - 1);
 }
 
 static void test_garbage_on_80_with_replies_is_unidentified(void **st)

@@ -100,7 +100,10 @@ static void fill_evidence(struct ww_alert *a, const struct ww_flow *f, const str
 	if (exp)
 		ev->n_expected = (uint8_t)ww_ports_standard_list(exp, f->key.proto, ev->expected_ports, WW_EV_MAX_PORTS);
 	if (proto && strcmp(proto, "tls") == 0) {
-		snprintf(ev->sni, sizeof(ev->sni), "%s", r->sni);
+		size_t sl = r->sni_len < sizeof(ev->sni) ? r->sni_len : sizeof(ev->sni) - 1;
+		memcpy(ev->sni, r->sni, sl);   /* NULs and all: the writer escapes them */
+		ev->sni[sl] = '\0';
+		ev->sni_len = (uint16_t)sl;
 		snprintf(ev->alpn, sizeof(ev->alpn), "%s", r->alpn);
 	}
 }

@@ -6,8 +6,11 @@ rule "TLS without STARTTLS"; each protocol's own upgrade (STARTTLS, STLS,
 AUTH TLS, LDAP's extended operation, XMPP's <starttls/>, PostgreSQL's
 SSLRequest, MySQL's SSL request, RDP's X.224 negotiation) and TLS first on
 implicit-TLS ports or with the protocol's own direct-TLS ALPN are quiet.
+pcaps/crafted/ (scripts/mk_crafted_pcaps.py): a TLS server name holding a
+NUL is written whole, the NUL escaped, in flow records (JSON and text) and
+in an alert's evidence.sni - never cut at the NUL (issue 17.7).
 
-usage: e2e_starttls.py WIREWHO SRCDIR"""
+usage: e2e_classify.py WIREWHO SRCDIR"""
 import json
 import os
 import subprocess
@@ -15,6 +18,7 @@ import sys
 
 WW, SRC = sys.argv[1], sys.argv[2]
 DIR = os.path.join(SRC, "pcaps", "starttls")
+CRAFTED = os.path.join(SRC, "pcaps", "crafted")
 failures = []
 
 PLAIN_FIRST = [21, 25, 110, 119, 143, 389, 587, 3306, 3389, 4190, 5222, 5269, 5432]
@@ -31,8 +35,8 @@ def check(cond, what):
         failures.append(what)
 
 
-def replay(name):
-    p = subprocess.run([WW, "replay", "--json", os.path.join(DIR, name)], capture_output=True, timeout=60)
+def replay(name, d=DIR):
+    p = subprocess.run([WW, "replay", "--json", os.path.join(d, name)], capture_output=True, timeout=60)
     check(p.returncode == 0, f"{name}: replay exits 0 ({p.stderr.decode()[:200]})")
     recs = [json.loads(l) for l in p.stdout.decode().splitlines()]
     flows = [r for r in recs if r["type"] == "flow"]
@@ -65,6 +69,20 @@ check(alerts == [], f"tls_direct.pcap: TLS first on implicit-TLS ports and with 
       f"({[a['message'] for a in alerts]})")
 check(sorted(f["dst_port"] for f in flows) == sorted(DIRECT) and all(f["app_proto"] == "tls" for f in flows),
       "tls_direct.pcap: every flow is TLS")
+
+SNI = "evil.example.test\u0000.good.example.test"
+flows, alerts = replay("tls_sni_nul.pcap", CRAFTED)
+check([f.get("sni") for f in flows] == [SNI, SNI], "tls_sni_nul.pcap: both flows carry the whole name, NUL escaped")
+check(len(alerts) == 1 and alerts[0]["evidence"].get("sni") == SNI,
+      "tls_sni_nul.pcap: the alert's evidence.sni is the whole name, NUL escaped")
+raw = subprocess.run([WW, "replay", "--json", os.path.join(CRAFTED, "tls_sni_nul.pcap")],
+                     capture_output=True, timeout=60).stdout.decode()
+check(raw.count('"sni":"evil.example.test\\u0000.good.example.test"') == 3,
+      "tls_sni_nul.pcap: the NUL is written as \\u0000 in every sni")
+text = subprocess.run([WW, "replay", os.path.join(CRAFTED, "tls_sni_nul.pcap")],
+                      capture_output=True, timeout=60).stdout.decode()
+check(text.count("sni=evil.example.test\\u0000.good.example.test") == 2,
+      "tls_sni_nul.pcap: the text writer shows the whole name, NUL escaped")
 
 if failures:
     print(f"{len(failures)} failures")
