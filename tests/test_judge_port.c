@@ -110,6 +110,15 @@ static void test_ssh_on_an_odd_port_is_nonstandard_and_high(void **st)
 	assert_int_equal(alerts[0].severity, WW_SEV_HIGH);
 }
 
+/* Before, "GET /\r\n" and its bare-body answer were unidentified on 80. */
+static void test_http_0_9_request_on_80_is_no_mismatch(void **st)
+{
+	(void)st;
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 80, true);
+	struct seg s[] = { C2S("GET /\r\n"), S2C("<html><body>It works!</body></html>\n") };
+	assert_int_equal(judge(&f, s, 2), 0);
+}
+
 static void test_http_on_8080_is_no_mismatch(void **st)
 {
 	(void)st;
@@ -394,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_garbage_on_80_with_replies_is_unidentified),
 		cmocka_unit_test(test_judging_as_soon_as_final_still_sees_the_reply),
 		cmocka_unit_test(test_garbage_without_handshake_or_reply_is_not_judged),
+		cmocka_unit_test(test_http_0_9_request_on_80_is_no_mismatch),
 		cmocka_unit_test(test_starttls_on_25_is_no_mismatch),
 		cmocka_unit_test(test_tls_from_the_first_byte_on_a_starttls_port_is_another_service),
 		cmocka_unit_test(test_tls_first_on_implicit_tls_ports_is_no_mismatch),
