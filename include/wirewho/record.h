@@ -22,6 +22,7 @@ struct ww_flow_view {
 	const char *app_by;        /* "payload", "port", "none" */
 	const char *service;       /* services-database name of dst port, or NULL */
 	const char *sni;           /* TLS server name, or NULL (an addition to the spec) */
+	size_t sni_len;            /* its bytes, NULs included; 0 with a non-NULL sni: strlen() */
 	const struct ww_owner *owner;  /* NULL when unknown */
 	const char *attr_status;   /* "exact", "listener", ..., "none" */
 	const char *attr_reason;

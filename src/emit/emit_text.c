@@ -79,9 +79,10 @@ int ww_emit_text_flow(FILE *out, unsigned *rows, bool color, const struct ww_flo
 		snprintf(who, sizeof(who), "-");
 	}
 	sni[0] = '\0';
-	if (v->sni && *v->sni) {
+	size_t sni_n = v->sni ? (v->sni_len ? v->sni_len : strlen(v->sni)) : 0;
+	if (sni_n) {
 		char e[64];
-		ww_json_escape(e, sizeof(e), v->sni, strlen(v->sni));
+		ww_json_escape(e, sizeof(e), v->sni, sni_n);   /* by length: NULs are escaped too */
 		snprintf(sni, sizeof(sni), " sni=%s", e);
 	}
 	fprintf(out, "%-7" PRIu64 " %-5s %-*s %-*s %7" PRIu64 " %7" PRIu64 " %8s %8s %-9s %s%s\n",

@@ -81,11 +81,13 @@ static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_f
 		v->app_proto = ww_cls_proto_name(f->app_idx);
 		v->app_by = app_by_name(f->app_by);
 		v->sni = f->sni;
+		v->sni_len = f->sni_len;
 	} else {
 		enum ww_app_by by;
 		v->app_proto = ww_cls_app_proto(f->cls, f, &by);
 		v->app_by = app_by_name(by);
 		v->sni = ww_cls_sni(f->cls);
+		v->sni_len = ww_cls_sni_len(f->cls);
 	}
 	if (f->key.proto == WW_IPPROTO_TCP || f->key.proto == WW_IPPROTO_UDP)
 		v->service = ww_ports_service(ww_flow_server_port(f), f->key.proto);
@@ -108,8 +110,11 @@ static void settle(struct ww_pipeline *pl, struct ww_flow *f, const struct ww_cl
 {
 	f->app_idx = r->proto;
 	f->app_by = r->by;
-	if (*r->sni)
-		f->sni = strdup(r->sni);   /* out of memory: the record just lacks it */
+	if (r->sni_len && (f->sni = malloc((size_t)r->sni_len + 1))) {   /* out of memory: the record lacks it */
+		memcpy(f->sni, r->sni, r->sni_len);   /* its length, not strdup(): it may hold NULs */
+		f->sni[r->sni_len] = '\0';
+		f->sni_len = (uint8_t)r->sni_len;
+	}
 	ww_cls_release(&pl->cls_cache, f->cls);
 	f->cls = NULL;
 	f->flags |= FF_SETTLED;
@@ -175,6 +180,7 @@ static void release_flow(struct ww_pipeline *pl, struct ww_emit_batch *b, struct
 	f->cls = NULL;
 	free(f->sni);
 	f->sni = NULL;
+	f->sni_len = 0;
 }
 
 /* A flow ended: its alerts and record to `b` (NULL: the emitter), then free its state. */
