@@ -318,6 +318,19 @@ static void test_policy_allow_explains_and_records_its_line(void **st)
 	assert_int_equal(nalerts, 0);
 }
 
+static void test_review_rule_on_an_established_socket_names_its_peer_at_high_severity(void **st)
+{
+	(void)st;
+	size_t c = add(WW_IPPROTO_TCP, WW_SS_ESTABLISHED, 4, "192.0.2.1", 41000, "198.51.100.9", 4444,
+		       &P_NC);
+	audit("review comm=nc\n");
+	const struct ww_alert *al = alert_for(c);
+	assert_non_null(al);
+	assert_int_equal(al->kind, WW_ALERT_UNEXPLAINED_PROCESS);
+	assert_int_equal(al->severity, WW_SEV_HIGH);   /* as the same rule gives a flow */
+	assert_non_null(strstr(al->message, "198.51.100.9:4444"));
+}
+
 static void test_policy_review_flags_even_a_loopback_socket(void **st)
 {
 	(void)st;
@@ -394,6 +407,7 @@ int main(void)
 		T(test_ignore_rule_silences_even_an_anomaly),
 		T(test_policy_allow_explains_and_records_its_line),
 		T(test_policy_review_flags_even_a_loopback_socket),
+		T(test_review_rule_on_an_established_socket_names_its_peer_at_high_severity),
 		T(test_shared_socket_is_explained_by_any_owner),
 		T(test_unknown_owner_is_explained_only_by_a_rule_without_process),
 		T(test_raw_socket_is_a_finding),

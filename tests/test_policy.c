@@ -231,7 +231,7 @@ static void test_malformed_lines_name_file_line_and_column(void **st)
 {
 	(void)st;
 	assert_string_equal(parse_err("allow comm=x\npermit comm=y\n"),
-			    "test.policy:2:1: expected allow, ignore or review, got 'permit'");
+			    "test.policy:2:1: expected allow, ignore, review or home_net, got 'permit'");
 	assert_string_equal(parse_err("allow prot=tcp\n"), "test.policy:1:7: unknown key 'prot'");
 	assert_string_equal(parse_err("allow port=70000\n"),
 			    "test.policy:1:12: '70000' is not a port (0-65535)");
@@ -255,6 +255,35 @@ static void test_malformed_lines_name_file_line_and_column(void **st)
 	assert_string_equal(parse_err("allow uid=root\n"), "test.policy:1:11: 'root' is not a uid");
 	assert_string_equal(parse_err("\n\n  review bind=everywhere\n"),
 			    "test.policy:3:15: bind must be any, interface or loopback, not 'everywhere'");
+}
+
+static void test_home_net_line_declares_the_sites_networks_when_loaded(void **st)
+{
+	(void)st;
+	char path[] = "/tmp/wwpolicy-home-XXXXXX", err[256];
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char *text = "home_net 10.0.0.0/8, 192.168.0.0/16  # the LAN\n"
+			   "allow remote=private\n";
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	struct ww_policy *p = NULL;
+	assert_int_equal(ww_policy_load(path, &p, err, sizeof(err)), 0);
+	unlink(path);
+	assert_int_equal(ww_policy_count(p), 1);
+	struct ww_addr a = ww_test_addr("198.51.100.7");
+	assert_int_equal(ww_netscope_remote(&a), WW_REMOTE_INTERNET);
+	struct ww_policy_query q = { .uid = -1, .state = -1, .bind_scope = -1, .remote = &a,
+				     .proto = WW_IPPROTO_TCP, .remote_port = 443 };
+	struct ww_policy_verdict v;
+	assert_false(ww_policy_match(p, &q, &v));
+	a = ww_test_addr("10.9.9.9");
+	assert_true(ww_policy_match(p, &q, &v));
+	ww_policy_free(p);
+	ww_netscope_set_home(NULL, false);
+	assert_string_equal(parse_err("home_net 10.0.0.0/40\n"),
+			    "test.policy:1:10: bad prefix length in '10.0.0.0/40' (0-32)");
+	assert_string_equal(parse_err("home_net\n"), "test.policy:1:9: home_net needs CIDR[,CIDR...]");
 }
 
 static void test_load_reports_a_missing_file(void **st)
@@ -447,6 +476,7 @@ int main(void)
 		cmocka_unit_test(test_state_dir_and_bind_constraints),
 		cmocka_unit_test(test_quoted_values_carry_spaces_commas_and_escapes),
 		cmocka_unit_test(test_malformed_lines_name_file_line_and_column),
+		cmocka_unit_test(test_home_net_line_declares_the_sites_networks_when_loaded),
 		cmocka_unit_test(test_load_reports_a_missing_file),
 		cmocka_unit_test(test_load_reads_a_file_and_errors_name_it),
 		cmocka_unit_test(test_learned_rule_parses_back_and_matches_its_socket),

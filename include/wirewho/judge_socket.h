@@ -26,7 +26,8 @@
  *  10. anything else (peer on a private/link-local network, TIME_WAIT
  *      leftovers, a bound TCP socket that is not listening) -> ignored,
  *      with the reason saying which.
- * Severity: state_anomaly and raw sockets high; a listener or UDP port on
+ * Severity: state_anomaly, raw sockets and a policy `review` rule high (the
+ * same rule gives the same severity for a flow); a listener or UDP port on
  * every interface medium, on one interface low; established medium.
  */
 #ifndef WIREWHO_SOCKAUDIT_H

@@ -341,10 +341,16 @@ static void ww_judge_socket_judge(const struct ww_policy *pol, struct ww_sock_vi
 	if (matched && pv.action == WW_POLICY_REVIEW) {
 		snprintf(rule, sizeof(rule), "policy %s:%d: %s", pv.file, pv.line, pv.text);
 		texts(v, own, loc, rem);
-		flag(out, raised, v, WW_ALERT_UNEXPLAINED_PROCESS, WW_SEV_MEDIUM, now, rule);
-		say(out->message, sizeof(out->message),
-			 "%s %s %s owned by %s matches review rule at line %d of the policy.",
-			 proto, state, loc, own, pv.line);
+		/* high, as for a flow: someone wrote that rule to be told */
+		flag(out, raised, v, WW_ALERT_UNEXPLAINED_PROCESS, WW_SEV_HIGH, now, rule);
+		if (v->remote != WW_REMOTE_NONE || s->rport != 0)
+			say(out->message, sizeof(out->message),
+				 "%s %s %s -> %s owned by %s matches review rule at line %d of the policy.",
+				 proto, state, loc, rem, own, pv.line);
+		else
+			say(out->message, sizeof(out->message),
+				 "%s %s %s owned by %s matches review rule at line %d of the policy.",
+				 proto, state, loc, own, pv.line);
 		say(v->reason, sizeof(v->reason), "policy line %d: review", pv.line);
 		return;
 	}

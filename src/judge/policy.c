@@ -43,6 +43,7 @@ struct rule {
 	char *text;
 	char **comm; size_t n_comm;
 	char **exe; size_t n_exe;
+	char **apps; size_t n_apps;   /* app=: only ww_policy_match_app() asks these rules */
 	struct user *users; size_t n_users;
 	struct range *ports; size_t n_ports;
 	struct range *rports; size_t n_rports;
@@ -57,6 +58,7 @@ struct rule {
 
 struct ww_policy {
 	char *file;
+	struct ww_netscope_home home;   /* home_net lines; n == 0 none */
 	struct rule *rules;
 	size_t n, cap;
 };
@@ -283,6 +285,9 @@ static int parse_pair(struct parser *ps, struct rule *r)
 		if (!strcmp(key, "comm")) {
 			if (push_str(&r->comm, &r->n_comm, val))
 				return -ENOMEM;
+		} else if (!strcmp(key, "app")) {
+			if (push_str(&r->apps, &r->n_apps, val))
+				return -ENOMEM;
 		} else if (!strcmp(key, "exe")) {
 			if (push_str(&r->exe, &r->n_exe, val))
 				return -ENOMEM;
@@ -356,6 +361,9 @@ static void rule_free(struct rule *r)
 		free(r->comm[i]);
 	for (size_t i = 0; i < r->n_exe; i++)
 		free(r->exe[i]);
+	for (size_t i = 0; i < r->n_apps; i++)
+		free(r->apps[i]);
+	free(r->apps);
 	for (size_t i = 0; i < r->n_users; i++)
 		free(r->users[i].name);
 	free(r->comm);
@@ -389,6 +397,27 @@ static int parse_line(struct parser *ps, struct ww_policy *p)
 	size_t al = (size_t)(ps->s - aat);
 	struct rule r;
 	memset(&r, 0, sizeof(r));
+	if (al == 8 && !memcmp(aat, "home_net", 8)) {
+		/* home_net CIDR[,CIDR...]: the site's own networks (netscope.h) */
+		char list[1024];
+		size_t n = 0;
+		skip_space(ps);
+		const char *vat = ps->s;
+		while (!at_end(ps)) {
+			if (!is_space(*ps->s)) {
+				if (n + 1 >= sizeof(list))
+					return fail(ps, vat, "home_net list too long");
+				list[n++] = *ps->s;
+			}
+			ps->s++;
+		}
+		char why[160];
+		if (n == 0)
+			return fail(ps, vat, "home_net needs CIDR[,CIDR...]");
+		if (ww_netscope_home_parse(list, n, &p->home, why, sizeof(why)) < 0)
+			return fail(ps, vat, "%s", why);
+		return 0;
+	}
 	if (al == 5 && !memcmp(aat, "allow", 5))
 		r.action = WW_POLICY_ALLOW;
 	else if (al == 6 && !memcmp(aat, "ignore", 6))
@@ -396,7 +425,7 @@ static int parse_line(struct parser *ps, struct ww_policy *p)
 	else if (al == 6 && !memcmp(aat, "review", 6))
 		r.action = WW_POLICY_REVIEW;
 	else
-		return fail(ps, aat, "expected allow, ignore or review, got '%.*s'", (int)al, aat);
+		return fail(ps, aat, "expected allow, ignore, review or home_net, got '%.*s'", (int)al, aat);
 	r.line = ps->line;
 	int rc = 0;
 	for (;;) {
@@ -500,6 +529,8 @@ int ww_policy_load(const char *path, struct ww_policy **out, char *err, size_t e
 	}
 	int rc = ww_policy_parse(buf, len, path, out, err, errsz);
 	free(buf);
+	if (rc == 0)   /* its home_net lines (none: the registries), unless --home-net was given */
+		ww_netscope_set_home(&(*out)->home, false);
 	return rc;
 }
 
@@ -542,13 +573,37 @@ static unsigned proto_bit(uint8_t proto)
 	return proto == WW_IPPROTO_TCP ? 1 : proto == WW_IPPROTO_UDP ? 2 : 4;
 }
 
+/* The connection states: a flow is a connection in one of them. */
+#define ACTIVE_STATES ((1u << WW_SS_ESTABLISHED) | (1u << WW_SS_SYN_SENT) | (1u << WW_SS_SYN_RECV) | \
+		       (1u << WW_SS_FIN_WAIT1) | (1u << WW_SS_FIN_WAIT2) | (1u << WW_SS_TIME_WAIT) | \
+		       (1u << WW_SS_CLOSE_WAIT) | (1u << WW_SS_LAST_ACK) | (1u << WW_SS_CLOSING) | \
+		       (1u << WW_SS_NEW_SYN_RECV))
+
+/* Does a rule's state= (mask) explain flow q? policy.h, ww_policy_query.flow. */
+static bool flow_state_match(uint32_t mask, const struct ww_policy_query *q)
+{
+	if (mask & ACTIVE_STATES)
+		return true;
+	if ((mask & (1u << WW_SS_LISTEN)) && q->proto == WW_IPPROTO_TCP && q->dir == WW_DIR_IN)
+		return true;
+	return (mask & (1u << WW_SS_CLOSE)) && q->proto != WW_IPPROTO_TCP;
+}
+
 static bool rule_match(const struct rule *r, const struct ww_policy_query *q)
 {
+	if (r->n_apps) {
+		bool ok = false;
+		for (size_t i = 0; !ok && q->app && i < r->n_apps; i++)
+			ok = strcasecmp(r->apps[i], q->app) == 0;
+		if (!ok)
+			return false;
+	}
 	if (r->proto_mask && !(r->proto_mask & proto_bit(q->proto)))
 		return false;
 	if (r->n_ports && !in_ranges(r->ports, r->n_ports, q->local_port))
 		return false;
-	if (r->state_mask && (q->state < 0 || !(r->state_mask & (1u << q->state))))
+	if (r->state_mask && !(q->flow ? flow_state_match(r->state_mask, q)
+				       : q->state >= 0 && (r->state_mask & (1u << q->state))))
 		return false;
 	if (r->dir_mask && (q->dir == WW_DIR_UNKNOWN || !(r->dir_mask & (1u << q->dir))))
 		return false;
@@ -587,7 +642,24 @@ bool ww_policy_match(const struct ww_policy *p, const struct ww_policy_query *q,
 	if (!p)
 		return false;
 	for (size_t i = 0; i < p->n; i++) {
-		if (rule_match(&p->rules[i], q)) {
+		if (!p->rules[i].n_apps && rule_match(&p->rules[i], q)) {
+			v->action = p->rules[i].action;
+			v->line = p->rules[i].line;
+			v->text = p->rules[i].text;
+			v->file = p->file;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool ww_policy_match_app(const struct ww_policy *p, const struct ww_policy_query *q,
+			 struct ww_policy_verdict *v)
+{
+	if (!p || !q->app)
+		return false;
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->rules[i].n_apps && rule_match(&p->rules[i], q)) {
 			v->action = p->rules[i].action;
 			v->line = p->rules[i].line;
 			v->text = p->rules[i].text;
