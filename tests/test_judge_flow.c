@@ -277,6 +277,22 @@ static void test_app_rule_explains_the_protocol_on_its_port_and_nothing_else(voi
 	ww_judge_free(j);
 }
 
+static void test_a_masquerading_process_raises_its_flow_alert_one_level(void **state)
+{
+	(void)state;
+	struct ww_alert al[4];
+	struct ww_judge *j = judge_with(POLICY);
+	struct ww_owner fake = nc;
+	fake.indicators = 0x1;
+	struct ww_flow f = mkflow("192.0.2.1", 30000, "192.0.2.2", 9999, WW_IPPROTO_TCP);
+	fake.comm = "kworker";
+	assert_int_equal(judge(j, &f, &fake, false, T0, al), 1);
+	assert_int_equal(al[0].kind, WW_ALERT_UNEXPLAINED_PROCESS);
+	assert_int_equal(al[0].severity, WW_SEV_HIGH);   /* medium, raised */
+	assert_non_null(strstr(al[0].message, "masquerading indicators (0x1)"));
+	ww_judge_free(j);
+}
+
 static void test_a_full_fold_table_emits_rather_than_drops(void **state)
 {
 	(void)state;
@@ -318,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_flood_of_identical_alerts_folds_into_one_summary),
 		cmocka_unit_test(test_alerts_that_differ_in_port_or_program_are_not_folded),
 		cmocka_unit_test(test_a_full_fold_table_emits_rather_than_drops),
+		cmocka_unit_test(test_a_masquerading_process_raises_its_flow_alert_one_level),
 		cmocka_unit_test(test_a_new_peer_is_a_new_alert_not_a_folded_one),
 		cmocka_unit_test(test_app_rule_explains_the_protocol_on_its_port_and_nothing_else),
 	};

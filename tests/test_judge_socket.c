@@ -331,6 +331,18 @@ static void test_review_rule_on_an_established_socket_names_its_peer_at_high_sev
 	assert_non_null(strstr(al->message, "198.51.100.9:4444"));
 }
 
+static void test_a_masquerading_owner_raises_the_alert_one_level(void **st)
+{
+	(void)st;
+	static struct ww_proc P_FAKE = { { 4343, 0, "sshd", "/tmp/.x/sshd", "root", 0x3 }, "sshd", 100 };
+	size_t a = add(WW_IPPROTO_TCP, WW_SS_LISTEN, 4, "0.0.0.0", 2222, NULL, 0, &P_FAKE);
+	size_t b = add(WW_IPPROTO_TCP, WW_SS_LISTEN, 4, "192.0.2.1", 2223, NULL, 0, &P_FAKE);
+	audit(NULL);
+	assert_int_equal(alert_for(a)->severity, WW_SEV_HIGH);     /* medium, raised */
+	assert_int_equal(alert_for(b)->severity, WW_SEV_MEDIUM);   /* low, raised */
+	assert_non_null(strstr(alert_for(a)->message, "masquerading indicators (0x3)"));
+}
+
 static void test_policy_review_flags_even_a_loopback_socket(void **st)
 {
 	(void)st;
@@ -407,6 +419,7 @@ int main(void)
 		T(test_ignore_rule_silences_even_an_anomaly),
 		T(test_policy_allow_explains_and_records_its_line),
 		T(test_policy_review_flags_even_a_loopback_socket),
+		T(test_a_masquerading_owner_raises_the_alert_one_level),
 		T(test_review_rule_on_an_established_socket_names_its_peer_at_high_severity),
 		T(test_shared_socket_is_explained_by_any_owner),
 		T(test_unknown_owner_is_explained_only_by_a_rule_without_process),

@@ -447,6 +447,25 @@ static void test_an_anomaly_is_learned_as_an_ignore_rule_and_a_reviewed_socket_n
 	ww_policy_learn_free(l);
 }
 
+static void test_learn_refuses_to_whitelist_a_masquerading_process_silently(void **st)
+{
+	(void)st;
+	struct ww_policy_query fake = sshd_listener();
+	fake.indicators = 0x5;
+	struct ww_policy_learn *l = ww_policy_learn_new();
+	assert_int_equal(ww_policy_learn_add(l, &fake, WW_POLICY_LEARN_UNEXPLAINED), 0);
+	char *text = learned(l, 1);
+	const char *rules = strstr(text, "wins.\n") + 6;
+	assert_string_equal(rules, "# allow exe=/usr/sbin/sshd comm=sshd user=root proto=tcp state=LISTEN "
+				   "port=22   # not learned: the process shows masquerading indicators "
+				   "(0x5); review it first\n");
+	struct ww_policy *p = parse_ok(text);
+	assert_int_equal(ww_policy_count(p), 0);   /* in the file, not in force */
+	ww_policy_free(p);
+	free(text);
+	ww_policy_learn_free(l);
+}
+
 static void test_learning_nothing_writes_only_the_header(void **st)
 {
 	(void)st;
@@ -478,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_lines_name_file_line_and_column),
 		cmocka_unit_test(test_home_net_line_declares_the_sites_networks_when_loaded),
 		cmocka_unit_test(test_load_reports_a_missing_file),
+		cmocka_unit_test(test_learn_refuses_to_whitelist_a_masquerading_process_silently),
 		cmocka_unit_test(test_load_reads_a_file_and_errors_name_it),
 		cmocka_unit_test(test_learned_rule_parses_back_and_matches_its_socket),
 		cmocka_unit_test(test_learned_outbound_rule_uses_the_remote_port),

@@ -75,6 +75,15 @@ int ww_judge_flush(struct ww_judge *j, ww_time_t now, bool all, struct ww_alert 
  */
 bool ww_judge_explains_app(const struct ww_judge *j, const struct ww_judge_flow *in, const char *app);
 
+/*
+ * An alert about a process that shows masquerading indicators (struct
+ * ww_owner.indicators != 0, procs.h) is raised one severity level (low ->
+ * medium -> high; high stays high) and its message says why, with the bits.
+ * Nothing happens when `indicators` is 0. The socket audit and the flow
+ * judge both call it, so a process gets the same raise in both. Can't fail.
+ */
+void ww_judge_raise_for_indicators(struct ww_alert *a, uint32_t indicators);
+
 /* Alerts folded so far (not emitted individually). Can't fail. */
 uint64_t ww_judge_folded(const struct ww_judge *j);
 

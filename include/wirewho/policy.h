@@ -64,6 +64,8 @@ struct ww_policy_query {
 	uint8_t proto;                  /* WW_IPPROTO_TCP, WW_IPPROTO_UDP, WW_SOCK_PROTO_RAW */
 	bool flow;                      /* a flow, not a socket: `state` is read as below */
 	const char *app;                /* the flow's proven protocol, for ww_policy_match_app; NULL otherwise */
+	uint32_t indicators;            /* the owner's masquerading indicators (procs.h), 0 none:
+					   never matched, but --learn will not whitelist such a process */
 };
 
 /*
@@ -157,8 +159,10 @@ void ww_policy_learn_free(struct ww_policy_learn *l);
 
 /*
  * Learn the rule for the socket (one owner) described by q, for the reason
- * `why`. Returns 0, also when nothing is learned (WW_POLICY_LEARN_REVIEWED,
- * or a rule that would be longer than 8 KiB), or -ENOMEM.
+ * `why`. An owner with masquerading indicators (q->indicators) is not
+ * whitelisted silently: its rule is written commented out, with the reason.
+ * Returns 0, also when nothing is learned (WW_POLICY_LEARN_REVIEWED, or a
+ * rule that would be longer than 8 KiB), or -ENOMEM.
  */
 int ww_policy_learn_add(struct ww_policy_learn *l, const struct ww_policy_query *q,
 			enum ww_policy_learn_why why);

@@ -270,6 +270,19 @@ int ww_judge_flush(struct ww_judge *j, ww_time_t now, bool all, struct ww_alert 
 
 /* --- judgement ------------------------------------------------------------ */
 
+void ww_judge_raise_for_indicators(struct ww_alert *a, uint32_t indicators)
+{
+	size_t l;
+	if (!indicators)
+		return;
+	if (a->severity < WW_SEV_HIGH)
+		a->severity = (enum ww_severity)(a->severity + 1);
+	l = strnlen(a->message, sizeof(a->message));
+	snprintf(a->message + l, sizeof(a->message) - l,
+		 " The process shows masquerading indicators (0x%x): severity raised.", (unsigned)indicators);
+}
+
+
 static void endpoints(const struct ww_judge_flow *in, const struct ww_addr **lip, uint16_t *lport,
 		      const struct ww_addr **rip, uint16_t *rport)
 {
@@ -407,6 +420,7 @@ int ww_judge_flow(struct ww_judge *j, const struct ww_judge_flow *in, ww_time_t 
 		}
 		a->flow = in->f;
 		a->ev.direction = -1;
+		ww_judge_raise_for_indicators(a, in->owner->indicators);
 		if (fold(j, identity(a->kind, in), a))
 			n++;
 		return n;

@@ -15,6 +15,7 @@
  * process fields unknown, so only rules without comm/exe/user can explain it.
  */
 #include "wirewho/judge_socket.h"
+#include "wirewho/judge_flow.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -185,6 +186,7 @@ void ww_judge_socket_query(const struct ww_sock_view *v, size_t i, struct ww_pol
 		q->exe = o->exe;
 		q->user = o->user;
 		q->uid = o->uid;
+		q->indicators = o->indicators;
 	}
 	q->proto = s->proto;
 	q->state = s->state;
@@ -429,6 +431,16 @@ static void ww_judge_socket_judge(const struct ww_policy *pol, struct ww_sock_vi
 		say(v->reason, sizeof(v->reason), "%s %s: not listening, no peer", proto, state);
 }
 
+/* The masquerading indicators of a view's owners, ORed. */
+static uint32_t owner_indicators(const struct ww_sock_view *v)
+{
+	uint32_t ind = 0;
+	size_t n = v->n_owners < WW_SOCKVIEW_MAX_OWNERS ? v->n_owners : WW_SOCKVIEW_MAX_OWNERS;
+	for (size_t i = 0; i < n; i++)
+		ind |= v->owners[i]->owner.indicators;
+	return ind;
+}
+
 int ww_judge_socket_run(const struct ww_policy *pol, struct ww_sock_view *v, size_t n,
 		     ww_time_t now, struct ww_alert **alerts, size_t *n_alerts)
 {
@@ -444,6 +456,7 @@ int ww_judge_socket_run(const struct ww_policy *pol, struct ww_sock_view *v, siz
 			ww_judge_socket_judge(pol, &v[i], twin, now, &a, &raised);
 			if (!raised)
 				continue;
+			ww_judge_raise_for_indicators(&a, owner_indicators(&v[i]));
 			size_t k = *n_alerts;
 			if (k == 0 || (k & (k - 1)) == 0) {   /* grow at powers of two */
 				struct ww_alert *na = realloc(*alerts, (k ? 2 * k : 8) * sizeof(*na));

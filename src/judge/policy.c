@@ -24,6 +24,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -844,8 +845,19 @@ int ww_policy_learn_add(struct ww_policy_learn *l, const struct ww_policy_query 
 	} else {
 		f |= WW_PF_DIR | WW_PF_RPORT;   /* peers change (CDNs); the port says what */
 	}
-	if (ww_policy_format_rule(buf, sizeof(buf), act, q, f) < 0)
+	int len = ww_policy_format_rule(buf, sizeof(buf), act, q, f);
+	if (len < 0)
 		return 0;
+	if (q->indicators) {
+		/* a process that looks like it masquerades is for a person to judge:
+		 * the rule is there to uncomment, not in force */
+		char tmp[LEARN_LINE + 128];
+		int n = snprintf(tmp, sizeof(tmp), "# %s   # not learned: the process shows masquerading "
+				 "indicators (0x%" PRIx32 "); review it first", buf, q->indicators);
+		if (n < 0 || (size_t)n >= sizeof(buf))
+			return 0;
+		memcpy(buf, tmp, (size_t)n + 1);
+	}
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
 		char **nl = realloc(l->lines, cap * sizeof(*nl));
