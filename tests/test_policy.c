@@ -286,6 +286,38 @@ static void test_home_net_line_declares_the_sites_networks_when_loaded(void **st
 	assert_string_equal(parse_err("home_net\n"), "test.policy:1:9: home_net needs CIDR[,CIDR...]");
 }
 
+static void test_load_refuses_dev_zero_urandom_huge_files_and_endless_lines_at_once(void **st)
+{
+	(void)st;
+	struct ww_policy *p = NULL;
+	char err[512];
+	assert_int_equal(ww_policy_load("/dev/zero", &p, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "/dev/zero:1:1: NUL byte in the policy file");
+	assert_int_equal(ww_policy_load("/dev/urandom", &p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "/dev/urandom:"));
+	assert_null(p);
+
+	char path[] = "/tmp/wwpolicy-big-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 17 << 20), 0);   /* sparse: costs no disk */
+	assert_int_equal(ww_policy_load(path, &p, err, sizeof(err)), -EFBIG);
+	assert_non_null(strstr(err, "larger than a policy can be"));
+	/* a line that never ends */
+	assert_int_equal(ftruncate(fd, 0), 0);
+	static char longline[70000];
+	memset(longline, 'a', sizeof(longline));
+	assert_int_equal(write(fd, "allow comm=x\n", 13), 13);
+	assert_int_equal(write(fd, longline, sizeof(longline)), (ssize_t)sizeof(longline));
+	close(fd);
+	assert_int_equal(ww_policy_load(path, &p, err, sizeof(err)), -EINVAL);
+	char want[600];
+	snprintf(want, sizeof(want), "%s:2: line longer than 65536 bytes", path);
+	assert_string_equal(err, want);
+	unlink(path);
+	assert_int_equal(ww_policy_load("/tmp", &p, err, sizeof(err)), -EISDIR);
+}
+
 static void test_load_reports_a_missing_file(void **st)
 {
 	(void)st;
@@ -497,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_lines_name_file_line_and_column),
 		cmocka_unit_test(test_home_net_line_declares_the_sites_networks_when_loaded),
 		cmocka_unit_test(test_load_reports_a_missing_file),
+		cmocka_unit_test(test_load_refuses_dev_zero_urandom_huge_files_and_endless_lines_at_once),
 		cmocka_unit_test(test_learn_refuses_to_whitelist_a_masquerading_process_silently),
 		cmocka_unit_test(test_load_reads_a_file_and_errors_name_it),
 		cmocka_unit_test(test_learned_rule_parses_back_and_matches_its_socket),

@@ -90,9 +90,14 @@ struct ww_policy_verdict {
 struct ww_policy;
 
 /*
- * Parse a policy file. Returns 0 and *out, -EINVAL on a malformed line
- * (err holds "FILE:LINE:COL: what is wrong"), -ENOMEM, or -errno when the
- * file cannot be read (err says so too).
+ * Parse a policy file. Returns 0 and *out, -EINVAL on a malformed line, a
+ * NUL byte or a line longer than 64 KiB (err holds "FILE:LINE[:COL]: what
+ * is wrong"; checked while reading, so /dev/zero fails at once), -EFBIG
+ * when the file is larger than 16 MiB (no policy is), -ENOMEM (err: "FILE:
+ * out of memory"), or -errno when the file cannot be read (err says so
+ * too). Callers exit 1 for -ENOMEM, 2 for the rest (bad input). On
+ * success the policy's home_net lines are declared (netscope.h) unless
+ * --home-net was.
  */
 int ww_policy_load(const char *path, struct ww_policy **out, char *err, size_t errsz);
 /* The same from a string; `name` is used in messages. */

@@ -151,9 +151,10 @@ static int setup_attribution(const char *sockets, const char *policy, const char
 	struct ww_policy *pol = NULL;
 	char err[WW_TIMELINE_ERRLEN];
 
-	if (policy && ww_policy_load(policy, &pol, err, sizeof(err)) < 0) {
+	int prc = policy ? ww_policy_load(policy, &pol, err, sizeof(err)) : 0;
+	if (prc < 0) {
 		fprintf(stderr, "wirewho: %s\n", err);
-		return -EINVAL;
+		return prc == -ENOMEM ? -ENOMEM : -EINVAL;
 	}
 	if (!sockets) {
 		/* Without owners there is no process to judge. */
@@ -257,9 +258,9 @@ int ww_cmd_replay(int argc, char **argv)
 	/* A recorded timeline attributes flows ("recorded"); the policy judges them. */
 	struct replay_attr ra = { 0 };
 	if ((o.sockets || o.policy) &&
-	    setup_attribution(o.sockets, o.policy, argv[optind], &o.pc, &ra) < 0) {
+	    (rc = setup_attribution(o.sockets, o.policy, argv[optind], &o.pc, &ra)) < 0) {
 		replay_attr_free(&ra);
-		return 2;
+		return rc == -ENOMEM ? 1 : 2;   /* out of memory is a runtime failure */
 	}
 
 	o.pc.color = false;

@@ -429,7 +429,7 @@ int ww_cmd_sockets(int argc, char **argv)
 		int e = ww_policy_load(r.o.policy, &r.pol, err, sizeof(err));
 		if (e < 0) {
 			fprintf(stderr, "wirewho sockets: --policy %s\n", err);
-			return 2;
+			return e == -ENOMEM ? 1 : 2;   /* out of memory is a runtime failure */
 		}
 	}
 	(void)ww_ports_load_services(NULL);   /* missing /etc/services: built-in names */

@@ -284,8 +284,8 @@ int ww_cmd_watch(int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (o.policy && load_policy(o.policy, &policy) < 0)
-		return 2;
+	if (o.policy && (rc = load_policy(o.policy, &policy)) < 0)
+		return rc == -ENOMEM ? 1 : 2;   /* out of memory is a runtime failure */
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));

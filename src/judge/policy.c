@@ -28,6 +28,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "wirewho/netscope.h"
 #include "wirewho/socktab.h"
@@ -496,39 +497,84 @@ int ww_policy_parse(const char *text, size_t len, const char *name, struct ww_po
 	return 0;
 }
 
+/*
+ * Bounds of a policy file, checked while reading so /dev/zero or a runaway
+ * generator is refused at once instead of read into memory: a policy is
+ * tens of lines, a line holds a few values of at most MAX_VALUE bytes.
+ */
+#define POLICY_MAX_BYTES (16u << 20)   /* no real policy comes near 16 MiB */
+#define POLICY_MAX_LINE  (64u << 10)   /* longest line: 16 values of MAX_VALUE */
+#define POLICY_CHUNK     65536
+
 int ww_policy_load(const char *path, struct ww_policy **out, char *err, size_t errsz)
 {
 	FILE *f = fopen(path, "re");
+	struct stat st;
 	if (!f) {
 		int e = errno;
 		snprintf(err, errsz, "%s: %s", path, strerror(e));
 		return -e;
 	}
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > (off_t)POLICY_MAX_BYTES) {
+		fclose(f);
+		snprintf(err, errsz, "%s: %lld bytes, larger than a policy can be (%u MiB at most)", path,
+			 (long long)st.st_size, POLICY_MAX_BYTES >> 20);
+		return -EFBIG;
+	}
+	size_t cap = 0, len = 0, col = 0;
+	int line = 1, rc = 0;
+	char *buf = NULL;
 	for (;;) {
-		if (!buf) {
-			fclose(f);
-			snprintf(err, errsz, "%s: out of memory", path);
-			return -ENOMEM;
+		if (cap - len < POLICY_CHUNK) {
+			size_t nc = cap ? cap * 2 : POLICY_CHUNK;
+			char *nb = realloc(buf, nc + 1);
+			if (!nb) {
+				snprintf(err, errsz, "%s: out of memory", path);
+				rc = -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap = nc;
 		}
-		len += fread(buf + len, 1, cap - len, f);
-		if (len < cap)
+		size_t got = fread(buf + len, 1, POLICY_CHUNK, f);
+		if (got == 0) {
+			if (ferror(f)) {
+				int e = errno ? errno : EIO;
+				snprintf(err, errsz, "%s: %s", path, strerror(e));
+				rc = -e;
+			}
 			break;
-		char *nb = realloc(buf, cap * 2);
-		if (!nb)
-			free(buf);
-		buf = nb;
-		cap *= 2;
+		}
+		/* each new byte: a NUL or an endless line is refused here, as it comes */
+		for (size_t i = len; i < len + got; i++) {
+			if (buf[i] == '\n') {
+				line++;
+				col = 0;
+			} else if (buf[i] == '\0') {
+				snprintf(err, errsz, "%s:%d:%zu: NUL byte in the policy file", path, line, col + 1);
+				rc = -EINVAL;
+				break;
+			} else if (++col > POLICY_MAX_LINE) {
+				snprintf(err, errsz, "%s:%d: line longer than %u bytes", path, line, POLICY_MAX_LINE);
+				rc = -EINVAL;
+				break;
+			}
+		}
+		len += got;
+		if (!rc && len > POLICY_MAX_BYTES) {
+			snprintf(err, errsz, "%s: larger than a policy can be (%u MiB at most)", path,
+				 POLICY_MAX_BYTES >> 20);
+			rc = -EFBIG;
+		}
+		if (rc)
+			break;
 	}
-	int rerr = ferror(f) ? errno : 0;
 	fclose(f);
-	if (rerr) {
+	if (rc) {
 		free(buf);
-		snprintf(err, errsz, "%s: %s", path, strerror(rerr ? rerr : EIO));
-		return -(rerr ? rerr : EIO);
+		return rc;
 	}
-	int rc = ww_policy_parse(buf, len, path, out, err, errsz);
+	rc = ww_policy_parse(buf ? buf : "", len, path, out, err, errsz);
 	free(buf);
 	if (rc == 0)   /* its home_net lines (none: the registries), unless --home-net was given */
 		ww_netscope_set_home(&(*out)->home, false);
