@@ -498,6 +498,62 @@ static void test_learn_refuses_to_whitelist_a_masquerading_process_silently(void
 	ww_policy_learn_free(l);
 }
 
+static void test_what_learn_writes_for_empty_names_and_numeric_users_loads_and_matches(void **st)
+{
+	(void)st;
+	struct ww_policy_query nameless = { .comm = "", .exe = NULL, .user = "", .uid = 1000,
+					    .proto = WW_IPPROTO_TCP, .state = WW_SS_LISTEN,
+					    .local_port = 8080, .dir = WW_DIR_IN };
+	struct ww_policy_query numeric = { .comm = "svc", .exe = "/opt/svc", .user = "1234", .uid = 5000,
+					   .proto = WW_IPPROTO_UDP, .state = WW_SS_CLOSE,
+					   .local_port = 9000, .dir = WW_DIR_IN };
+	struct ww_policy_learn *l = ww_policy_learn_new();
+	assert_int_equal(ww_policy_learn_add(l, &nameless, WW_POLICY_LEARN_UNEXPLAINED), 0);
+	assert_int_equal(ww_policy_learn_add(l, &numeric, WW_POLICY_LEARN_UNEXPLAINED), 0);
+	char *text = learned(l, 2);
+	assert_string_equal(strstr(text, "wins.\n") + 6,
+		"allow comm=\"\" user=\"\" proto=tcp state=LISTEN port=8080\n"
+		"allow exe=/opt/svc comm=svc user=\"1234\" proto=udp state=UNCONN port=9000\n");
+	struct ww_policy *p = parse_ok(text);
+	struct ww_policy_verdict v;
+	assert_true(ww_policy_match(p, &nameless, &v));
+	assert_int_equal(v.line, 4);
+	assert_true(ww_policy_match(p, &numeric, &v));
+	assert_int_equal(v.line, 5);
+	/* "1234" is the user's name, not uid 1234 */
+	struct ww_policy_query uid1234 = numeric;
+	uid1234.user = "bob";
+	uid1234.uid = 1234;
+	assert_false(ww_policy_match(p, &uid1234, &v));
+	ww_policy_free(p);
+	free(text);
+	ww_policy_learn_free(l);
+	/* a bare empty value is still an error */
+	assert_string_equal(parse_err("allow comm= port=1\n"), "test.policy:1:12: empty value");
+}
+
+static void test_an_anomaly_rule_comes_before_the_owners_allow_rule(void **st)
+{
+	(void)st;
+	struct ww_addr peer = ww_test_addr("203.0.113.9");
+	struct ww_policy_query ok = sshd_listener(), odd = sshd_listener();
+	odd.remote = &peer;
+	odd.remote_port = 4444;
+	struct ww_policy_learn *l = ww_policy_learn_new();
+	assert_int_equal(ww_policy_learn_add(l, &ok, WW_POLICY_LEARN_UNEXPLAINED), 0);
+	assert_int_equal(ww_policy_learn_add(l, &odd, WW_POLICY_LEARN_ANOMALY), 0);
+	char *text = learned(l, 2);
+	struct ww_policy *p = parse_ok(text);
+	struct ww_policy_verdict v;
+	assert_true(ww_policy_match(p, &odd, &v));
+	assert_int_equal(v.action, WW_POLICY_IGNORE);   /* an allow would not hide the anomaly */
+	assert_true(ww_policy_match(p, &ok, &v));
+	assert_int_equal(v.action, WW_POLICY_ALLOW);
+	ww_policy_free(p);
+	free(text);
+	ww_policy_learn_free(l);
+}
+
 static void test_learning_nothing_writes_only_the_header(void **st)
 {
 	(void)st;
@@ -529,6 +585,8 @@ int main(void)
 		cmocka_unit_test(test_malformed_lines_name_file_line_and_column),
 		cmocka_unit_test(test_home_net_line_declares_the_sites_networks_when_loaded),
 		cmocka_unit_test(test_load_reports_a_missing_file),
+		cmocka_unit_test(test_what_learn_writes_for_empty_names_and_numeric_users_loads_and_matches),
+		cmocka_unit_test(test_an_anomaly_rule_comes_before_the_owners_allow_rule),
 		cmocka_unit_test(test_load_refuses_dev_zero_urandom_huge_files_and_endless_lines_at_once),
 		cmocka_unit_test(test_learn_refuses_to_whitelist_a_masquerading_process_silently),
 		cmocka_unit_test(test_load_reads_a_file_and_errors_name_it),

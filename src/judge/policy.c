@@ -33,7 +33,9 @@
 #include "wirewho/netscope.h"
 #include "wirewho/socktab.h"
 
-#define MAX_VALUE 4096   /* one decoded value (an exe path is at most PATH_MAX) */
+/* One decoded value: an exe path is at most PATH_MAX (4096) bytes, and
+ * --learn escapes each glob character of it with a backslash. */
+#define MAX_VALUE (2 * 4096 + 8)
 
 struct range { uint16_t lo, hi; };
 struct cidr { struct ww_addr a; uint8_t len; };   /* len over the 128-bit form */
@@ -111,14 +113,17 @@ static int hexval(char c)
 
 /*
  * One list item: a bare word (up to whitespace, ',' or '#') or a quoted
- * string. Decoded into out (NUL-terminated). `*at` is where it started.
+ * string. Decoded into out (NUL-terminated). `*at` is where it started,
+ * `*quoted` whether it was quoted. Only a quoted value may be empty (`""`:
+ * the empty name of a process that has none, as --learn writes it).
  */
 static int parse_item(struct parser *ps, char *out, size_t outsz, size_t *outlen,
-		      const char **at)
+		      const char **at, bool *quoted)
 {
 	size_t n = 0;
 	*at = ps->s;
-	if (ps->s < ps->end && *ps->s == '"') {
+	*quoted = ps->s < ps->end && *ps->s == '"';
+	if (*quoted) {
 		ps->s++;
 		for (;;) {
 			if (ps->s >= ps->end)
@@ -158,7 +163,7 @@ static int parse_item(struct parser *ps, char *out, size_t outsz, size_t *outlen
 			out[n++] = *ps->s++;
 		}
 	}
-	if (n == 0)
+	if (n == 0 && !*quoted)
 		return fail(ps, *at, "empty value");
 	out[n] = '\0';
 	*outlen = n;
@@ -281,7 +286,8 @@ static int parse_pair(struct parser *ps, struct rule *r)
 	for (;;) {
 		size_t vl = 0;
 		const char *at;
-		int rc = parse_item(ps, val, sizeof(val), &vl, &at);
+		bool quoted;
+		int rc = parse_item(ps, val, sizeof(val), &vl, &at, &quoted);
 		if (rc)
 			return rc;
 		if (!strcmp(key, "comm")) {
@@ -297,7 +303,8 @@ static int parse_pair(struct parser *ps, struct rule *r)
 			struct user u = { -1, NULL };
 			char *end;
 			unsigned long x = strtoul(val, &end, 10);
-			if (val[0] >= '0' && val[0] <= '9' && !*end && x <= UINT32_MAX)
+			/* a bare number is a uid; a quoted one is a user called so */
+			if (!quoted && val[0] >= '0' && val[0] <= '9' && !*end && x <= UINT32_MAX)
 				u.uid = (int64_t)x;
 			else if (!strcmp(key, "uid"))
 				return fail(ps, at, "'%s' is not a uid", val);
@@ -649,9 +656,13 @@ static bool rule_match(const struct rule *r, const struct ww_policy_query *q)
 		return false;
 	if (r->n_ports && !in_ranges(r->ports, r->n_ports, q->local_port))
 		return false;
-	if (r->state_mask && !(q->flow ? flow_state_match(r->state_mask, q)
-				       : q->state >= 0 && (r->state_mask & (1u << q->state))))
-		return false;
+	if (r->state_mask) {
+		/* a request socket is shown (and learned) as SYN_RECV */
+		int st = q->state == WW_SS_NEW_SYN_RECV ? WW_SS_SYN_RECV : q->state;
+		if (!(q->flow ? flow_state_match(r->state_mask, q)
+			      : st >= 0 && st < 32 && (r->state_mask & (1u << st))))
+			return false;
+	}
 	if (r->dir_mask && (q->dir == WW_DIR_UNKNOWN || !(r->dir_mask & (1u << q->dir))))
 		return false;
 	if (r->bind_mask && (q->bind_scope < 0 || !(r->bind_mask & (1u << q->bind_scope))))
@@ -735,18 +746,30 @@ static void sb_puts(struct sbuf *s, const char *str)
 		sb_putc(s, *str++);
 }
 
-/* A value, glob-escaped when `glob`, quoted when it would not parse bare. */
-static void sb_value(struct sbuf *s, const char *v, bool glob)
+/*
+ * A value, glob-escaped when `glob`, quoted when it would not parse bare:
+ * empty, with a special character, or (`digits_quoted`, a user name) all
+ * digits, which bare would be read as a uid. A value too long to parse
+ * back marks the buffer over, so no rule is learned from it.
+ */
+static void sb_value(struct sbuf *s, const char *v, bool glob, bool digits_quoted)
 {
 	char tmp[MAX_VALUE];
 	size_t n = 0;
-	for (const char *p = v; *p && n + 2 < sizeof(tmp); p++) {
+	for (const char *p = v; *p; p++) {
+		if (n + 3 >= sizeof(tmp)) {
+			s->over = true;
+			return;
+		}
 		if (glob && strchr("*?[\\", *p))
 			tmp[n++] = '\\';
 		tmp[n++] = *p;
 	}
 	tmp[n] = '\0';
-	bool quote = n == 0;
+	bool quote = n == 0, digits = n > 0;
+	for (size_t i = 0; i < n; i++)
+		digits &= tmp[i] >= '0' && tmp[i] <= '9';
+	quote |= digits && digits_quoted;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)tmp[i];
 		if (c <= ' ' || c >= 0x7f || c == ',' || c == '#' || c == '"' || c == '\\')
@@ -792,20 +815,20 @@ int ww_policy_format_rule(char *buf, size_t bufsz, enum ww_policy_action a,
 	sb_puts(&s, action_name(a));
 	if ((fields & WW_PF_EXE) && q->exe) {
 		sb_puts(&s, " exe=");
-		sb_value(&s, q->exe, true);
+		sb_value(&s, q->exe, true, false);
 	} else if ((fields & (WW_PF_COMM | WW_PF_EXE)) && q->comm) {
 		/* exe unknown (kernel thread, no permission): fall back to comm */
 		sb_puts(&s, " comm=");
-		sb_value(&s, q->comm, true);
+		sb_value(&s, q->comm, true, false);
 	}
 	if ((fields & WW_PF_EXE) && (fields & WW_PF_COMM) && q->exe && q->comm) {
 		sb_puts(&s, " comm=");
-		sb_value(&s, q->comm, true);
+		sb_value(&s, q->comm, true, false);
 	}
 	if (fields & WW_PF_USER) {
 		if (q->user) {
 			sb_puts(&s, " user=");
-			sb_value(&s, q->user, false);
+			sb_value(&s, q->user, false, true);
 		} else if (q->uid >= 0) {
 			snprintf(num, sizeof(num), " uid=%lld", (long long)q->uid);
 			sb_puts(&s, num);
@@ -815,7 +838,7 @@ int ww_policy_format_rule(char *buf, size_t bufsz, enum ww_policy_action a,
 		sb_puts(&s, " proto=");
 		sb_puts(&s, ww_sock_proto_name(q->proto));
 	}
-	if ((fields & WW_PF_STATE) && q->state >= 0) {
+	if ((fields & WW_PF_STATE) && q->state > 0 && q->state < WW_SS_NSTATES) {   /* a known state */
 		sb_puts(&s, " state=");
 		sb_puts(&s, ww_sock_state_name(q->proto, (uint8_t)q->state));
 	}
@@ -847,7 +870,10 @@ int ww_policy_format_rule(char *buf, size_t bufsz, enum ww_policy_action a,
 
 /* --- learning ------------------------------------------------------------------ */
 
-#define LEARN_LINE 8192   /* longest learned rule; a longer one (absurd paths) is left out */
+/* Longest learned rule: an escaped exe path with every byte \xHH-quoted
+ * fits; a longer one (absurd paths) is left out. Below the loader's line
+ * bound (POLICY_MAX_LINE), so what is learned loads. */
+#define LEARN_LINE (48u << 10)
 
 struct ww_policy_learn {
 	char **lines;
@@ -874,7 +900,8 @@ int ww_policy_learn_add(struct ww_policy_learn *l, const struct ww_policy_query 
 {
 	unsigned f = WW_PF_EXE | WW_PF_COMM | WW_PF_USER | WW_PF_PROTO;
 	enum ww_policy_action act = WW_POLICY_ALLOW;
-	char buf[LEARN_LINE];
+	char *buf;
+	int rc = 0;
 
 	if (why == WW_POLICY_LEARN_REVIEWED) {
 		return 0;                 /* the analyst's own review rule stays in charge */
@@ -891,36 +918,57 @@ int ww_policy_learn_add(struct ww_policy_learn *l, const struct ww_policy_query 
 	} else {
 		f |= WW_PF_DIR | WW_PF_RPORT;   /* peers change (CDNs); the port says what */
 	}
-	int len = ww_policy_format_rule(buf, sizeof(buf), act, q, f);
+	if (!(buf = malloc(LEARN_LINE)))
+		return -ENOMEM;
+	int len = ww_policy_format_rule(buf, LEARN_LINE, act, q, f);
 	if (len < 0)
-		return 0;
+		goto out;
 	if (q->indicators) {
 		/* a process that looks like it masquerades is for a person to judge:
 		 * the rule is there to uncomment, not in force */
-		char tmp[LEARN_LINE + 128];
-		int n = snprintf(tmp, sizeof(tmp), "# %s   # not learned: the process shows masquerading "
-				 "indicators (0x%" PRIx32 "); review it first", buf, q->indicators);
-		if (n < 0 || (size_t)n >= sizeof(buf))
-			return 0;
-		memcpy(buf, tmp, (size_t)n + 1);
+		static const char note[] = "   # not learned: the process shows masquerading "
+					   "indicators (0x%" PRIx32 "); review it first";
+		char tail[160];
+		int tn = snprintf(tail, sizeof(tail), note, q->indicators);
+		if (tn < 0 || (size_t)len + 2 + (size_t)tn >= LEARN_LINE)
+			goto out;
+		memmove(buf + 2, buf, (size_t)len);
+		buf[0] = '#';
+		buf[1] = ' ';
+		memcpy(buf + 2 + len, tail, (size_t)tn + 1);
 	}
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
 		char **nl = realloc(l->lines, cap * sizeof(*nl));
-		if (!nl)
-			return -ENOMEM;
+		if (!nl) {
+			rc = -ENOMEM;
+			goto out;
+		}
 		l->lines = nl;
 		l->cap = cap;
 	}
-	if (!(l->lines[l->n] = strdup(buf)))
-		return -ENOMEM;
+	if (!(l->lines[l->n] = strdup(buf))) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	l->n++;
-	return 0;
+out:
+	free(buf);
+	return rc;
 }
 
+/*
+ * ignore rules first: each is one anomalous socket's exact endpoints, and
+ * written after the allow rules the owner's listener rule would match that
+ * socket first - and an allow rule does not hide an anomaly. Then by text.
+ */
 static int cmp_str(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	bool ix = strncmp(x, "ignore ", 7) == 0, iy = strncmp(y, "ignore ", 7) == 0;
+	if (ix != iy)
+		return ix ? -1 : 1;
+	return strcmp(x, y);
 }
 
 int ww_policy_learn_write(struct ww_policy_learn *l, FILE *out, ww_time_t now, size_t n_socks)
