@@ -975,7 +975,8 @@ int ww_policy_learn_write(struct ww_policy_learn *l, FILE *out, ww_time_t now, s
 {
 	char ts[WW_TIMESTRLEN];
 
-	qsort(l->lines, l->n, sizeof(*l->lines), cmp_str);
+	if (l->n)   /* qsort(NULL, 0, ...) is undefined */
+		qsort(l->lines, l->n, sizeof(*l->lines), cmp_str);
 	fprintf(out, "# wirewho policy learned %s from %zu sockets.\n"
 		"# Each line explains sockets present at that time; review before keeping.\n"
 		"# Format: README.md, section 'wirewho sockets'. First matching line wins.\n",
