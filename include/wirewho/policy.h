@@ -36,7 +36,9 @@
  *                 port_mismatch.nonstandard_port and explains nothing else,
  *                 so ww_policy_match() never returns it.
  * A value with spaces, commas, quotes or '#' is written in double quotes
- * with \" \\ and \xHH escapes. A rule that needs a process (comm, exe, user)
+ * with \" \\ and \xHH escapes; only a quoted value may be empty, and a
+ * quoted number given to user= is a name. A line `home_net CIDR[,CIDR...]`
+ * declares the site's networks (netscope.h) when the file is loaded. A rule that needs a process (comm, exe, user)
  * never matches a socket whose owner is unknown.
  */
 #ifndef WIREWHO_POLICY_H
