@@ -35,6 +35,11 @@ struct ww_attrib_ops {
 	 * ww_pipeline_tick() and by ww_pipeline_finish() before the stats.
 	 */
 	int (*pending)(void *ud, ww_time_t now, bool final, struct ww_alert *out, int max);
+	/*
+	 * Optional. Does the policy expect protocol `app` on this flow (a rule
+	 * with app=)? Then the flow's port_mismatch.nonstandard_port is dropped.
+	 */
+	bool (*explains_app)(void *ud, const struct ww_flow *f, const char *app);
 };
 
 struct ww_pipeline_cfg {

@@ -36,6 +36,7 @@ struct ww_owner {
 	const char *comm;
 	const char *exe;    /* NULL when unknown */
 	const char *user;   /* NULL when unknown */
+	uint32_t indicators;   /* WW_IND_* bits: signs the process masquerades, 0 none */
 };
 
 /* A process as the audit shows it. `owner` is the record the writers take. */

@@ -19,6 +19,7 @@
 #include "wirewho/decode.h"
 #include "wirewho/judge_flow.h"
 #include "wirewho/pipeline.h"
+#include "wirewho/netscope.h"
 #include "wirewho/policy.h"
 #include "wirewho/ports.h"
 #include "wirewho/timeline.h"
@@ -150,9 +151,10 @@ static int setup_attribution(const char *sockets, const char *policy, const char
 	struct ww_policy *pol = NULL;
 	char err[WW_TIMELINE_ERRLEN];
 
-	if (policy && ww_policy_load(policy, &pol, err, sizeof(err)) < 0) {
+	int prc = policy ? ww_policy_load(policy, &pol, err, sizeof(err)) : 0;
+	if (prc < 0) {
 		fprintf(stderr, "wirewho: %s\n", err);
-		return -EINVAL;
+		return prc == -ENOMEM ? -ENOMEM : -EINVAL;
 	}
 	if (!sockets) {
 		/* Without owners there is no process to judge. */
@@ -186,11 +188,12 @@ static int setup_attribution(const char *sockets, const char *policy, const char
 
 int ww_cmd_replay(int argc, char **argv)
 {
-	enum { O_JSON = 256, O_POLICY, O_SOCKETS, O_MAXFLOWS, O_TIMEOUT, O_PORTS, O_NOPROG, O_NOCLS, O_HELP };
+	enum { O_JSON = 256, O_POLICY, O_SOCKETS, O_MAXFLOWS, O_TIMEOUT, O_PORTS, O_NOPROG, O_NOCLS, O_HELP, O_HOME_NET };
 	static const struct option lo[] = {
 		{ "json", no_argument, NULL, O_JSON },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "policy", required_argument, NULL, O_POLICY },
+		{ "home-net", required_argument, NULL, O_HOME_NET },
 		{ "sockets", required_argument, NULL, O_SOCKETS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "max-flows", required_argument, NULL, O_MAXFLOWS },
@@ -217,6 +220,12 @@ int ww_cmd_replay(int argc, char **argv)
 		case 'f': o.filter = optarg; break;
 		case 'q': o.pc.quiet = true; break;
 		case O_POLICY: o.policy = optarg; break;
+		case O_HOME_NET: {
+			char err[200];
+			if (ww_netscope_home_option(optarg, err, sizeof(err)) < 0)
+				return ww_cli_usage_error("replay", "--home-net: %s", err);
+			break;
+		}
 		case O_SOCKETS: o.sockets = optarg; break;
 		case O_PORTS: o.ports = optarg; break;
 		case O_NOPROG: o.progress = false; break;
@@ -249,9 +258,9 @@ int ww_cmd_replay(int argc, char **argv)
 	/* A recorded timeline attributes flows ("recorded"); the policy judges them. */
 	struct replay_attr ra = { 0 };
 	if ((o.sockets || o.policy) &&
-	    setup_attribution(o.sockets, o.policy, argv[optind], &o.pc, &ra) < 0) {
+	    (rc = setup_attribution(o.sockets, o.policy, argv[optind], &o.pc, &ra)) < 0) {
 		replay_attr_free(&ra);
-		return 2;
+		return rc == -ENOMEM ? 1 : 2;   /* out of memory is a runtime failure */
 	}
 
 	o.pc.color = false;

@@ -45,6 +45,7 @@ static const char help_text[] =
 	"\n"
 	"  --json            NDJSON: one \"socket\" record per socket, then the alerts\n"
 	"  --policy FILE     rules that explain expected sockets (see README.md, section 'wirewho sockets')\n"
+	"  --home-net CIDR,...  the site's own networks: every other peer is internet\n"
 	"  --all             table: show every socket, not only those needing review\n"
 	"  --all-netns       every network namespace some process is in (needs root)\n"
 	"  --learn           print a policy that explains everything present now\n"
@@ -68,10 +69,11 @@ struct ns {
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { O_JSON = 256, O_POLICY, O_ALL, O_ALL_NETNS, O_LEARN, O_PASSES };
+	enum { O_JSON = 256, O_POLICY, O_ALL, O_ALL_NETNS, O_LEARN, O_PASSES, O_HOME_NET };
 	static const struct option lo[] = {
 		{ "json", no_argument, NULL, O_JSON },
 		{ "policy", required_argument, NULL, O_POLICY },
+		{ "home-net", required_argument, NULL, O_HOME_NET },
 		{ "all", no_argument, NULL, O_ALL },
 		{ "all-netns", no_argument, NULL, O_ALL_NETNS },
 		{ "learn", no_argument, NULL, O_LEARN },
@@ -89,6 +91,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		switch (c) {
 		case O_JSON: o->json = true; break;
 		case O_POLICY: o->policy = optarg; break;
+		case O_HOME_NET: {
+			char err[200];
+			if (ww_netscope_home_option(optarg, err, sizeof(err)) < 0) {
+				fprintf(stderr, "wirewho sockets: --home-net: %s\n", err);
+				return -1;
+			}
+			break;
+		}
 		case O_ALL: o->all = true; break;
 		case O_ALL_NETNS: o->all_netns = true; break;
 		case O_LEARN: o->learn = true; break;
@@ -419,7 +429,7 @@ int ww_cmd_sockets(int argc, char **argv)
 		int e = ww_policy_load(r.o.policy, &r.pol, err, sizeof(err));
 		if (e < 0) {
 			fprintf(stderr, "wirewho sockets: --policy %s\n", err);
-			return 2;
+			return e == -ENOMEM ? 1 : 2;   /* out of memory is a runtime failure */
 		}
 	}
 	(void)ww_ports_load_services(NULL);   /* missing /etc/services: built-in names */

@@ -36,6 +36,7 @@
 #include "wirewho/judge_flow.h"
 #include "wirewho/netaddr.h"
 #include "wirewho/pipeline.h"
+#include "wirewho/netscope.h"
 #include "wirewho/policy.h"
 #include "wirewho/procs.h"
 #include "wirewho/socktab.h"
@@ -89,6 +90,7 @@ static const char watch_usage[] =
 	"  -q, --quiet            alerts only, no flow records\n"
 	"  --policy FILE          rules that explain expected processes, ports and peers\n"
 	"                         (reloaded on SIGHUP)\n"
+	"  --home-net CIDR,...    the site's own networks: every other peer is internet\n"
 	"  --record DIR           also write DIR/capture.pcap and DIR/sockets.ndjson\n"
 	"                         (replay them with: wirewho replay DIR/capture.pcap\n"
 	"                         --sockets DIR/sockets.ndjson)\n"
@@ -177,13 +179,14 @@ static void summary_line(FILE *out, struct ww_pipeline *pl, struct ww_capture *c
 
 static int parse_opts(int argc, char **argv, struct watch_opts *o)
 {
-	enum { O_JSON = 256, O_POLICY, O_RECORD, O_DURATION, O_BUFSZ, O_WAIT, O_MAXFLOWS, O_SNAPLEN, O_HELP };
+	enum { O_JSON = 256, O_POLICY, O_RECORD, O_DURATION, O_BUFSZ, O_WAIT, O_MAXFLOWS, O_SNAPLEN, O_HELP, O_HOME_NET };
 	static const struct option lo[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "policy", required_argument, NULL, O_POLICY },
+		{ "home-net", required_argument, NULL, O_HOME_NET },
 		{ "record", required_argument, NULL, O_RECORD },
 		{ "duration", required_argument, NULL, O_DURATION },
 		{ "buffer-size", required_argument, NULL, O_BUFSZ },
@@ -206,6 +209,12 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 		case 'q': o->quiet = true; break;
 		case O_JSON: o->json = true; break;
 		case O_POLICY: o->policy = optarg; break;
+		case O_HOME_NET: {
+			char err[200];
+			if (ww_netscope_home_option(optarg, err, sizeof(err)) < 0)
+				return usage("--home-net: %s", err);
+			break;
+		}
 		case O_RECORD: o->record = optarg; break;
 		case O_WAIT: o->wait_iface = true; break;
 		case O_DURATION:
@@ -275,8 +284,8 @@ int ww_cmd_watch(int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (o.policy && load_policy(o.policy, &policy) < 0)
-		return 2;
+	if (o.policy && (rc = load_policy(o.policy, &policy)) < 0)
+		return rc == -ENOMEM ? 1 : 2;   /* out of memory is a runtime failure */
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));

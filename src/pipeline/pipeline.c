@@ -161,6 +161,14 @@ static void judge_ports(struct ww_pipeline *pl, struct ww_emit_batch *b, struct 
 
 	f->flags |= FF_JUDGED;
 	n = ww_judge_port(f, r, ts, al, WW_MAX_ALERTS_PER_FLOW);
+	/* a policy rule with app= expects this protocol on this port: only the
+	 * nonstandard_port judgement is silenced, every other one stands */
+	for (int i = 0; i < n && pl->ops && pl->ops->explains_app; i++) {
+		if (al[i].kind == WW_ALERT_PORT_NONSTANDARD && al[i].ev.protocol &&
+		    pl->ops->explains_app(pl->ud, f, al[i].ev.protocol)) {
+			al[i--] = al[--n];
+		}
+	}
 	if (n <= 0)
 		return;
 	view_of(pl, f, &v);
