@@ -1075,3 +1075,17 @@ void ww_procs_stats(const struct ww_procs *p, struct ww_procs_stats *st)
 {
 	*st = p->st;
 }
+
+const char *ww_procs_indicator_name(unsigned bit)
+{
+	switch (bit) {
+	case WW_IND_DELETED_EXE: return "deleted_exe";
+	case WW_IND_TEMP_EXE: return "temp_exe";
+	case WW_IND_MEMFD_EXE: return "memfd_exe";
+	case WW_IND_COMM_MISMATCH: return "comm_mismatch";
+	case WW_IND_KTHREAD_NAME: return "kernel_thread_name";
+	case WW_IND_TEMP_SCRIPT: return "temp_script";
+	case WW_IND_EXE_UNREADABLE: return "exe_unreadable";
+	}
+	return NULL;
+}
