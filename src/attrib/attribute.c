@@ -75,7 +75,7 @@ struct oref {
 	uint32_t refs;
 	struct ww_owner o;
 	char comm[32];
-	char *exe, *user;
+	char *exe, *user, *script;
 };
 
 /* Per flow (struct ww_flow.attr). */
@@ -146,8 +146,10 @@ static struct oref *oref_new(const struct ww_owner *src)
 	r->o.comm = r->comm;
 	r->exe = src->exe ? strdup(src->exe) : NULL;
 	r->user = src->user ? strdup(src->user) : NULL;
+	r->script = src->script ? strdup(src->script) : NULL;
 	r->o.exe = r->exe;
 	r->o.user = r->user;
+	r->o.script = r->script;
 	return r;
 }
 
@@ -163,6 +165,7 @@ static void oref_put(struct oref *r)
 	if (r && --r->refs == 0) {
 		free(r->exe);
 		free(r->user);
+		free(r->script);
 		free(r);
 	}
 }

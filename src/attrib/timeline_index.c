@@ -158,7 +158,26 @@ static uint64_t key_hash(const struct ww_flowkey *k)
 	return ww_timeline_hash(k, sizeof(*k));
 }
 
-struct recstr { ssize_t comm, exe, user, reason; };
+/*
+ * The "indicators" of a recorded owner: names joined by commas (the writer's
+ * form); names this version does not know are skipped (a later version's).
+ */
+static uint32_t parse_indicators(const char *s)
+{
+	uint32_t bits = 0;
+	while (s && *s) {
+		size_t n = strcspn(s, ",");
+		for (unsigned i = 0; i < WW_IND_COUNT; i++) {
+			const char *name = ww_procs_indicator_name(1u << i);
+			if (strlen(name) == n && memcmp(name, s, n) == 0)
+				bits |= 1u << i;
+		}
+		s += n + (s[n] == ',');
+	}
+	return bits;
+}
+
+struct recstr { ssize_t comm, exe, user, reason, script; };
 
 static int add_record(struct ww_timeline *tl, const struct ww_jsonr_obj *o, struct recstr *rs,
 		      struct ww_flowkey *k, const char **why)
@@ -192,12 +211,15 @@ static int add_record(struct ww_timeline *tl, const struct ww_jsonr_obj *o, stru
 		r.has_owner = true;
 		r.owner.pid = (int)pid;
 		r.owner.uid = (int)(int64_t)uid;
+		r.owner.indicators = parse_indicators(ww_jsonr_get_str(o, "indicators"));
 	}
 	rs->comm = keep_str(tl, r.has_owner ? ww_jsonr_get_str(o, "comm") : NULL);
 	rs->exe = keep_str(tl, ww_jsonr_get_str(o, "exe"));
 	rs->user = keep_str(tl, ww_jsonr_get_str(o, "user"));
 	rs->reason = keep_str(tl, ww_jsonr_get_str(o, "reason"));
-	if (rs->comm == -2 || rs->exe == -2 || rs->user == -2 || rs->reason == -2) {
+	rs->script = keep_str(tl, r.has_owner ? ww_jsonr_get_str(o, "script") : NULL);
+	if (rs->comm == -2 || rs->exe == -2 || rs->user == -2 || rs->reason == -2 ||
+	    rs->script == -2) {
 		*why = "out of memory";
 		return -1;
 	}
@@ -374,6 +396,7 @@ bad:
 		r->owner.exe = rs[i].exe >= 0 ? tl->strings + rs[i].exe : NULL;
 		r->owner.user = rs[i].user >= 0 ? tl->strings + rs[i].user : NULL;
 		r->reason = rs[i].reason >= 0 ? tl->strings + rs[i].reason : "";
+		r->owner.script = rs[i].script >= 0 ? tl->strings + rs[i].script : NULL;
 	}
 	if (build_index(tl) < 0) {
 		snprintf(err, errsz, "%s: out of memory", path);
