@@ -323,6 +323,18 @@ static bool is_interpreter(const char *exe_base)
 	return false;
 }
 
+/* "-xc", "-ec": a cluster of short options (sh, bash) that holds -c. */
+static bool short_cluster_has_c(const char *a)
+{
+	size_t n = strlen(a);
+	if (n < 3 || n > 4 || a[1] == '-')
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (a[i] == 'c')
+			return true;
+	return false;
+}
+
 /*
  * An interpreter's script: the first operand of its argv (raw, NUL
  * separated, n bytes), skipping options; none when the program comes from
@@ -347,7 +359,7 @@ static const char *script_arg(const char *raw, size_t n)
 			}
 			if (strcmp(a, "-c") == 0 || strcmp(a, "-e") == 0 || strcmp(a, "-E") == 0 ||
 			    strcmp(a, "-m") == 0 || strcmp(a, "-r") == 0 || strcmp(a, "--eval") == 0 ||
-			    (a[1] != '-' && strlen(a) <= 4 && strchr(a + 1, 'c')))
+			    short_cluster_has_c(a))
 				return NULL;   /* code on the command line (sh -xc too) */
 			if ((strcmp(a, "-f") == 0 || strcmp(a, "-jar") == 0) && i < n)
 				return raw + i;   /* awk -f FILE, java -jar FILE: the program file */
