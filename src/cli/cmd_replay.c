@@ -161,9 +161,10 @@ static int setup_attribution(const char *sockets, const char *policy, const char
 	}
 	ra->tl = ww_timeline_load(sockets, err, sizeof(err));
 	if (!ra->tl) {
+		int e = errno;
 		fprintf(stderr, "wirewho: --sockets: %s\n", err);
 		ww_policy_free(pol);
-		return -EINVAL;
+		return e == ENOMEM ? -ENOMEM : -EINVAL;   /* out of memory: exit 1 */
 	}
 	if (first_capture && ww_timeline_check_capture(ra->tl, first_capture, err, sizeof(err)) < 0) {
 		fprintf(stderr, "wirewho: --sockets %s: %s\n", sockets, err);
@@ -249,9 +250,9 @@ int ww_cmd_replay(int argc, char **argv)
 	/* A recorded timeline attributes flows ("recorded"); the policy judges them. */
 	struct replay_attr ra = { 0 };
 	if ((o.sockets || o.policy) &&
-	    setup_attribution(o.sockets, o.policy, argv[optind], &o.pc, &ra) < 0) {
+	    (rc = setup_attribution(o.sockets, o.policy, argv[optind], &o.pc, &ra)) < 0) {
 		replay_attr_free(&ra);
-		return 2;
+		return rc == -ENOMEM ? 1 : 2;
 	}
 
 	o.pc.color = false;
