@@ -8,7 +8,8 @@ set -eu
 # python3-jsonschema for validating every record against docs/schema/.
 PKGS="gcc clang meson ninja-build pkg-config libpcap-dev libmnl-dev libcmocka-dev
 libcap-dev iproute2 tcpdump dnsutils bind9 openssh-server openssh-client curl openssl
-python3 python3-jsonschema netbase procps psmisc socat"
+python3 python3-jsonschema netbase procps psmisc socat
+iputils-ping nginx-light perl"
 
 missing=""
 for p in $PKGS; do

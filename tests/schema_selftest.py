@@ -31,7 +31,8 @@ def check(cond, what):
 
 
 TS = "2026-11-26T06:22:25.123456Z"
-PROC = {"pid": 4242, "comm": "curl", "exe": "/usr/bin/curl", "uid": 0, "user": "root"}
+PROC = {"pid": 4242, "comm": "curl", "exe": "/usr/bin/curl", "uid": 0, "user": "root",
+        "indicators": [], "script": None}
 SPROC = dict(PROC, cmdline="curl -s http://192.0.2.2/")
 FLOW = {"type": "flow", "ts": TS, "flow_id": 1, "community_id": "1:G4eydgGReHmMaXpB6bTBWinZGGc=",
         "proto": "tcp", "src_ip": "192.0.2.1", "src_port": 40250, "dst_ip": "192.0.2.2",

@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "wirewho/timeline.h"
@@ -227,6 +230,65 @@ static void test_malformed_timelines_are_refused_with_file_line_and_reason(void 
 	ww_timeline_free(tl);
 }
 
+/* Writes 'x' into a FIFO until the reader goes away or 64 MiB are written. */
+struct endless { const char *fifo; size_t written; };
+static void *endless_writer(void *arg)
+{
+	struct endless *e = arg;
+	char chunk[65536];
+	memset(chunk, 'x', sizeof(chunk));
+	int fd = open(e->fifo, O_WRONLY);
+	if (fd < 0)
+		return NULL;
+	while (e->written < (64u << 20)) {
+		ssize_t n = write(fd, chunk, sizeof(chunk));
+		if (n <= 0)
+			break;   /* EPIPE: the reader stopped */
+		e->written += (size_t)n;
+	}
+	close(fd);
+	return NULL;
+}
+
+static void test_a_line_without_end_is_refused_after_one_mebibyte_not_read_whole(void **state)
+{
+	(void)state;
+	char err[WW_TIMELINE_ERRLEN];
+	struct endless e = { path("endless"), 0 };
+	pthread_t th;
+
+	signal(SIGPIPE, SIG_IGN);
+	assert_int_equal(mkfifo(e.fifo, 0600), 0);
+	assert_int_equal(pthread_create(&th, NULL, endless_writer, &e), 0);
+	assert_null(ww_timeline_load(e.fifo, err, sizeof(err)));
+	pthread_join(th, NULL);
+	assert_non_null(strstr(err, ":1: line too long"));
+	/* the reader stopped at the limit: 1 MiB and the pipe's buffer, not 64 MiB */
+	assert_true(e.written < (4u << 20));
+	unlink(e.fifo);
+
+	/* /dev/zero: the first byte is a NUL, refused at once */
+	assert_null(ww_timeline_load("/dev/zero", err, sizeof(err)));
+	assert_non_null(strstr(err, "/dev/zero:1: a NUL byte"));
+	assert_int_equal(errno, EINVAL);
+}
+
+static void test_numbers_that_json_has_not_are_refused_not_cast(void **state)
+{
+	(void)state;
+	char err[WW_TIMELINE_ERRLEN];
+	/* strtod() reads these; JSON has no NaN, infinity or hex: "bad value" */
+	static const char *const bad[] = { "NaN", "nan", "inf", "-Infinity", "0x1p0" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text),
+			 "{\"type\":\"header\",\"format\":\"wirewho-sockets\",\"version\":%s,"
+			 "\"capture_id\":\"0123456789abcdef0123456789abcdef\",\"linktype\":1}\n", bad[i]);
+		assert_null(load_text(text, err));
+		assert_non_null(strstr(err, ":1: bad value"));
+	}
+}
+
 static void test_an_error_longer_than_the_callers_buffer_is_cut_to_fit(void **state)
 {
 	(void)state;
@@ -245,6 +307,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timeline_belongs_to_its_capture_and_not_to_another, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_timelines_are_refused_with_file_line_and_reason, setup, teardown),
 		cmocka_unit_test(test_an_error_longer_than_the_callers_buffer_is_cut_to_fit),
+		cmocka_unit_test_setup_teardown(test_a_line_without_end_is_refused_after_one_mebibyte_not_read_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_numbers_that_json_has_not_are_refused_not_cast, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

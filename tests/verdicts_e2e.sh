@@ -49,6 +49,11 @@ SRV=wwverd-srv-$ID
 VC=wwvd-c$((ID % 100000))
 VS=wwvd-s$((ID % 100000))
 T=$(mktemp -d /tmp/wwverd-e2e.XXXXXX)
+# Server scripts live outside the temporary directories: a script run from
+# /tmp is a masquerading indicator (temp_script), which --learn rightly
+# refuses to whitelist. Removed by netns-lib.sh's cleanup (DIRS).
+BIN=$(mktemp -d /var/lib/wwverd-bin.XXXXXX)
+DIRS=("$BIN")
 FAIL=0
 
 NSES=("$CLI" "$SRV")
@@ -96,7 +101,7 @@ ip -n "$SRV" link set "$VS" up
 # --- the host's services ----------------------------------------------------------------
 mkdir -p "$T/www" "$T/bind" "$T/ssh"
 echo hello > "$T/www/index.html"
-cat > "$T/slowhttp.py" <<'EOF2'
+cat > "$BIN/slowhttp.py" <<'EOF2'
 import http.server, sys, time
 class H(http.server.SimpleHTTPRequestHandler):
     def do_GET(self):
@@ -106,9 +111,9 @@ class H(http.server.SimpleHTTPRequestHandler):
         pass
 http.server.ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), H).serve_forever()
 EOF2
-(cd "$T/www" && exec ip netns exec "$SRV" "$PY" "$T/slowhttp.py" 0.0.0.0 80 0.4) >/dev/null 2>&1 &
+(cd "$T/www" && exec ip netns exec "$SRV" "$PY" "$BIN/slowhttp.py" 0.0.0.0 80 0.4) >/dev/null 2>&1 &
 PIDS+=($!)
-(cd "$T/www" && exec ip netns exec "$SRV" "$PY" "$T/slowhttp.py" 0.0.0.0 4444 0.4) >/dev/null 2>&1 &
+(cd "$T/www" && exec ip netns exec "$SRV" "$PY" "$BIN/slowhttp.py" 0.0.0.0 4444 0.4) >/dev/null 2>&1 &
 PIDS+=($!)
 ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/host" || exit 1
 mkdir -p /run/sshd

@@ -36,8 +36,41 @@ struct ww_owner {
 	const char *comm;
 	const char *exe;    /* NULL when unknown */
 	const char *user;   /* NULL when unknown */
-	uint32_t indicators;   /* WW_IND_* bits: signs the process masquerades, 0 none */
+	uint32_t indicators; /* WW_IND_* bits: signs of a masquerading process */
+	const char *script; /* an interpreter's script from its command line, NULL if none */
 };
+
+/*
+ * Signs that a process is not what its name says (issue #11.4), computed
+ * from /proc (exe link, comm, cmdline) when the process is first read, and
+ * recorded in the timeline. Each is a fact, not a verdict; the policy
+ * decides what they weigh. The JSON names are ww_procs_indicator_name()'s.
+ */
+enum {
+	WW_IND_DELETED_EXE = 1u << 0,     /* "deleted_exe": exe link ends in " (deleted)" */
+	WW_IND_TEMP_EXE = 1u << 1,        /* "temp_exe": exe under /tmp, /var/tmp, /dev/shm,
+					     /run/user, /dev/mqueue (world- or user-writable
+					     scratch space) */
+	WW_IND_MEMFD_EXE = 1u << 2,       /* "memfd_exe": exe is a memfd ("/memfd:NAME") */
+	WW_IND_COMM_MISMATCH = 1u << 3,   /* "comm_mismatch": comm is neither the exe's
+					     name nor (15-byte truncation) a prefix of it,
+					     nor the script's name for an interpreter */
+	WW_IND_KTHREAD_NAME = 1u << 4,    /* "kernel_thread_name": a user-space process
+					     (it has an exe) named like a kernel thread
+					     (kworker/..., ksoftirqd/..., [..], ...) */
+	WW_IND_TEMP_SCRIPT = 1u << 5,     /* "temp_script": an interpreter's script lies
+					     in one of the temp_exe places */
+	WW_IND_EXE_UNREADABLE = 1u << 6,  /* "exe_unreadable": a user-space process whose
+					     exe link could not be read (another user's,
+					     not root): the other checks could not run */
+};
+#define WW_IND_COUNT 7
+
+/*
+ * The JSON name of one indicator bit (a single WW_IND_* value), NULL for
+ * anything else. Can't fail.
+ */
+const char *ww_procs_indicator_name(unsigned bit);
 
 /* A process as the audit shows it. `owner` is the record the writers take. */
 struct ww_proc {

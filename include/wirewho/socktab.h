@@ -116,6 +116,23 @@ int ww_socktab_query_exact(struct ww_socktab *t, uint8_t proto, int family,
 			   const struct ww_addr *laddr, uint16_t lport,
 			   const struct ww_addr *raddr, uint16_t rport, struct ww_sock *out);
 
+/*
+ * The socket that sent a local ICMP echo request from `laddr` (`family` 4
+ * or 6) with identifier `echo_id`: first an ICMP datagram ("ping") socket
+ * whose local port is that identifier (the kernel makes the identifier the
+ * socket's port), from /proc/net/icmp or icmp6 (inet_diag cannot dump ping
+ * sockets on every kernel); else a raw ICMP socket (protocol 1, or 58 for
+ * ICMPv6), from /proc/net/raw or raw6, which matches by protocol only:
+ * *n_raw is then how many raw ICMP sockets were candidates (more than one
+ * is a guess: the newest-numbered inode is taken, as the latest opened).
+ * Either must be bound to `laddr` or to the wildcard. Does not change the
+ * table. Returns 0 and fills *out (proto WW_IPPROTO_ICMP/ICMPV6 for a ping
+ * socket, WW_SOCK_PROTO_RAW for a raw one), -ENOENT when none matches, or
+ * -ENOMEM.
+ */
+int ww_socktab_find_icmp(struct ww_socktab *t, int family, const struct ww_addr *laddr,
+			 uint16_t echo_id, struct ww_sock *out, unsigned *n_raw);
+
 /* "sock_diag" or "procfs". Can't fail. */
 const char *ww_socktab_backend(const struct ww_socktab *t);
 /* Whether the last dump could read RAW sockets. Can't fail. */

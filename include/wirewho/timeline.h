@@ -93,7 +93,10 @@ struct ww_timeline;
 /*
  * Read and check a timeline file. Returns NULL and "FILE:LINE: reason" in
  * `err` (errsz bytes) when it cannot be read, a line is not a JSON object, the header is
- * missing or of another format, or a record lacks a field.
+ * missing or of another format, or a record lacks a field; also for a line
+ * over 1 MiB, a NUL byte, or a file over 4 GiB, all found while reading (a
+ * file without newlines is not read whole). errno is then ENOMEM when out of
+ * memory, the read error's errno for a read error, EINVAL otherwise.
  */
 struct ww_timeline *ww_timeline_load(const char *path, char *err, size_t errsz);
 

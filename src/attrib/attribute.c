@@ -75,7 +75,7 @@ struct oref {
 	uint32_t refs;
 	struct ww_owner o;
 	char comm[32];
-	char *exe, *user;
+	char *exe, *user, *script;
 };
 
 /* Per flow (struct ww_flow.attr). */
@@ -146,8 +146,10 @@ static struct oref *oref_new(const struct ww_owner *src)
 	r->o.comm = r->comm;
 	r->exe = src->exe ? strdup(src->exe) : NULL;
 	r->user = src->user ? strdup(src->user) : NULL;
+	r->script = src->script ? strdup(src->script) : NULL;
 	r->o.exe = r->exe;
 	r->o.user = r->user;
+	r->o.script = r->script;
 	return r;
 }
 
@@ -163,6 +165,7 @@ static void oref_put(struct oref *r)
 	if (r && --r->refs == 0) {
 		free(r->exe);
 		free(r->user);
+		free(r->script);
 		free(r);
 	}
 }
@@ -527,6 +530,48 @@ static bool kernel_icmp(const struct ww_flow *f, bool local_client)
 	return false;
 }
 
+/*
+ * A local echo request (ping): its owner is the ICMP datagram socket whose
+ * port is the echo identifier, else a raw ICMP socket (socktab.h). A ping
+ * socket is the exact owner; a raw one is matched by protocol only, so it
+ * is exact when it is the only raw ICMP socket and "cached" (a best guess:
+ * the newest) when there are several, with the count in the reason.
+ */
+static bool resolve_icmp_echo(struct ww_attributor *a, struct ww_attrib *at,
+			      const struct ww_flow *f, ww_time_t now)
+{
+	struct ww_sock s;
+	unsigned n_raw = 0;
+	char why[REASON_LEN];
+
+	if (!take_token(a, now)) {
+		a->stats.rate_limited++;
+		set_reason(at, "not looked up: more than %d new local flows per second (flood)",
+			   WW_ATTR_QUERY_RATE);
+		return false;
+	}
+	a->stats.queries++;
+	int q = ww_socktab_find_icmp(a->st, f->key.family, ww_flow_client_ip(f), f->key.port_a,
+				     &s, &n_raw);
+	if (q < 0) {
+		set_reason(at, q == -ENOENT ? "no ping socket with echo id %u and no raw ICMP socket "
+			   "(closed before lookup)" : "ICMP socket lookup failed (id %u)", f->key.port_a);
+		return false;
+	}
+	struct oref *own = owner_of(a, s.inode, s.uid, why, sizeof(why));
+	if (!own) {
+		at->inode = s.inode;
+		set_reason(at, "%s", why);
+		return false;
+	}
+	attach(at, own, s.inode, n_raw > 1 ? ST_CACHED : ST_EXACT);
+	oref_put(own);
+	if (n_raw > 1)
+		set_reason(at, "one of %u raw ICMP sockets (raw sockets match by protocol, not "
+			   "echo id): the newest", n_raw);
+	return true;
+}
+
 static void live_flow_new(struct ww_attributor *a, struct ww_flow *f, ww_time_t ts)
 {
 	bool lc = ww_netaddr_is_local(a->na, ww_flow_client_ip(f));
@@ -547,6 +592,12 @@ static void live_flow_new(struct ww_attributor *a, struct ww_flow *f, ww_time_t 
 	at->status = ST_UNRESOLVED;
 	at->local_is_server = !lc;
 	if (proto != WW_IPPROTO_TCP && proto != WW_IPPROTO_UDP) {
+		if (a->st && lc && ((proto == WW_IPPROTO_ICMP && f->key.port_b == 8) ||
+				    (proto == WW_IPPROTO_ICMPV6 && f->key.port_b == 128))) {
+			if (!resolve_icmp_echo(a, at, f, ts))
+				a->stats.unresolved++;
+			return;
+		}
 		a->stats.unresolved++;
 		if (kernel_icmp(f, lc)) {
 			at->kernel = true;
@@ -662,6 +713,10 @@ static void recorded_flow_new(struct ww_attributor *a, struct ww_flow *f)
 	} else {
 		a->stats.unresolved++;
 		set_reason(at, "%s", r->reason);
+		/* The live run judged the kernel's own ICMP as nobody's (no alert):
+		 * the same flow from the recording is the kernel's too (#11.7). */
+		if (f->key.proto != WW_IPPROTO_TCP && f->key.proto != WW_IPPROTO_UDP)
+			at->kernel = kernel_icmp(f, !r->local_is_server);
 	}
 }
 

@@ -59,6 +59,7 @@
 #include <unistd.h>
 
 #define CMDLINE_MAX 4096      /* one page: /proc/PID/cmdline's first read */
+#define SCRIPT_MAX 512        /* an interpreter's script path kept; longer ones are cut */
 #define STAT_MAX 1024         /* /proc/PID/stat is < 400 bytes plus a 16-byte comm */
 #define COMM_MAX 64           /* comm is 16 bytes; room for a longer kthread name */
 #define INIT_INODES 8         /* most processes hold a few sockets */
@@ -88,7 +89,7 @@ struct pent {
 	bool fresh;              /* created by the current refresh */
 	int scan_rc;             /* result of the parallel scan */
 	char comm[COMM_MAX];
-	char *exe, *cmdline;
+	char *exe, *cmdline, *script;
 };
 
 struct ucache {
@@ -116,6 +117,7 @@ struct ww_procs {
 		char comm[NEWEST_COMM_MAX];
 		char exe[4096];
 		char user[64];
+		char script[SCRIPT_MAX];
 		uint32_t uid;
 		bool have_user;
 	} newest;
@@ -177,18 +179,27 @@ static uint32_t read_euid(int procfd, int pid, uint32_t dflt)
 	return euid;
 }
 
-static char *read_exe(int procfd, int pid)
+/* The exe link, or NULL with *err the reason (ENOENT: kernel thread, EACCES). */
+static char *read_exe(int procfd, int pid, int *err)
 {
 	char path[32], buf[4096];
 	snprintf(path, sizeof(path), "%d/exe", pid);
 	ssize_t n = readlinkat(procfd, path, buf, sizeof(buf) - 1);
-	if (n < 0)
+	if (n < 0) {
+		*err = errno;
 		return NULL;   /* kernel thread (ENOENT) or another user's (EACCES) */
+	}
+	*err = 0;
 	buf[n] = '\0';
 	return strdup(buf);
 }
 
-static char *read_cmdline(int procfd, int pid)
+/*
+ * /proc/PID/cmdline's first page: the raw NUL-separated argv into raw[]
+ * (rawsz bytes, NUL-terminated; its length in *rawn) and, returned, the
+ * arguments joined by spaces (NULL when out of memory).
+ */
+static char *read_cmdline(int procfd, int pid, char *raw, size_t rawsz, size_t *rawn)
 {
 	char path[32], buf[CMDLINE_MAX];
 	snprintf(path, sizeof(path), "%d/cmdline", pid);
@@ -197,11 +208,272 @@ static char *read_cmdline(int procfd, int pid)
 		n = 0;
 	while (n > 0 && buf[n - 1] == '\0')
 		n--;
+	size_t keep = (size_t)n < rawsz - 1 ? (size_t)n : rawsz - 1;
+	memcpy(raw, buf, keep);
+	raw[keep] = '\0';
+	*rawn = keep;
 	for (ssize_t i = 0; i < n; i++)
 		if (buf[i] == '\0')
 			buf[i] = ' ';
 	buf[n] = '\0';
 	return strdup(buf);
+}
+
+/* ---- indicators: is the process what its name says? (procs.h) ---- */
+
+/*
+ * Scratch places anyone (or the logged-in user) may write: a program run
+ * from there was put there, not installed. Prefixes with their slash.
+ */
+static const char *const temp_dirs[] = {
+	"/tmp/", "/var/tmp/", "/dev/shm/", "/run/shm/", "/run/user/", "/dev/mqueue/",
+	"/var/crash/",
+};
+
+/*
+ * Kernel-thread names (as ps shows them without brackets), so a user-space
+ * process that takes one is hiding among them. Prefixes.
+ */
+static const char *const kthread_names[] = {
+	"kworker/", "ksoftirqd/", "kthreadd", "migration/", "rcu_", "rcuog/", "rcuop/",
+	"kswapd", "watchdog/", "watchdogd", "irq/", "kblockd", "jbd2/", "cpuhp/",
+	"khugepaged", "kcompactd", "oom_reaper", "writeback", "kdevtmpfs", "kauditd",
+	"ksmd", "kintegrityd", "kthrotld", "idle_inject/", "scsi_eh_", "kstrp", "xfsaild/",
+	"ext4-rsv-conver", "netns", "md", "ipv6_addrconf", "mm_percpu_wq", "inet_frag_wq",
+	"kaluad", "kmpath_rdacd", "zswap-shrink", "card0-crtc", "ttm",
+};
+
+/* Interpreters whose first operand is the program really running. */
+static const char *const interpreters[] = {
+	"python", "perl", "ruby", "node", "nodejs", "bash", "sh", "dash", "zsh", "ksh",
+	"mksh", "ash", "php", "lua", "luajit", "tclsh", "wish", "pwsh", "Rscript", "java",
+	"deno", "bun", "awk", "gawk", "mawk", "busybox",
+};
+
+static bool in_temp_dir(const char *path)
+{
+	for (size_t i = 0; i < WW_ARRAY_SIZE(temp_dirs); i++)
+		if (strncmp(path, temp_dirs[i], strlen(temp_dirs[i])) == 0)
+			return true;
+	return false;
+}
+
+/* A kernel-thread name: one of the list, or bracketed as ps shows them. */
+static bool kthread_like(const char *name)
+{
+	size_t n = strlen(name);
+	if (n >= 2 && name[0] == '[' && name[n - 1] == ']')
+		return true;
+	for (size_t i = 0; i < WW_ARRAY_SIZE(kthread_names); i++) {
+		size_t k = strlen(kthread_names[i]);
+		/* short names ("md", "ttm", "netns") only whole, or before '/' */
+		if (k <= 5 && kthread_names[i][k - 1] != '/' && kthread_names[i][k - 1] != '_') {
+			if (strcmp(name, kthread_names[i]) == 0 ||
+			    (strncmp(name, kthread_names[i], k) == 0 && name[k] == '/'))
+				return true;
+			continue;
+		}
+		if (strncmp(name, kthread_names[i], k) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The last path component of `path`, " (deleted)" cut, into buf. */
+static const char *base_name(const char *path, char *buf, size_t bufsz)
+{
+	const char *b = strrchr(path, '/');
+	b = b ? b + 1 : path;
+	size_t n = strlen(b);
+	static const char del[] = " (deleted)";
+	if (n >= sizeof(del) - 1 && strcmp(b + n - (sizeof(del) - 1), del) == 0)
+		n -= sizeof(del) - 1;
+	if (n >= bufsz)
+		n = bufsz - 1;
+	memcpy(buf, b, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * comm names `name`: equal, or `name` cut to the kernel's 15 bytes
+ * (TASK_COMM_LEN - 1), which is how every long program name shows.
+ */
+static bool comm_names(const char *comm, const char *name)
+{
+	size_t c = strlen(comm);
+	if (strcmp(comm, name) == 0)
+		return true;
+	return c == 15 && strncmp(comm, name, 15) == 0;
+}
+
+/* An interpreter by its exe's name: "python3.11" is python, "perl5.36.0" perl. */
+static bool is_interpreter(const char *exe_base)
+{
+	for (size_t i = 0; i < WW_ARRAY_SIZE(interpreters); i++) {
+		size_t k = strlen(interpreters[i]);
+		if (strncmp(exe_base, interpreters[i], k) != 0)
+			continue;
+		const char *r = exe_base + k;
+		while (*r == '.' || (*r >= '0' && *r <= '9'))
+			r++;
+		if (*r == '\0')
+			return true;
+	}
+	return false;
+}
+
+/* "-xc", "-ec": a cluster of short options (sh, bash) that holds -c. */
+static bool short_cluster_has_c(const char *a)
+{
+	size_t n = strlen(a);
+	if (n < 3 || n > 4 || a[1] == '-')
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (a[i] == 'c')
+			return true;
+	return false;
+}
+
+/*
+ * An interpreter's script: the first operand of its argv (raw, NUL
+ * separated, n bytes), skipping options; none when the program comes from
+ * an option (-c, -e, -m, -r: code or a module, not a file) or stdin ("-").
+ * Options that take a separate argument are the common ones below; an
+ * unknown one may make the option's argument look like the script, which
+ * the record shows for what it is.
+ */
+static const char *script_arg(const char *raw, size_t n)
+{
+	static const char *const with_arg[] = { "-W", "-X", "-Q", "-I", "-o", "-O", "-x",
+						"-cp", "-classpath", "--require" };
+	size_t i = strlen(raw) + 1;   /* skip argv[0] */
+	bool seen_ddash = false;
+	while (i < n) {
+		const char *a = raw + i;
+		i += strlen(a) + 1;
+		if (!seen_ddash && a[0] == '-' && a[1]) {
+			if (strcmp(a, "--") == 0) {
+				seen_ddash = true;
+				continue;
+			}
+			if (strcmp(a, "-c") == 0 || strcmp(a, "-e") == 0 || strcmp(a, "-E") == 0 ||
+			    strcmp(a, "-m") == 0 || strcmp(a, "-r") == 0 || strcmp(a, "--eval") == 0 ||
+			    short_cluster_has_c(a))
+				return NULL;   /* code on the command line (sh -xc too) */
+			if ((strcmp(a, "-f") == 0 || strcmp(a, "-jar") == 0) && i < n)
+				return raw + i;   /* awk -f FILE, java -jar FILE: the program file */
+			for (size_t k = 0; k < WW_ARRAY_SIZE(with_arg); k++)
+				if (strcmp(a, with_arg[k]) == 0)
+					i += i < n ? strlen(raw + i) + 1 : 0;
+			continue;
+		}
+		if (strcmp(a, "-") == 0)
+			return NULL;
+		return a;
+	}
+	return NULL;
+}
+
+/* Same file: a name in a bin directory that links to the running exe. */
+static bool same_file(const char *path, const struct stat *exe_st)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && st.st_dev == exe_st->st_dev && st.st_ino == exe_st->st_ino;
+}
+
+/*
+ * comm is the name the program was started by (the last component of the
+ * path given to execve), which differs from the exe's own name through a
+ * symlink (python3 -> python3.11, sh -> dash, nc -> nc.openbsd): a comm
+ * that names a file in the exe's own directory or a standard bin directory
+ * that is the running exe is its name, not a disguise.
+ */
+static bool comm_is_link_to_exe(int procfd, int pid, const char *exe, const char *comm)
+{
+	static const char *const bins[] = { "/usr/bin", "/usr/sbin", "/bin", "/sbin",
+					    "/usr/local/bin", "/usr/local/sbin" };
+	char path[4200];
+	struct stat exe_st;
+	if (!comm[0] || strchr(comm, '/') || strcmp(comm, ".") == 0 || strcmp(comm, "..") == 0)
+		return false;
+	snprintf(path, sizeof(path), "%d/exe", pid);
+	if (fstatat(procfd, path, &exe_st, 0) < 0)
+		return false;
+	const char *slash = strrchr(exe, '/');
+	if (slash && slash != exe) {
+		snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - exe), exe, comm);
+		if (same_file(path, &exe_st))
+			return true;
+	}
+	for (size_t i = 0; i < WW_ARRAY_SIZE(bins); i++) {
+		snprintf(path, sizeof(path), "%s/%s", bins[i], comm);
+		if (same_file(path, &exe_st))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The indicators of one process (procs.h) from its comm, its exe link
+ * (`exe` NULL with `exe_errno` when unreadable), its raw argv, and, for an
+ * interpreter, the script into script[] (made absolute with the process's
+ * working directory when relative and that is readable; "" when none).
+ */
+static uint32_t compute_indicators(int procfd, int pid, const char *comm, const char *exe,
+				   int exe_errno, const char *raw, size_t rawn,
+				   char *script, size_t scriptsz)
+{
+	uint32_t ind = 0;
+	char base[256], sbase[256];
+	script[0] = '\0';
+	if (!exe) {
+		/* ENOENT: a kernel thread (or a zombie); EACCES: not ours to read */
+		if (exe_errno == EACCES || exe_errno == EPERM) {
+			ind |= WW_IND_EXE_UNREADABLE;
+			if (kthread_like(comm) || (rawn && kthread_like(raw)))
+				ind |= WW_IND_KTHREAD_NAME;   /* kernel threads have a readable exe: ENOENT */
+		}
+		return ind;
+	}
+	bool memfd = strncmp(exe, "/memfd:", 7) == 0;
+	size_t el = strlen(exe);
+	if (memfd)
+		ind |= WW_IND_MEMFD_EXE;   /* it shows " (deleted)" too: one fact, not two */
+	else if (el > 10 && strcmp(exe + el - 10, " (deleted)") == 0)
+		ind |= WW_IND_DELETED_EXE;
+	if (in_temp_dir(exe))
+		ind |= WW_IND_TEMP_EXE;
+	if (kthread_like(comm) || (rawn && kthread_like(raw)))
+		ind |= WW_IND_KTHREAD_NAME;
+	base_name(exe, base, sizeof(base));
+	if (is_interpreter(base) && rawn) {
+		const char *sc = script_arg(raw, rawn);
+		if (sc && sc[0] != '/') {
+			char cwd[4096], path[32];
+			snprintf(path, sizeof(path), "%d/cwd", pid);
+			ssize_t n = readlinkat(procfd, path, cwd, sizeof(cwd) - 1);
+			if (n > 0) {
+				cwd[n] = '\0';
+				if (snprintf(script, scriptsz, "%s/%s", strcmp(cwd, "/") ? cwd : "", sc) >=
+				    (int)scriptsz)
+					script[scriptsz - 1] = '\0';   /* cut, as SCRIPT_MAX says */
+			} else {
+				snprintf(script, scriptsz, "%s", sc);
+			}
+		} else if (sc) {
+			snprintf(script, scriptsz, "%s", sc);
+		}
+		if (script[0] && in_temp_dir(script))
+			ind |= WW_IND_TEMP_SCRIPT;
+	}
+	bool named = comm_names(comm, base) ||
+		     (script[0] && comm_names(comm, base_name(script, sbase, sizeof(sbase))));
+	if (!named && !memfd)
+		named = comm_is_link_to_exe(procfd, pid, exe, comm);
+	if (!named)
+		ind |= WW_IND_COMM_MISMATCH;
+	return ind;
 }
 
 static const char *user_name(struct ww_procs *p, uint32_t uid)
@@ -234,6 +506,7 @@ static void pent_free(struct pent *e)
 	free(e->inodes);
 	free(e->exe);
 	free(e->cmdline);
+	free(e->script);
 	free(e);
 }
 
@@ -417,10 +690,18 @@ static void read_identity(struct ww_procs *p, struct pent *e)
 	char path[32];
 	snprintf(path, sizeof(path), "%d", e->pid);
 	uint32_t dflt = fstatat(p->procfd, path, &st, 0) == 0 ? st.st_uid : (uint32_t)-1;
+	char raw[CMDLINE_MAX], script[SCRIPT_MAX];
+	size_t rawn;
+	int exe_err;
 	free(e->exe);
 	free(e->cmdline);
-	e->exe = read_exe(p->procfd, e->pid);
-	e->cmdline = read_cmdline(p->procfd, e->pid);
+	free(e->script);
+	e->exe = read_exe(p->procfd, e->pid, &exe_err);
+	e->cmdline = read_cmdline(p->procfd, e->pid, raw, sizeof(raw), &rawn);
+	e->pub.owner.indicators = compute_indicators(p->procfd, e->pid, e->comm, e->exe, exe_err,
+						     raw, rawn, script, sizeof(script));
+	e->script = script[0] ? strdup(script) : NULL;
+	e->pub.owner.script = e->script;
 	e->pub.owner.uid = (int)read_euid(p->procfd, e->pid, dflt);
 	e->pub.owner.pid = e->pid;
 	e->pub.owner.comm = e->comm;
@@ -1033,11 +1314,19 @@ int ww_procs_find_newest(struct ww_procs *p, uint64_t inode, unsigned n_newest,
 			comm[cl - 1] = '\0';
 		snprintf(path, sizeof(path), "%ld/exe", tgid);
 		ssize_t el = readlinkat(p->procfd, path, exe, sizeof(p->newest.exe) - 1);
+		int exe_err = el < 0 ? errno : 0;
 		if (el >= 0)
 			exe[el] = '\0';
+		char raw[CMDLINE_MAX];
+		size_t rawn;
+		free(read_cmdline(p->procfd, (int)tgid, raw, sizeof(raw), &rawn));
+		uint32_t ind = compute_indicators(p->procfd, (int)tgid, comm, el > 0 ? exe : NULL,
+						  el > 0 ? 0 : exe_err ? exe_err : ENOENT, raw, rawn,
+						  p->newest.script, sizeof(p->newest.script));
 		*out = (struct ww_owner){
 			.pid = (int)tgid, .uid = (int)euid, .comm = comm, .exe = el > 0 ? exe : NULL,
 			.user = euid >= 0 ? newest_user(p, (uint32_t)euid) : NULL,
+			.indicators = ind, .script = p->newest.script[0] ? p->newest.script : NULL,
 		};
 		return 1;
 	}
@@ -1074,4 +1363,18 @@ const char *ww_unowned_name(enum ww_unowned u)
 void ww_procs_stats(const struct ww_procs *p, struct ww_procs_stats *st)
 {
 	*st = p->st;
+}
+
+const char *ww_procs_indicator_name(unsigned bit)
+{
+	switch (bit) {
+	case WW_IND_DELETED_EXE: return "deleted_exe";
+	case WW_IND_TEMP_EXE: return "temp_exe";
+	case WW_IND_MEMFD_EXE: return "memfd_exe";
+	case WW_IND_COMM_MISMATCH: return "comm_mismatch";
+	case WW_IND_KTHREAD_NAME: return "kernel_thread_name";
+	case WW_IND_TEMP_SCRIPT: return "temp_script";
+	case WW_IND_EXE_UNREADABLE: return "exe_unreadable";
+	}
+	return NULL;
 }

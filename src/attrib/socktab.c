@@ -31,6 +31,7 @@
  * no cookies, no device binding and no exact query.
  */
 #include "wirewho/socktab.h"
+#include "wirewho/netscope.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -386,6 +387,76 @@ static int parse_procnet_file(struct ww_socktab *t, const char *name, uint8_t pr
 	}
 	fclose(f);
 	return 0;
+}
+
+/*
+ * Scan /proc/net/NAME (the udp format, which icmp and raw share) for
+ * sockets of local port `port` bound to laddr or a wildcard; the match with
+ * the highest inode goes to *out. Returns the number of matches, or -errno.
+ */
+static int scan_icmp_file(const struct ww_socktab *t, const char *name, const struct ww_addr *laddr,
+			  uint16_t port, uint8_t proto, struct ww_sock *out)
+{
+	char path[64], line[512];
+	int n = 0;
+	snprintf(path, sizeof(path), "%s/%s", t->procnet, name);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char la[33], ra[33];
+		unsigned lp, rp, st, uid;
+		unsigned long inode;
+		struct ww_sock s;
+		uint8_t fam = 0, fam2 = 0;
+		if (sscanf(line, " %*u: %32[0-9A-Fa-f]:%x %32[0-9A-Fa-f]:%x %x %*x:%*x %*x:%*x %*x %u %*d %lu",
+			   la, &lp, ra, &rp, &st, &uid, &inode) != 7 || lp != port || !inode)
+			continue;
+		memset(&s, 0, sizeof(s));
+		if (!parse_hex_addr(la, strlen(la), &s.local, &fam) ||
+		    !parse_hex_addr(ra, strlen(ra), &s.remote, &fam2))
+			continue;
+		if (memcmp(&s.local, laddr, sizeof(s.local)) != 0 && !ww_netscope_is_unspecified(&s.local))
+			continue;
+		n++;
+		if (n > 1 && inode < out->inode)
+			continue;
+		s.family = fam;
+		s.lport = (uint16_t)lp;
+		s.rport = (uint16_t)rp;
+		s.state = st < WW_SS_NSTATES ? (uint8_t)st : WW_SS_UNKNOWN;
+		s.uid = uid;
+		s.inode = inode;
+		s.proto = proto;
+		if (proto == WW_SOCK_PROTO_RAW)
+			s.raw_proto = (uint8_t)lp;
+		*out = s;
+	}
+	fclose(f);
+	return n;
+}
+
+int ww_socktab_find_icmp(struct ww_socktab *t, int family, const struct ww_addr *laddr,
+			 uint16_t echo_id, struct ww_sock *out, unsigned *n_raw)
+{
+	bool v6 = family == 6;
+	*n_raw = 0;
+	int n = scan_icmp_file(t, v6 ? "icmp6" : "icmp", laddr, echo_id,
+			       v6 ? WW_IPPROTO_ICMPV6 : WW_IPPROTO_ICMP, out);
+	if (n < 0)
+		return n;
+	if (n > 0)
+		return 0;
+	n = scan_icmp_file(t, v6 ? "raw6" : "raw", laddr, v6 ? WW_IPPROTO_ICMPV6 : WW_IPPROTO_ICMP,
+			   WW_SOCK_PROTO_RAW, out);
+	if (n < 0)
+		return n;
+	*n_raw = (unsigned)n;
+	return n > 0 ? 0 : -ENOENT;
 }
 
 static int dump_procfs(struct ww_socktab *t, unsigned what)

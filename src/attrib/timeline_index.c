@@ -28,6 +28,8 @@
 
 #define TL_MATCH_SLACK_US (2 * WW_USEC_PER_SEC)  /* live expiry runs on wall time, replay on packet time */
 #define TL_MAX_LINE    (1 << 20)/* a line longer than this is not a timeline */
+#define TL_MAX_FILE    (1ull << 32) /* 4 GiB: ~10 million flows at ~400 bytes a line;
+				       more is not a recording (or /dev/zero) */
 #define TL_NONE        UINT32_MAX
 
 static int parse_ip(const char *s, struct ww_addr *a, uint8_t *family)
@@ -158,7 +160,26 @@ static uint64_t key_hash(const struct ww_flowkey *k)
 	return ww_timeline_hash(k, sizeof(*k));
 }
 
-struct recstr { ssize_t comm, exe, user, reason; };
+/*
+ * The "indicators" of a recorded owner: names joined by commas (the writer's
+ * form); names this version does not know are skipped (a later version's).
+ */
+static uint32_t parse_indicators(const char *s)
+{
+	uint32_t bits = 0;
+	while (s && *s) {
+		size_t n = strcspn(s, ",");
+		for (unsigned i = 0; i < WW_IND_COUNT; i++) {
+			const char *name = ww_procs_indicator_name(1u << i);
+			if (strlen(name) == n && memcmp(name, s, n) == 0)
+				bits |= 1u << i;
+		}
+		s += n + (s[n] == ',');
+	}
+	return bits;
+}
+
+struct recstr { ssize_t comm, exe, user, reason, script; };
 
 static int add_record(struct ww_timeline *tl, const struct ww_jsonr_obj *o, struct recstr *rs,
 		      struct ww_flowkey *k, const char **why)
@@ -192,12 +213,15 @@ static int add_record(struct ww_timeline *tl, const struct ww_jsonr_obj *o, stru
 		r.has_owner = true;
 		r.owner.pid = (int)pid;
 		r.owner.uid = (int)(int64_t)uid;
+		r.owner.indicators = parse_indicators(ww_jsonr_get_str(o, "indicators"));
 	}
 	rs->comm = keep_str(tl, r.has_owner ? ww_jsonr_get_str(o, "comm") : NULL);
 	rs->exe = keep_str(tl, ww_jsonr_get_str(o, "exe"));
 	rs->user = keep_str(tl, ww_jsonr_get_str(o, "user"));
 	rs->reason = keep_str(tl, ww_jsonr_get_str(o, "reason"));
-	if (rs->comm == -2 || rs->exe == -2 || rs->user == -2 || rs->reason == -2) {
+	rs->script = keep_str(tl, r.has_owner ? ww_jsonr_get_str(o, "script") : NULL);
+	if (rs->comm == -2 || rs->exe == -2 || rs->user == -2 || rs->reason == -2 ||
+	    rs->script == -2) {
 		*why = "out of memory";
 		return -1;
 	}
@@ -239,6 +263,64 @@ static int build_index(struct ww_timeline *tl)
 	return 0;
 }
 
+/*
+ * One line of f into *buf (grown as needed, NUL-terminated, without its
+ * newline), bounded while it is read: a line longer than TL_MAX_LINE, a NUL
+ * byte or a file past TL_MAX_FILE stop the read at once, so a file of no
+ * newlines (/dev/zero) costs at most TL_MAX_LINE of memory. Returns 1 (a
+ * line), 0 (end of file), -EINVAL with *why, -ENOMEM, or -EIO (errno kept
+ * in *eno).
+ */
+static int read_line(FILE *f, char **buf, size_t *cap, size_t *len, uint64_t *total,
+		     const char **why, int *eno)
+{
+	size_t n = 0;
+	int c;
+	if (!*buf) {
+		*buf = malloc(4096);
+		if (!*buf)
+			return -ENOMEM;
+		*cap = 4096;
+	}
+	for (;;) {
+		c = getc_unlocked(f);
+		if (c == EOF)
+			break;
+		if (++*total > TL_MAX_FILE) {
+			*why = "file too large for a timeline (over 4 GiB)";
+			return -EINVAL;
+		}
+		if (c == '\n')
+			break;
+		if (c == '\0') {
+			*why = "a NUL byte inside the line";
+			return -EINVAL;
+		}
+		if (n >= TL_MAX_LINE) {
+			*why = "line too long (over 1 MiB)";
+			return -EINVAL;
+		}
+		if (n + 1 >= *cap) {
+			size_t nc = *cap * 2;
+			char *nb = realloc(*buf, nc);
+			if (!nb)
+				return -ENOMEM;
+			*buf = nb;
+			*cap = nc;
+		}
+		(*buf)[n++] = (char)c;
+	}
+	if (c == EOF && ferror(f)) {
+		*eno = errno;
+		return -EIO;
+	}
+	if (c == EOF && n == 0)
+		return 0;
+	(*buf)[n] = '\0';
+	*len = n;
+	return 1;
+}
+
 void ww_timeline_free(struct ww_timeline *tl)
 {
 	if (!tl)
@@ -256,33 +338,45 @@ struct ww_timeline *ww_timeline_load(const char *path, char *err, size_t errsz)
 	struct recstr *rs = NULL;
 	size_t rs_cap = 0, keys_cap = 0, lineno = 0, cap = 0;
 	char *line = NULL;
-	ssize_t len;
+	size_t len;
+	uint64_t total = 0;
 	bool header = false;
+	int rl, eno = 0, fail_errno = EINVAL;
 	FILE *f;
 
 	if (!tl) {
 		snprintf(err, errsz, "%s: out of memory", path);
+		errno = ENOMEM;
 		return NULL;
 	}
 	f = fopen(path, "r");
 	if (!f) {
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		int e = errno;
+		snprintf(err, errsz, "%s: %s", path, strerror(e));
 		free(tl);
+		errno = e;
 		return NULL;
 	}
-	while ((len = getline(&line, &cap, f)) >= 0) {
+	for (;;) {
 		struct ww_jsonr_obj o;
 		const char *why = NULL, *type;
 		lineno++;
-		if (len > TL_MAX_LINE) {
-			why = "line too long";
+		rl = read_line(f, &line, &cap, &len, &total, &why, &eno);
+		if (rl == 0)
+			break;
+		if (rl == -ENOMEM) {
+			why = "out of memory";
+			fail_errno = ENOMEM;
 			goto bad;
 		}
-		if (strlen(line) != (size_t)len) {
-			why = "a NUL byte inside the line";
-			goto bad;
+		if (rl == -EIO) {
+			snprintf(err, errsz, "%s:%zu: read error: %s", path, lineno, strerror(eno));
+			fail_errno = eno ? eno : EIO;
+			goto fail;
 		}
-		if (len == 0 || (len == 1 && line[0] == '\n'))
+		if (rl < 0)
+			goto bad;
+		if (len == 0)
 			continue;
 		if (ww_jsonr_parse(line, &o, &why) < 0)
 			goto bad;
@@ -337,6 +431,7 @@ struct ww_timeline *ww_timeline_load(const char *path, char *err, size_t errsz)
 				struct recstr *n2 = realloc(rs, rs_cap * sizeof(*rs));
 				if (!n2) {
 					why = "out of memory";
+					fail_errno = ENOMEM;
 					goto bad;
 				}
 				rs = n2;
@@ -346,21 +441,21 @@ struct ww_timeline *ww_timeline_load(const char *path, char *err, size_t errsz)
 				struct ww_flowkey *k2 = realloc(tl->keys, keys_cap * sizeof(*k2));
 				if (!k2) {
 					why = "out of memory";
+					fail_errno = ENOMEM;
 					goto bad;
 				}
 				tl->keys = k2;
 			}
-			if (add_record(tl, &o, &rs[tl->n], &tl->keys[tl->n], &why) < 0)
+			if (add_record(tl, &o, &rs[tl->n], &tl->keys[tl->n], &why) < 0) {
+				if (strcmp(why, "out of memory") == 0)
+					fail_errno = ENOMEM;
 				goto bad;
+			}
 		}
 		/* "end" and unknown types: nothing to keep (room for later records). */
 		continue;
 bad:
 		snprintf(err, errsz, "%s:%zu: %s", path, lineno, why);
-		goto fail;
-	}
-	if (ferror(f)) {
-		snprintf(err, errsz, "%s: read error: %s", path, strerror(errno));
 		goto fail;
 	}
 	if (!header) {
@@ -374,9 +469,11 @@ bad:
 		r->owner.exe = rs[i].exe >= 0 ? tl->strings + rs[i].exe : NULL;
 		r->owner.user = rs[i].user >= 0 ? tl->strings + rs[i].user : NULL;
 		r->reason = rs[i].reason >= 0 ? tl->strings + rs[i].reason : "";
+		r->owner.script = rs[i].script >= 0 ? tl->strings + rs[i].script : NULL;
 	}
 	if (build_index(tl) < 0) {
 		snprintf(err, errsz, "%s: out of memory", path);
+		fail_errno = ENOMEM;
 		goto fail;
 	}
 	free(rs);
@@ -388,6 +485,7 @@ fail:
 	free(line);
 	fclose(f);
 	ww_timeline_free(tl);
+	errno = fail_errno;
 	return NULL;
 }
 

@@ -199,6 +199,17 @@ int ww_timeline_binding(struct ww_tl_writer *w, const struct ww_flow *f,
 		ww_jw_str(&w->jw, "exe", o->exe);
 		ww_jw_int(&w->jw, "uid", o->uid);
 		ww_jw_str(&w->jw, "user", o->user);
+		/* names joined by commas: the line reader takes scalars only (jsonr.h) */
+		char ind[256];
+		size_t n = 0;
+		ind[0] = '\0';
+		for (unsigned i = 0; i < WW_IND_COUNT; i++)
+			if (o->indicators & (1u << i))
+				n += (size_t)snprintf(ind + n, sizeof(ind) - n, "%s%s", n ? "," : "",
+						      ww_procs_indicator_name(1u << i));
+		ww_jw_str(&w->jw, "indicators", ind);
+		if (o->script)
+			ww_jw_str(&w->jw, "script", o->script);
 	}
 	w->records++;
 	if (ww_jw_finish(&w->jw, w->tl) < 0)

@@ -163,9 +163,10 @@ static int setup_attribution(const char *sockets, const char *policy, const char
 	}
 	ra->tl = ww_timeline_load(sockets, err, sizeof(err));
 	if (!ra->tl) {
+		int e = errno;
 		fprintf(stderr, "wirewho: --sockets: %s\n", err);
 		ww_policy_free(pol);
-		return -EINVAL;
+		return e == ENOMEM ? -ENOMEM : -EINVAL;   /* out of memory: exit 1 */
 	}
 	if (first_capture && ww_timeline_check_capture(ra->tl, first_capture, err, sizeof(err)) < 0) {
 		fprintf(stderr, "wirewho: --sockets %s: %s\n", sockets, err);

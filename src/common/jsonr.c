@@ -116,6 +116,21 @@ static const char *parse_str(char **p)
 }
 
 /* Skip any value (used for nested objects/arrays). -1 when malformed. */
+
+/*
+ * What strtod() took is a JSON number: digits, sign, point and exponent
+ * only. strtod() also reads "nan", "inf" and hex floats, which JSON does
+ * not have and which would reach the callers as NaN or infinity.
+ */
+static bool json_number(const char *p, const char *end)
+{
+	for (; p < end; p++)
+		if (!((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' || *p == '.' ||
+		      *p == 'e' || *p == 'E'))
+			return false;
+	return true;
+}
+
 static int skip_value(char **p, int depth)
 {
 	skip_ws(p);
@@ -164,7 +179,7 @@ static int skip_value(char **p, int depth)
 		return 0;
 	}
 	strtod(*p, &end);
-	if (end == *p)
+	if (end == *p || !json_number(*p, end))
 		return -1;
 	*p = end;
 	return 0;
@@ -218,7 +233,7 @@ int ww_jsonr_parse(char *line, struct ww_jsonr_obj *o, const char **why)
 			char *end;
 			fl.t = WW_JSONR_NUM;
 			fl.num = strtod(p, &end);
-			if (end == p) {
+			if (end == p || !json_number(p, end)) {
 				*why = "bad value";
 				return -EINVAL;
 			}
@@ -263,7 +278,9 @@ const char *ww_jsonr_get_str(const struct ww_jsonr_obj *o, const char *key)
 bool ww_jsonr_get_num(const struct ww_jsonr_obj *o, const char *key, double lo, double hi, double *v)
 {
 	const struct ww_jsonr_field *f = ww_jsonr_get(o, key);
-	if (!f || f->t != WW_JSONR_NUM || f->num < lo || f->num > hi || f->num != (double)(int64_t)f->num)
+	/* written so that a NaN fails the range test before any cast (UB on NaN) */
+	if (!f || f->t != WW_JSONR_NUM || !(f->num >= lo && f->num <= hi) ||
+	    f->num != (double)(int64_t)f->num)
 		return false;
 	*v = f->num;
 	return true;

@@ -53,6 +53,12 @@ void ww_emit_json_owner(struct ww_jw *w, const struct ww_owner *o)
 	ww_jw_str(w, "exe", o->exe);
 	ww_jw_int(w, "uid", o->uid);
 	ww_jw_str(w, "user", o->user);
+	ww_jw_arr_begin(w, "indicators");
+	for (unsigned i = 0; i < WW_IND_COUNT; i++)
+		if (o->indicators & (1u << i))
+			ww_jw_str(w, NULL, ww_procs_indicator_name(1u << i));
+	ww_jw_arr_end(w);
+	ww_jw_str(w, "script", o->script);
 	ww_jw_obj_end(w);
 }
 

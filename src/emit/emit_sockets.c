@@ -41,6 +41,12 @@ static void process_obj(struct ww_jw *w, const struct ww_proc *p)
 	ww_jw_int(w, "uid", p->owner.uid);
 	ww_jw_str(w, "user", p->owner.user);
 	ww_jw_str(w, "cmdline", p->cmdline);
+	ww_jw_arr_begin(w, "indicators");
+	for (unsigned i = 0; i < WW_IND_COUNT; i++)
+		if (p->owner.indicators & (1u << i))
+			ww_jw_str(w, NULL, ww_procs_indicator_name(1u << i));
+	ww_jw_arr_end(w);
+	ww_jw_str(w, "script", p->owner.script);
 	ww_jw_obj_end(w);
 }
 
@@ -244,6 +250,15 @@ int ww_emit_json_socket(struct ww_jw *w, FILE *out, const struct ww_sock_view *v
 		fb_str(f, p->owner.user);
 		FB_LIT(f, ",\"cmdline\":");
 		fb_str(f, p->cmdline);
+		FB_LIT(f, ",\"indicators\":[");
+		for (unsigned b = 0, k = 0; b < WW_IND_COUNT; b++)
+			if (p->owner.indicators & (1u << b)) {
+				if (k++)
+					FB_LIT(f, ",");
+				fb_word(f, ww_procs_indicator_name(1u << b));
+			}
+		FB_LIT(f, "],\"script\":");
+		fb_str(f, p->owner.script);
 		FB_LIT(f, "}");
 	}
 	FB_LIT(f, "]");
