@@ -15,12 +15,22 @@
  * starve the rest), applies address changes, and about once a second runs
  * the periodic work on wall-clock time: expiring idle flows (the flow engine
  * counts packet time, which stops on a quiet wire), the rate-limited socket
- * table refresh, folded alert summaries, flushing the recording, and in text
- * mode a summary line every WATCH_SUMMARY_EVERY_S. Signal handlers only set
- * flags; the loop acts on them: SIGINT/SIGTERM stop cleanly (open flows and
- * a final stats record with the kernel's drop count are written), SIGHUP
- * reloads the policy (a policy that does not parse is reported and the old
- * one kept).
+ * table refresh, folded alert summaries, flushing the recording, in text
+ * mode a summary line every WATCH_SUMMARY_EVERY_S and with --json a stats
+ * record every --stats-interval. What a wake-up wrote goes out at its end
+ * (stdout is fully buffered: one write() per record was the dearest part of
+ * a flood of new flows). Signal handlers only set flags; the loop acts on
+ * them: SIGINT/SIGTERM stop cleanly (what is already in the kernel's ring
+ * is analysed, for at most WATCH_DRAIN_MAX_S, then open flows and a final
+ * stats record with the capture's counts are written, so that packets +
+ * dropped + discarded = received), SIGHUP reloads the policy (a policy that
+ * does not parse is reported and the old one kept).
+ *
+ * Usage is checked first: a bad option, or a --record DIR that is not empty
+ * (a recording is evidence: never truncated without --force), is exit 2
+ * before anything is opened; a filter that does not compile, found once the
+ * interface is open (it depends on the link type), is exit 2 too. Each is
+ * one line on stderr, as in the other commands.
  *
  * An interface that does not exist or is down is a clear error and exit 1;
  * with --wait-for-interface we poll for it (every WATCH_IFACE_POLL_MS) until
@@ -499,11 +509,11 @@ int ww_cmd_watch(int argc, char **argv)
 	pc.live = true;
 	/*
 	 * Records are written whole into a buffer and the buffer goes out at the
-	 * end of every wake-up (flush_out()), so a record is out a few
+	 * end of every wake-up of the loop below, so a record is out a few
 	 * milliseconds after the packet that made it at most. Line buffering
 	 * cost one write() per record, and under a flood of new flows each
 	 * evicted flow's record was a system call and a wake-up of the reader:
-	 * the most expensive part of a new flow, twice its tracking.
+	 * the most expensive part of a new flow, more than tracking it.
 	 */
 	static char outbuf[WATCH_OUTBUF];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
@@ -635,6 +645,7 @@ int ww_cmd_watch(int argc, char **argv)
 				if (src < 0) {
 					ww_cli_report_output_failure("wirewho: watch", src);
 					exit_code = 1;
+					stop_sig = SIGPIPE;   /* reported: not again at the finish */
 					break;
 				}
 			}

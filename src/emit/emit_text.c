@@ -8,6 +8,9 @@
  * row. Untrusted strings (process names, SNI, payload bytes) are escaped
  * with the JSON escaper, so no control character ever reaches a terminal.
  * The header is repeated every WW_TEXT_HEADER_EVERY rows and after alerts.
+ * watch's live stream has its own narrower form (ww_emit_text_flow_live():
+ * a time column, "new" and "end" lines, both directions summed) so that an
+ * IPv4 line fits 100 columns; replay's table is unchanged.
  */
 #include "wirewho/emit.h"
 #include "wirewho/jsonw.h"

@@ -7,7 +7,9 @@
  * final (the classifier bounds how long that is). Port judgement runs once,
  * as soon as the answer is final, so a live alert does not wait for the flow
  * to end; a flow that never reaches a final answer is judged when it ends.
- * The flow record is written when the flow ends, after its alerts.
+ * The flow record is written when the flow ends, after its alerts; watch's
+ * text stream also gets a line at a flow's first packet once its owner is
+ * known (flow_started()), so a connection shows while it is open.
  *
  * A replay splits this over two cores (see "replay's analysis thread"; the
  * ring between them is handoff.c's), and ends the flows still open at its
