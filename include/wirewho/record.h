@@ -37,6 +37,10 @@ struct ww_stats {
 	uint64_t non_ip;            /* well-formed frames that were not IP (ARP...) */
 	uint64_t orphan_fragments;  /* later IP fragments whose first was never seen */
 	uint64_t skipped_packets;   /* packets of link types we cannot decode */
+	/* watch's final record only (`capture_counts`): what reached the
+	 * capture, and what of it was neither analysed nor dropped. */
+	uint64_t received, discarded;
+	bool capture_counts;
 	double elapsed_s;
 };
 

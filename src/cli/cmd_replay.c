@@ -34,24 +34,33 @@
 
 #define WW_PROGRESS_EVERY_PKTS 65536   /* check the clock this often: cheap, ~10 Hz at speed */
 
-static int parse_timeout(const char *arg, struct ww_flow_cfg *fc)
-{
-	static const struct { const char *name; enum ww_tmo_class c; } names[] = {
-		{ "tcp", WW_TMO_TCP_EST }, { "tcp-new", WW_TMO_TCP_NEW },
-		{ "closed", WW_TMO_CLOSED }, { "udp", WW_TMO_UDP }, { "other", WW_TMO_OTHER },
-	};
-	const char *eq = strchr(arg, '=');
-	unsigned long v;
-	if (!eq || ww_cli_parse_uint(eq + 1, 1, 86400 * 7, &v) < 0)
-		return -EINVAL;
-	for (size_t i = 0; i < WW_ARRAY_SIZE(names); i++)
-		if (strlen(names[i].name) == (size_t)(eq - arg) &&
-		    strncmp(arg, names[i].name, (size_t)(eq - arg)) == 0) {
-			fc->timeout_s[names[i].c] = (uint32_t)v;
-			return 0;
-		}
-	return -EINVAL;
-}
+static const char replay_usage[] =
+	"usage: wirewho replay [OPTIONS] FILE...\n"
+	"\n"
+	"Read pcap and pcapng files (- for standard input) in the order given, as one\n"
+	"stream of packets: track every flow, name its protocol, judge it.\n"
+	"\n"
+	"  --json                 NDJSON records on stdout (flow, alert, stats)\n"
+	"  -f, --filter EXPR      BPF filter, as tcpdump takes it\n"
+	"  -q, --quiet            alerts only, no flow records\n"
+	"  --policy FILE          rules that explain expected processes, ports and peers\n"
+	"  --home-net CIDR,...    the site's own networks: every other peer is internet\n"
+	"  --sockets FILE         socket/process timeline recorded by `watch --record`\n"
+	"  --max-flows N          flows tracked at once (default 1000000); the least\n"
+	"                         recently active are evicted beyond it\n"
+	"  --timeout CLASS=S[,CLASS=S...]\n"
+	"                         idle timeouts in seconds; CLASS is tcp (established,\n"
+	"                         300), tcp-new (30), closed (10), udp (60), other (30)\n"
+	"  --ports FILE           add or change the standard ports of protocols\n"
+	"  --no-progress          no progress line on a terminal\n"
+	"  --no-classify          skip payload classification (to measure its cost)\n"
+	"  -h, --help             this text\n"
+	"\n"
+	"Options may come before or after the files. See wirewho(8).\n"
+	"\n"
+	"Exit status: 0 ran to the end, 1 runtime failure (output error, out of\n"
+	"memory), 2 bad usage or unreadable input (a capture, policy, ports or\n"
+	"timeline file).\n";
 
 struct replay_opts {
 	struct ww_pipeline_cfg pc;
@@ -237,12 +246,12 @@ int ww_cmd_replay(int argc, char **argv)
 			o.pc.flow.max_flows = (uint32_t)v;
 			break;
 		case O_TIMEOUT:
-			if (parse_timeout(optarg, &o.pc.flow) < 0)
-				return ww_cli_usage_error("replay", "--timeout: \"%s\" is not CLASS=SECONDS (tcp, tcp-new, closed, udp, other)", optarg);
+			if (ww_cli_parse_timeouts(optarg, &o.pc.flow) < 0)
+				return ww_cli_usage_error("replay", "--timeout: \"%s\" is not CLASS=SECONDS[,CLASS=SECONDS...] (tcp, tcp-new, closed, udp, other; 1 to 604800 s)", optarg);
 			break;
 		case 'h':
 		case O_HELP:
-			ww_cli_print_usage(stdout, true);
+			fputs(replay_usage, stdout);
 			return 0;
 		default:
 			return ww_cli_bad_option("replay", c, argv);

@@ -81,6 +81,7 @@ struct ww_emitter {
 	enum ww_emit_mode mode;
 	bool quiet;
 	bool color;
+	bool live;            /* watch: the live text form (ww_emitter_set_live()) */
 	unsigned rows;        /* text rows since the last header */
 	struct ww_jw jw;
 	struct outq *q;       /* NULL: records are written at once */
@@ -355,7 +356,28 @@ int ww_emit_flow(struct ww_emitter *e, const struct ww_flow_view *v)
 	}
 	if (e->mode == WW_EMIT_JSON)
 		return ww_emit_json_flow(&e->jw, e->out, v);
+	if (e->live)
+		return ww_emit_text_flow_live(e->out, &e->rows, e->color, v, false);
 	return ww_emit_text_flow(e->out, &e->rows, e->color, v);
+}
+
+void ww_emitter_set_live(struct ww_emitter *e)
+{
+	e->live = true;
+}
+
+int ww_emit_flow_start(struct ww_emitter *e, const struct ww_flow_view *v)
+{
+	if (e->quiet || e->mode != WW_EMIT_TEXT || !e->live)
+		return 0;
+	return ww_emit_text_flow_live(e->out, &e->rows, e->color, v, true);
+}
+
+int ww_emit_stats_record(struct ww_emitter *e, const struct ww_stats *s, ww_time_t ts)
+{
+	if (e->mode != WW_EMIT_JSON)
+		return 0;
+	return ww_emit_stats(e, s, ts);
 }
 
 int ww_emit_alert(struct ww_emitter *e, const struct ww_alert *a, const struct ww_flow_view *v)

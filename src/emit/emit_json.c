@@ -296,5 +296,9 @@ int ww_emit_json_stats(struct ww_jw *w, FILE *out, const struct ww_stats *s, ww_
 	ww_jw_uint(w, "non_ip", s->non_ip);
 	ww_jw_uint(w, "orphan_fragments", s->orphan_fragments);
 	ww_jw_uint(w, "skipped_packets", s->skipped_packets);
+	if (s->capture_counts) {
+		ww_jw_uint(w, "received", s->received);
+		ww_jw_uint(w, "discarded", s->discarded);
+	}
 	return ww_jw_finish(w, out);
 }

@@ -7,7 +7,9 @@
  * final (the classifier bounds how long that is). Port judgement runs once,
  * as soon as the answer is final, so a live alert does not wait for the flow
  * to end; a flow that never reaches a final answer is judged when it ends.
- * The flow record is written when the flow ends, after its alerts.
+ * The flow record is written when the flow ends, after its alerts; watch's
+ * text stream also gets a line at a flow's first packet once its owner is
+ * known (flow_started()), so a connection shows while it is open.
  *
  * A replay splits this over two cores (see "replay's analysis thread"; the
  * ring between them is handoff.c's), and ends the flows still open at its
@@ -57,6 +59,7 @@ struct ww_pipeline {
 	void *ud;
 	const char *none_reason;
 	bool no_classify;
+	bool live_text;          /* watch's text stream: a line when an attributed flow starts */
 	int err;        /* first output error */
 	/* The thread that runs process() takes and gives back classifier
 	 * states here, a line apart from what the reader reads. */
@@ -231,6 +234,19 @@ static void judge_new(struct ww_pipeline *pl, struct ww_flow *f)
 	emit_alerts(pl, al, n, &v);
 }
 
+/*
+ * watch's text stream: a line as soon as a flow has an owner, so a person
+ * sees who opened a connection while it is open, not only after it ends
+ * (which is 10 s to minutes later).
+ */
+static void flow_started(struct ww_pipeline *pl, struct ww_flow *f)
+{
+	struct ww_flow_view v;
+	view_of(pl, f, &v);
+	if (v.owner)
+		note_err(pl, ww_emit_flow_start(pl->em, &v));
+}
+
 /* Flow-less alerts the attribution holds back (folded floods). */
 static void pending_alerts(struct ww_pipeline *pl, ww_time_t now, bool final)
 {
@@ -276,6 +292,10 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
 	pl->em = ww_emitter_new(cfg->out, cfg->mode, cfg->quiet, cfg->color);
 	if (!pl->em)
 		goto err;
+	if (cfg->live) {
+		ww_emitter_set_live(pl->em);
+		pl->live_text = cfg->mode == WW_EMIT_TEXT && !cfg->quiet;
+	}
 	if (cfg->output_thread)
 		(void)ww_emitter_start_thread(pl->em);   /* text, or no thread: synchronous, still correct */
 	pl->ops = cfg->attrib;
@@ -338,6 +358,8 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 		pl->ops->flow_new(pl->ud, f, p, e->ts);
 		if (pl->ops->judge_new)
 			judge_new(pl, f);
+		if (pl->live_text)
+			flow_started(pl, f);
 	}
 
 	if (f->flags & FF_SETTLED)
@@ -656,6 +678,23 @@ int ww_pipeline_finish(struct ww_pipeline *pl, ww_time_t now, double elapsed_s, 
 	pl->st.elapsed_s = elapsed_s;
 	int rc = ww_emit_stats(pl->em, &pl->st, now);
 	return pl->err ? pl->err : rc;
+}
+
+int ww_pipeline_stats_record(struct ww_pipeline *pl, ww_time_t now, double elapsed_s, uint64_t dropped)
+{
+	struct ww_stats st = *ww_pipeline_stats(pl);
+	st.dropped = dropped;
+	st.elapsed_s = elapsed_s;
+	st.capture_counts = false;   /* the final record's: the ring is not drained yet */
+	int rc = ww_emit_stats_record(pl->em, &st, now);
+	return pl->err ? pl->err : rc;
+}
+
+void ww_pipeline_capture_counts(struct ww_pipeline *pl, uint64_t received, uint64_t discarded)
+{
+	pl->st.received = received;
+	pl->st.discarded = discarded;
+	pl->st.capture_counts = true;
 }
 
 void ww_pipeline_tick(struct ww_pipeline *pl, ww_time_t now)
