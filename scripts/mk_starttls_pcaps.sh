@@ -16,6 +16,9 @@
 #   tls_first.pcap  openssl s_server and s_client speaking TLS from the first
 #                   byte on the same ports: must alert
 #                   (port_mismatch.unexpected_protocol, "TLS without STARTTLS").
+#   postgres.pcap   a real PostgreSQL server (Debian's postgresql, when
+#                   installed) and psql, with sslmode=require (SSLRequest,
+#                   'S', TLS) and sslmode=disable. Must stay quiet.
 #   tls_direct.pcap TLS first where it is right: the implicit-TLS ports of
 #                   RFC 8314 and friends (465, 993, 995, 636, 563, 990, 5223),
 #                   PostgreSQL 17's direct TLS (ALPN "postgresql") on 5432 and
@@ -25,7 +28,8 @@
 # bounded (timeout or a counted loop); the namespaces and every process we
 # started are removed by name/PID on exit. Run as root:
 #   bash scripts/mk_starttls_pcaps.sh [OUTDIR]   (default pcaps/starttls)
-# Needs: iproute2 tcpdump openssl python3 (all in scripts/deps.sh).
+# Needs: iproute2 tcpdump openssl python3 (all in scripts/deps.sh); postgresql
+# (server and psql) for postgres.pcap.
 set -euo pipefail
 
 readonly NS_C=wwst$$c NS_S=wwst$$s IF_C=wwst$$a IF_S=wwst$$b
@@ -155,4 +159,26 @@ for port in 465 563 636 990 993 995 5223; do tls_pair "$port"; done
 tls_pair 5432 postgresql
 tls_pair 5222 xmpp-client
 cap_stop tls_direct.pcap
+# --- a real PostgreSQL server: psql with sslmode=require (SSLRequest, 'S', TLS) --
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+if [ -n "$PGBIN" ] && id postgres >/dev/null 2>&1 && command -v psql >/dev/null; then
+	chmod 755 "$WORK"
+	mkdir -p "$WORK/pg"
+	install -o postgres -m 600 "$WORK/key.pem" "$WORK/pg/key.pem"
+	install -o postgres -m 644 "$WORK/cert.pem" "$WORK/pg/cert.pem"
+	chown postgres "$WORK/pg"
+	runuser -u postgres -- "$PGBIN/initdb" -A trust -D "$WORK/pg/data" >>"$WORK/servers.log" 2>&1
+	bg_srv runuser -u postgres -- "$PGBIN/postgres" -D "$WORK/pg/data" -c listen_addresses="$S4" \
+		-c unix_socket_directories="$WORK/pg" -c ssl=on -c ssl_cert_file="$WORK/pg/cert.pem" \
+		-c ssl_key_file="$WORK/pg/key.pem"
+	wait_listen 5432
+	cap_start postgres.pcap
+	client psql "host=$S4 user=postgres dbname=postgres sslmode=require" -c 'select 1'
+	client psql "host=$S4 user=postgres dbname=postgres sslmode=disable" -c 'select 1'
+	cap_stop postgres.pcap
+	kill -INT "$SRV" 2>/dev/null || true
+	end_srv
+else
+	log "no PostgreSQL server here: postgres.pcap not made"
+fi
 log "clients: $(grep -c 'Protocol' "$WORK/clients.log" || true) TLS sessions reported by s_client"

@@ -70,6 +70,13 @@ check(alerts == [], f"tls_direct.pcap: TLS first on implicit-TLS ports and with 
 check(sorted(f["dst_port"] for f in flows) == sorted(DIRECT) and all(f["app_proto"] == "tls" for f in flows),
       "tls_direct.pcap: every flow is TLS")
 
+# a real PostgreSQL server and psql, sslmode=require and disable (made only
+# where the script found postgresql)
+if os.path.exists(os.path.join(DIR, "postgres.pcap")):
+    flows, alerts = replay("postgres.pcap")
+    check(len(flows) == 2 and all(f["app_proto"] == "postgresql" for f in flows) and not alerts,
+          "postgres.pcap: psql to a real server, with TLS and without, is PostgreSQL and quiet")
+
 SNI = "evil.example.test\u0000.good.example.test"
 flows, alerts = replay("tls_sni_nul.pcap", CRAFTED)
 check([f.get("sni") for f in flows] == [SNI, SNI], "tls_sni_nul.pcap: both flows carry the whole name, NUL escaped")
