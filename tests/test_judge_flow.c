@@ -289,7 +289,7 @@ static void test_a_masquerading_process_raises_its_flow_alert_one_level(void **s
 	assert_int_equal(judge(j, &f, &fake, false, T0, al), 1);
 	assert_int_equal(al[0].kind, WW_ALERT_UNEXPLAINED_PROCESS);
 	assert_int_equal(al[0].severity, WW_SEV_HIGH);   /* medium, raised */
-	assert_non_null(strstr(al[0].message, "masquerading indicators (0x1)"));
+	assert_non_null(strstr(al[0].message, "peer. The process shows masquerading indicators (deleted_exe)"));
 	ww_judge_free(j);
 }
 

@@ -340,7 +340,7 @@ static void test_a_masquerading_owner_raises_the_alert_one_level(void **st)
 	audit(NULL);
 	assert_int_equal(alert_for(a)->severity, WW_SEV_HIGH);     /* medium, raised */
 	assert_int_equal(alert_for(b)->severity, WW_SEV_MEDIUM);   /* low, raised */
-	assert_non_null(strstr(alert_for(a)->message, "masquerading indicators (0x3)"));
+	assert_non_null(strstr(alert_for(a)->message, "masquerading indicators (deleted_exe, temp_exe)"));
 }
 
 static void test_policy_review_flags_even_a_loopback_socket(void **st)

@@ -490,7 +490,7 @@ static void test_learn_refuses_to_whitelist_a_masquerading_process_silently(void
 	const char *rules = strstr(text, "wins.\n") + 6;
 	assert_string_equal(rules, "# allow exe=/usr/sbin/sshd comm=sshd user=root proto=tcp state=LISTEN "
 				   "port=22   # not learned: the process shows masquerading indicators "
-				   "(0x5); review it first\n");
+				   "(deleted_exe, memfd_exe); review it first\n");
 	struct ww_policy *p = parse_ok(text);
 	assert_int_equal(ww_policy_count(p), 0);   /* in the file, not in force */
 	ww_policy_free(p);

@@ -24,6 +24,9 @@
 #   - `allow app=http port=4444 exe=...` silences the flow's
 #     port_mismatch.nonstandard_port and nothing else (its process is still
 #     judged);
+#   - the rogue runs from a temporary folder (masquerading indicator
+#     temp_exe): its alerts are raised a level, in sockets and in watch, and
+#     `sockets --learn` writes its rule commented out with the reason;
 #   - every record matches docs/schema/.
 # Needs root; exits 77 (skipped) otherwise or when a program is missing.
 # Bounded: every wait has a limit; everything started is stopped by pid,
@@ -155,6 +158,9 @@ ip netns exec "$SRV" "$T/wwrogue" -u UDP-RECV:22 OPEN:/dev/null >/dev/null 2>&1 
 ROGUE=$!
 PIDS+=($ROGUE)
 wait_listen udp 22 || exit 1
+# learning again now: the rogue runs from a temporary folder (temp_exe), so
+# its rule is written commented out, not whitelisted
+ip netns exec "$SRV" "$WW" sockets --learn >"$T/learned2.policy" 2>"$T/learn2.err"
 
 # --- an ssh connection from 198.51.100.1, held open (sshd waits for our banner) --------------
 ip netns exec "$CLI" "$SOCAT" -u TCP:192.0.2.2:22,bind=198.51.100.1 OPEN:/dev/null >/dev/null 2>&1 &
@@ -265,6 +271,13 @@ for name in ('plain.json', 'rogue.json'):
     check(len(al) == 1 and al[0]['kind'] == 'unexplained_udp' and 'wwrogue' in al[0]['message']
           and al[0].get('process', {}).get('pid') == rogue_pid,
           f"{name}: its alert is unexplained_udp naming wwrogue[{rogue_pid}]: {[a['message'] for a in al]}")
+    check(al and al[0]['severity'] == 'high' and 'temp_exe' in al[0]['message'],
+          f"{name}: it runs from a temporary folder, so that alert is raised from medium to high: "
+          f"{[(a['severity'], a['message']) for a in al]}")
+l2 = open(os.path.join(T, 'learned2.policy')).read().splitlines()
+rl = [x for x in l2 if 'wwrogue' in x]
+check(rl and all(x.startswith('# allow ') and 'not learned' in x and 'temp_exe' in x for x in rl),
+      f"--learn does not whitelist the rogue silently: {rl}")
 
 def held(recs):
     return [s for s in socks(recs) if s['proto'] == 'tcp' and s['state'] == 'ESTABLISHED'
@@ -307,6 +320,8 @@ check(len(mine) == 2 and peers == ['192.0.2.1', '198.51.100.1']
       and not any('more alert' in a['message'] for a in mine),
       f"the unexpected program raises exactly its alerts, one per peer, none folded: "
       f"{[a['message'] for a in mine]}")
+check(mine and all(a['severity'] == 'high' for a in mine),
+      f"and, as in sockets, they are raised from medium to high: {[a['severity'] for a in mine]}")
 
 def ns4444(recs):
     return [a for a in alerts(recs) if a['kind'] == 'port_mismatch.nonstandard_port' and a.get('dst_port') == 4444]

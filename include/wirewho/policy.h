@@ -124,6 +124,13 @@ bool ww_policy_match(const struct ww_policy *p, const struct ww_policy_query *q,
 bool ww_policy_match_app(const struct ww_policy *p, const struct ww_policy_query *q,
 			 struct ww_policy_verdict *v);
 
+/*
+ * The names of the masquerading indicator bits set in `ind` (procs.h,
+ * ww_procs_indicator_name), comma-separated ("temp_exe, comm_mismatch"; an
+ * unnamed bit as 0xN), into buf, cut to fit. Can't fail.
+ */
+void ww_policy_indicator_list(char *buf, size_t bufsz, uint32_t ind);
+
 /* Fields ww_policy_format_rule writes (a bit set). */
 #define WW_PF_COMM   0x001
 #define WW_PF_EXE    0x002

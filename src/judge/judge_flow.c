@@ -277,9 +277,12 @@ void ww_judge_raise_for_indicators(struct ww_alert *a, uint32_t indicators)
 		return;
 	if (a->severity < WW_SEV_HIGH)
 		a->severity = (enum ww_severity)(a->severity + 1);
+	char names[160];
+	ww_policy_indicator_list(names, sizeof(names), indicators);
 	l = strnlen(a->message, sizeof(a->message));
 	snprintf(a->message + l, sizeof(a->message) - l,
-		 " The process shows masquerading indicators (0x%x): severity raised.", (unsigned)indicators);
+		 "%s The process shows masquerading indicators (%s): severity raised.",
+		 l && a->message[l - 1] != '.' ? "." : "", names);
 }
 
 

@@ -24,13 +24,13 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fnmatch.h>
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <sys/stat.h>
 
 #include "wirewho/netscope.h"
+#include "wirewho/procs.h"
 #include "wirewho/socktab.h"
 
 /* One decoded value: an exe path is at most PATH_MAX (4096) bytes, and
@@ -868,6 +868,24 @@ int ww_policy_format_rule(char *buf, size_t bufsz, enum ww_policy_action a,
 	return (int)s.n;
 }
 
+void ww_policy_indicator_list(char *buf, size_t bufsz, uint32_t ind)
+{
+	size_t o = 0;
+	if (!bufsz)
+		return;
+	buf[0] = '\0';
+	for (unsigned b = 0; b < 32 && o < bufsz; b++) {
+		if (!(ind & (1u << b)))
+			continue;
+		const char *n = ww_procs_indicator_name(1u << b);
+		int w = n ? snprintf(buf + o, bufsz - o, "%s%s", o ? ", " : "", n)
+			  : snprintf(buf + o, bufsz - o, "%s0x%x", o ? ", " : "", 1u << b);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+}
+
 /* --- learning ------------------------------------------------------------------ */
 
 /* Longest learned rule: an escaped exe path with every byte \xHH-quoted
@@ -926,10 +944,10 @@ int ww_policy_learn_add(struct ww_policy_learn *l, const struct ww_policy_query 
 	if (q->indicators) {
 		/* a process that looks like it masquerades is for a person to judge:
 		 * the rule is there to uncomment, not in force */
-		static const char note[] = "   # not learned: the process shows masquerading "
-					   "indicators (0x%" PRIx32 "); review it first";
-		char tail[160];
-		int tn = snprintf(tail, sizeof(tail), note, q->indicators);
+		char names[160], tail[256];
+		ww_policy_indicator_list(names, sizeof(names), q->indicators);
+		int tn = snprintf(tail, sizeof(tail), "   # not learned: the process shows masquerading "
+				  "indicators (%s); review it first", names);
 		if (tn < 0 || (size_t)len + 2 + (size_t)tn >= LEARN_LINE)
 			goto out;
 		memmove(buf + 2, buf, (size_t)len);
