@@ -6,7 +6,12 @@ set -eu
 # Build: compiler, meson, the three libraries. Tests: the real programs the
 # end-to-end tests start in network namespaces, clang for the fuzzers, and
 # python3-jsonschema for validating every record against docs/schema/.
-PKGS="gcc clang meson ninja-build pkg-config libpcap-dev libmnl-dev libcmocka-dev
+# The kernel attribution engine (--attribution bpf): libbpf-dev, bpftool (the
+# skeleton generator and vmlinux.h from the kernel's BTF) and clang/llvm (the
+# BPF target); without them meson builds wirewho without it. capsh runs the
+# engine's fallback test without the BPF capabilities.
+PKGS="gcc clang llvm meson ninja-build pkg-config libpcap-dev libmnl-dev libcmocka-dev
+libbpf-dev bpftool libcap2-bin
 libcap-dev iproute2 tcpdump dnsutils bind9 openssh-server openssh-client curl openssl
 python3 python3-jsonschema netbase procps psmisc socat"
 
