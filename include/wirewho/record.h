@@ -37,6 +37,8 @@ struct ww_stats {
 	uint64_t orphan_fragments;  /* later IP fragments whose first was never seen */
 	uint64_t skipped_packets;   /* packets of link types we cannot decode */
 	double elapsed_s;
+	const char *attribution_engine;         /* watch: "bpf" or "proc"; NULL: not written */
+	const char *attribution_engine_reason;  /* why that engine runs (static text) */
 };
 
 #endif

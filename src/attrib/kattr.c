@@ -142,7 +142,9 @@ void ww_kattr_stats(const struct ww_kattr *k, struct ww_kattr_stats *st)
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <linux/perf_event.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "bpf/kattr_event.h"
 #include "kattr.skel.h"
@@ -351,10 +353,10 @@ static void set_err(char *err, size_t errsz, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The cgroup v2 hierarchy's mount point, from /proc/self/mountinfo. */
-static int cgroup2_root(char *out, size_t outsz)
+/* The cgroup v2 mount point in the mount table `mountinfo`, with `prefix` before it. */
+static int cgroup2_in(const char *mountinfo, const char *prefix, char *out, size_t outsz)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
+	FILE *f = fopen(mountinfo, "re");
 	char line[1024];
 	int rc = -ENOENT;
 	if (!f)
@@ -367,12 +369,78 @@ static int cgroup2_root(char *out, size_t outsz)
 			continue;
 		if (sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1)
 			continue;
-		snprintf(out, outsz, "%s", mnt);
+		snprintf(out, outsz, "%s%s", prefix, mnt);
 		rc = 0;
 		break;
 	}
 	fclose(f);
 	return rc;
+}
+
+#define CGROUP2_ANCESTORS 8   /* parents asked for their view of the cgroup v2 mount */
+
+static int parent_of(int pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *rp = strrchr(buf, ')');   /* comm may hold spaces and parentheses */
+	int ppid = -1;
+	if (!rp || sscanf(rp + 1, " %*c %d", &ppid) != 1)
+		return -1;
+	return ppid;
+}
+
+/*
+ * Where the host's mounts show: "" (ours), else "/proc/PID/root" of the
+ * nearest ancestor whose mount table has the cgroup v2 hierarchy. `ip netns
+ * exec` runs us in a mount namespace of our own with a fresh /sys, which
+ * hides the cgroup and tracefs mounts below it; the hierarchy and the
+ * tracepoints are the same ones, and the process that ran `ip netns exec`
+ * still sees them. The cgroup v2 root goes to `cg`.
+ */
+static int host_view(char *prefix, size_t prefixsz, char *cg, size_t cgsz)
+{
+	char mi[64];
+	prefix[0] = '\0';
+	if (cgroup2_in("/proc/self/mountinfo", "", cg, cgsz) == 0)
+		return 0;
+	int pid = getppid();
+	for (int i = 0; i < CGROUP2_ANCESTORS && pid > 1; i++, pid = parent_of(pid)) {
+		snprintf(mi, sizeof(mi), "/proc/%d/mountinfo", pid);
+		snprintf(prefix, prefixsz, "/proc/%d/root", pid);
+		if (cgroup2_in(mi, prefix, cg, cgsz) == 0 && access(cg, R_OK) == 0)
+			return 0;
+	}
+	prefix[0] = '\0';
+	return -ENOENT;
+}
+
+/* A tracepoint's id from tracefs, seen through `prefix`; -errno when there is none. */
+static long tracepoint_id(const char *prefix, const char *category, const char *name)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char path[CGROUP2_MAX_PATH];
+	long id = -ENOENT;
+	for (size_t r = 0; r < 2 * sizeof(roots) / sizeof(roots[0]) && id < 0; r++) {
+		/* ours first, then the host's view */
+		const char *pre = r % 2 ? prefix : "";
+		if (r % 2 && !prefix[0])
+			continue;
+		snprintf(path, sizeof(path), "%s%s/events/%s/%s/id", pre, roots[r / 2], category, name);
+		FILE *f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fscanf(f, "%ld", &id) != 1)
+			id = -EINVAL;
+		fclose(f);
+	}
+	return id;
 }
 
 static const char *user_name(struct ww_kattr *k, uint32_t uid)
@@ -547,17 +615,50 @@ static int on_record(void *ctx, void *data, size_t len)
 		if (!l) { what = #prog; goto attach_err; } \
 		k->links[k->nlinks++] = l; \
 	} while (0)
-#define ATTACH_TP(prog) \
+#define ATTACH_TP(prog, category, name) \
 	do { \
-		struct bpf_link *l = bpf_program__attach(k->skel->progs.prog); \
-		if (!l) { what = #prog; goto attach_err; } \
+		struct bpf_link *l = attach_tracepoint(k->skel->progs.prog, prefix, category, name); \
+		if (!l) { what = category ":" name; goto attach_err; } \
 		k->links[k->nlinks++] = l; \
 	} while (0)
+
+/*
+ * Attach `prog` to a tracepoint through a perf event, as libbpf would, but
+ * with the id read through the host's view (libbpf looks only in our own
+ * mounts). NULL with errno when that fails.
+ */
+static struct bpf_link *attach_tracepoint(struct bpf_program *prog, const char *prefix,
+					  const char *category, const char *name)
+{
+	long id = tracepoint_id(prefix, category, name);
+	if (id < 0) {
+		errno = (int)-id;
+		return NULL;
+	}
+	struct perf_event_attr pa;
+	memset(&pa, 0, sizeof(pa));
+	pa.type = PERF_TYPE_TRACEPOINT;
+	pa.size = sizeof(pa);
+	pa.config = (uint64_t)id;
+	pa.sample_period = 1;
+	pa.wakeup_events = 1;
+	int pfd = (int)syscall(SYS_perf_event_open, &pa, -1 /* every task */, 0 /* cpu */, -1,
+			       PERF_FLAG_FD_CLOEXEC);
+	if (pfd < 0)
+		return NULL;
+	struct bpf_link *l = bpf_program__attach_perf_event(prog, pfd);
+	if (!l) {
+		int e = errno;
+		close(pfd);
+		errno = e;
+	}
+	return l;   /* the link owns pfd now */
+}
 
 struct ww_kattr *ww_kattr_open(uint64_t netns_cookie, const char *btf_path, char *err, size_t errsz)
 {
 	struct ww_kattr *k;
-	char cg[CGROUP2_MAX_PATH];
+	char cg[CGROUP2_MAX_PATH], prefix[64];
 	const char *missing, *what = "";
 	const char *btf = btf_path ? btf_path : "/sys/kernel/btf/vmlinux";
 	int rc;
@@ -576,8 +677,9 @@ struct ww_kattr *ww_kattr_open(uint64_t netns_cookie, const char *btf_path, char
 		errno = EPERM;
 		return NULL;
 	}
-	if (cgroup2_root(cg, sizeof(cg)) < 0) {
-		set_err(err, errsz, "no cgroup v2 hierarchy is mounted (the socket hooks attach to its root)");
+	if (host_view(prefix, sizeof(prefix), cg, sizeof(cg)) < 0) {
+		set_err(err, errsz, "no cgroup v2 hierarchy is mounted, here or where our parents run "
+			"(the socket hooks attach to its root)");
 		errno = ENOENT;
 		return NULL;
 	}
@@ -617,10 +719,10 @@ struct ww_kattr *ww_kattr_open(uint64_t netns_cookie, const char *btf_path, char
 	}
 	/* The process table first, so a socket's process is known by the time
 	 * its first record comes. */
-	ATTACH_TP(ww_exec);
-	ATTACH_TP(ww_fork);
-	ATTACH_TP(ww_exit);
-	ATTACH_TP(ww_set_state);
+	ATTACH_TP(ww_exec, "sched", "sched_process_exec");
+	ATTACH_TP(ww_fork, "sched", "sched_process_fork");
+	ATTACH_TP(ww_exit, "sched", "sched_process_exit");
+	ATTACH_TP(ww_set_state, "sock", "inet_sock_set_state");
 	ATTACH_CGROUP(ww_connect4);
 	ATTACH_CGROUP(ww_connect6);
 	ATTACH_CGROUP(ww_sendmsg4);

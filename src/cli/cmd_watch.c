@@ -34,6 +34,7 @@
 #include "wirewho/cmd.h"
 #include "wirewho/decode.h"
 #include "wirewho/judge_flow.h"
+#include "wirewho/kattr.h"
 #include "wirewho/netaddr.h"
 #include "wirewho/pipeline.h"
 #include "wirewho/policy.h"
@@ -99,11 +100,15 @@ static const char watch_usage[] =
 	"                         the payload the classifier reads; also --record's)\n"
 	"  --wait-for-interface   wait for a missing or down interface, and for one\n"
 	"                         that disappears while watched, instead of exiting\n"
+	"  --attribution MODE     who names the owners: auto (default: the kernel\n"
+	"                         engine, eBPF, when it can run), bpf, or proc\n"
+	"                         (/proc + sock_diag only)\n"
 	"  --help                 this text\n"
 	"\n"
 	"Needs CAP_NET_RAW to capture; CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH to\n"
 	"name the owners of other users' sockets. Every other capability is\n"
-	"dropped once the capture is open. See wirewho(8).\n"
+	"dropped once the capture is open. The kernel engine needs CAP_BPF,\n"
+	"CAP_PERFMON and CAP_NET_ADMIN to load, only at start. See wirewho(8).\n"
 	"\n"
 	"Exit status: 0 ran to the end, 1 runtime failure (interface missing or\n"
 	"gone, capture error, output error), 2 bad usage or unreadable policy.\n";
@@ -111,6 +116,7 @@ static const char watch_usage[] =
 struct watch_opts {
 	const char *iface, *filter, *policy, *record;
 	bool json, quiet, wait_iface;
+	enum ww_kattr_mode attribution;
 	unsigned long duration_s, buffer_mb, max_flows, snaplen;
 };
 
@@ -177,7 +183,8 @@ static void summary_line(FILE *out, struct ww_pipeline *pl, struct ww_capture *c
 
 static int parse_opts(int argc, char **argv, struct watch_opts *o)
 {
-	enum { O_JSON = 256, O_POLICY, O_RECORD, O_DURATION, O_BUFSZ, O_WAIT, O_MAXFLOWS, O_SNAPLEN, O_HELP };
+	enum { O_JSON = 256, O_POLICY, O_RECORD, O_DURATION, O_BUFSZ, O_WAIT, O_MAXFLOWS, O_SNAPLEN, O_HELP,
+	       O_ATTRIB };
 	static const struct option lo[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "filter", required_argument, NULL, 'f' },
@@ -190,6 +197,7 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 		{ "max-flows", required_argument, NULL, O_MAXFLOWS },
 		{ "snaplen", required_argument, NULL, O_SNAPLEN },
 		{ "wait-for-interface", no_argument, NULL, O_WAIT },
+		{ "attribution", required_argument, NULL, O_ATTRIB },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -224,6 +232,10 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 			if (ww_cli_parse_uint(optarg, 128, 262144, &o->snaplen) < 0)
 				return usage("--snaplen: \"%s\" is not a number of bytes from 128 to 262144", optarg);
 			break;
+		case O_ATTRIB:
+			if (ww_kattr_parse_mode(optarg, &o->attribution) < 0)
+				return usage("--attribution: \"%s\" is not auto, bpf or proc", optarg);
+			break;
 		case O_HELP:
 			fputs(watch_usage, stdout);
 			return -1;
@@ -248,6 +260,7 @@ struct run {
 	struct ww_procs *procs;
 	struct ww_judge *judge;
 	struct ww_attributor *attr;
+	struct ww_kattr *kattr;
 	struct ww_tl_writer *rec;
 	struct ww_pipeline *pl;
 };
@@ -256,6 +269,7 @@ static void run_free(struct run *r)
 {
 	ww_pipeline_free(r->pl);
 	ww_attr_free(r->attr);
+	ww_kattr_close(r->kattr);
 	ww_judge_free(r->judge);
 	ww_procs_free(r->procs);
 	ww_socktab_free(r->st);
@@ -358,6 +372,22 @@ int ww_cmd_watch(int argc, char **argv)
 	if (setpriority(PRIO_PROCESS, 0, WATCH_NICE) < 0 && !o.json)
 		fprintf(stderr, "wirewho: watch: note: cannot raise priority (%s); "
 			"very short-lived connections may go unattributed\n", strerror(errno));
+	/* The attribution engine, while we may still load BPF programs; one
+	 * line says which runs and why (WIREWHO_BTF: another BTF file, for tests). */
+	static char engine_why[WW_CAPTURE_ERRLEN + 64];
+	const char *engine = "proc";
+	if (o.attribution == WW_KATTR_PROC) {
+		snprintf(engine_why, sizeof(engine_why), "--attribution proc");
+	} else if ((r.kattr = ww_kattr_open(ww_kattr_netns_cookie(), getenv("WIREWHO_BTF"), err,
+					     sizeof(err))) != NULL) {
+		engine = "bpf";
+		snprintf(engine_why, sizeof(engine_why), "eBPF programs attached; /proc + sock_diag "
+			 "for the flows they did not see");
+		ww_attr_set_kernel(r.attr, r.kattr);
+	} else {
+		snprintf(engine_why, sizeof(engine_why), "the kernel engine cannot run: %s", err);
+	}
+	fprintf(stderr, "wirewho: watch: attribution engine: %s (%s)\n", engine, engine_why);
 	const char *missing = ww_caps_missing_for_owners();
 	if ((rc = ww_caps_drop_to_owner_lookup(o.wait_iface)) < 0) {
 		fprintf(stderr, "wirewho: watch: cannot drop capabilities: %s\n", strerror(-rc));
@@ -378,6 +408,8 @@ int ww_cmd_watch(int argc, char **argv)
 	pc.attrib = &ww_attr_ops;
 	pc.attrib_ud = r.attr;
 	pc.live = true;
+	pc.attr_engine = engine;
+	pc.attr_engine_reason = engine_why;
 	setvbuf(stdout, NULL, _IOLBF, 0);   /* one record, one line, out at once */
 	r.pl = ww_pipeline_new(&pc);
 	if (!r.pl) {

@@ -287,5 +287,10 @@ int ww_emit_json_stats(struct ww_jw *w, FILE *out, const struct ww_stats *s, ww_
 	ww_jw_uint(w, "non_ip", s->non_ip);
 	ww_jw_uint(w, "orphan_fragments", s->orphan_fragments);
 	ww_jw_uint(w, "skipped_packets", s->skipped_packets);
+	if (s->attribution_engine) {
+		ww_jw_str(w, "attribution_engine", s->attribution_engine);
+		ww_jw_str(w, "attribution_engine_reason",
+			  s->attribution_engine_reason ? s->attribution_engine_reason : "");
+	}
 	return ww_jw_finish(w, out);
 }

@@ -29,7 +29,10 @@
  *     (the program's path, the parent) without scanning /proc.
  * All cgroup programs are attached to the root of the cgroup v2 hierarchy
  * (BPF_F_ALLOW_MULTI: other tools' programs keep running) and always allow
- * the operation: the engine watches, it never filters. Sockets of other
+ * the operation: the engine watches, it never filters. Records are
+ * submitted without a wake-up: user space reads the ring when it meets a
+ * new flow and once a second, never sleeps on it, so a wake-up per record
+ * would be kernel work for nobody. Sockets of other
  * network namespaces than `target_netns` (set by user space before load;
  * 0: all) are not reported.
  */
@@ -205,7 +208,7 @@ int ww_egress(struct __sk_buff *skb)
 	e->netns = netns;
 	e->ts_ns = bpf_ktime_get_ns();
 	e->task = o->task;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 1;
 }
 
@@ -232,7 +235,7 @@ static __always_inline void report_bound(__u8 kind, __u8 proto, __u8 family, __u
 	bpf_probe_read_kernel(e->laddr, family == AF_INET ? 4 : 16, laddr);
 	e->lport = lport;
 	fill_task(&e->task);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
 SEC("tp/sock/inet_sock_set_state")
@@ -335,7 +338,7 @@ int ww_exec(struct trace_event_raw_sched_process_exec *ctx)
 		return 0;
 	unsigned off = ctx->__data_loc_filename & 0xffff;
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), (void *)ctx + off);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
@@ -349,7 +352,7 @@ int ww_fork(struct trace_event_raw_sched_process_fork *ctx)
 	if (!e)
 		return 0;
 	e->child = ctx->child_pid;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
@@ -369,6 +372,6 @@ int ww_exit(struct trace_event_raw_sched_process_exit *ctx)
 		dead = e->task.pid == e->task.tgid;
 	if (dead)
 		e->h.flags = WW_KEV_F_GROUP_DEAD;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
