@@ -118,6 +118,49 @@ static void test_udp_client_that_sent_and_exited_is_named_by_the_kernel(void **s
 	check_exited_client_is_named(SOCK_DGRAM, WW_IPPROTO_UDP, "wwkt-udp");
 }
 
+static void test_unconnected_udp_sender_is_named_for_each_peer(void **state)
+{
+	(void)state;
+	struct ww_kattr *k = open_or_skip();
+	uint16_t pa, pb, sport;
+	int sa_ = server(SOCK_DGRAM, &pa), sb = server(SOCK_DGRAM, &pb), p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_in to = { .sin_family = AF_INET };
+		socklen_t len = sizeof(to);
+		to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		prctl(PR_SET_NAME, "wwkt-sendto");
+		int s = socket(AF_INET, SOCK_DGRAM, 0);
+		to.sin_port = htons(pa);
+		if (s < 0 || sendto(s, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)) != 1)
+			_exit(1);
+		to.sin_port = htons(pb);
+		if (sendto(s, "y", 1, 0, (struct sockaddr *)&to, sizeof(to)) != 1)
+			_exit(1);
+		getsockname(s, (struct sockaddr *)&to, &len);
+		uint16_t sp = ntohs(to.sin_port);
+		(void)!write(p[1], &sp, sizeof(sp));
+		_exit(0);
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], &sport, sizeof(sport)), (ssize_t)sizeof(sport));
+	close(p[0]);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+
+	struct ww_addr lo = ww_test_addr("127.0.0.1");
+	struct ww_kattr_hit hit;
+	assert_int_equal(ww_kattr_lookup(k, WW_IPPROTO_UDP, &lo, sport, &lo, pa, false, ww_wall_now(), &hit), 0);
+	assert_int_equal(hit.owner.pid, pid);
+	assert_string_equal(hit.owner.comm, "wwkt-sendto");
+	assert_int_equal(ww_kattr_lookup(k, WW_IPPROTO_UDP, &lo, sport, &lo, pb, false, ww_wall_now(), &hit), 0);
+	assert_int_equal(hit.owner.pid, pid);
+	close(sa_);
+	close(sb);
+	ww_kattr_close(k);
+}
+
 static void test_inbound_flow_is_named_by_its_listener_and_not_after_close(void **state)
 {
 	(void)state;
@@ -183,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_a_bogus_btf_path_is_refused_with_its_reason),
 		cmocka_unit_test(test_tcp_client_that_connected_and_exited_is_named_by_the_kernel),
 		cmocka_unit_test(test_udp_client_that_sent_and_exited_is_named_by_the_kernel),
+		cmocka_unit_test(test_unconnected_udp_sender_is_named_for_each_peer),
 		cmocka_unit_test(test_inbound_flow_is_named_by_its_listener_and_not_after_close),
 		cmocka_unit_test(test_a_flow_nobody_opened_is_not_found),
 	};

@@ -66,7 +66,8 @@ struct sk_owner {
 	__u8 baddr[16];  /* the bound address and port, for the RELEASE record */
 	__u16 bport;
 	__u8 bfamily;    /* nonzero: a BOUND record was sent, send RELEASE at the end */
-	__u8 pad;
+	__u8 done;       /* a TCP or connected UDP socket was reported: its other packets
+			    cost one storage lookup; a connect() sets it back */
 };
 
 struct {
@@ -113,8 +114,10 @@ static __always_inline int note_owner(struct bpf_sock *sk)
 	if (!sk || is_kthread(t))
 		return 1;   /* the kernel's own sockets (NFS, tunnels): no process to name */
 	o = bpf_sk_storage_get(&sk_owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (o)
+	if (o) {
 		fill_task(&o->task);
+		o->done = 0;   /* a new peer (connect) or a new sender (sendmsg) */
+	}
 	return 1;
 }
 
@@ -170,14 +173,29 @@ int ww_egress(struct __sk_buff *skb)
 {
 	struct bpf_sock *sk = skb->sk;
 	struct sk_owner *o;
-	struct ww_kev_sock *e;
+	struct ww_kev_sock ev, *e;
 	__u64 netns;
 
 	if (!sk || !(sk = bpf_sk_fullsock(sk)))
 		return 1;
 	o = bpf_sk_storage_get(&sk_owners, sk, 0, 0);
-	if (!o)
-		return 1;   /* nobody connected it (a kernel socket, an accepted one) */
+	if (!o || o->done)
+		return 1;   /* nobody connected it (a kernel socket, an accepted one), or told */
+	__builtin_memset(&ev, 0, sizeof(ev));
+	if (!packet_tuple(skb, &ev))
+		return 1;
+	/* Once per (source, peer): a TCP socket reports its SYN, an unconnected
+	 * UDP socket each new peer. Compared as 8-byte words (no memcmp here). */
+	__u64 cur[5];
+	__builtin_memcpy(cur, ev.laddr, 16);
+	__builtin_memcpy(&cur[2], ev.raddr, 16);
+	cur[4] = ((__u64)ev.lport << 16) | ev.rport | (1ull << 32);
+	if (cur[0] == o->last[0] && cur[1] == o->last[1] && cur[2] == o->last[2] &&
+	    cur[3] == o->last[3] && cur[4] == o->last[4])
+		return 1;
+	__builtin_memcpy(o->last, cur, sizeof(cur));
+	if (sk->protocol == IPPROTO_TCP || sk->dst_port)
+		o->done = 1;   /* one peer for good, until a connect() */
 	netns = bpf_get_netns_cookie(skb);
 	if (target_netns && netns != target_netns)
 		return 1;
@@ -186,28 +204,12 @@ int ww_egress(struct __sk_buff *skb)
 		__sync_fetch_and_add(&lost, 1);
 		return 1;
 	}
-	__builtin_memset(e, 0, sizeof(*e));
-	if (!packet_tuple(skb, e)) {
-		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-		return 1;
-	}
-	/* Once per (source, peer): a TCP socket reports its SYN, an unconnected
-	 * UDP socket each new peer. Compared as 8-byte words (no memcmp here). */
-	__u64 cur[5];
-	__builtin_memcpy(cur, e->laddr, 16);
-	__builtin_memcpy(&cur[2], e->raddr, 16);
-	cur[4] = ((__u64)e->lport << 16) | e->rport | (1ull << 32);
-	if (cur[0] == o->last[0] && cur[1] == o->last[1] && cur[2] == o->last[2] &&
-	    cur[3] == o->last[3] && cur[4] == o->last[4]) {
-		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-		return 1;
-	}
-	__builtin_memcpy(o->last, cur, sizeof(cur));
-	e->h.kind = WW_KEV_FLOW;
-	e->h.cpu = bpf_get_smp_processor_id();
-	e->netns = netns;
-	e->ts_ns = bpf_ktime_get_ns();
-	e->task = o->task;
+	ev.h.kind = WW_KEV_FLOW;
+	ev.h.cpu = bpf_get_smp_processor_id();
+	ev.netns = netns;
+	ev.ts_ns = bpf_ktime_get_ns();
+	ev.task = o->task;
+	__builtin_memcpy(e, &ev, sizeof(ev));
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 1;
 }
