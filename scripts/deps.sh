@@ -8,7 +8,12 @@ set -eu
 # python3-jsonschema for validating every record against docs/schema/;
 # systemd (systemd-analyze), man-db and util-linux (unshare) for checking
 # dist/wirewho.service (tests/service_verify.sh).
-PKGS="gcc clang meson ninja-build pkg-config libpcap-dev libmnl-dev libcmocka-dev
+# The kernel attribution engine (--attribution bpf): libbpf-dev, bpftool (the
+# skeleton generator and vmlinux.h from the kernel's BTF) and clang/llvm (the
+# BPF target); without them meson builds wirewho without it. capsh runs the
+# engine's fallback test without the BPF capabilities.
+PKGS="gcc clang llvm meson ninja-build pkg-config libpcap-dev libmnl-dev libcmocka-dev
+libbpf-dev bpftool libcap2-bin
 libcap-dev iproute2 tcpdump dnsutils bind9 openssh-server openssh-client curl openssl
 python3 python3-jsonschema netbase procps psmisc socat systemd man-db util-linux
 iputils-ping nginx-light perl"

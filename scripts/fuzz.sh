@@ -53,7 +53,7 @@ for t in "$@"; do
 	srcs=$(sed -n 's|^[ /*]*fuzz-sources:[ ]*||; T; s|[ ]*[*]/.*$||; p' "$src" | head -n 1)
 	libs=""
 	if [ -z "$srcs" ]; then
-		srcs=$(cd "$root" && find src -name '*.c' ! -path 'src/cli/*' | sort | tr '\n' ' ')
+		srcs=$(cd "$root" && find src -name '*.c' ! -path 'src/cli/*' ! -path 'src/*/bpf/*' | sort | tr '\n' ' ')
 		libs="-lpcap -lmnl -lm"
 	fi
 	bin="$work/fuzz_$name"

@@ -9,7 +9,8 @@
 # policy line explains). `wirewho watch` runs on the
 # client side with a policy that explains the four well-known clients, and
 # records. Checks, each a sentence:
-#   - every client's flow names that client's pid and program, status exact
+#   - every client's flow names that client's pid and program, status exact (or kernel,
+#     with the kernel engine)
 #     (a DNS query answered in 0.2 ms and a page fetched in ~1 ms are
 #     reported, not required: see below);
 #   - the unexplained program raises unexplained_process; explained ones do not;
@@ -253,8 +254,8 @@ for pid, comm in sorted(want.items()):
     check(len(mine) >= 1 and all(f['process']['comm'] == comm for f in mine),
           f"{comm} (pid {pid}): {len(mine)} flow(s) name pid {pid} and program {comm}"
           + "".join(f" [{f['proto']} {f['dst_ip']}:{f['dst_port']} {f['attribution']['status']}]" for f in mine))
-    check(all(f['attribution']['status'] in ('exact', 'listener') for f in mine),
-          f"{comm} (pid {pid}): attributed at the first packet (exact/listener)")
+    check(all(f['attribution']['status'] in ('exact', 'listener', 'kernel') for f in mine),
+          f"{comm} (pid {pid}): attributed at the first packet (exact/listener/kernel)")
 for pid, what in zip(fast_pids, ("DNS query (dig)", "HTTP fetch (curl)")):
     fast = [f for f in flows if f['process'] and f['process']['pid'] == pid]
     print(f"info - the short-lived {what}, pid {pid}: "

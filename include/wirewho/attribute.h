@@ -11,6 +11,8 @@
  *   recorded    from a `watch --record` timeline
  *   unresolved  a local flow whose owner was not found; `reason` says why
  *   not_local   neither end is an address of this host
+ *   kernel      from the kernel engine's record of the socket (kattr.h), or of
+ *               the listener on the local port; the process may have exited
  * Each flow is judged (judge_flow.h) once, at its first packet; `--record` gets
  * one binding per flow when the flow ends.
  */
@@ -35,6 +37,7 @@ struct ww_judge;
 struct ww_timeline;
 struct ww_tl_writer;
 struct ww_attributor;
+struct ww_kattr;
 
 /*
  * Live attribution over this namespace's addresses, socket table and
@@ -47,6 +50,12 @@ struct ww_attributor *ww_attr_new_live(struct ww_netaddr *na, struct ww_socktab 
 
 /* Offline attribution from a recorded timeline (borrowed). NULL when out of memory. */
 struct ww_attributor *ww_attr_new_recorded(const struct ww_timeline *tl, struct ww_judge *judge);
+
+/*
+ * Ask the kernel engine `k` (borrowed; NULL: none) before the /proc +
+ * sock_diag path, which stays the fallback. Live only. Can't fail.
+ */
+void ww_attr_set_kernel(struct ww_attributor *a, struct ww_kattr *k);
 
 /* Write a binding per ended flow to `w` (borrowed; NULL stops). Can't fail. */
 void ww_attr_set_recorder(struct ww_attributor *a, struct ww_tl_writer *w);
@@ -75,6 +84,7 @@ struct ww_attr_stats {
 	uint64_t refreshes;      /* full refreshes */
 	uint64_t unresolved;
 	uint64_t rate_limited;   /* lookups skipped by WW_ATTR_QUERY_RATE */
+	uint64_t kernel_hits;    /* owners named by the kernel engine */
 };
 
 #endif

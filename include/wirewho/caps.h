@@ -34,6 +34,14 @@ int ww_caps_check_capture(char *err, size_t errsz);
 const char *ww_caps_missing_for_owners(void);
 
 /*
+ * Which capabilities the kernel engine lacks to load ("CAP_BPF",
+ * "CAP_PERFMON", "CAP_NET_ADMIN", several joined with " and "), or NULL
+ * when it has them (or CAP_SYS_ADMIN). The text lives until the next call.
+ * Can't fail.
+ */
+const char *ww_caps_missing_for_bpf(void);
+
+/*
  * Keep only CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (those of them we have)
  * - plus CAP_NET_RAW when `keep_capture`, for a watcher that must reopen an
  * interface that went away - in the effective and permitted sets, clear

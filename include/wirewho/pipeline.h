@@ -57,6 +57,10 @@ struct ww_pipeline_cfg {
 						 flow starts */
 	bool output_thread;                   /* JSON: format and write on a second thread */
 	bool analysis_thread;                 /* replay: track flows on a thread of their own */
+	const char *attr_engine;              /* watch: the attribution engine named in the stats
+						 record, and why (both must outlive the pipeline);
+						 NULL: not named */
+	const char *attr_engine_reason;
 };
 
 struct ww_pipeline;

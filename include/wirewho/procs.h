@@ -156,6 +156,17 @@ int ww_procs_find_newest(struct ww_procs *p, uint64_t inode, unsigned n_newest,
 			 struct ww_owner *out, unsigned *denied);
 
 /*
+ * The indicators of a process known from elsewhere (the kernel engine's
+ * record): `comm` and `exe` as it gave them (`exe` NULL when unknown), the
+ * command line read from /proc while the process lives (an interpreter's
+ * script into script[], "" when none or gone). Returns the WW_IND_* bits.
+ * This function can't fail.
+ */
+#define WW_PROCS_SCRIPT_MAX 512   /* an interpreter's script path kept; longer ones are cut */
+uint32_t ww_procs_indicators(struct ww_procs *p, int pid, const char *comm, const char *exe,
+			     char *script, size_t scriptsz);
+
+/*
  * Why `inode` (of a socket with uid `sock_uid`) has no owner: a code and a
  * short sentence in buf. Can't fail.
  */

@@ -42,6 +42,8 @@ struct ww_stats {
 	uint64_t received, discarded;
 	bool capture_counts;
 	double elapsed_s;
+	const char *attribution_engine;         /* watch: "bpf" or "proc"; NULL: not written */
+	const char *attribution_engine_reason;  /* why that engine runs (static text) */
 };
 
 #endif

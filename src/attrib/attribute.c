@@ -45,6 +45,7 @@
  */
 #include "wirewho/attribute.h"
 #include "wirewho/judge_flow.h"
+#include "wirewho/kattr.h"
 #include "wirewho/netaddr.h"
 #include "wirewho/netscope.h"
 #include "wirewho/pipeline.h"
@@ -58,11 +59,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum attr_status { ST_EXACT = 0, ST_LISTENER, ST_CACHED, ST_RECORDED, ST_UNRESOLVED, ST_NOT_LOCAL, ST_NONE };
+enum attr_status { ST_EXACT = 0, ST_LISTENER, ST_CACHED, ST_RECORDED, ST_UNRESOLVED, ST_NOT_LOCAL, ST_NONE,
+		   ST_KERNEL };
 static const char *const status_names[] = {
 	[ST_EXACT] = "exact", [ST_LISTENER] = "listener", [ST_CACHED] = "cached",
 	[ST_RECORDED] = "recorded", [ST_UNRESOLVED] = "unresolved", [ST_NOT_LOCAL] = "not_local",
-	[ST_NONE] = "none",
+	[ST_NONE] = "none", [ST_KERNEL] = "kernel",
 };
 
 #define WW_ATTR_NEWEST_PIDS 48   /* pids (threads too) below the last allocated one, read first */
@@ -125,6 +127,7 @@ struct ww_attributor {
 	double tokens;
 	ww_time_t token_time, last_refresh;
 	uint64_t flows_at_refresh;
+	struct ww_kattr *kattr;   /* the kernel engine, asked first; NULL: /proc + sock_diag only */
 	/* replay */
 	const struct ww_timeline *tl;
 	/* both */
@@ -572,6 +575,56 @@ static bool resolve_icmp_echo(struct ww_attributor *a, struct ww_attrib *at,
 	return true;
 }
 
+/* --- the kernel engine (kattr.h) ------------------------------------------------------
+ *
+ * Asked before everything above: its record of a socket's first packet was
+ * written before the packet reached the capture, so it names the process
+ * even when the process has exited since. A flow it did not see (a socket
+ * opened before wirewho started, another namespace, a lost record) goes on
+ * to the /proc + sock_diag path below. The initiator first, as there.
+ */
+void ww_attr_set_kernel(struct ww_attributor *a, struct ww_kattr *k)
+{
+	a->kattr = k;
+}
+
+static bool kernel_resolve(struct ww_attributor *a, struct ww_attrib *at, const struct ww_flow *f,
+			   bool lc, bool ls, ww_time_t now)
+{
+	for (int side = 0; side < 2; side++) {
+		bool server_side = side == 1;
+		if (!(server_side ? ls : lc))
+			continue;
+		const struct ww_addr *lip = server_side ? ww_flow_server_ip(f) : ww_flow_client_ip(f);
+		const struct ww_addr *rip = server_side ? ww_flow_client_ip(f) : ww_flow_server_ip(f);
+		uint16_t lport = server_side ? ww_flow_server_port(f) : ww_flow_client_port(f);
+		uint16_t rport = server_side ? ww_flow_client_port(f) : ww_flow_server_port(f);
+		struct ww_kattr_hit hit;
+		if (ww_kattr_lookup(a->kattr, f->key.proto, lip, lport, rip, rport, server_side, now, &hit) < 0)
+			continue;
+		/* The kernel names the process; what it looks like is judged
+		 * here as for every other owner (masquerading indicators). */
+		char script[WW_PROCS_SCRIPT_MAX];
+		hit.owner.indicators = ww_procs_indicators(a->procs, hit.owner.pid, hit.owner.comm,
+							   hit.owner.exe, script, sizeof(script));
+		hit.owner.script = script[0] ? script : NULL;
+		struct oref *own = oref_new(&hit.owner);
+		if (!own)
+			return false;
+		attach(at, own, 0, ST_KERNEL);
+		oref_put(own);
+		at->local_is_server = server_side;
+		if (hit.listener)
+			set_reason(at, "listening on local port %u%s", lport,
+				   hit.exited ? "; the process has exited" : "");
+		else if (hit.exited)
+			set_reason(at, "the process exited before this flow's first packet was read");
+		a->stats.kernel_hits++;
+		return true;
+	}
+	return false;
+}
+
 static void live_flow_new(struct ww_attributor *a, struct ww_flow *f, ww_time_t ts)
 {
 	bool lc = ww_netaddr_is_local(a->na, ww_flow_client_ip(f));
@@ -610,6 +663,8 @@ static void live_flow_new(struct ww_attributor *a, struct ww_flow *f, ww_time_t 
 										    : "this IP protocol");
 		return;
 	}
+	if (a->kattr && kernel_resolve(a, at, f, lc, ls, ts))
+		return;
 	/* The initiator first: on loopback both ends are ours, and the client
 	 * is the one that chose to talk. */
 	if (lc && resolve(a, at, f, false, ts))
@@ -636,6 +691,8 @@ int ww_attr_periodic(struct ww_attributor *a, ww_time_t now)
 
 	if (!a->st)
 		return 0;
+	if (a->kattr)
+		ww_kattr_poll(a->kattr, now);   /* between flows too: exec storms must not fill the ring */
 	cache_expire(a, now);
 	/* Refresh only when flows arrived: an idle host costs nothing. */
 	if (a->last_refresh && (now - a->last_refresh < WW_ATTR_REFRESH_US ||

@@ -59,7 +59,6 @@
 #include <unistd.h>
 
 #define CMDLINE_MAX 4096      /* one page: /proc/PID/cmdline's first read */
-#define SCRIPT_MAX 512        /* an interpreter's script path kept; longer ones are cut */
 #define STAT_MAX 1024         /* /proc/PID/stat is < 400 bytes plus a 16-byte comm */
 #define COMM_MAX 64           /* comm is 16 bytes; room for a longer kthread name */
 #define INIT_INODES 8         /* most processes hold a few sockets */
@@ -117,7 +116,7 @@ struct ww_procs {
 		char comm[NEWEST_COMM_MAX];
 		char exe[4096];
 		char user[64];
-		char script[SCRIPT_MAX];
+		char script[WW_PROCS_SCRIPT_MAX];
 		uint32_t uid;
 		bool have_user;
 	} newest;
@@ -457,7 +456,7 @@ static uint32_t compute_indicators(int procfd, int pid, const char *comm, const 
 				cwd[n] = '\0';
 				if (snprintf(script, scriptsz, "%s/%s", strcmp(cwd, "/") ? cwd : "", sc) >=
 				    (int)scriptsz)
-					script[scriptsz - 1] = '\0';   /* cut, as SCRIPT_MAX says */
+					script[scriptsz - 1] = '\0';   /* cut, as WW_PROCS_SCRIPT_MAX says */
 			} else {
 				snprintf(script, scriptsz, "%s", sc);
 			}
@@ -474,6 +473,16 @@ static uint32_t compute_indicators(int procfd, int pid, const char *comm, const 
 	if (!named)
 		ind |= WW_IND_COMM_MISMATCH;
 	return ind;
+}
+
+uint32_t ww_procs_indicators(struct ww_procs *p, int pid, const char *comm, const char *exe,
+			     char *script, size_t scriptsz)
+{
+	char raw[CMDLINE_MAX];
+	size_t rawn = 0;
+	free(read_cmdline(p->procfd, pid, raw, sizeof(raw), &rawn));
+	return compute_indicators(p->procfd, pid, comm ? comm : "", exe, exe ? 0 : ENOENT, raw, rawn,
+				  script, scriptsz);
 }
 
 static const char *user_name(struct ww_procs *p, uint32_t uid)
@@ -690,7 +699,7 @@ static void read_identity(struct ww_procs *p, struct pent *e)
 	char path[32];
 	snprintf(path, sizeof(path), "%d", e->pid);
 	uint32_t dflt = fstatat(p->procfd, path, &st, 0) == 0 ? st.st_uid : (uint32_t)-1;
-	char raw[CMDLINE_MAX], script[SCRIPT_MAX];
+	char raw[CMDLINE_MAX], script[WW_PROCS_SCRIPT_MAX];
 	size_t rawn;
 	int exe_err;
 	free(e->exe);

@@ -94,7 +94,7 @@ static ssize_t keep_str(struct ww_timeline *tl, const char *s)
 static const char *intern_status(const char *s)
 {
 	static const char *const known[] = { "exact", "listener", "cached", "recorded",
-					     "unresolved", "not_local", "none" };
+					     "unresolved", "not_local", "none", "kernel" };
 	for (size_t i = 0; i < WW_ARRAY_SIZE(known); i++)
 		if (s && strcmp(s, known[i]) == 0)
 			return known[i];

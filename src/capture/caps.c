@@ -63,6 +63,29 @@ const char *ww_caps_missing_for_owners(void)
 	return ptrace ? "CAP_DAC_READ_SEARCH" : "CAP_SYS_PTRACE";
 }
 
+const char *ww_caps_missing_for_bpf(void)
+{
+	static char buf[64];
+	bool bpf = ww_caps_have(CAP_BPF), perf = ww_caps_have(CAP_PERFMON);
+	bool net = ww_caps_have(CAP_NET_ADMIN);
+
+	/* CAP_SYS_ADMIN stands for all three (the kernel's bpf_token_capable()). */
+	if (ww_caps_have(CAP_SYS_ADMIN) || (bpf && perf && net))
+		return NULL;
+	buf[0] = '\0';
+	const char *names[3] = { bpf ? NULL : "CAP_BPF", perf ? NULL : "CAP_PERFMON",
+				 net ? NULL : "CAP_NET_ADMIN" };
+	int n = 0;
+	for (int i = 0; i < 3; i++) {
+		if (!names[i])
+			continue;
+		size_t len = strlen(buf);
+		snprintf(buf + len, sizeof(buf) - len, "%s%s", n ? " and " : "", names[i]);
+		n++;
+	}
+	return buf;
+}
+
 static int last_cap(void)
 {
 	int last = CAP_LAST_CAP;

@@ -44,6 +44,7 @@
 #include "wirewho/cmd.h"
 #include "wirewho/decode.h"
 #include "wirewho/judge_flow.h"
+#include "wirewho/kattr.h"
 #include "wirewho/netaddr.h"
 #include "wirewho/pipeline.h"
 #include "wirewho/netscope.h"
@@ -128,11 +129,15 @@ static const char watch_usage[] =
 	"                         the payload the classifier reads; also --record's)\n"
 	"  --wait-for-interface   wait for a missing or down interface, and for one\n"
 	"                         that disappears while watched, instead of exiting\n"
+	"  --attribution MODE     who names the owners: auto (default: the kernel\n"
+	"                         engine, eBPF, when it can run), bpf, or proc\n"
+	"                         (/proc + sock_diag only)\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Needs CAP_NET_RAW to capture; CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH to\n"
 	"name the owners of other users' sockets. Every other capability is\n"
-	"dropped once the capture is open. See wirewho(8).\n"
+	"dropped once the capture is open. The kernel engine needs CAP_BPF,\n"
+	"CAP_PERFMON and CAP_NET_ADMIN to load, only at start. See wirewho(8).\n"
 	"\n"
 	"Exit status: 0 ran to the end, 1 runtime failure (interface missing or\n"
 	"gone, capture error, output error), 2 bad usage, a bad filter, a non-empty\n"
@@ -141,6 +146,7 @@ static const char watch_usage[] =
 struct watch_opts {
 	const char *iface, *filter, *policy, *record, *ports;
 	bool json, quiet, wait_iface, force;
+	enum ww_kattr_mode attribution;
 	unsigned long duration_s, buffer_mb, max_flows, snaplen, stats_every_s;
 	struct ww_flow_cfg flow;   /* --max-flows, --timeout */
 };
@@ -238,7 +244,7 @@ static void summary_line(FILE *out, struct ww_pipeline *pl, struct ww_capture *c
 static int parse_opts(int argc, char **argv, struct watch_opts *o)
 {
 	enum { O_JSON = 256, O_POLICY, O_RECORD, O_DURATION, O_BUFSZ, O_WAIT, O_MAXFLOWS, O_SNAPLEN,
-	       O_FORCE, O_TIMEOUT, O_PORTS, O_STATS, O_HOME_NET };
+	       O_FORCE, O_TIMEOUT, O_PORTS, O_STATS, O_HOME_NET, O_ATTRIB };
 	static const struct option lo[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "filter", required_argument, NULL, 'f' },
@@ -256,6 +262,7 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 		{ "ports", required_argument, NULL, O_PORTS },
 		{ "snaplen", required_argument, NULL, O_SNAPLEN },
 		{ "wait-for-interface", no_argument, NULL, O_WAIT },
+		{ "attribution", required_argument, NULL, O_ATTRIB },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -308,6 +315,10 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 			if (ww_cli_parse_uint(optarg, 128, 262144, &o->snaplen) < 0)
 				return ww_cli_usage_error("watch", "--snaplen: \"%s\" is not a number of bytes from 128 to 262144", optarg);
 			break;
+		case O_ATTRIB:
+			if (ww_kattr_parse_mode(optarg, &o->attribution) < 0)
+				return ww_cli_usage_error("watch", "--attribution: \"%s\" is not auto, bpf or proc", optarg);
+			break;
 		case 'h':
 			fputs(watch_usage, stdout);
 			return -1;
@@ -332,6 +343,7 @@ struct run {
 	struct ww_procs *procs;
 	struct ww_judge *judge;
 	struct ww_attributor *attr;
+	struct ww_kattr *kattr;
 	struct ww_tl_writer *rec;
 	struct ww_pipeline *pl;
 	/* counts of captures closed before this one (--wait-for-interface reopens) */
@@ -354,6 +366,7 @@ static void run_free(struct run *r)
 {
 	ww_pipeline_free(r->pl);
 	ww_attr_free(r->attr);
+	ww_kattr_close(r->kattr);
 	ww_judge_free(r->judge);
 	ww_procs_free(r->procs);
 	ww_socktab_free(r->st);
@@ -496,6 +509,22 @@ int ww_cmd_watch(int argc, char **argv)
 	if (setpriority(PRIO_PROCESS, 0, WATCH_NICE) < 0 && !o.json)
 		fprintf(stderr, "wirewho: watch: note: cannot raise priority (%s); "
 			"very short-lived connections may go unattributed\n", strerror(errno));
+	/* The attribution engine, while we may still load BPF programs; one
+	 * line says which runs and why (WIREWHO_BTF: another BTF file, for tests). */
+	static char engine_why[WW_CAPTURE_ERRLEN + 64];
+	const char *engine = "proc";
+	if (o.attribution == WW_KATTR_PROC) {
+		snprintf(engine_why, sizeof(engine_why), "--attribution proc");
+	} else if ((r.kattr = ww_kattr_open(ww_kattr_netns_cookie(), getenv("WIREWHO_BTF"), err,
+					     sizeof(err))) != NULL) {
+		engine = "bpf";
+		snprintf(engine_why, sizeof(engine_why), "eBPF programs attached; /proc + sock_diag "
+			 "for the flows they did not see");
+		ww_attr_set_kernel(r.attr, r.kattr);
+	} else {
+		snprintf(engine_why, sizeof(engine_why), "the kernel engine cannot run: %s", err);
+	}
+	fprintf(stderr, "wirewho: watch: attribution engine: %s (%s)\n", engine, engine_why);
 	const char *missing = ww_caps_missing_for_owners();
 	if ((rc = ww_caps_drop_to_owner_lookup(o.wait_iface)) < 0) {
 		fprintf(stderr, "wirewho: watch: cannot drop capabilities: %s\n", strerror(-rc));
@@ -516,6 +545,8 @@ int ww_cmd_watch(int argc, char **argv)
 	pc.attrib = &ww_attr_ops;
 	pc.attrib_ud = r.attr;
 	pc.live = true;
+	pc.attr_engine = engine;
+	pc.attr_engine_reason = engine_why;
 	/*
 	 * Records are written whole into a buffer and the buffer goes out at the
 	 * end of every wake-up of the loop below, so a record is out a few

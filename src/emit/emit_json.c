@@ -300,5 +300,10 @@ int ww_emit_json_stats(struct ww_jw *w, FILE *out, const struct ww_stats *s, ww_
 		ww_jw_uint(w, "received", s->received);
 		ww_jw_uint(w, "discarded", s->discarded);
 	}
+	if (s->attribution_engine) {
+		ww_jw_str(w, "attribution_engine", s->attribution_engine);
+		ww_jw_str(w, "attribution_engine_reason",
+			  s->attribution_engine_reason ? s->attribution_engine_reason : "");
+	}
 	return ww_jw_finish(w, out);
 }

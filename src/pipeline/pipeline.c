@@ -302,6 +302,8 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
 	pl->ud = cfg->attrib_ud;
 	pl->none_reason = cfg->none_reason ? cfg->none_reason : "";
 	pl->no_classify = cfg->no_classify;
+	pl->st.attribution_engine = cfg->attr_engine;
+	pl->st.attribution_engine_reason = cfg->attr_engine_reason;
 	/* The port tables are built at their first use, which is not safe on
 	 * two threads at once: the end-of-input flush judges flows on two. */
 	ww_ports_prepare();
