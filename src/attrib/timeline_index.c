@@ -498,6 +498,12 @@ int ww_timeline_check_capture(const struct ww_timeline *tl, const char *pcap_pat
 	pcap_t *p;
 	int rc = 0;
 
+	if (strcmp(pcap_path, "-") == 0) {
+		/* It cannot be read twice, and a capture.id proves nothing there. */
+		snprintf(err, errsz, "a timeline cannot be checked against standard input (it cannot be "
+			 "read twice): give the capture file itself");
+		return -EINVAL;
+	}
 	/* A capture.id beside the capture must name this timeline's capture. */
 	const char *slash = strrchr(pcap_path, '/');
 	char idpath[PATH_MAX];
@@ -518,8 +524,6 @@ int ww_timeline_check_capture(const struct ww_timeline *tl, const char *pcap_pat
 			}
 		}
 	}
-	if (strcmp(pcap_path, "-") == 0)
-		return 0;   /* standard input cannot be read twice: trust the id check */
 	p = pcap_open_offline_with_tstamp_precision(pcap_path, PCAP_TSTAMP_PRECISION_MICRO, perr);
 	if (!p) {
 		snprintf(err, errsz, "%s: %s", pcap_path, perr);

@@ -42,6 +42,8 @@ struct ww_capture {
 	pcap_t *p;
 	char *iobuf;         /* the file stream's buffer: freed after pcap_close() */
 	bool live;
+	ww_time_t last_ts;   /* the last packet time in range: what a bad one gets */
+	uint64_t bad_times;  /* packets whose time was out of range */
 	char err[WW_CAPTURE_ERRLEN];
 };
 
@@ -207,7 +209,18 @@ enum ww_capture_next ww_capture_next(struct ww_capture *c, const uint8_t **data,
 		*data = d;
 		*caplen = h->caplen;
 		*wirelen = h->len;
-		*ts = (ww_time_t)h->ts.tv_sec * WW_USEC_PER_SEC + h->ts.tv_usec;
+		/* A crafted pcapng stamp (near 2^64 units, a 2^62 s if_tsoffset,
+		 * a one-second if_tsresol) reaches us as a tv_sec that libpcap's
+		 * unsigned arithmetic wrapped or that overflows the multiplication
+		 * below: it gets the last good time instead, and is counted. */
+		if (WW_UNLIKELY(h->ts.tv_sec < 0 || h->ts.tv_sec > WW_CAPTURE_MAX_SEC ||
+				h->ts.tv_usec < 0 || h->ts.tv_usec >= WW_USEC_PER_SEC)) {
+			c->bad_times++;
+			*ts = c->last_ts;
+		} else {
+			*ts = (ww_time_t)h->ts.tv_sec * WW_USEC_PER_SEC + h->ts.tv_usec;
+			c->last_ts = *ts;
+		}
 		return WW_CAP_PACKET;
 	}
 	if (rc == 0)
@@ -284,4 +297,9 @@ int ww_capture_probe(const char *iface)
 const char *ww_capture_probe_problem(int state)
 {
 	return state == -ENODEV ? "does not exist" : state == -ENETDOWN ? "is down" : strerror(-state);
+}
+
+uint64_t ww_capture_bad_times(const struct ww_capture *c)
+{
+	return c->bad_times;
 }
