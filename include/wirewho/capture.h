@@ -63,9 +63,11 @@ enum ww_capture_next {
 
 /*
  * Next packet. On WW_CAP_PACKET, `data` points into libpcap's buffer, valid
- * until the next call. A packet whose time is before 1970 or after
- * WW_CAPTURE_MAX_SEC (a crafted or broken capture) gets the time of the
- * last packet in range (0 before any) and is counted: ww_capture_bad_times().
+ * until the next call. A packet whose time is after WW_CAPTURE_MAX_SEC, or
+ * before 1970 in a pcapng file (whose stamps are unsigned: libpcap wrapped
+ * one past 2^63), gets the time of the last packet in range (0 before any)
+ * and is counted: ww_capture_bad_times(). A classic pcap's signed 32-bit
+ * seconds (1901..2038) are all in range.
  */
 enum ww_capture_next ww_capture_next(struct ww_capture *c, const uint8_t **data,
 				     uint32_t *caplen, uint32_t *wirelen, ww_time_t *ts);

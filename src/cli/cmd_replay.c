@@ -111,7 +111,7 @@ static int replay_file(struct ww_pipeline *pl, const char *path, const char *fil
 		}
 	}
 	if (ww_capture_bad_times(c))
-		fprintf(stderr, "wirewho: %s: %llu packet(s) with a time before 1970 or after 9999 "
+		fprintf(stderr, "wirewho: %s: %llu packet(s) with an impossible time (after 9999, or a pcapng stamp past 2^63) "
 			"(a broken or crafted capture) were given the time of the packet before\n",
 			path, (unsigned long long)ww_capture_bad_times(c));
 	if (r == WW_CAP_ERROR && rc == 0) {
