@@ -10,8 +10,8 @@
  *
  * Evidence must not be lost silently (#17.1), so neither file goes through
  * stdio, whose buffered writes fail long after the call that "wrote" them:
- * the capture is written by this file (the pcap format is a 24-byte header
- * and a 16-byte header per packet) from its own buffer of whole packets,
+ * the capture is written by this file (libpcap's 24-byte file header, then
+ * a 16-byte header per packet) from its own buffer of whole packets,
  * flushed when full and once a second by the caller; each timeline line is
  * one write() of its own. Every write is checked, so the number of packets
  * and records on disk is known exactly; a write that fails part way is cut
@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/random.h>
@@ -48,6 +49,7 @@ uint64_t ww_timeline_hash(const void *p, size_t n)
 
 #define TL_CAPTURE_BUFFER (256 * 1024)   /* a write() per 256 KiB of packets */
 #define TL_ERRLEN 480
+#define WW_PCAP_HEADER_LEN 24   /* a pcap file header: magic, version, zone, sigfigs, snaplen, linktype */
 
 struct ww_tl_writer {
 	int pcap_fd, tl_fd;
@@ -215,14 +217,32 @@ struct ww_tl_writer *ww_timeline_create(const char *dir, int linktype, int snapl
 
 	if ((w->pcap_fd = create_file(dir, WW_TIMELINE_PCAP, err, errsz)) < 0)
 		goto fail;
-	/* The pcap file header, as pcap_dump_open() writes it: microsecond
-	 * magic, version 2.4, this host's byte order. */
-	uint32_t fh[6] = { 0xa1b2c3d4, 2 | (4u << 16), 0, 0, (uint32_t)snaplen, (uint32_t)linktype };
-	if (write_all(w->pcap_fd, fh, sizeof(fh)) != sizeof(fh)) {
+	/* The pcap file header is libpcap's own (it maps the DLT to the file's
+	 * LINKTYPE, which differ for some): written by a dumper into memory,
+	 * then by us to the file. */
+	char *fh = NULL;
+	size_t fhlen = 0;
+	FILE *mf = open_memstream(&fh, &fhlen);
+	pcap_t *dead = pcap_open_dead_with_tstamp_precision(linktype, snaplen, PCAP_TSTAMP_PRECISION_MICRO);
+	pcap_dumper_t *dd = mf && dead ? pcap_dump_fopen(dead, mf) : NULL;
+	if (dd)
+		pcap_dump_close(dd);   /* closes mf: fh and fhlen are final */
+	else if (mf)
+		fclose(mf);
+	if (dead)
+		pcap_close(dead);
+	if (!dd || fhlen != WW_PCAP_HEADER_LEN) {
+		free(fh);
+		snprintf(err, errsz, "out of memory");
+		goto fail;
+	}
+	if (write_all(w->pcap_fd, fh, fhlen) != fhlen) {
+		free(fh);
 		snprintf(err, errsz, "%.400s/%s: %s", dir, WW_TIMELINE_PCAP, strerror(errno));
 		goto fail;
 	}
-	w->pcap_off = sizeof(fh);
+	free(fh);
+	w->pcap_off = WW_PCAP_HEADER_LEN;
 	if ((w->tl_fd = create_file(dir, WW_TIMELINE_FILE, err, errsz)) < 0)
 		goto fail;
 	if ((idf = create_file(dir, WW_TIMELINE_ID, err, errsz)) < 0)
