@@ -105,6 +105,7 @@ struct ww_tl_rec {
 	const char *status;      /* the live status: "exact", "listener", "cached", "unresolved"... */
 	const char *reason;
 	uint32_t next;           /* reader-private: next record with the same key */
+	int others[WW_OWNER_OTHERS_MAX];   /* owner.others points here */
 };
 
 struct ww_timeline;

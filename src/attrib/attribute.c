@@ -88,6 +88,7 @@ struct oref {
 	struct ww_owner o;
 	char comm[32];
 	char *exe, *user, *script;
+	int others[WW_OWNER_OTHERS_MAX];
 };
 
 /* Per flow (struct ww_flow.attr). */
@@ -167,6 +168,12 @@ static struct oref *oref_new(const struct ww_owner *src)
 	r->o.exe = r->exe;
 	r->o.user = r->user;
 	r->o.script = r->script;
+	r->o.n_others = src->n_others < WW_OWNER_OTHERS_MAX ? src->n_others : WW_OWNER_OTHERS_MAX;
+	if (r->o.n_others && src->others)
+		memcpy(r->others, src->others, r->o.n_others * sizeof(int));
+	else
+		r->o.n_others = 0;
+	r->o.others = r->others;
 	return r;
 }
 
@@ -417,7 +424,22 @@ static void listener_mark_complete(struct ww_attributor *a, uint64_t inode)
 	a->complete[a->n_complete++] = inode;
 }
 
-#define OWNERS_MAX 64   /* holders of one socket considered (nginx: a master and its workers) */
+#define OWNERS_MAX 64
+
+/* The chosen holder, with every other holder of the socket listed (#11.6). */
+static struct oref *oref_with_others(const struct ww_proc *const *pp, size_t n,
+				     const struct ww_proc *chosen)
+{
+	int others[WW_OWNER_OTHERS_MAX];
+	unsigned k = 0;
+	for (size_t i = 0; i < n && k < WW_OWNER_OTHERS_MAX; i++)
+		if (pp[i] != chosen)
+			others[k++] = pp[i]->owner.pid;
+	struct ww_owner o = chosen->owner;
+	o.others = others;
+	o.n_others = k;
+	return oref_new(&o);
+}   /* holders of one socket considered (nginx: a master and its workers) */
 
 /* The owner of a socket inode, or NULL with a reason in `why`. */
 static struct oref *owner_of(struct ww_attributor *a, uint64_t inode, uint32_t sock_uid,
@@ -457,7 +479,7 @@ static struct oref *owner_of(struct ww_attributor *a, uint64_t inode, uint32_t s
 			n = (size_t)k < OWNERS_MAX ? (size_t)k : OWNERS_MAX;
 	}
 	if (n)
-		return oref_new(&pick_holder(pp, n, listener)->owner);
+		return oref_with_others(pp, n, pick_holder(pp, n, listener));
 	enum ww_unowned u = ww_procs_why_unowned(a->procs, inode, sock_uid, why, whysz);
 	if (denied && u != WW_UNOWNED_PERMISSION)
 		snprintf(why, whysz, "permission: %u recent processes unreadable "
@@ -751,7 +773,7 @@ int ww_attr_periodic(struct ww_attributor *a, ww_time_t now)
 			e->confirmed = now;   /* same socket, same owner: nothing to copy */
 			continue;
 		}
-		struct oref *own = oref_new(&pick_holder(pp, no, listener)->owner);
+		struct oref *own = oref_with_others(pp, no, pick_holder(pp, no, listener));
 		if (!own)
 			return -ENOMEM;
 		cache_put(a, &k, own, s->inode, listener ? ST_LISTENER : ST_EXACT, now);

@@ -360,6 +360,15 @@ int ww_timeline_binding(struct ww_tl_writer *w, const struct ww_flow *f,
 		ww_jw_str(&w->jw, "indicators", ind);
 		if (o->script)
 			ww_jw_str(&w->jw, "script", o->script);
+		if (o->n_others) {
+			char pids[WW_OWNER_OTHERS_MAX * 12];
+			size_t m = 0;
+			pids[0] = '\0';
+			for (unsigned i = 0; i < o->n_others && i < WW_OWNER_OTHERS_MAX; i++)
+				m += (size_t)snprintf(pids + m, sizeof(pids) - m, "%s%d", m ? "," : "",
+						      o->others[i]);
+			ww_jw_str(&w->jw, "other_holders", pids);
+		}
 	}
 	int rc = tl_record(w);
 	if (rc == 0)
