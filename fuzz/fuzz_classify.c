@@ -22,6 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const uint16_t ports[] = {
 	80, 443, 22, 53, 5353, 123, 25, 587, 21, 110, 143, 67, 68, 161, 5060, 3389,
 	445, 139, 6667, 1080, 6379, 3306, 5432, 23, 6881, 8080, 993, 102, 40000,
+	5222, 389, 119, 4190, 5269, 465,   /* the plaintext-first ports, and an implicit-TLS one */
 };
 
 /* Bound the packets per input: the classifier stops long before this. */
@@ -81,12 +82,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (strlen(r.sni) >= WW_NAME_MAX || strlen(r.alpn) >= WW_ALPN_MAX)
 		abort();
+	/* the name's length covers its bytes up to the terminator, NULs inside allowed */
+	if (r.sni_len >= WW_NAME_MAX || r.sni[r.sni_len] != '\0' || strlen(r.sni) > r.sni_len ||
+	    r.sni_len != ww_cls_sni_len(c))
+		abort();
 	struct ww_alert a[3];
 	int k = ww_judge_port(&f, &r, 0, a, 3);
 	if (k < 0 || k > 1)
 		abort();
 	for (int i = 0; i < k; i++)
-		if (strnlen(a[i].message, sizeof(a[i].message)) >= sizeof(a[i].message) || a[i].ev.first_len > WW_FIRST_BYTES)
+		if (strnlen(a[i].message, sizeof(a[i].message)) >= sizeof(a[i].message) || a[i].ev.first_len > WW_FIRST_BYTES ||
+		    a[i].ev.sni_len >= sizeof(a[i].ev.sni) || a[i].ev.sni_len != r.sni_len)
 			abort();
 	ww_cls_free(c);
 	return 0;

@@ -21,6 +21,7 @@
 #include "wirewho/classify.h"
 #include "wirewho/ports.h"
 #include "test_util.h"
+#include "tls_hello.h"
 
 /* frame 4 of the loopback capture (scripts in the report) */
 static const uint8_t http_req_curl[] = {
@@ -700,7 +701,60 @@ static void test_http_prefixes_are_safe(void **st)
 	prefixes_are_safe(WW_IPPROTO_TCP, WW_DIR_TOCLIENT, http_resp_python, sizeof(http_resp_python), "http");
 }
 
+/* HTTP/0.9's Simple-Request (RFC 1945 §4.1), "GET /\r\n", answered with
+ * the bare body: HTTP, not an unidentified payload on port 80. */
+static void test_http_0_9_simple_request_is_http(void **st)
+{
+	(void)st;
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 80);
+	enum ww_app_by by;
+	struct seg a[] = { C2S_STR("GET /\r\n"), S2C_STR("<html><body>hello</body></html>\n") };
+	assert_string_equal(run_flow(&f, a, 2, &by, NULL), "http");
+	assert_int_equal(by, WW_APP_BY_PAYLOAD);
+	struct seg b[] = { C2S_STR("GET /index.html\n") };
+	assert_string_equal(run_flow(&f, b, 1, &by, NULL), "http");
+	assert_int_equal(by, WW_APP_BY_PAYLOAD);
+	struct seg c[] = { C2S_STR("GET /a \r\n") };
+	assert_string_equal(run_flow(&f, c, 1, &by, NULL), "http");
+	/* and no more than that: a key after GET is Redis' inline command, a
+	 * line cut short waits, and other methods always had a version */
+	struct ww_flow r = mkflow(WW_IPPROTO_TCP, 40000, 6379);
+	struct seg d[] = { C2S_STR("GET mykey\r\n"), S2C_STR("$-1\r\n") };
+	assert_string_equal(run_flow(&r, d, 2, &by, NULL), "redis");
+	struct seg e[] = { C2S_STR("POST /\r\n") };
+	assert_string_not_equal(run_flow(&f, e, 1, &by, NULL), "http");
+	struct ww_cls *cls;
+	struct seg g[] = { C2S_STR("GET /") };
+	run_flow(&f, g, 1, &by, &cls);
+	assert_true(result_of(cls, &f).undecided);
+	ww_cls_free(cls);
+}
+
 /* ---- TLS ---- */
+
+/* A server name holding a NUL (a crafted ClientHello: RFC 6066 forbids it)
+ * keeps all its bytes and its length, so the writers show - escaped - the
+ * name the client sent, not the part before the NUL. */
+static void test_a_server_name_with_a_nul_keeps_its_length(void **st)
+{
+	(void)st;
+	static const char name[] = "evil.example.test\0.good.example.test";
+	uint8_t h[TLS_HELLO_BUF];
+	size_t n = tls_client_hello(h, name, sizeof(name) - 1, "h2");
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 39966, 443);
+	struct ww_cls *c = ww_cls_new();
+	assert_non_null(c);
+	assert_true(ww_cls_feed(c, &f, WW_DIR_TOSERVER, h, (uint32_t)n, 4));
+	ww_cls_finish(c, &f);
+	assert_int_equal(ww_cls_sni_len(c), sizeof(name) - 1);
+	assert_memory_equal(ww_cls_sni(c), name, sizeof(name) - 1);
+	struct ww_cls_result r;
+	ww_cls_result(c, &f, &r);
+	assert_int_equal(r.sni_len, sizeof(name) - 1);
+	assert_memory_equal(r.sni, name, sizeof(name) - 1);
+	assert_string_equal(r.alpn, "h2");
+	ww_cls_free(c);
+}
 
 static void test_openssl_client_hello_gives_sni_and_alpn(void **st)
 {
@@ -1718,7 +1772,9 @@ int main(void)
 		cmocka_unit_test(test_client_hello_fragmented_across_records_is_tls),
 		cmocka_unit_test(test_retransmission_repeating_the_kept_start_is_not_kept_twice),
 		cmocka_unit_test(test_sslv2_compatible_client_hello_is_tls),
+		cmocka_unit_test(test_http_0_9_simple_request_is_http),
 		cmocka_unit_test(test_tls_prefixes_are_safe),
+		cmocka_unit_test(test_a_server_name_with_a_nul_keeps_its_length),
 		cmocka_unit_test(test_tls_caught_after_its_handshake_is_weakly_tls),
 		cmocka_unit_test(test_openssh_identification_is_ssh_from_either_side),
 		cmocka_unit_test(test_ssh_near_misses_are_not_ssh),

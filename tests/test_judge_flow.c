@@ -170,6 +170,30 @@ static void test_reloaded_policy_takes_effect_at_once(void **state)
 	ww_judge_free(j);
 }
 
+static void test_learned_listener_and_udp_rules_explain_the_flows_they_accept(void **state)
+{
+	(void)state;
+	struct ww_alert al[4];
+	struct ww_owner named = { .pid = 53, .uid = 101, .comm = "named", .exe = "/usr/sbin/named", .user = "bind" };
+	struct ww_judge *j = judge_with(
+		"allow exe=/usr/sbin/sshd user=root proto=tcp state=LISTEN port=22\n"
+		"allow exe=/usr/sbin/named user=bind proto=udp state=UNCONN port=53\n"
+		"allow exe=/usr/sbin/named user=bind proto=tcp state=LISTEN port=53\n");
+	struct ww_flow ssh = mkflow("198.51.100.7", 50000, "192.0.2.1", 22, WW_IPPROTO_TCP);
+	struct ww_flow dns = mkflow("198.51.100.7", 50001, "192.0.2.1", 53, WW_IPPROTO_UDP);
+	struct ww_flow dnst = mkflow("198.51.100.7", 50002, "192.0.2.1", 53, WW_IPPROTO_TCP);
+	assert_int_equal(judge(j, &ssh, &sshd, true, T0, al), 0);
+	assert_int_equal(judge(j, &dns, &named, true, T0, al), 0);
+	assert_int_equal(judge(j, &dnst, &named, true, T0, al), 0);
+	/* a listener's rule does not explain what the same program connects out to */
+	struct ww_flow out = mkflow("192.0.2.1", 22, "198.51.100.7", 4444, WW_IPPROTO_TCP);
+	assert_int_equal(judge(j, &out, &sshd, false, T0, al), 1);
+	/* nor another program on the same port */
+	struct ww_flow rogue = mkflow("198.51.100.7", 50003, "192.0.2.1", 22, WW_IPPROTO_TCP);
+	assert_int_equal(judge(j, &rogue, &nc, true, T0, al), 1);
+	ww_judge_free(j);
+}
+
 static void test_flood_of_identical_alerts_folds_into_one_summary(void **state)
 {
 	(void)state;
@@ -216,6 +240,59 @@ static void test_alerts_that_differ_in_port_or_program_are_not_folded(void **sta
 	ww_judge_free(j);
 }
 
+static void test_a_new_peer_is_a_new_alert_not_a_folded_one(void **state)
+{
+	(void)state;
+	struct ww_alert al[8];
+	struct ww_judge *j = judge_with(POLICY);
+	struct ww_flow a = mkflow("192.0.2.1", 30000, "192.0.2.2", 4444, WW_IPPROTO_TCP);
+	struct ww_flow b = mkflow("192.0.2.1", 30001, "198.51.100.2", 4444, WW_IPPROTO_TCP);
+	struct ww_flow a2 = mkflow("192.0.2.1", 30002, "192.0.2.2", 4444, WW_IPPROTO_TCP);
+	assert_int_equal(judge(j, &a, &nc, false, T0, al), 1);
+	assert_int_equal(judge(j, &b, &nc, false, T0 + SEC, al), 1);
+	assert_non_null(strstr(al[0].message, "198.51.100.2"));
+	assert_int_equal(judge(j, &a2, &nc, false, T0 + 2 * SEC, al), 0);   /* the same peer again */
+	/* one repeat: "1 more alert", singular */
+	assert_int_equal(ww_judge_flush(j, 0, true, al, 8), 1);
+	assert_non_null(strstr(al[0].message, "1 more alert like this"));
+	ww_judge_free(j);
+}
+
+static void test_app_rule_explains_the_protocol_on_its_port_and_nothing_else(void **state)
+{
+	(void)state;
+	struct ww_alert al[4];
+	struct ww_owner py = { .pid = 80, .uid = 0, .comm = "python3", .exe = "/usr/bin/python3.11", .user = "root" };
+	struct ww_judge *j = judge_with("allow app=http proto=tcp port=4444 exe=/usr/bin/python3*\n");
+	struct ww_flow f = mkflow("192.0.2.1", 30000, "192.0.2.2", 4444, WW_IPPROTO_TCP);
+	struct ww_judge_flow in = { .f = &f, .owner = &py, .status = "exact", .reason = "",
+				    .local = true, .local_is_server = true };
+	assert_true(ww_judge_explains_app(j, &in, "http"));
+	assert_false(ww_judge_explains_app(j, &in, "ssh"));
+	in.owner = &nc;
+	assert_false(ww_judge_explains_app(j, &in, "http"));
+	/* the process is still judged: the app rule does not explain it */
+	assert_int_equal(judge(j, &f, &py, true, T0, al), 1);
+	assert_int_equal(al[0].kind, WW_ALERT_UNEXPLAINED_PROCESS);
+	ww_judge_free(j);
+}
+
+static void test_a_masquerading_process_raises_its_flow_alert_one_level(void **state)
+{
+	(void)state;
+	struct ww_alert al[4];
+	struct ww_judge *j = judge_with(POLICY);
+	struct ww_owner fake = nc;
+	fake.indicators = 0x1;
+	struct ww_flow f = mkflow("192.0.2.1", 30000, "192.0.2.2", 9999, WW_IPPROTO_TCP);
+	fake.comm = "kworker";
+	assert_int_equal(judge(j, &f, &fake, false, T0, al), 1);
+	assert_int_equal(al[0].kind, WW_ALERT_UNEXPLAINED_PROCESS);
+	assert_int_equal(al[0].severity, WW_SEV_HIGH);   /* medium, raised */
+	assert_non_null(strstr(al[0].message, "peer. The process shows masquerading indicators (deleted_exe)"));
+	ww_judge_free(j);
+}
+
 static void test_a_full_fold_table_emits_rather_than_drops(void **state)
 {
 	(void)state;
@@ -253,9 +330,13 @@ int main(void)
 		cmocka_unit_test(test_forwarded_traffic_is_not_judged),
 		cmocka_unit_test(test_the_kernels_own_traffic_is_not_judged),
 		cmocka_unit_test(test_reloaded_policy_takes_effect_at_once),
+		cmocka_unit_test(test_learned_listener_and_udp_rules_explain_the_flows_they_accept),
 		cmocka_unit_test(test_flood_of_identical_alerts_folds_into_one_summary),
 		cmocka_unit_test(test_alerts_that_differ_in_port_or_program_are_not_folded),
 		cmocka_unit_test(test_a_full_fold_table_emits_rather_than_drops),
+		cmocka_unit_test(test_a_masquerading_process_raises_its_flow_alert_one_level),
+		cmocka_unit_test(test_a_new_peer_is_a_new_alert_not_a_folded_one),
+		cmocka_unit_test(test_app_rule_explains_the_protocol_on_its_port_and_nothing_else),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

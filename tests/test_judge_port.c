@@ -14,6 +14,7 @@
 #include "wirewho/judge_port.h"
 #include "wirewho/ports.h"
 #include "test_util.h"
+#include "tls_hello.h"
 
 static struct ww_flow mkflow(uint8_t proto, uint16_t cport, uint16_t sport, bool syn)
 {
@@ -109,6 +110,15 @@ static void test_ssh_on_an_odd_port_is_nonstandard_and_high(void **st)
 	assert_int_equal(alerts[0].severity, WW_SEV_HIGH);
 }
 
+/* Before, "GET /\r\n" and its bare-body answer were unidentified on 80. */
+static void test_http_0_9_request_on_80_is_no_mismatch(void **st)
+{
+	(void)st;
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 80, true);
+	struct seg s[] = { C2S("GET /\r\n"), S2C("<html><body>It works!</body></html>\n") };
+	assert_int_equal(judge(&f, s, 2), 0);
+}
+
 static void test_http_on_8080_is_no_mismatch(void **st)
 {
 	(void)st;
@@ -139,6 +149,15 @@ static void test_tls_on_4444_carries_sni_in_evidence(void **st)
 	assert_int_equal(judge(&f, s, 1), 1);
 	assert_int_equal(alerts[0].kind, WW_ALERT_PORT_NONSTANDARD);
 	assert_string_equal(alerts[0].ev.sni, "c2.example.test");
+	assert_int_equal(alerts[0].ev.sni_len, 15);
+	/* a name with a NUL reaches the evidence whole */
+	static const char evil[] = "evil.example.test\0.good.example.test";
+	uint8_t h[TLS_HELLO_BUF];
+	struct seg t[] = { { WW_DIR_TOSERVER, (const char *)h,
+			     (uint32_t)tls_client_hello(h, evil, sizeof(evil) - 1, NULL) } };
+	assert_int_equal(judge(&f, t, 1), 1);
+	assert_int_equal(alerts[0].ev.sni_len, sizeof(evil) - 1);
+	assert_memory_equal(alerts[0].ev.sni, evil, sizeof(evil) - 1);
 }
 
 static void test_garbage_on_80_with_replies_is_unidentified(void **st)
@@ -196,9 +215,115 @@ static void test_starttls_on_25_is_no_mismatch(void **st)
 			   S2C("250-mx\r\n250 STARTTLS\r\n"), C2S("STARTTLS\r\n"), S2C("220 2.0.0 Ready\r\n"),
 			   { WW_DIR_TOSERVER, tls_hello, sizeof(tls_hello) - 1 } };
 	assert_int_equal(judge(&f, s, 6), 0);
-	/* and TLS alone on 25 (a capture that missed the upgrade) is not an alert either */
+	/* and TLS alone on 25 in a capture that began after the upgrade (no SYN
+	 * seen) is not an alert either */
+	struct ww_flow mid = mkflow(WW_IPPROTO_TCP, 40000, 25, false);
 	struct seg t[] = { { WW_DIR_TOSERVER, tls_hello, sizeof(tls_hello) - 1 } };
-	assert_int_equal(judge(&f, t, 1), 0);
+	assert_int_equal(judge(&mid, t, 1), 0);
+}
+
+/* Every port whose protocol greets or asks in plaintext before TLS. */
+static const struct { uint16_t port; const char *proto; } plain_first_ports[] = {
+	{ 21, "ftp" }, { 25, "smtp" }, { 110, "pop3" }, { 119, NULL }, { 143, "imap" },
+	{ 389, NULL }, { 587, "smtp" }, { 3306, "mysql" }, { 3389, "rdp" }, { 4190, NULL },
+	{ 5222, NULL }, { 5269, NULL }, { 5432, "postgresql" },
+};
+
+static void test_tls_from_the_first_byte_on_a_starttls_port_is_another_service(void **st)
+{
+	(void)st;
+	for (size_t i = 0; i < WW_ARRAY_SIZE(plain_first_ports); i++) {
+		struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, plain_first_ports[i].port, true);
+		struct seg s[] = { { WW_DIR_TOSERVER, tls_hello, sizeof(tls_hello) - 1 } };
+		assert_int_equal(judge(&f, s, 1), 1);
+		const struct ww_alert *a = &alerts[0];
+		assert_int_equal(a->kind, WW_ALERT_PORT_UNEXPECTED);
+		assert_int_equal(a->severity, WW_SEV_MEDIUM);
+		assert_string_equal(a->ev.protocol, "tls");
+		if (plain_first_ports[i].proto)
+			assert_string_equal(a->ev.port_protocol, plain_first_ports[i].proto);
+		else
+			assert_null(a->ev.port_protocol);
+		assert_string_equal(a->ev.rule, "TLS without STARTTLS");
+		assert_int_equal(a->ev.direction, WW_DIR_TOSERVER);
+		assert_non_null(strstr(a->message, "TLS from the first byte"));
+	}
+	/* the server answering in TLS first is no better */
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 143, true);
+	static const char server_hello[] = "\x16\x03\x03\x00\x2a\x02\x00\x00\x26\x03\x03"
+					   "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB\x00";
+	struct seg s[] = { { WW_DIR_TOCLIENT, server_hello, sizeof(server_hello) - 1 } };
+	assert_int_equal(judge(&f, s, 1), 1);
+	assert_string_equal(alerts[0].ev.rule, "TLS without STARTTLS");
+}
+
+static void test_tls_first_on_implicit_tls_ports_is_no_mismatch(void **st)
+{
+	(void)st;
+	static const uint16_t ports[] = { 443, 465, 563, 636, 853, 990, 993, 995, 5223, 1433 };
+	for (size_t i = 0; i < WW_ARRAY_SIZE(ports); i++) {
+		struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, ports[i], true);
+		struct seg s[] = { { WW_DIR_TOSERVER, tls_hello, sizeof(tls_hello) - 1 } };
+		assert_int_equal(judge(&f, s, 1), 0);
+	}
+}
+
+/* The in-protocol upgrades each protocol specifies stay quiet. */
+static void test_each_protocols_own_upgrade_to_tls_is_no_mismatch(void **st)
+{
+	(void)st;
+	const struct seg hello = { WW_DIR_TOSERVER, tls_hello, sizeof(tls_hello) - 1 };
+	struct {
+		uint16_t port;
+		struct seg s[6];
+		int n;
+	} cases[] = {
+		{ 21, { S2C("220 (vsFTPd 3.0.3)\r\n"), C2S("AUTH TLS\r\n"), S2C("234 Proceed with negotiation.\r\n"), hello }, 4 },
+		{ 110, { S2C("+OK Dovecot ready.\r\n"), C2S("STLS\r\n"), S2C("+OK Begin TLS negotiation now.\r\n"), hello }, 4 },
+		{ 143, { S2C("* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n"), C2S("a STARTTLS\r\n"), S2C("a OK Begin TLS\r\n"), hello }, 4 },
+		{ 587, { S2C("220 mx.example.test ESMTP\r\n"), C2S("EHLO a\r\n"), S2C("250 STARTTLS\r\n"), C2S("STARTTLS\r\n"), S2C("220 Go ahead\r\n"), hello }, 6 },
+		{ 119, { S2C("200 news.example.test ready\r\n"), C2S("STARTTLS\r\n"), S2C("382 Continue with TLS negotiation\r\n"), hello }, 4 },
+		/* LDAP ExtendedRequest 1.3.6.1.4.1.1466.20037 (RFC 4511 §4.14.1) */
+		{ 389, { C2S("\x30\x1d\x02\x01\x01\x77\x18\x80\x16" "1.3.6.1.4.1.1466.20037"), hello }, 2 },
+		{ 5222, { C2S("<?xml version='1.0'?><stream:stream to='example.test' xmlns='jabber:client' version='1.0'>"),
+			  S2C("<?xml version='1.0'?><stream:stream from='example.test' version='1.0'>"),
+			  C2S("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"), hello }, 4 },
+		/* PostgreSQL SSLRequest, answered 'S' */
+		{ 5432, { C2S("\x00\x00\x00\x08\x04\xd2\x16\x2f"), S2C("S"), hello }, 3 },
+		/* MySQL greeting, then the client's SSL request */
+		{ 3306, { S2C("\x0a\x00\x00\x00\x0a" "8.0.36\x00\x01\x00\x00\x00" "abcdefgh\x00\xff\xff"),
+			  C2S("\x20\x00\x00\x01\x05\xae\xff\x01\x00\x00\x00\x01\x21\x00\x00\x00\x00\x00\x00\x00"
+			      "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"), hello }, 3 },
+		/* RDP: X.224 Connection Request with RDP_NEG_REQ PROTOCOL_SSL|HYBRID, Confirm */
+		{ 3389, { C2S("\x03\x00\x00\x13\x0e\xe0\x00\x00\x00\x00\x00\x01\x00\x08\x00\x03\x00\x00\x00"),
+			  S2C("\x03\x00\x00\x13\x0e\xd0\x00\x00\x12\x34\x00\x02\x00\x08\x00\x02\x00\x00\x00"), hello }, 3 },
+	};
+	for (size_t i = 0; i < WW_ARRAY_SIZE(cases); i++) {
+		struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, cases[i].port, true);
+		assert_int_equal(judge(&f, cases[i].s, cases[i].n), 0);
+	}
+}
+
+/* PostgreSQL 17's direct TLS (sslnegotiation=direct) must offer ALPN
+ * "postgresql"; XEP-0368 direct TLS offers "xmpp-client". Without them,
+ * TLS first on those ports is another service. */
+static void test_direct_tls_with_the_protocols_alpn_is_no_mismatch(void **st)
+{
+	(void)st;
+	uint8_t h[TLS_HELLO_BUF];
+	size_t n = tls_client_hello(h, "db.example.test", 15, "postgresql");
+	struct ww_flow f = mkflow(WW_IPPROTO_TCP, 40000, 5432, true);
+	struct seg s[] = { { WW_DIR_TOSERVER, (const char *)h, (uint32_t)n } };
+	assert_int_equal(judge(&f, s, 1), 0);
+	n = tls_client_hello(h, "chat.example.test", 17, "xmpp-client");
+	struct ww_flow x = mkflow(WW_IPPROTO_TCP, 40000, 5222, true);
+	s[0].n = (uint32_t)n;
+	assert_int_equal(judge(&x, s, 1), 0);
+	n = tls_client_hello(h, "db.example.test", 15, "h2,http/1.1");
+	s[0].n = (uint32_t)n;
+	assert_int_equal(judge(&f, s, 1), 1);
+	assert_string_equal(alerts[0].ev.rule, "TLS without STARTTLS");
+	assert_string_equal(alerts[0].ev.alpn, "h2,http/1.1");
 }
 
 static void test_connect_tunnel_is_no_mismatch(void **st)
@@ -278,7 +403,12 @@ int main(void)
 		cmocka_unit_test(test_garbage_on_80_with_replies_is_unidentified),
 		cmocka_unit_test(test_judging_as_soon_as_final_still_sees_the_reply),
 		cmocka_unit_test(test_garbage_without_handshake_or_reply_is_not_judged),
+		cmocka_unit_test(test_http_0_9_request_on_80_is_no_mismatch),
 		cmocka_unit_test(test_starttls_on_25_is_no_mismatch),
+		cmocka_unit_test(test_tls_from_the_first_byte_on_a_starttls_port_is_another_service),
+		cmocka_unit_test(test_tls_first_on_implicit_tls_ports_is_no_mismatch),
+		cmocka_unit_test(test_each_protocols_own_upgrade_to_tls_is_no_mismatch),
+		cmocka_unit_test(test_direct_tls_with_the_protocols_alpn_is_no_mismatch),
 		cmocka_unit_test(test_connect_tunnel_is_no_mismatch),
 		cmocka_unit_test(test_dns_over_tcp_on_53_is_no_mismatch),
 		cmocka_unit_test(test_dnscrypt_certificate_query_off_53_is_no_mismatch),

@@ -182,6 +182,48 @@ static void test_udp_twin_must_be_in_the_same_namespace(void **st)
 	assert_int_equal(alert_for(u)->kind, WW_ALERT_UNEXPLAINED_UDP);
 }
 
+static struct ww_proc P_ROGUE = { { 6666, 0, "kworker", "/tmp/.x/socat", "root" }, "kworker", 7000 };
+
+static void test_rogue_udp_socket_next_to_sshd_is_not_its_twin(void **st)
+{
+	(void)st;
+	size_t t = add(WW_IPPROTO_TCP, WW_SS_LISTEN, 4, "0.0.0.0", 22, NULL, 0, &P_SSHD);
+	size_t u = add(WW_IPPROTO_UDP, WW_SS_CLOSE, 4, "0.0.0.0", 22, NULL, 0, &P_ROGUE);
+	audit("allow exe=/usr/sbin/sshd proto=tcp state=LISTEN port=22\n");
+	assert_int_equal(views[u].twin, -1);
+	assert_null(views[u].twin_of);
+	assert_int_equal(views[t].udp_twins, 0);
+	assert_int_equal(views[t].verdict, WW_VERDICT_EXPLAINED);
+	assert_int_equal(views[u].verdict, WW_VERDICT_REVIEW);
+	const struct ww_alert *al = alert_for(u);
+	assert_non_null(al);
+	assert_int_equal(al->kind, WW_ALERT_UNEXPLAINED_UDP);
+	assert_non_null(strstr(al->message, "kworker[6666]"));
+}
+
+static void test_udp_twin_by_the_same_executable_in_another_process_says_whose(void **st)
+{
+	(void)st;
+	static struct ww_proc P_DNS2 = { { 301, 101, "named", "/usr/sbin/named", "bind" }, "named", 51 };
+	size_t t = add(WW_IPPROTO_TCP, WW_SS_LISTEN, 4, "0.0.0.0", 53, NULL, 0, &P_DNS);
+	size_t u = add(WW_IPPROTO_UDP, WW_SS_CLOSE, 4, "0.0.0.0", 53, NULL, 0, &P_DNS2);
+	audit("allow comm=named proto=tcp port=53\n");
+	assert_int_equal(views[u].twin, (int)t);
+	assert_ptr_equal(views[u].twin_of, &socks[t]);
+	assert_int_equal(views[u].verdict, WW_VERDICT_EXPLAINED);
+	assert_non_null(strstr(views[u].reason, "named[300]"));
+}
+
+static void test_udp_socket_with_unknown_owner_is_nobodys_twin(void **st)
+{
+	(void)st;
+	add(WW_IPPROTO_TCP, WW_SS_LISTEN, 4, "0.0.0.0", 53, NULL, 0, &P_DNS);
+	size_t u = add(WW_IPPROTO_UDP, WW_SS_CLOSE, 4, "0.0.0.0", 53, NULL, 0, NULL);
+	audit(NULL);
+	assert_int_equal(views[u].twin, -1);
+	assert_int_equal(alert_for(u)->kind, WW_ALERT_UNEXPLAINED_UDP);
+}
+
 static void test_udp_bound_to_loopback_is_ignored(void **st)
 {
 	(void)st;
@@ -276,6 +318,31 @@ static void test_policy_allow_explains_and_records_its_line(void **st)
 	assert_int_equal(nalerts, 0);
 }
 
+static void test_review_rule_on_an_established_socket_names_its_peer_at_high_severity(void **st)
+{
+	(void)st;
+	size_t c = add(WW_IPPROTO_TCP, WW_SS_ESTABLISHED, 4, "192.0.2.1", 41000, "198.51.100.9", 4444,
+		       &P_NC);
+	audit("review comm=nc\n");
+	const struct ww_alert *al = alert_for(c);
+	assert_non_null(al);
+	assert_int_equal(al->kind, WW_ALERT_UNEXPLAINED_PROCESS);
+	assert_int_equal(al->severity, WW_SEV_HIGH);   /* as the same rule gives a flow */
+	assert_non_null(strstr(al->message, "198.51.100.9:4444"));
+}
+
+static void test_a_masquerading_owner_raises_the_alert_one_level(void **st)
+{
+	(void)st;
+	static struct ww_proc P_FAKE = { { 4343, 0, "sshd", "/tmp/.x/sshd", "root", 0x3 }, "sshd", 100 };
+	size_t a = add(WW_IPPROTO_TCP, WW_SS_LISTEN, 4, "0.0.0.0", 2222, NULL, 0, &P_FAKE);
+	size_t b = add(WW_IPPROTO_TCP, WW_SS_LISTEN, 4, "192.0.2.1", 2223, NULL, 0, &P_FAKE);
+	audit(NULL);
+	assert_int_equal(alert_for(a)->severity, WW_SEV_HIGH);     /* medium, raised */
+	assert_int_equal(alert_for(b)->severity, WW_SEV_MEDIUM);   /* low, raised */
+	assert_non_null(strstr(alert_for(a)->message, "masquerading indicators (deleted_exe, temp_exe)"));
+}
+
 static void test_policy_review_flags_even_a_loopback_socket(void **st)
 {
 	(void)st;
@@ -339,6 +406,9 @@ int main(void)
 		T(test_udp_twin_of_an_explained_listener_is_explained),
 		T(test_udp_without_twin_is_unexplained_udp),
 		T(test_udp_twin_must_be_in_the_same_namespace),
+		T(test_rogue_udp_socket_next_to_sshd_is_not_its_twin),
+		T(test_udp_twin_by_the_same_executable_in_another_process_says_whose),
+		T(test_udp_socket_with_unknown_owner_is_nobodys_twin),
 		T(test_udp_bound_to_loopback_is_ignored),
 		T(test_outbound_connection_to_internet_is_unexplained_established),
 		T(test_accepted_connection_on_a_listener_port_is_inbound),
@@ -349,6 +419,8 @@ int main(void)
 		T(test_ignore_rule_silences_even_an_anomaly),
 		T(test_policy_allow_explains_and_records_its_line),
 		T(test_policy_review_flags_even_a_loopback_socket),
+		T(test_a_masquerading_owner_raises_the_alert_one_level),
+		T(test_review_rule_on_an_established_socket_names_its_peer_at_high_severity),
 		T(test_shared_socket_is_explained_by_any_owner),
 		T(test_unknown_owner_is_explained_only_by_a_rule_without_process),
 		T(test_raw_socket_is_a_finding),

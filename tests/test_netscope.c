@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
 
 #include "wirewho/netscope.h"
 #include "test_util.h"
@@ -154,6 +156,44 @@ static void test_names_match_the_interface_contract(void **st)
 	assert_string_equal(ww_netscope_remote_name(WW_REMOTE_INTERNET), "internet");
 }
 
+static void test_declared_home_net_makes_documentation_ranges_internet(void **st)
+{
+	(void)st;
+	char err[128];
+	assert_int_equal(ww_netscope_home_option("10.0.0.0/8,2001:db8:1::/48", err, sizeof(err)), 0);
+	assert_int_equal(R("198.51.100.7"), WW_REMOTE_INTERNET);
+	assert_int_equal(R("192.0.2.1"), WW_REMOTE_INTERNET);
+	assert_int_equal(R("2001:db8:2::1"), WW_REMOTE_INTERNET);
+	assert_int_equal(R("10.1.2.3"), WW_REMOTE_PRIVATE);
+	assert_int_equal(R("2001:db8:1::5"), WW_REMOTE_PRIVATE);
+	/* what is no network's host keeps its registry scope */
+	assert_int_equal(R("127.0.0.1"), WW_REMOTE_LOOPBACK);
+	assert_int_equal(R("169.254.1.1"), WW_REMOTE_LINK_LOCAL);
+	assert_int_equal(R("224.0.1.1"), WW_REMOTE_PRIVATE);
+	assert_int_equal(R("0.0.0.0"), WW_REMOTE_NONE);
+	/* a policy's declaration does not override the command line's */
+	struct ww_netscope_home h = { .n = 0 };
+	assert_int_equal(ww_netscope_home_parse("198.51.100.0/24", 15, &h, err, sizeof(err)), 0);
+	ww_netscope_set_home(&h, false);
+	assert_int_equal(R("198.51.100.7"), WW_REMOTE_INTERNET);
+	/* undeclared: the registries again */
+	ww_netscope_set_home(NULL, true);
+	assert_int_equal(R("198.51.100.7"), WW_REMOTE_PRIVATE);
+	assert_int_equal(R("8.8.8.8"), WW_REMOTE_INTERNET);
+}
+
+static void test_home_net_lists_that_do_not_parse_are_refused(void **st)
+{
+	(void)st;
+	char err[128];
+	assert_int_equal(ww_netscope_home_option("10.0.0.0/33", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "prefix length"));
+	assert_int_equal(ww_netscope_home_option("10.0.0.0/8,", err, sizeof(err)), -EINVAL);
+	assert_int_equal(ww_netscope_home_option("lan", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "'lan'"));
+	assert_int_equal(R("198.51.100.7"), WW_REMOTE_PRIVATE);   /* nothing declared */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +210,8 @@ int main(void)
 		cmocka_unit_test(test_ipv6_special_ranges_are_not_internet),
 		cmocka_unit_test(test_ipv4_mapped_peers_are_judged_as_ipv4),
 		cmocka_unit_test(test_names_match_the_interface_contract),
+		cmocka_unit_test(test_declared_home_net_makes_documentation_ranges_internet),
+		cmocka_unit_test(test_home_net_lists_that_do_not_parse_are_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -231,7 +231,7 @@ static void test_malformed_lines_name_file_line_and_column(void **st)
 {
 	(void)st;
 	assert_string_equal(parse_err("allow comm=x\npermit comm=y\n"),
-			    "test.policy:2:1: expected allow, ignore or review, got 'permit'");
+			    "test.policy:2:1: expected allow, ignore, review or home_net, got 'permit'");
 	assert_string_equal(parse_err("allow prot=tcp\n"), "test.policy:1:7: unknown key 'prot'");
 	assert_string_equal(parse_err("allow port=70000\n"),
 			    "test.policy:1:12: '70000' is not a port (0-65535)");
@@ -255,6 +255,67 @@ static void test_malformed_lines_name_file_line_and_column(void **st)
 	assert_string_equal(parse_err("allow uid=root\n"), "test.policy:1:11: 'root' is not a uid");
 	assert_string_equal(parse_err("\n\n  review bind=everywhere\n"),
 			    "test.policy:3:15: bind must be any, interface or loopback, not 'everywhere'");
+}
+
+static void test_home_net_line_declares_the_sites_networks_when_loaded(void **st)
+{
+	(void)st;
+	char path[] = "/tmp/wwpolicy-home-XXXXXX", err[256];
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char *text = "home_net 10.0.0.0/8, 192.168.0.0/16  # the LAN\n"
+			   "allow remote=private\n";
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	struct ww_policy *p = NULL;
+	assert_int_equal(ww_policy_load(path, &p, err, sizeof(err)), 0);
+	unlink(path);
+	assert_int_equal(ww_policy_count(p), 1);
+	struct ww_addr a = ww_test_addr("198.51.100.7");
+	assert_int_equal(ww_netscope_remote(&a), WW_REMOTE_INTERNET);
+	struct ww_policy_query q = { .uid = -1, .state = -1, .bind_scope = -1, .remote = &a,
+				     .proto = WW_IPPROTO_TCP, .remote_port = 443 };
+	struct ww_policy_verdict v;
+	assert_false(ww_policy_match(p, &q, &v));
+	a = ww_test_addr("10.9.9.9");
+	assert_true(ww_policy_match(p, &q, &v));
+	ww_policy_free(p);
+	ww_netscope_set_home(NULL, false);
+	assert_string_equal(parse_err("home_net 10.0.0.0/40\n"),
+			    "test.policy:1:10: bad prefix length in '10.0.0.0/40' (0-32)");
+	assert_string_equal(parse_err("home_net\n"), "test.policy:1:9: home_net needs CIDR[,CIDR...]");
+}
+
+static void test_load_refuses_dev_zero_urandom_huge_files_and_endless_lines_at_once(void **st)
+{
+	(void)st;
+	struct ww_policy *p = NULL;
+	char err[512];
+	assert_int_equal(ww_policy_load("/dev/zero", &p, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "/dev/zero:1:1: NUL byte in the policy file");
+	assert_int_equal(ww_policy_load("/dev/urandom", &p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "/dev/urandom:"));
+	assert_null(p);
+
+	char path[] = "/tmp/wwpolicy-big-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 17 << 20), 0);   /* sparse: costs no disk */
+	assert_int_equal(ww_policy_load(path, &p, err, sizeof(err)), -EFBIG);
+	assert_non_null(strstr(err, "larger than a policy can be"));
+	/* a line that never ends */
+	assert_int_equal(ftruncate(fd, 0), 0);
+	static char longline[70000];
+	memset(longline, 'a', sizeof(longline));
+	assert_int_equal(write(fd, "allow comm=x\n", 13), 13);
+	assert_int_equal(write(fd, longline, sizeof(longline)), (ssize_t)sizeof(longline));
+	close(fd);
+	assert_int_equal(ww_policy_load(path, &p, err, sizeof(err)), -EINVAL);
+	char want[600];
+	snprintf(want, sizeof(want), "%s:2: line longer than 65536 bytes", path);
+	assert_string_equal(err, want);
+	unlink(path);
+	assert_int_equal(ww_policy_load("/tmp", &p, err, sizeof(err)), -EISDIR);
 }
 
 static void test_load_reports_a_missing_file(void **st)
@@ -418,6 +479,81 @@ static void test_an_anomaly_is_learned_as_an_ignore_rule_and_a_reviewed_socket_n
 	ww_policy_learn_free(l);
 }
 
+static void test_learn_refuses_to_whitelist_a_masquerading_process_silently(void **st)
+{
+	(void)st;
+	struct ww_policy_query fake = sshd_listener();
+	fake.indicators = 0x5;
+	struct ww_policy_learn *l = ww_policy_learn_new();
+	assert_int_equal(ww_policy_learn_add(l, &fake, WW_POLICY_LEARN_UNEXPLAINED), 0);
+	char *text = learned(l, 1);
+	const char *rules = strstr(text, "wins.\n") + 6;
+	assert_string_equal(rules, "# allow exe=/usr/sbin/sshd comm=sshd user=root proto=tcp state=LISTEN "
+				   "port=22   # not learned: the process shows masquerading indicators "
+				   "(deleted_exe, memfd_exe); review it first\n");
+	struct ww_policy *p = parse_ok(text);
+	assert_int_equal(ww_policy_count(p), 0);   /* in the file, not in force */
+	ww_policy_free(p);
+	free(text);
+	ww_policy_learn_free(l);
+}
+
+static void test_what_learn_writes_for_empty_names_and_numeric_users_loads_and_matches(void **st)
+{
+	(void)st;
+	struct ww_policy_query nameless = { .comm = "", .exe = NULL, .user = "", .uid = 1000,
+					    .proto = WW_IPPROTO_TCP, .state = WW_SS_LISTEN,
+					    .local_port = 8080, .dir = WW_DIR_IN };
+	struct ww_policy_query numeric = { .comm = "svc", .exe = "/opt/svc", .user = "1234", .uid = 5000,
+					   .proto = WW_IPPROTO_UDP, .state = WW_SS_CLOSE,
+					   .local_port = 9000, .dir = WW_DIR_IN };
+	struct ww_policy_learn *l = ww_policy_learn_new();
+	assert_int_equal(ww_policy_learn_add(l, &nameless, WW_POLICY_LEARN_UNEXPLAINED), 0);
+	assert_int_equal(ww_policy_learn_add(l, &numeric, WW_POLICY_LEARN_UNEXPLAINED), 0);
+	char *text = learned(l, 2);
+	assert_string_equal(strstr(text, "wins.\n") + 6,
+		"allow comm=\"\" user=\"\" proto=tcp state=LISTEN port=8080\n"
+		"allow exe=/opt/svc comm=svc user=\"1234\" proto=udp state=UNCONN port=9000\n");
+	struct ww_policy *p = parse_ok(text);
+	struct ww_policy_verdict v;
+	assert_true(ww_policy_match(p, &nameless, &v));
+	assert_int_equal(v.line, 4);
+	assert_true(ww_policy_match(p, &numeric, &v));
+	assert_int_equal(v.line, 5);
+	/* "1234" is the user's name, not uid 1234 */
+	struct ww_policy_query uid1234 = numeric;
+	uid1234.user = "bob";
+	uid1234.uid = 1234;
+	assert_false(ww_policy_match(p, &uid1234, &v));
+	ww_policy_free(p);
+	free(text);
+	ww_policy_learn_free(l);
+	/* a bare empty value is still an error */
+	assert_string_equal(parse_err("allow comm= port=1\n"), "test.policy:1:12: empty value");
+}
+
+static void test_an_anomaly_rule_comes_before_the_owners_allow_rule(void **st)
+{
+	(void)st;
+	struct ww_addr peer = ww_test_addr("203.0.113.9");
+	struct ww_policy_query ok = sshd_listener(), odd = sshd_listener();
+	odd.remote = &peer;
+	odd.remote_port = 4444;
+	struct ww_policy_learn *l = ww_policy_learn_new();
+	assert_int_equal(ww_policy_learn_add(l, &ok, WW_POLICY_LEARN_UNEXPLAINED), 0);
+	assert_int_equal(ww_policy_learn_add(l, &odd, WW_POLICY_LEARN_ANOMALY), 0);
+	char *text = learned(l, 2);
+	struct ww_policy *p = parse_ok(text);
+	struct ww_policy_verdict v;
+	assert_true(ww_policy_match(p, &odd, &v));
+	assert_int_equal(v.action, WW_POLICY_IGNORE);   /* an allow would not hide the anomaly */
+	assert_true(ww_policy_match(p, &ok, &v));
+	assert_int_equal(v.action, WW_POLICY_ALLOW);
+	ww_policy_free(p);
+	free(text);
+	ww_policy_learn_free(l);
+}
+
 static void test_learning_nothing_writes_only_the_header(void **st)
 {
 	(void)st;
@@ -447,7 +583,12 @@ int main(void)
 		cmocka_unit_test(test_state_dir_and_bind_constraints),
 		cmocka_unit_test(test_quoted_values_carry_spaces_commas_and_escapes),
 		cmocka_unit_test(test_malformed_lines_name_file_line_and_column),
+		cmocka_unit_test(test_home_net_line_declares_the_sites_networks_when_loaded),
 		cmocka_unit_test(test_load_reports_a_missing_file),
+		cmocka_unit_test(test_what_learn_writes_for_empty_names_and_numeric_users_loads_and_matches),
+		cmocka_unit_test(test_an_anomaly_rule_comes_before_the_owners_allow_rule),
+		cmocka_unit_test(test_load_refuses_dev_zero_urandom_huge_files_and_endless_lines_at_once),
+		cmocka_unit_test(test_learn_refuses_to_whitelist_a_masquerading_process_silently),
 		cmocka_unit_test(test_load_reads_a_file_and_errors_name_it),
 		cmocka_unit_test(test_learned_rule_parses_back_and_matches_its_socket),
 		cmocka_unit_test(test_learned_outbound_rule_uses_the_remote_port),

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -178,6 +179,95 @@ static void test_missing_services_database_falls_back_to_builtin_names(void **st
 	assert_null(ww_ports_service(12345, WW_IPPROTO_TCP));
 }
 
+/* Write n bytes (NULs allowed) to a temporary file; returns its path (static buffer). */
+static const char *tmpfile_bytes(const char *b, size_t n)
+{
+	static char path[64];
+	snprintf(path, sizeof(path), "/tmp/ww_ports_test_XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, b, n), (ssize_t)n);
+	close(fd);
+	return path;
+}
+
+static void test_ports_file_of_zeros_is_refused_at_its_first_byte(void **st)
+{
+	(void)st;
+	char err[WW_PORTS_ERRLEN];
+	/* before, fgets() read /dev/zero as empty lines for ever */
+	assert_int_equal(ww_ports_load_user("/dev/zero", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "/dev/zero:1:1: NUL byte: not a text file");
+}
+
+static void test_a_nul_byte_hides_nothing_after_it(void **st)
+{
+	(void)st;
+	static const char text[] = "http 8081\0 junk\nhttp 7777\n";
+	const char *path = tmpfile_bytes(text, sizeof(text) - 1);
+	char err[WW_PORTS_ERRLEN], want[128];
+	assert_int_equal(ww_ports_load_user(path, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s:1:10: NUL byte: not a text file", path);
+	assert_string_equal(err, want);
+	assert_false(ww_ports_is_standard("http", 7777, WW_IPPROTO_TCP));   /* nothing applied */
+	unlink(path);
+}
+
+static void test_ports_file_larger_than_any_real_one_is_refused(void **st)
+{
+	(void)st;
+	/* 1 MiB and a bit of comment lines: valid text, but no ports file is that large */
+	size_t n = (1u << 20) + 100;
+	char *b = malloc(n);
+	assert_non_null(b);
+	for (size_t i = 0; i < n; i++)
+		b[i] = i % 64 == 63 ? '\n' : '#';
+	const char *path = tmpfile_bytes(b, n);
+	free(b);
+	char err[WW_PORTS_ERRLEN];
+	assert_int_equal(ww_ports_load_user(path, err, sizeof(err)), -EFBIG);
+	assert_non_null(strstr(err, "not a ports file"));
+	unlink(path);
+}
+
+static void test_overlong_ports_line_and_unreadable_file_are_errors(void **st)
+{
+	(void)st;
+	char line[2000];
+	memset(line, ' ', sizeof(line));
+	memcpy(line, "http", 4);
+	line[sizeof(line) - 1] = '\n';
+	const char *path = tmpfile_bytes(line, sizeof(line));
+	char err[WW_PORTS_ERRLEN];
+	assert_int_equal(ww_ports_load_user(path, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, ":1:1024: line too long"));
+	unlink(path);
+	/* a directory opens but does not read */
+	assert_int_equal(ww_ports_load_user("/tmp", err, sizeof(err)), -EIO);
+	assert_string_equal(err, "/tmp: read error: Is a directory");
+}
+
+static void test_services_database_with_a_nul_or_overlong_line_is_not_used(void **st)
+{
+	(void)st;
+	static const char text[] = "ssh\t\t22/tcp\nfirst\t\t7000/tcp\0\n";
+	const char *path = tmpfile_bytes(text, sizeof(text) - 1);
+	assert_int_equal(ww_ports_load_services(path), -EINVAL);
+	assert_false(ww_ports_services_from_file());
+	assert_null(ww_ports_service(7000, WW_IPPROTO_TCP));
+	assert_string_equal(ww_ports_service(443, WW_IPPROTO_TCP), "https");   /* the built-in names */
+	unlink(path);
+	assert_int_equal(ww_ports_load_services("/dev/zero"), -EINVAL);
+	char line[1500];
+	memset(line, 'x', sizeof(line));
+	line[sizeof(line) - 1] = '\n';
+	path = tmpfile_bytes(line, sizeof(line));
+	assert_int_equal(ww_ports_load_services(path), -E2BIG);
+	assert_false(ww_ports_services_from_file());
+	unlink(path);
+	assert_int_equal(ww_ports_load_services("/tmp"), -EIO);
+}
+
 static void test_system_services_database_names_http(void **st)
 {
 	(void)st;
@@ -202,6 +292,11 @@ int main(void)
 		cmocka_unit_test_setup(test_services_come_from_the_database, reset),
 		cmocka_unit_test_setup(test_missing_services_database_falls_back_to_builtin_names, reset),
 		cmocka_unit_test_setup(test_system_services_database_names_http, reset),
+		cmocka_unit_test_setup(test_ports_file_of_zeros_is_refused_at_its_first_byte, reset),
+		cmocka_unit_test_setup(test_a_nul_byte_hides_nothing_after_it, reset),
+		cmocka_unit_test_setup(test_ports_file_larger_than_any_real_one_is_refused, reset),
+		cmocka_unit_test_setup(test_overlong_ports_line_and_unreadable_file_are_errors, reset),
+		cmocka_unit_test_setup(test_services_database_with_a_nul_or_overlong_line_is_not_used, reset),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	ww_ports_reset();

@@ -38,7 +38,9 @@ struct ww_evidence {
 	uint8_t n_expected;            /* ports in expected_ports */
 	uint16_t expected_ports[WW_EV_MAX_PORTS];  /* standard ports of `protocol` */
 	uint8_t first_bytes[WW_FIRST_BYTES];    /* raw; the writer escapes them */
-	char sni[WW_NAME_MAX];         /* TLS server name, raw from the packet */
+	char sni[WW_NAME_MAX];         /* TLS server name, raw from the packet (sni_len bytes) */
+	uint16_t sni_len;              /* its length, NULs included; 0 with a non-empty sni:
+	                                * up to its first NUL */
 	char alpn[WW_ALPN_MAX];         /* TLS ALPN list, comma separated */
 	char rule[160];                /* the policy rule or triage rule applied */
 	int rule_line;                 /* policy file line, 0 none */

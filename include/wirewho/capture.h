@@ -36,6 +36,15 @@ struct ww_capture *ww_capture_open_live(const char *iface, const char *filter,
 					char *err, size_t errsz);
 
 /*
+ * Set (replace) the BPF filter of an open capture; NULL or "" is none. 0, or
+ * -EINVAL and the reason in `err` ("bad filter ...") when it does not
+ * compile for this capture's link type or cannot be set. `watch` opens
+ * without a filter and sets it here, so a bad filter is told apart from an
+ * interface that cannot be opened (exit 2, not 1).
+ */
+int ww_capture_set_filter(struct ww_capture *c, const char *filter, char *err, size_t errsz);
+
+/*
  * Whether `iface` can be captured on now, without opening it: 0 when it
  * exists and is up ("any" always is), -ENODEV when there is no such
  * interface, -ENETDOWN when it is down, or the -errno of the kernel's
@@ -83,6 +92,13 @@ const char *ww_capture_dlt_name(int dlt);
 const char *ww_capture_error(const struct ww_capture *c);
 /* Live: packets dropped by the kernel and the interface. 0 or -EIO. */
 int ww_capture_dropped(struct ww_capture *c, uint64_t *dropped);
+/*
+ * Live: what reached the capture since it was opened (`received`: packets
+ * the kernel passed the filter, those it then dropped included, plus the
+ * interface's drops) and what was lost (`dropped`, as ww_capture_dropped()).
+ * Files: both 0. Returns 0, or -EIO (both 0).
+ */
+int ww_capture_counts(struct ww_capture *c, uint64_t *received, uint64_t *dropped);
 /* Pollable descriptor of a live capture, or -1 (files, or libpcap cannot say). */
 int ww_capture_fd(const struct ww_capture *c);
 /* Bytes kept of each packet (the snapshot length in effect). Can't fail. */

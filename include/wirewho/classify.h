@@ -114,8 +114,13 @@ uint8_t ww_cls_proto_id(const char *name);
 uint8_t ww_cls_app_id(const struct ww_cls *c, const struct ww_flow *f, enum ww_app_by *by);
 const char *ww_cls_app_proto(const struct ww_cls *c, const struct ww_flow *f, enum ww_app_by *by);
 
-/* TLS server name, "" when none (or `c` is NULL). This function can't fail. */
+/*
+ * TLS server name, "" when none (or `c` is NULL), and its length: the name
+ * is the ww_cls_sni_len() bytes at ww_cls_sni(), which may include NULs (a
+ * crafted ClientHello's; writers escape them). These functions can't fail.
+ */
 const char *ww_cls_sni(const struct ww_cls *c);
+size_t ww_cls_sni_len(const struct ww_cls *c);
 
 /*
  * The final answer and its evidence, as the port judge reads them, in one
@@ -125,13 +130,14 @@ const char *ww_cls_sni(const struct ww_cls *c);
 struct ww_cls_result {
 	const uint8_t *first_bytes;  /* the first payload bytes of the packet that proved the
 	                              * answer, else of the first payload packet; NULL without state */
-	const char *sni;             /* TLS server name, "" when none */
+	const char *sni;             /* TLS server name, "" when none: sni_len bytes, NULs included */
 	const char *alpn;            /* TLS ALPN list ("h2,http/1.1"), "" when none */
 	uint64_t match_pkt;          /* the packet that proved the answer, 0 when nothing matched */
 	uint64_t first_pkt;          /* the flow's first payload packet, 0 when none */
 	uint32_t payload_bytes[2];   /* payload bytes inspected, per direction (enum ww_dir) */
 	uint32_t rejected;           /* 1u << id of each detector the payload contradicted */
 	uint16_t payload_pkts[2];    /* payload packets inspected, per direction */
+	uint16_t sni_len;            /* bytes of sni (< WW_NAME_MAX), 0 when none */
 	uint8_t first_len;           /* bytes at first_bytes, at most WW_FIRST_BYTES */
 	uint8_t proto;               /* the answer's id, as ww_cls_app_id() gives it */
 	uint8_t by;                  /* enum ww_app_by, likewise */
@@ -139,6 +145,9 @@ struct ww_cls_result {
 	int8_t first_dir;            /* direction of first_pkt, -1 when none */
 	bool undecided;              /* some detector still waited for more bytes when the
 	                              * answer became final (a protocol we could not finish judging) */
+	bool tls_first;              /* the answer is TLS, proven, and the flow's very first
+	                              * payload bytes were already a TLS handshake record: no
+	                              * plaintext came before it (no STARTTLS-style upgrade) */
 };
 
 /*

@@ -9,6 +9,9 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include "wirewho/flows.h"
+
+#define WW_CLI_MAX_TIMEOUT_S (86400u * 7)   /* --timeout: a week; longer is a leak, not a timeout */
 
 /* The top-level usage lines and, with `full`, every command's options. */
 void ww_cli_print_usage(FILE *out, bool full);
@@ -44,6 +47,13 @@ int ww_cli_std_fds(void);
  * on stderr, the exit status of a write failure.
  */
 int ww_cli_flush_stdout(void);
+
+/*
+ * --timeout's argument into `fc`: one CLASS=SECONDS or a comma list of them
+ * ("tcp=600,udp=120"); CLASS is tcp, tcp-new, closed, udp or other, SECONDS
+ * 1 to WW_CLI_MAX_TIMEOUT_S. Returns 0, or -EINVAL with `fc` unchanged.
+ */
+int ww_cli_parse_timeouts(const char *arg, struct ww_flow_cfg *fc);
 
 /* Parse a whole unsigned decimal in [lo, hi]. 0, or -EINVAL. */
 int ww_cli_parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out);

@@ -24,6 +24,11 @@ struct ww_emitter;
  * `color` enables ANSI colour in text mode. Returns NULL when out of memory.
  */
 struct ww_emitter *ww_emitter_new(FILE *out, enum ww_emit_mode mode, bool quiet, bool color);
+/*
+ * A live stream (watch): text flow lines get a time column and the "new"
+ * lines of ww_emit_flow_start(). JSON is unchanged. Can't fail.
+ */
+void ww_emitter_set_live(struct ww_emitter *e);
 /* Write the queued records (output thread), then free. NULL is allowed. */
 void ww_emitter_free(struct ww_emitter *e);
 
@@ -42,6 +47,15 @@ int ww_emitter_start_thread(struct ww_emitter *e);
 int ww_emit_flow(struct ww_emitter *e, const struct ww_flow_view *v);
 int ww_emit_alert(struct ww_emitter *e, const struct ww_alert *a, const struct ww_flow_view *v);
 int ww_emit_stats(struct ww_emitter *e, const struct ww_stats *s, ww_time_t ts);
+/*
+ * A live text stream: the line of a flow that started (its owner known),
+ * before its record at the end. 0 (nothing written: JSON, -q, not live) or
+ * -EIO.
+ */
+int ww_emit_flow_start(struct ww_emitter *e, const struct ww_flow_view *v);
+/* A stats record in the middle of a run: JSON only (0, nothing written, in
+ * text), flushed at once. 0 or -EIO / -ENOMEM. */
+int ww_emit_stats_record(struct ww_emitter *e, const struct ww_stats *s, ww_time_t ts);
 
 /*
  * Many flows ended at once (a replay's end of input): their records are
@@ -74,6 +88,11 @@ int ww_emit_json_stats(struct ww_jw *w, FILE *out, const struct ww_stats *s, ww_
 /* "process": {pid, comm, exe, uid, user} or null; shared with the socket writer. */
 void ww_emit_json_owner(struct ww_jw *w, const struct ww_owner *o);
 int ww_emit_text_flow(FILE *out, unsigned *rows, bool color, const struct ww_flow_view *v);
+/* The live form (watch): TIME, EV ("new" at its first packet, "end" with
+ * the time of its last), then the flow in at most 100 columns for IPv4 and
+ * a process shown in up to 12 characters ("curl[123456]"). */
+int ww_emit_text_flow_live(FILE *out, unsigned *rows, bool color, const struct ww_flow_view *v,
+			   bool start);
 int ww_emit_text_alert(FILE *out, bool color, const struct ww_alert *a, const struct ww_flow_view *v);
 int ww_emit_text_stats(FILE *out, const struct ww_stats *s);
 

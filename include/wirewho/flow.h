@@ -108,6 +108,7 @@ struct ww_flow {
 	uint8_t  icmp_type, icmp_code;/* first ICMP message (client's), for Community ID */
 	uint8_t  app_by;              /* enum ww_app_by, once settled */
 	uint8_t  app_idx;             /* the classifier's protocol id, once settled (ww_cls_app_id()) */
+	uint8_t  sni_len;             /* bytes of sni (< WW_NAME_MAX: it may hold NULs), in padding */
 	struct ww_cls *cls;           /* 8: classifier state or NULL */
 	struct ww_attrib *attr;       /* 8: attribution or NULL */
 	char *sni;                    /* 8: TLS server name kept after the classifier state is freed */

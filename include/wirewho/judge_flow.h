@@ -7,7 +7,8 @@
  * One alert per flow and kind: the caller judges a flow once. A flood of
  * identical alerts is folded: the first is emitted at once; identical ones
  * (same kind, same program - comm, exe, uid, not pid, so a loop of
- * short-lived clients folds - same protocol, direction and service port)
+ * short-lived clients folds - same protocol, direction, service port and
+ * peer address: a new peer is a new alert)
  * within WW_JUDGE_FOLD_WINDOW are counted; when the window closes one
  * summary alert says how many, and the first and last time
  * (evidence.count/first_seen/last_seen).
@@ -64,6 +65,24 @@ int ww_judge_flow(struct ww_judge *j, const struct ww_judge_flow *in, ww_time_t 
  * Call again while it returns `max`. Can't fail.
  */
 int ww_judge_flush(struct ww_judge *j, ww_time_t now, bool all, struct ww_alert *out, int max);
+
+/*
+ * Does a policy rule with app= expect protocol `app` (the classifier's
+ * name, "http") on this flow - `allow app=http port=4444 exe=...`? Then its
+ * port_mismatch.nonstandard_port is not raised; nothing else about the
+ * flow changes. False without a policy, for a flow that is not local or is
+ * the kernel's, or when the matching app rule is `review`. Can't fail.
+ */
+bool ww_judge_explains_app(const struct ww_judge *j, const struct ww_judge_flow *in, const char *app);
+
+/*
+ * An alert about a process that shows masquerading indicators (struct
+ * ww_owner.indicators != 0, procs.h) is raised one severity level (low ->
+ * medium -> high; high stays high) and its message says why, with the bits.
+ * Nothing happens when `indicators` is 0. The socket audit and the flow
+ * judge both call it, so a process gets the same raise in both. Can't fail.
+ */
+void ww_judge_raise_for_indicators(struct ww_alert *a, uint32_t indicators);
 
 /* Alerts folded so far (not emitted individually). Can't fail. */
 uint64_t ww_judge_folded(const struct ww_judge *j);

@@ -9,9 +9,15 @@
  *  - unidentified: payload on a strict well-known port (ports.h) that its
  *    protocol's detector contradicted, with nothing else matching, after
  *    enough payload to judge (see judge_port.c for what is enough).
+ *  - also unexpected_protocol, evidence rule "TLS without STARTTLS": TLS
+ *    from the very first payload byte (the client's SYN seen) on a port
+ *    whose protocol must speak plaintext first (ww_ports_plaintext_first():
+ *    SMTP, POP3, IMAP, FTP, LDAP, XMPP, NNTP, ManageSieve, MySQL, RDP,
+ *    PostgreSQL), unless the protocol's own ALPN id allows direct TLS there.
  *
  * Known legitimate patterns are not alerts: STARTTLS and HTTP CONNECT
- * (the classifier keeps the plaintext protocol), TLS on implicit-TLS
+ * (the classifier keeps the plaintext protocol), TLS seen first in a
+ * capture that missed the connection's start, TLS on implicit-TLS
  * ports, DNS over TCP on 53, HTTP on its alternative ports, a DNSCrypt
  * client's certificate query on its resolver's port. Protocols that
  * have no fixed port in practice (BitTorrent) never get nonstandard_port.

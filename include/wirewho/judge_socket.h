@@ -15,15 +15,19 @@
  *   6. RAW socket                           -> review + unexplained_process (high)
  *   7. TCP LISTEN beyond loopback           -> review + unexplained_listener
  *   8. UDP unconnected beyond loopback: with a TCP listener on the same port
- *      (same namespace, beyond loopback) it takes that listener's verdict
- *      and its alert is folded into the listener's; else
+ *      (same namespace, beyond loopback) owned by the same program (a
+ *      process in common, or the same executable) it is that listener's
+ *      twin: it takes the listener's verdict and its alert is folded into
+ *      the listener's; else (no listener, or another program's: a renamed
+ *      socat on UDP 22 next to sshd is not sshd's twin)
  *                                           -> review + unexplained_udp
  *   9. an active TCP state or connected UDP with an internet peer
  *                                           -> review + unexplained_established
  *  10. anything else (peer on a private/link-local network, TIME_WAIT
  *      leftovers, a bound TCP socket that is not listening) -> ignored,
  *      with the reason saying which.
- * Severity: state_anomaly and raw sockets high; a listener or UDP port on
+ * Severity: state_anomaly, raw sockets and a policy `review` rule high (the
+ * same rule gives the same severity for a flow); a listener or UDP port on
  * every interface medium, on one interface low; established medium.
  */
 #ifndef WIREWHO_SOCKAUDIT_H
@@ -54,6 +58,7 @@ struct ww_sock_view {
 	enum ww_remote_scope remote;
 	enum ww_policy_dir dir;
 	int twin;                     /* UDP: index of its TCP listener twin, -1 none */
+	const struct ww_sock *twin_of;   /* UDP: that twin's socket (record field twin_of), or NULL */
 	unsigned udp_twins;           /* TCP listener: UDP sockets folded into it */
 	/* filled by the judge */
 	enum ww_verdict verdict;

@@ -12,7 +12,17 @@
  * already stores IPv4 that way, so a dual-stack socket is judged by the
  * IPv4 address it really uses.
  *
- * All functions are pure and can't fail.
+ * A site can declare its own networks (--home-net CIDR,... or a policy
+ * `home_net` line: Suricata's HOME_NET, Zeek's Site::local_nets). Then an
+ * address that the registries call private or internet is private inside a
+ * declared network and internet outside it; loopback, link-local, the
+ * unspecified address, "this network" (0.0.0.0/8), multicast and the
+ * limited broadcast keep their registry scope. Without a declaration the
+ * registries (RFC 6890) decide alone.
+ *
+ * The functions are pure but for that one process-wide declaration, which
+ * is set before the judging starts (or on a policy reload, from the thread
+ * that judges); none can fail but the parser.
  */
 #ifndef WIREWHO_NETSCOPE_H
 #define WIREWHO_NETSCOPE_H
@@ -50,6 +60,36 @@ enum ww_bind_scope ww_netscope_bind(const struct ww_addr *local, uint32_t ifinde
 
 /* Scope of a remote address (unspecified -> none). */
 enum ww_remote_scope ww_netscope_remote(const struct ww_addr *remote);
+
+#define WW_NETSCOPE_HOME_MAX 64   /* declared networks: a site lists a handful, not a routing table */
+
+/* A set of declared home networks (n == 0: none declared). */
+struct ww_netscope_home {
+	struct { struct ww_addr a; uint8_t len; } net[WW_NETSCOPE_HOME_MAX];   /* len over the 128-bit form */
+	size_t n;
+};
+
+/*
+ * Parse "CIDR[,CIDR...]" (a.b.c.d/n, x::/n or bare addresses) into *h,
+ * adding to what it holds. Returns 0, or -EINVAL with the reason in err
+ * ("'x' is not an IPv4/IPv6 address or CIDR", "more than 64 networks").
+ */
+int ww_netscope_home_parse(const char *list, size_t len, struct ww_netscope_home *h,
+			   char *err, size_t errsz);
+
+/*
+ * Declare the home networks from now on (h NULL or h->n == 0: none, the
+ * registries decide). `lock`: the command line's declaration, which a
+ * policy's home_net line (lock false) does not override. Can't fail.
+ */
+void ww_netscope_set_home(const struct ww_netscope_home *h, bool lock);
+
+/*
+ * --home-net CIDR[,CIDR...]: parse and declare, locked (the command line
+ * wins over a policy's home_net line). Returns 0, or -EINVAL with the
+ * reason in err.
+ */
+int ww_netscope_home_option(const char *arg, char *err, size_t errsz);
 
 /* "any", "interface", "loopback". */
 const char *ww_netscope_bind_name(enum ww_bind_scope s);

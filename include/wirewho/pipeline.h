@@ -35,6 +35,11 @@ struct ww_attrib_ops {
 	 * ww_pipeline_tick() and by ww_pipeline_finish() before the stats.
 	 */
 	int (*pending)(void *ud, ww_time_t now, bool final, struct ww_alert *out, int max);
+	/*
+	 * Optional. Does the policy expect protocol `app` on this flow (a rule
+	 * with app=)? Then the flow's port_mismatch.nonstandard_port is dropped.
+	 */
+	bool (*explains_app)(void *ud, const struct ww_flow *f, const char *app);
 };
 
 struct ww_pipeline_cfg {
@@ -47,7 +52,9 @@ struct ww_pipeline_cfg {
 	void *attrib_ud;
 	const char *none_reason;              /* attribution reason without ops; must outlive the pipeline */
 	bool no_classify;                     /* benchmarking: skip payload classification */
-	bool live;                            /* live capture: never an analysis thread */
+	bool live;                            /* live capture: never an analysis thread; in text,
+						 a time column and a line when an attributed
+						 flow starts */
 	bool output_thread;                   /* JSON: format and write on a second thread */
 	bool analysis_thread;                 /* replay: track flows on a thread of their own */
 };
@@ -79,6 +86,20 @@ void ww_pipeline_skip(struct ww_pipeline *pl, uint32_t wirelen);
 
 /* Emit every open flow and the final stats record. 0 or -EIO. */
 int ww_pipeline_finish(struct ww_pipeline *pl, ww_time_t now, double elapsed_s, uint64_t dropped);
+
+/*
+ * Live, --json: a stats record of the run so far (watch writes one every
+ * --stats-interval); the text stream has its summary line instead, and
+ * nothing is written there. 0 or -EIO.
+ */
+int ww_pipeline_stats_record(struct ww_pipeline *pl, ww_time_t now, double elapsed_s, uint64_t dropped);
+
+/*
+ * Live, before ww_pipeline_finish(): the capture's own counts for the final
+ * stats record: `received` (what reached the capture) and `discarded` (of
+ * it, neither analysed nor dropped). Can't fail.
+ */
+void ww_pipeline_capture_counts(struct ww_pipeline *pl, uint64_t received, uint64_t discarded);
 
 /*
  * Live only: wall-clock time passed without packets; expire idle flows as of

@@ -21,15 +21,24 @@
  *   user=NAME|UID owning process's user (name or number)
  *   proto=tcp|udp|raw|any
  *   port=N|N-M    local port (raw sockets: the IP protocol number)
- *   state=NAME    netstat state: LISTEN, ESTABLISHED, UNCONN, ...
+ *   state=NAME    netstat state: LISTEN, ESTABLISHED, UNCONN, ... (for a flow:
+ *                 see ww_policy_query.flow)
  *   remote=CIDR   peer address (a.b.c.d/n, x::/n, a bare address, or one of
  *                 the scopes none, loopback, private, link_local, internet)
  *   rport=N|N-M   peer port
  *   dir=in|out    in: the local end is the server (accepted connection,
  *                 listener); out: this host connected out
  *   bind=any|interface|loopback   the socket's bind scope
+ *   app=NAME      the protocol the classifier proved on a flow (http, tls,
+ *                 ssh, ...). A rule with app= is only asked whether a
+ *                 protocol off its standard port is expected there
+ *                 (ww_policy_match_app): it silences that flow's
+ *                 port_mismatch.nonstandard_port and explains nothing else,
+ *                 so ww_policy_match() never returns it.
  * A value with spaces, commas, quotes or '#' is written in double quotes
- * with \" \\ and \xHH escapes. A rule that needs a process (comm, exe, user)
+ * with \" \\ and \xHH escapes; only a quoted value may be empty, and a
+ * quoted number given to user= is a name. A line `home_net CIDR[,CIDR...]`
+ * declares the site's networks (netscope.h) when the file is loaded. A rule that needs a process (comm, exe, user)
  * never matches a socket whose owner is unknown.
  */
 #ifndef WIREWHO_POLICY_H
@@ -55,7 +64,22 @@ struct ww_policy_query {
 	enum ww_policy_dir dir;
 	uint16_t local_port, remote_port;
 	uint8_t proto;                  /* WW_IPPROTO_TCP, WW_IPPROTO_UDP, WW_SOCK_PROTO_RAW */
+	bool flow;                      /* a flow, not a socket: `state` is read as below */
+	const char *app;                /* the flow's proven protocol, for ww_policy_match_app; NULL otherwise */
+	uint32_t indicators;            /* the owner's masquerading indicators (procs.h), 0 none:
+					   never matched, but --learn will not whitelist such a process */
 };
+
+/*
+ * What a socket rule means for a flow (q->flow): a rule explains the flows
+ * of the sockets it explains. So a rule's state= matches a flow when it
+ * names a state a connection is in (ESTABLISHED, SYN_SENT, ..., TIME_WAIT:
+ * the flow is that connection); LISTEN when the flow is TCP and accepted
+ * here (dir=in: the listener accepted it, on its port); UNCONN when the flow
+ * is UDP or port-less (an unconnected socket receives and sends its flows
+ * from its own port). q->state is not read for a flow. `bind=` never
+ * matches a flow (a flow has no bind scope).
+ */
 
 /* The rule that matched. `text` stays valid while the policy lives. */
 struct ww_policy_verdict {
@@ -68,9 +92,14 @@ struct ww_policy_verdict {
 struct ww_policy;
 
 /*
- * Parse a policy file. Returns 0 and *out, -EINVAL on a malformed line
- * (err holds "FILE:LINE:COL: what is wrong"), -ENOMEM, or -errno when the
- * file cannot be read (err says so too).
+ * Parse a policy file. Returns 0 and *out, -EINVAL on a malformed line, a
+ * NUL byte or a line longer than 64 KiB (err holds "FILE:LINE[:COL]: what
+ * is wrong"; checked while reading, so /dev/zero fails at once), -EFBIG
+ * when the file is larger than 16 MiB (no policy is), -ENOMEM (err: "FILE:
+ * out of memory"), or -errno when the file cannot be read (err says so
+ * too). Callers exit 1 for -ENOMEM, 2 for the rest (bad input). On
+ * success the policy's home_net lines are declared (netscope.h) unless
+ * --home-net was.
  */
 int ww_policy_load(const char *path, struct ww_policy **out, char *err, size_t errsz);
 /* The same from a string; `name` is used in messages. */
@@ -86,6 +115,21 @@ size_t ww_policy_count(const struct ww_policy *p);
  */
 bool ww_policy_match(const struct ww_policy *p, const struct ww_policy_query *q,
 		     struct ww_policy_verdict *v);
+
+/*
+ * The first rule with an app= key that matches q (q->app set), into *v:
+ * does the policy expect this protocol here? Returns true when one
+ * matched. NULL policy or q->app NULL: false. Can't fail.
+ */
+bool ww_policy_match_app(const struct ww_policy *p, const struct ww_policy_query *q,
+			 struct ww_policy_verdict *v);
+
+/*
+ * The names of the masquerading indicator bits set in `ind` (procs.h,
+ * ww_procs_indicator_name), comma-separated ("temp_exe, comm_mismatch"; an
+ * unnamed bit as 0xN), into buf, cut to fit. Can't fail.
+ */
+void ww_policy_indicator_list(char *buf, size_t bufsz, uint32_t ind);
 
 /* Fields ww_policy_format_rule writes (a bit set). */
 #define WW_PF_COMM   0x001
@@ -129,8 +173,10 @@ void ww_policy_learn_free(struct ww_policy_learn *l);
 
 /*
  * Learn the rule for the socket (one owner) described by q, for the reason
- * `why`. Returns 0, also when nothing is learned (WW_POLICY_LEARN_REVIEWED,
- * or a rule that would be longer than 8 KiB), or -ENOMEM.
+ * `why`. An owner with masquerading indicators (q->indicators) is not
+ * whitelisted silently: its rule is written commented out, with the reason.
+ * Returns 0, also when nothing is learned (WW_POLICY_LEARN_REVIEWED, or a
+ * rule that would be longer than 8 KiB), or -ENOMEM.
  */
 int ww_policy_learn_add(struct ww_policy_learn *l, const struct ww_policy_query *q,
 			enum ww_policy_learn_why why);

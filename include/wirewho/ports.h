@@ -30,8 +30,11 @@
 
 /*
  * Load the services database from `path` (NULL: WW_SERVICES_PATH). Returns
- * 0, or -errno when the file cannot be read, in which case the built-in
- * fallback stays in use (so the caller may warn and go on).
+ * 0, or -errno when the file cannot be opened or read (-EIO), holds a NUL
+ * byte (-EINVAL) or a line over 1023 bytes (-E2BIG), is larger than a
+ * services file could be (-EFBIG, 16 MiB), or memory runs out (-ENOMEM);
+ * then nothing of it is used and the built-in fallback is (so the caller
+ * may warn and go on).
  */
 int ww_ports_load_services(const char *path);
 
@@ -53,10 +56,12 @@ const char *ww_ports_service(uint16_t port, uint8_t ipproto);
  * wins over earlier ones and over the built-in table). Without /tcp or /udp
  * the protocol's usual transport is meant (both for DNS and SIP).
  * PROTOCOL must be one the classifier detects (ww_cls_detects()).
- * Returns 0; -errno when the file cannot be read ("file: reason" in `err`);
- * -EINVAL on a syntax error, with "file:line:col: reason" in `err` (errsz
- * bytes, cut to fit); -EIO on a read error ("file: read error"). On failure
- * nothing of the file is applied.
+ * Returns 0; -errno when the file cannot be opened ("file: reason" in
+ * `err`); -EINVAL on a syntax error, a line over 1023 bytes or a NUL byte,
+ * with "file:line:col: reason" in `err` (errsz bytes, cut to fit); -EFBIG
+ * when the file is larger than 1 MiB (read no further: /dev/zero fails
+ * here at once, a FIFO that never ends after 1 MiB); -EIO on a read error
+ * ("file: read error: reason"). On failure nothing of the file is applied.
  */
 int ww_ports_load_user(const char *path, char *err, size_t errsz);
 
@@ -77,6 +82,19 @@ bool ww_ports_is_strict(uint16_t port, uint8_t ipproto);
  * were written. Can't fail.
  */
 int ww_ports_standard_list(const char *proto, uint8_t ipproto, uint16_t *out, int max);
+
+/*
+ * The protocol that must speak in plaintext before TLS on `port`/ipproto
+ * ("smtp" on 25, "ldap" on 389, "postgresql" on 5432: a static lowercase
+ * name, a detected protocol's own where there is one), or NULL when TLS
+ * from the first byte is fine there (implicit-TLS ports, ports without
+ * such a protocol, and any port a user file made TLS's). `alpn`, when not
+ * NULL, gets the ALPN id with which that protocol allows direct TLS on the
+ * port (PostgreSQL 17's "postgresql", XEP-0368's "xmpp-client") or NULL;
+ * `upgrade`, when not NULL, a few words on how it upgrades instead
+ * ("STARTTLS, RFC 3207"). Can't fail.
+ */
+const char *ww_ports_plaintext_first(uint16_t port, uint8_t ipproto, const char **alpn, const char **upgrade);
 
 /* Drop loaded tables and return to the built-in ones (tests). Can't fail. */
 void ww_ports_reset(void);

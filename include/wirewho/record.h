@@ -22,6 +22,7 @@ struct ww_flow_view {
 	const char *app_by;        /* "payload", "port", "none" */
 	const char *service;       /* services-database name of dst port, or NULL */
 	const char *sni;           /* TLS server name, or NULL (an addition to the spec) */
+	size_t sni_len;            /* its bytes, NULs included; 0 with a non-NULL sni: strlen() */
 	const struct ww_owner *owner;  /* NULL when unknown */
 	const char *attr_status;   /* "exact", "listener", ..., "none" */
 	const char *attr_reason;
@@ -36,6 +37,10 @@ struct ww_stats {
 	uint64_t non_ip;            /* well-formed frames that were not IP (ARP...) */
 	uint64_t orphan_fragments;  /* later IP fragments whose first was never seen */
 	uint64_t skipped_packets;   /* packets of link types we cannot decode */
+	/* watch's final record only (`capture_counts`): what reached the
+	 * capture, and what of it was neither analysed nor dropped. */
+	uint64_t received, discarded;
+	bool capture_counts;
 	double elapsed_s;
 };
 

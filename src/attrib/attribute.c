@@ -879,6 +879,21 @@ static int op_judge(void *ud, const struct ww_flow *f, const struct ww_flow_view
 	return judge_flow(ud, f, out, max);   /* no-op when judged at the first packet */
 }
 
+/* A policy app= rule for this flow's proven protocol (pipeline.h). */
+static bool op_explains_app(void *ud, const struct ww_flow *f, const char *app)
+{
+	struct ww_attributor *a = ud;
+	struct ww_attrib *at = f->attr;
+	if (!a->judge || !at || at == &not_local_attr)
+		return false;
+	struct ww_judge_flow in = {
+		.f = f, .owner = at->owner, .status = status_names[at->status], .reason = at->reason,
+		.local = at->status != ST_NOT_LOCAL && at->status != ST_NONE,
+		.local_is_server = at->local_is_server, .kernel = at->kernel,
+	};
+	return ww_judge_explains_app(a->judge, &in, app);
+}
+
 static int op_pending(void *ud, ww_time_t now, bool final, struct ww_alert *out, int max)
 {
 	struct ww_attributor *a = ud;
@@ -910,4 +925,5 @@ const struct ww_attrib_ops ww_attr_ops = {
 	.flow_end = op_flow_end,
 	.judge_new = op_judge_new,
 	.pending = op_pending,
+	.explains_app = op_explains_app,
 };

@@ -194,6 +194,11 @@ struct ww_capture *ww_capture_open_live(const char *iface, const char *filter,
 	return c;
 }
 
+int ww_capture_set_filter(struct ww_capture *c, const char *filter, char *err, size_t errsz)
+{
+	return set_filter(c, filter, err, errsz);
+}
+
 void ww_capture_close(struct ww_capture *c)
 {
 	if (!c)
@@ -264,6 +269,21 @@ int ww_capture_dropped(struct ww_capture *c, uint64_t *dropped)
 		return 0;
 	if (pcap_stats(c->p, &st) < 0)
 		return -EIO;
+	*dropped = (uint64_t)st.ps_drop + st.ps_ifdrop;
+	return 0;
+}
+
+int ww_capture_counts(struct ww_capture *c, uint64_t *received, uint64_t *dropped)
+{
+	struct pcap_stat st;
+	*received = *dropped = 0;
+	if (!c->live)
+		return 0;
+	if (pcap_stats(c->p, &st) < 0)
+		return -EIO;
+	/* libpcap's ps_recv counts the kernel's drops too; the interface's
+	 * drops never reached the socket, so they are added to both. */
+	*received = (uint64_t)st.ps_recv + st.ps_ifdrop;
 	*dropped = (uint64_t)st.ps_drop + st.ps_ifdrop;
 	return 0;
 }

@@ -318,7 +318,7 @@ static uint32_t run(struct ww_cls *c, const struct ww_pview *v)
 
 static void save_tls(struct ww_cls *c, const struct ww_tls_ev *ev)
 {
-	if (c->tls || (!ev->sni[0] && !ev->alpn[0]))
+	if (c->tls || (!ev->sni_len && !ev->alpn[0]))
 		return;
 	c->tls = malloc(sizeof(*c->tls));
 	if (c->tls)
@@ -405,6 +405,7 @@ bool ww_cls_feed(struct ww_cls *c, const struct ww_flow *f, enum ww_dir dir,
 	v.full[d] = c->seen[d] >= WW_CLS_MAX_BYTES_DIR || c->npkts[d] >= WW_CLS_MAX_PKTS_DIR;
 	struct ww_tls_ev tev;
 	tev.sni[0] = tev.alpn[0] = '\0';
+	tev.sni_len = 0;
 	v.tls = (c->cand & (1u << WW_P_TLS)) ? &tev : NULL;
 
 	uint32_t yes = run(c, &v);
@@ -457,6 +458,7 @@ void ww_cls_finish(struct ww_cls *c, const struct ww_flow *f)
 		v.cur = c->blen[0] ? 0 : 1;
 		struct ww_tls_ev tev;
 		tev.sni[0] = tev.alpn[0] = '\0';
+		tev.sni_len = 0;
 		v.tls = &tev;
 		uint32_t saved = c->cand;
 		c->cand &= c->need;
@@ -532,6 +534,11 @@ const char *ww_cls_sni(const struct ww_cls *c)
 	return c && c->tls ? c->tls->sni : "";
 }
 
+size_t ww_cls_sni_len(const struct ww_cls *c)
+{
+	return c && c->tls ? c->tls->sni_len : 0;
+}
+
 void ww_cls_result(const struct ww_cls *c, const struct ww_flow *f, struct ww_cls_result *r)
 {
 	enum ww_app_by by;
@@ -558,6 +565,7 @@ void ww_cls_result(const struct ww_cls *c, const struct ww_flow *f, struct ww_cl
 	r->first_dir = c->first_dir;
 	if (c->tls) {
 		r->sni = c->tls->sni;
+		r->sni_len = c->tls->sni_len;
 		r->alpn = c->tls->alpn;
 	}
 	for (int d = 0; d < 2; d++) {
@@ -566,6 +574,8 @@ void ww_cls_result(const struct ww_cls *c, const struct ww_flow *f, struct ww_cl
 	}
 	r->rejected = c->rejected;
 	r->undecided = !c->match && (c->need & c->cand);
+	/* record type 22 (handshake), major version 3: RFC 8446 §5.1 */
+	r->tls_first = c->match == WW_P_TLS && c->first_len >= 2 && c->first[0] == 22 && c->first[1] == 3;
 }
 
 static int pid_of(const char *proto)

@@ -285,6 +285,119 @@ int ww_ports_standard_list(const char *proto, uint8_t ipproto, uint16_t *out, in
 	return n;
 }
 
+/* ---- plaintext before TLS ---- */
+
+/*
+ * Ports whose protocol must speak in plaintext before any TLS: the
+ * server's greeting or the client's first message comes first, and TLS
+ * only after the protocol's own upgrade. TLS from the first byte there is
+ * not that protocol but another service on its port. The implicit-TLS
+ * ports (465, 993, 995, 636, 563, 990, 5223) are not here: TLS first is
+ * their design (RFC 8314). Nor is 1433: TDS 8.0 (SQL Server 2022's strict
+ * encryption) opens with TLS. `alpn` is the ALPN protocol id with which
+ * the protocol's own specification allows TLS first on the same port.
+ */
+static const struct {
+	uint16_t port;
+	const char *proto;      /* lowercase; a detected protocol's own name where there is one */
+	const char *alpn;       /* direct TLS allowed with this ALPN id, or NULL */
+	const char *upgrade;    /* how the protocol upgrades, for the alert's text */
+} plain_first[] = {
+	{ 21, "ftp", NULL, "AUTH TLS, RFC 4217" },
+	{ 25, "smtp", NULL, "STARTTLS, RFC 3207" },
+	{ 110, "pop3", NULL, "STLS, RFC 2595" },
+	{ 119, "nntp", NULL, "STARTTLS, RFC 4642" },
+	{ 143, "imap", NULL, "STARTTLS, RFC 2595" },
+	{ 389, "ldap", NULL, "the StartTLS extended operation, RFC 4511" },
+	{ 587, "smtp", NULL, "STARTTLS, RFC 3207" },
+	{ 3306, "mysql", NULL, "an SSL request after the server's greeting" },
+	{ 3389, "rdp", NULL, "an X.224 connection request that negotiates TLS" },
+	{ 4190, "sieve", NULL, "STARTTLS, RFC 5804" },
+	{ 5222, "xmpp", "xmpp-client", "<starttls/>, RFC 6120" },        /* XEP-0368 direct TLS names its ALPN */
+	{ 5269, "xmpp", "xmpp-server", "<starttls/>, RFC 6120" },
+	{ 5432, "postgresql", "postgresql", "an SSLRequest answered 'S'" }, /* PostgreSQL 17 direct TLS */
+};
+
+const char *ww_ports_plaintext_first(uint16_t port, uint8_t ipproto, const char **alpn, const char **upgrade)
+{
+	if (alpn)
+		*alpn = NULL;
+	if (upgrade)
+		*upgrade = NULL;
+	if (ipproto != WW_IPPROTO_TCP)
+		return NULL;
+	/* a user line that made the port TLS's says TLS first is right there */
+	const char *own = ww_ports_protocol_of(port, ipproto);
+	if (own && strcmp(own, "tls") == 0)
+		return NULL;
+	for (size_t i = 0; i < WW_ARRAY_SIZE(plain_first); i++)
+		if (plain_first[i].port == port) {
+			if (alpn)
+				*alpn = plain_first[i].alpn;
+			if (upgrade)
+				*upgrade = plain_first[i].upgrade;
+			return plain_first[i].proto;
+		}
+	return NULL;
+}
+
+/* ---- reading files ---- */
+
+/*
+ * Both files are read a line at a time through read_line(), which bounds
+ * what it reads while reading: a line longer than its buffer, a NUL byte
+ * (neither file is binary, and fgets() would hide the rest of the line
+ * behind it: /dev/zero read so is an endless run of empty lines) and a
+ * file larger than a real one could be are errors, found after at most
+ * max_total bytes, as is a read error. A user's ports file is a few dozen
+ * lines; Debian's /etc/services is 13 KB and every services file we know
+ * is under 1 MB.
+ */
+#define PORTS_LINE_MAX 1024         /* bytes of a ports file line, its newline included */
+#define PORTS_FILE_MAX (1u << 20)   /* 1 MiB: ~30,000 lines of port lists */
+#define SVC_LINE_MAX   1024
+#define SVC_FILE_MAX   (16u << 20)  /* 16 MiB: ten times IANA's whole registry as services lines */
+
+enum { RL_EOF = 0, RL_LINE = 1 };
+
+/*
+ * Read one line of fp into buf[cap] without its newline, NUL-terminated,
+ * its length in *len. *total counts the file's bytes so far. Returns
+ * RL_LINE, RL_EOF, -E2BIG when the line does not fit, -EINVAL at a NUL
+ * byte, -EFBIG past max_total bytes, -EIO on a read error (errno then
+ * says why).
+ */
+static int read_line(FILE *fp, char *buf, size_t cap, size_t *len, size_t *total, size_t max_total)
+{
+	size_t n = 0;
+	int ch;
+	*len = 0;
+	while ((ch = getc(fp)) != EOF) {
+		if (++*total > max_total)
+			return -EFBIG;
+		if (ch == '\n')
+			break;
+		if (ch == '\0') {
+			*len = n;
+			return -EINVAL;
+		}
+		if (n + 2 > cap) {   /* room for this byte and the terminator */
+			*len = n;
+			return -E2BIG;
+		}
+		buf[n++] = (char)ch;
+	}
+	buf[n] = '\0';
+	*len = n;
+	if (ch == EOF) {
+		if (ferror(fp))
+			return -EIO;
+		if (n == 0)
+			return RL_EOF;
+	}
+	return RL_LINE;
+}
+
 /* ---- user file ---- */
 
 static int fail(char *err, size_t errsz, const char *path, int line, int col, const char *why)
@@ -337,12 +450,28 @@ int ww_ports_load_user(const char *path, char *err, size_t errsz)
 	static struct entry work[MAX_ENTRIES];
 	int nw = n_entries, ret = 0, lineno = 0;
 	memcpy(work, entries, sizeof(entries[0]) * (size_t)n_entries);
-	char line[1024];
-	while (fgets(line, sizeof(line), fp)) {
+	char line[PORTS_LINE_MAX];
+	size_t ll, total = 0;
+	int rl;
+	while ((rl = read_line(fp, line, sizeof(line), &ll, &total, PORTS_FILE_MAX)) != RL_EOF) {
 		lineno++;
-		size_t ll = strlen(line);
-		if (ll == sizeof(line) - 1 && line[ll - 1] != '\n') {
-			ret = fail(err, errsz, path, lineno, (int)ll, "line too long");
+		if (rl == -E2BIG) {
+			ret = fail(err, errsz, path, lineno, (int)ll + 1, "line too long");
+			goto out;
+		}
+		if (rl == -EINVAL) {
+			ret = fail(err, errsz, path, lineno, (int)ll + 1, "NUL byte: not a text file");
+			goto out;
+		}
+		if (rl == -EFBIG) {
+			ret = -EFBIG;
+			snprintf(err, errsz, "%s: larger than %u bytes: not a ports file", path, PORTS_FILE_MAX);
+			goto out;
+		}
+		if (rl == -EIO) {
+			int e = errno ? errno : EIO;
+			ret = -EIO;
+			snprintf(err, errsz, "%s: read error: %s", path, strerror(e));
 			goto out;
 		}
 		char *hash = strchr(line, '#');
@@ -441,11 +570,6 @@ int ww_ports_load_user(const char *path, char *err, size_t errsz)
 			ret = fail(err, errsz, path, lineno, (int)(p - line) + 1, "expected at least one port");
 			goto out;
 		}
-	}
-	if (ferror(fp)) {
-		ret = -EIO;
-		snprintf(err, errsz, "%s: read error", path);
-		goto out;
 	}
 	memcpy(entries, work, sizeof(work[0]) * (size_t)nw);
 	n_entries = nw;
@@ -563,8 +687,14 @@ int ww_ports_load_services(const char *path)
 	svc_clear();
 	svc_loaded = true;
 	svc_ready = true;
-	char line[512];
-	while (fgets(line, sizeof(line), fp)) {
+	char line[SVC_LINE_MAX];
+	size_t ll, total = 0;
+	int rl, ret = 0;
+	while ((rl = read_line(fp, line, sizeof(line), &ll, &total, SVC_FILE_MAX)) != RL_EOF) {
+		if (rl < 0) {
+			ret = rl;   /* not a services database, or unreadable: none of it */
+			break;
+		}
 		char *hash = strchr(line, '#');
 		if (hash)
 			*hash = '\0';
@@ -584,11 +714,19 @@ int ww_ports_load_services(const char *path)
 		if (svc[t][port])
 			continue;   /* the first entry wins, as getservbyport() */
 		uint16_t idx = svc_intern(name);
+		if (!idx && svc_n < 65535) {
+			ret = -ENOMEM;
+			break;
+		}
 		if (idx)
 			svc[t][port] = idx;
 	}
 	fclose(fp);
-	return 0;
+	if (ret < 0) {
+		svc_clear();
+		svc_builtin_fill();
+	}
+	return ret;
 }
 
 void ww_ports_prepare(void)

@@ -4,6 +4,7 @@
  * options (cmd_replay.c, cmd_watch.c, cmd_sockets.c); main.c dispatches.
  */
 #include "wirewho/cli.h"
+#include "wirewho/common.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,14 +28,16 @@ static const char help_text[] =
 	"  -f, --filter EXPR    BPF filter, as tcpdump takes it (replay, watch)\n"
 	"  --policy FILE        rules that explain expected processes, ports and peers\n"
 	"  -q, --quiet          alerts only, no flow records\n"
+	"  --max-flows N        flows tracked at once (default 1000000); the least\n"
+	"                       recently active are evicted beyond it (replay, watch)\n"
+	"  --timeout CLASS=S[,CLASS=S...]\n"
+	"                       idle timeouts in seconds; CLASS is tcp (established,\n"
+	"                       300), tcp-new (30), closed (10), udp (60), other (30)\n"
+	"  --ports FILE         add or change the standard ports of protocols (replay, watch)\n"
+	"  -h, --help           the options of one command: wirewho COMMAND --help\n"
 	"\n"
 	"replay:\n"
 	"  --sockets FILE       socket/process timeline recorded by `watch --record`\n"
-	"  --max-flows N        flows tracked at once (default 1000000); the least\n"
-	"                       recently active are evicted beyond it\n"
-	"  --timeout CLASS=S    idle timeout in seconds; CLASS is tcp (established,\n"
-	"                       300), tcp-new (30), closed (10), udp (60), other (30)\n"
-	"  --ports FILE         add or change the standard ports of protocols\n"
 	"  --no-progress        no progress line on a terminal\n"
 	"  --no-classify        skip payload classification (to measure its cost)\n"
 	"\n"
@@ -42,6 +45,8 @@ static const char help_text[] =
 	"  -i, --interface IF   interface to capture on (any = all)\n"
 	"  --duration SECS      stop after SECS (also stops on SIGINT/SIGTERM)\n"
 	"  --record DIR         also write DIR/capture.pcap and DIR/sockets.ndjson\n"
+	"                       (DIR must be empty or new, unless --force)\n"
+	"  --stats-interval S   --json: a stats record every S seconds (default 60)\n"
 	"  --buffer-size MB     kernel capture buffer\n"
 	"  --wait-for-interface wait for a missing interface instead of failing\n"
 	"\n"
@@ -107,6 +112,42 @@ int ww_cli_flush_stdout(void)
 		return 0;
 	fprintf(stderr, "wirewho: writing output failed: %s\n", strerror(errno ? errno : EIO));
 	return 1;
+}
+
+int ww_cli_parse_timeouts(const char *arg, struct ww_flow_cfg *fc)
+{
+	static const struct { const char *name; enum ww_tmo_class c; } names[] = {
+		{ "tcp", WW_TMO_TCP_EST }, { "tcp-new", WW_TMO_TCP_NEW },
+		{ "closed", WW_TMO_CLOSED }, { "udp", WW_TMO_UDP }, { "other", WW_TMO_OTHER },
+	};
+	uint32_t set[WW_TMO_NCLASSES] = { 0 };
+	char buf[256];
+
+	/* Parsed whole before any is applied: a bad item changes nothing. */
+	if (!arg || strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, arg);
+	char *save = NULL;
+	int n = 0;
+	for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save), n++) {
+		char *eq = strchr(item, '=');
+		unsigned long v;
+		size_t i;
+		if (!eq || ww_cli_parse_uint(eq + 1, 1, WW_CLI_MAX_TIMEOUT_S, &v) < 0)
+			return -EINVAL;
+		*eq = '\0';
+		for (i = 0; i < WW_ARRAY_SIZE(names) && strcmp(item, names[i].name) != 0; i++)
+			;
+		if (i == WW_ARRAY_SIZE(names))
+			return -EINVAL;
+		set[names[i].c] = (uint32_t)v;
+	}
+	if (n == 0 || arg[strlen(arg) - 1] == ',' || arg[0] == ',' || strstr(arg, ",,"))
+		return -EINVAL;
+	for (int c = 0; c < WW_TMO_NCLASSES; c++)
+		if (set[c])
+			fc->timeout_s[c] = set[c];
+	return 0;
 }
 
 /* Parse a whole unsigned number in [lo, hi]; -EINVAL otherwise. */

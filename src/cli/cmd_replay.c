@@ -20,6 +20,7 @@
 #include "wirewho/decode.h"
 #include "wirewho/judge_flow.h"
 #include "wirewho/pipeline.h"
+#include "wirewho/netscope.h"
 #include "wirewho/policy.h"
 #include "wirewho/ports.h"
 #include "wirewho/timeline.h"
@@ -34,24 +35,33 @@
 
 #define WW_PROGRESS_EVERY_PKTS 65536   /* check the clock this often: cheap, ~10 Hz at speed */
 
-static int parse_timeout(const char *arg, struct ww_flow_cfg *fc)
-{
-	static const struct { const char *name; enum ww_tmo_class c; } names[] = {
-		{ "tcp", WW_TMO_TCP_EST }, { "tcp-new", WW_TMO_TCP_NEW },
-		{ "closed", WW_TMO_CLOSED }, { "udp", WW_TMO_UDP }, { "other", WW_TMO_OTHER },
-	};
-	const char *eq = strchr(arg, '=');
-	unsigned long v;
-	if (!eq || ww_cli_parse_uint(eq + 1, 1, 86400 * 7, &v) < 0)
-		return -EINVAL;
-	for (size_t i = 0; i < WW_ARRAY_SIZE(names); i++)
-		if (strlen(names[i].name) == (size_t)(eq - arg) &&
-		    strncmp(arg, names[i].name, (size_t)(eq - arg)) == 0) {
-			fc->timeout_s[names[i].c] = (uint32_t)v;
-			return 0;
-		}
-	return -EINVAL;
-}
+static const char replay_usage[] =
+	"usage: wirewho replay [OPTIONS] FILE...\n"
+	"\n"
+	"Read pcap and pcapng files (- for standard input) in the order given, as one\n"
+	"stream of packets: track every flow, name its protocol, judge it.\n"
+	"\n"
+	"  --json                 NDJSON records on stdout (flow, alert, stats)\n"
+	"  -f, --filter EXPR      BPF filter, as tcpdump takes it\n"
+	"  -q, --quiet            alerts only, no flow records\n"
+	"  --policy FILE          rules that explain expected processes, ports and peers\n"
+	"  --home-net CIDR,...    the site's own networks: every other peer is internet\n"
+	"  --sockets FILE         socket/process timeline recorded by `watch --record`\n"
+	"  --max-flows N          flows tracked at once (default 1000000); the least\n"
+	"                         recently active are evicted beyond it\n"
+	"  --timeout CLASS=S[,CLASS=S...]\n"
+	"                         idle timeouts in seconds; CLASS is tcp (established,\n"
+	"                         300), tcp-new (30), closed (10), udp (60), other (30)\n"
+	"  --ports FILE           add or change the standard ports of protocols\n"
+	"  --no-progress          no progress line on a terminal\n"
+	"  --no-classify          skip payload classification (to measure its cost)\n"
+	"  -h, --help             this text\n"
+	"\n"
+	"Options may come before or after the files. See wirewho(8).\n"
+	"\n"
+	"Exit status: 0 ran to the end, 1 runtime failure (output error, out of\n"
+	"memory), 2 bad usage or unreadable input (a capture, policy, ports or\n"
+	"timeline file).\n";
 
 struct replay_opts {
 	struct ww_pipeline_cfg pc;
@@ -155,9 +165,10 @@ static int setup_attribution(const char *sockets, const char *policy, const char
 	struct ww_policy *pol = NULL;
 	char err[WW_TIMELINE_ERRLEN];
 
-	if (policy && ww_policy_load(policy, &pol, err, sizeof(err)) < 0) {
+	int prc = policy ? ww_policy_load(policy, &pol, err, sizeof(err)) : 0;
+	if (prc < 0) {
 		fprintf(stderr, "wirewho: %s\n", err);
-		return -EINVAL;
+		return prc == -ENOMEM ? -ENOMEM : -EINVAL;
 	}
 	if (!sockets) {
 		/* Without owners there is no process to judge. */
@@ -192,11 +203,12 @@ static int setup_attribution(const char *sockets, const char *policy, const char
 
 int ww_cmd_replay(int argc, char **argv)
 {
-	enum { O_JSON = 256, O_POLICY, O_SOCKETS, O_MAXFLOWS, O_TIMEOUT, O_PORTS, O_NOPROG, O_NOCLS, O_HELP };
+	enum { O_JSON = 256, O_POLICY, O_SOCKETS, O_MAXFLOWS, O_TIMEOUT, O_PORTS, O_NOPROG, O_NOCLS, O_HELP, O_HOME_NET };
 	static const struct option lo[] = {
 		{ "json", no_argument, NULL, O_JSON },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "policy", required_argument, NULL, O_POLICY },
+		{ "home-net", required_argument, NULL, O_HOME_NET },
 		{ "sockets", required_argument, NULL, O_SOCKETS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "max-flows", required_argument, NULL, O_MAXFLOWS },
@@ -223,6 +235,12 @@ int ww_cmd_replay(int argc, char **argv)
 		case 'f': o.filter = optarg; break;
 		case 'q': o.pc.quiet = true; break;
 		case O_POLICY: o.policy = optarg; break;
+		case O_HOME_NET: {
+			char err[200];
+			if (ww_netscope_home_option(optarg, err, sizeof(err)) < 0)
+				return ww_cli_usage_error("replay", "--home-net: %s", err);
+			break;
+		}
 		case O_SOCKETS: o.sockets = optarg; break;
 		case O_PORTS: o.ports = optarg; break;
 		case O_NOPROG: o.progress = false; break;
@@ -233,12 +251,12 @@ int ww_cmd_replay(int argc, char **argv)
 			o.pc.flow.max_flows = (uint32_t)v;
 			break;
 		case O_TIMEOUT:
-			if (parse_timeout(optarg, &o.pc.flow) < 0)
-				return ww_cli_usage_error("replay", "--timeout: \"%s\" is not CLASS=SECONDS (tcp, tcp-new, closed, udp, other)", optarg);
+			if (ww_cli_parse_timeouts(optarg, &o.pc.flow) < 0)
+				return ww_cli_usage_error("replay", "--timeout: \"%s\" is not CLASS=SECONDS[,CLASS=SECONDS...] (tcp, tcp-new, closed, udp, other; 1 to 604800 s)", optarg);
 			break;
 		case 'h':
 		case O_HELP:
-			ww_cli_print_usage(stdout, true);
+			fputs(replay_usage, stdout);
 			return 0;
 		default:
 			return ww_cli_bad_option("replay", c, argv);
@@ -264,7 +282,7 @@ int ww_cmd_replay(int argc, char **argv)
 	if ((o.sockets || o.policy) &&
 	    (rc = setup_attribution(o.sockets, o.policy, argv[optind], &o.pc, &ra)) < 0) {
 		replay_attr_free(&ra);
-		return rc == -ENOMEM ? 1 : 2;
+		return rc == -ENOMEM ? 1 : 2;   /* out of memory is a runtime failure */
 	}
 
 	o.pc.color = false;

@@ -18,6 +18,7 @@
  * and prints each pass's time on stderr: the second pass measures the
  * cached path, where nothing changed and no fd table is re-read.
  */
+#include "wirewho/cli.h"
 #include "wirewho/cmd.h"
 #include "wirewho/emit_sockets.h"
 #include "wirewho/jsonw.h"
@@ -44,7 +45,8 @@ static const char help_text[] =
 	"policy explains it.\n"
 	"\n"
 	"  --json            NDJSON: one \"socket\" record per socket, then the alerts\n"
-	"  --policy FILE     rules that explain expected sockets (see README.md, section 'wirewho sockets')\n"
+	"  --policy FILE     rules that explain expected sockets (docs/policy.md)\n"
+	"  --home-net CIDR,...  the site's own networks: every other peer is internet\n"
 	"  --all             table: show every socket, not only those needing review\n"
 	"  --all-netns       every network namespace some process is in (needs root)\n"
 	"  --learn           print a policy that explains everything present now\n"
@@ -69,10 +71,11 @@ struct ns {
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { O_JSON = 256, O_POLICY, O_ALL, O_ALL_NETNS, O_LEARN, O_PASSES };
+	enum { O_JSON = 256, O_POLICY, O_ALL, O_ALL_NETNS, O_LEARN, O_PASSES, O_HOME_NET };
 	static const struct option lo[] = {
 		{ "json", no_argument, NULL, O_JSON },
 		{ "policy", required_argument, NULL, O_POLICY },
+		{ "home-net", required_argument, NULL, O_HOME_NET },
 		{ "all", no_argument, NULL, O_ALL },
 		{ "all-netns", no_argument, NULL, O_ALL_NETNS },
 		{ "learn", no_argument, NULL, O_LEARN },
@@ -86,38 +89,37 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	optind = 0;   /* GNU: reinitialise, main.c may have run getopt already */
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+qh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:qh", lo, NULL)) != -1) {
 		switch (c) {
 		case O_JSON: o->json = true; break;
 		case O_POLICY: o->policy = optarg; break;
+		case O_HOME_NET: {
+			char err[200];
+			if (ww_netscope_home_option(optarg, err, sizeof(err)) < 0) {
+				ww_cli_usage_error("sockets", "--home-net: %s", err);
+				return -1;
+			}
+			break;
+		}
 		case O_ALL: o->all = true; break;
 		case O_ALL_NETNS: o->all_netns = true; break;
 		case O_LEARN: o->learn = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h': fputs(help_text, stdout); return 1;
-		case O_PASSES: {
-			char *end;
-			errno = 0;
-			o->passes = strtoul(optarg, &end, 10);
-			if (errno || *end || optarg[0] < '0' || optarg[0] > '9' || o->passes < 1 ||
-			    o->passes > MAX_PASSES) {
-				fprintf(stderr, "wirewho sockets: --passes: '%s' is not a number in 1..%d\n",
-					optarg, MAX_PASSES);
+		case O_PASSES:
+			if (ww_cli_parse_uint(optarg, 1, MAX_PASSES, &o->passes) < 0) {
+				ww_cli_usage_error("sockets", "--passes: \"%s\" is not a number from 1 to %d",
+						   optarg, MAX_PASSES);
 				return -1;
 			}
 			break;
-		}
-		case ':':
-			fprintf(stderr, "wirewho sockets: option '%s' needs an argument\n", argv[optind - 1]);
-			return -1;
 		default:
-			fprintf(stderr, "wirewho sockets: unknown option '%s' (see --help)\n",
-				argv[optind - 1]);
+			ww_cli_bad_option("sockets", c, argv);
 			return -1;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "wirewho sockets: unexpected argument '%s' (see --help)\n", argv[optind]);
+		ww_cli_usage_error("sockets", "unexpected argument \"%s\"", argv[optind]);
 		return -1;
 	}
 	return 0;
@@ -424,7 +426,7 @@ int ww_cmd_sockets(int argc, char **argv)
 		int e = ww_policy_load(r.o.policy, &r.pol, err, sizeof(err));
 		if (e < 0) {
 			fprintf(stderr, "wirewho sockets: --policy %s\n", err);
-			return 2;
+			return e == -ENOMEM ? 1 : 2;   /* out of memory is a runtime failure */
 		}
 	}
 	(void)ww_ports_load_services(NULL);   /* missing /etc/services: built-in names */

@@ -15,12 +15,22 @@
  * starve the rest), applies address changes, and about once a second runs
  * the periodic work on wall-clock time: expiring idle flows (the flow engine
  * counts packet time, which stops on a quiet wire), the rate-limited socket
- * table refresh, folded alert summaries, flushing the recording, and in text
- * mode a summary line every WATCH_SUMMARY_EVERY_S. Signal handlers only set
- * flags; the loop acts on them: SIGINT/SIGTERM stop cleanly (open flows and
- * a final stats record with the kernel's drop count are written), SIGHUP
- * reloads the policy (a policy that does not parse is reported and the old
- * one kept).
+ * table refresh, folded alert summaries, flushing the recording, in text
+ * mode a summary line every WATCH_SUMMARY_EVERY_S and with --json a stats
+ * record every --stats-interval. What a wake-up wrote goes out at its end
+ * (stdout is fully buffered: one write() per record was the dearest part of
+ * a flood of new flows). Signal handlers only set flags; the loop acts on
+ * them: SIGINT/SIGTERM stop cleanly (what is already in the kernel's ring
+ * is analysed, for at most WATCH_DRAIN_MAX_S, then open flows and a final
+ * stats record with the capture's counts are written, so that packets +
+ * dropped + discarded = received), SIGHUP reloads the policy (a policy that
+ * does not parse is reported and the old one kept).
+ *
+ * Usage is checked first: a bad option, or a --record DIR that is not empty
+ * (a recording is evidence: never truncated without --force), is exit 2
+ * before anything is opened; a filter that does not compile, found once the
+ * interface is open (it depends on the link type), is exit 2 too. Each is
+ * one line on stderr, as in the other commands.
  *
  * An interface that does not exist or is down is a clear error and exit 1;
  * with --wait-for-interface we poll for it (every WATCH_IFACE_POLL_MS) until
@@ -36,11 +46,14 @@
 #include "wirewho/judge_flow.h"
 #include "wirewho/netaddr.h"
 #include "wirewho/pipeline.h"
+#include "wirewho/netscope.h"
 #include "wirewho/policy.h"
+#include "wirewho/ports.h"
 #include "wirewho/procs.h"
 #include "wirewho/socktab.h"
 #include "wirewho/timeline.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -48,6 +61,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,6 +70,13 @@
 #define WATCH_BATCH            4096   /* packets per wake-up before the loop looks around */
 #define WATCH_PERIODIC_US      (WW_USEC_PER_SEC)  /* housekeeping cadence */
 #define WATCH_SUMMARY_EVERY_S  10     /* text mode: a summary line this often */
+#define WATCH_STATS_EVERY_S    60     /* --json: a stats record this often (Suricata's default) */
+#define WATCH_DRAIN_MAX_S      1.0    /* at the stop: analyse what is still in the ring for at
+					 most this long (a 64 MB ring of small packets is ~1 s
+					 of work); the rest is read, counted, discarded */
+#define WATCH_DRAIN_MAX_PKTS   (1u << 22)  /* and at most this many: the ring's slots, many times */
+#define WATCH_OUTBUF           (256u << 10)  /* stdout buffer: a wake-up's records (a 4096-packet
+					 batch of new flows evicting as many) in a few writes */
 #define WATCH_IFACE_POLL_MS    500    /* --wait-for-interface: how often to look */
 #define WATCH_DEFAULT_BUFFER_MB 64    /* ~100 ms of 200k pps at full size: absorbs a lookup stall */
 #define WATCH_MAX_BUFFER_MB    4096
@@ -85,41 +106,67 @@ static const char watch_usage[] =
 	"\n"
 	"  -i, --interface IF     interface to capture on (any = all)\n"
 	"  -f, --filter EXPR      BPF filter, as tcpdump takes it\n"
-	"  --json                 NDJSON records on stdout, line-buffered\n"
+	"  --json                 NDJSON records on stdout, each out within milliseconds\n"
 	"  -q, --quiet            alerts only, no flow records\n"
 	"  --policy FILE          rules that explain expected processes, ports and peers\n"
 	"                         (reloaded on SIGHUP)\n"
+	"  --home-net CIDR,...    the site's own networks: every other peer is internet\n"
 	"  --record DIR           also write DIR/capture.pcap and DIR/sockets.ndjson\n"
 	"                         (replay them with: wirewho replay DIR/capture.pcap\n"
-	"                         --sockets DIR/sockets.ndjson)\n"
+	"                         --sockets DIR/sockets.ndjson); DIR must be new or\n"
+	"                         empty: an earlier recording is never overwritten\n"
+	"  --force                let --record overwrite the files of a non-empty DIR\n"
 	"  --duration SECS        stop after SECS (also stops on SIGINT/SIGTERM)\n"
+	"  --stats-interval SECS  --json: a stats record every SECS (default 60, 0 none)\n"
 	"  --buffer-size MB       kernel capture buffer (default 64)\n"
 	"  --max-flows N          flows tracked at once (default 1000000)\n"
+	"  --timeout CLASS=S[,CLASS=S...]\n"
+	"                         idle timeouts in seconds; CLASS is tcp (established,\n"
+	"                         300), tcp-new (30), closed (10), udp (60), other (30)\n"
+	"  --ports FILE           add or change the standard ports of protocols\n"
 	"  --snaplen BYTES        bytes kept of each packet (default 4096: headers and\n"
 	"                         the payload the classifier reads; also --record's)\n"
 	"  --wait-for-interface   wait for a missing or down interface, and for one\n"
 	"                         that disappears while watched, instead of exiting\n"
-	"  --help                 this text\n"
+	"  -h, --help             this text\n"
 	"\n"
 	"Needs CAP_NET_RAW to capture; CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH to\n"
 	"name the owners of other users' sockets. Every other capability is\n"
 	"dropped once the capture is open. See wirewho(8).\n"
 	"\n"
 	"Exit status: 0 ran to the end, 1 runtime failure (interface missing or\n"
-	"gone, capture error, output error), 2 bad usage or unreadable policy.\n";
+	"gone, capture error, output error), 2 bad usage, a bad filter, a non-empty\n"
+	"--record DIR, or an unreadable policy or ports file.\n";
 
 struct watch_opts {
-	const char *iface, *filter, *policy, *record;
-	bool json, quiet, wait_iface;
-	unsigned long duration_s, buffer_mb, max_flows, snaplen;
+	const char *iface, *filter, *policy, *record, *ports;
+	bool json, quiet, wait_iface, force;
+	unsigned long duration_s, buffer_mb, max_flows, snaplen, stats_every_s;
+	struct ww_flow_cfg flow;   /* --max-flows, --timeout */
 };
 
-static int usage(const char *fmt, const char *arg)
+/*
+ * --record DIR is evidence: an earlier recording in it is never truncated
+ * unless --force says so. A DIR that does not exist yet, or is empty, is
+ * fine (ww_timeline_create() makes it). Returns 0, or 2 after the usage line.
+ */
+static int check_record_dir(const char *dir, bool force)
 {
-	fprintf(stderr, "wirewho: watch: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n(see wirewho watch --help)\n");
-	return 2;
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;   /* missing, or not a directory: ww_timeline_create() says why */
+	struct dirent *de;
+	const char *first = NULL;
+	while (!first && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			first = de->d_name;
+	int rc = 0;
+	if (first && !force)
+		rc = ww_cli_usage_error("watch", "--record: %s is not empty (it holds %s, maybe an "
+					"earlier recording); choose a new directory, or add --force to "
+					"overwrite it", dir, first);
+	closedir(d);
+	return rc;
 }
 
 /*
@@ -144,10 +191,23 @@ static int wait_for_iface(const char *name, double deadline)
 	}
 }
 
-static struct ww_capture *open_capture(const struct watch_opts *o, char *err, size_t errsz)
+/*
+ * Open the interface, then set the filter: NULL with the reason in `err`,
+ * and *bad_filter set when the interface opened but the filter does not
+ * compile (bad usage, exit 2, as in replay; not a runtime failure).
+ */
+static struct ww_capture *open_capture(const struct watch_opts *o, char *err, size_t errsz,
+				       bool *bad_filter)
 {
-	return ww_capture_open_live(o->iface, o->filter, (int)(o->buffer_mb * 1024 * 1024),
-				    (int)o->snaplen, err, errsz);
+	struct ww_capture *c = ww_capture_open_live(o->iface, NULL, (int)(o->buffer_mb * 1024 * 1024),
+						    (int)o->snaplen, err, errsz);
+	*bad_filter = false;
+	if (c && ww_capture_set_filter(c, o->filter, err, errsz) < 0) {
+		ww_capture_close(c);
+		*bad_filter = true;
+		return NULL;
+	}
+	return c;
 }
 
 static int load_policy(const char *path, struct ww_policy **out)
@@ -177,66 +237,90 @@ static void summary_line(FILE *out, struct ww_pipeline *pl, struct ww_capture *c
 
 static int parse_opts(int argc, char **argv, struct watch_opts *o)
 {
-	enum { O_JSON = 256, O_POLICY, O_RECORD, O_DURATION, O_BUFSZ, O_WAIT, O_MAXFLOWS, O_SNAPLEN, O_HELP };
+	enum { O_JSON = 256, O_POLICY, O_RECORD, O_DURATION, O_BUFSZ, O_WAIT, O_MAXFLOWS, O_SNAPLEN,
+	       O_FORCE, O_TIMEOUT, O_PORTS, O_STATS, O_HOME_NET };
 	static const struct option lo[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "policy", required_argument, NULL, O_POLICY },
+		{ "home-net", required_argument, NULL, O_HOME_NET },
 		{ "record", required_argument, NULL, O_RECORD },
+		{ "force", no_argument, NULL, O_FORCE },
 		{ "duration", required_argument, NULL, O_DURATION },
+		{ "stats-interval", required_argument, NULL, O_STATS },
 		{ "buffer-size", required_argument, NULL, O_BUFSZ },
 		{ "max-flows", required_argument, NULL, O_MAXFLOWS },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "ports", required_argument, NULL, O_PORTS },
 		{ "snaplen", required_argument, NULL, O_SNAPLEN },
 		{ "wait-for-interface", no_argument, NULL, O_WAIT },
-		{ "help", no_argument, NULL, O_HELP },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	o->buffer_mb = WATCH_DEFAULT_BUFFER_MB;
 	o->snaplen = WATCH_DEFAULT_SNAPLEN;
+	o->stats_every_s = WATCH_STATS_EVERY_S;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+i:f:q", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:i:f:qh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'i': o->iface = optarg; break;
 		case 'f': o->filter = optarg; break;
 		case 'q': o->quiet = true; break;
 		case O_JSON: o->json = true; break;
 		case O_POLICY: o->policy = optarg; break;
+		case O_HOME_NET: {
+			char err[200];
+			if (ww_netscope_home_option(optarg, err, sizeof(err)) < 0)
+				return ww_cli_usage_error("watch", "--home-net: %s", err);
+			break;
+		}
 		case O_RECORD: o->record = optarg; break;
+		case O_FORCE: o->force = true; break;
+		case O_PORTS: o->ports = optarg; break;
 		case O_WAIT: o->wait_iface = true; break;
 		case O_DURATION:
 			if (ww_cli_parse_uint(optarg, 1, 10u * 365 * 86400, &o->duration_s) < 0)
-				return usage("--duration: \"%s\" is not a number of seconds (1 or more)", optarg);
+				return ww_cli_usage_error("watch", "--duration: \"%s\" is not a number of seconds (1 or more)", optarg);
+			break;
+		case O_STATS:
+			if (ww_cli_parse_uint(optarg, 0, 86400, &o->stats_every_s) < 0)
+				return ww_cli_usage_error("watch", "--stats-interval: \"%s\" is not a number of seconds from 0 (none) to 86400", optarg);
 			break;
 		case O_BUFSZ:
 			if (ww_cli_parse_uint(optarg, 1, WATCH_MAX_BUFFER_MB, &o->buffer_mb) < 0)
-				return usage("--buffer-size: \"%s\" is not a number of megabytes from 1 to 4096", optarg);
+				return ww_cli_usage_error("watch", "--buffer-size: \"%s\" is not a number of megabytes from 1 to 4096", optarg);
 			break;
 		case O_MAXFLOWS:
 			if (ww_cli_parse_uint(optarg, 1, 1u << 30, &o->max_flows) < 0)
-				return usage("--max-flows: \"%s\" is not a number from 1 to 1073741824", optarg);
+				return ww_cli_usage_error("watch", "--max-flows: \"%s\" is not a number from 1 to 1073741824", optarg);
+			o->flow.max_flows = (uint32_t)o->max_flows;
+			break;
+		case O_TIMEOUT:
+			if (ww_cli_parse_timeouts(optarg, &o->flow) < 0)
+				return ww_cli_usage_error("watch", "--timeout: \"%s\" is not CLASS=SECONDS[,CLASS=SECONDS...] (tcp, tcp-new, closed, udp, other; 1 to 604800 s)", optarg);
 			break;
 		case O_SNAPLEN:
 			if (ww_cli_parse_uint(optarg, 128, 262144, &o->snaplen) < 0)
-				return usage("--snaplen: \"%s\" is not a number of bytes from 128 to 262144", optarg);
+				return ww_cli_usage_error("watch", "--snaplen: \"%s\" is not a number of bytes from 128 to 262144", optarg);
 			break;
-		case O_HELP:
+		case 'h':
 			fputs(watch_usage, stdout);
 			return -1;
 		default:
-			if (optopt && optopt < 256)
-				return usage("option -%s is unknown or needs an argument", (char[]){ (char)optopt, 0 });
-			return usage("option %s is unknown or needs an argument", argv[optind - 1]);
+			return ww_cli_bad_option("watch", c, argv);
 		}
 	}
 	if (optind < argc)
-		return usage("unexpected argument \"%s\" (a filter goes after -f)", argv[optind]);
+		return ww_cli_usage_error("watch", "unexpected argument \"%s\" (a filter goes after -f)", argv[optind]);
 	if (!o->iface)
-		return usage("%s", "no interface given: -i IFACE (or -i any)");
+		return ww_cli_usage_error("watch", "no interface given: -i IFACE (or -i any)");
+	if (o->record)
+		return check_record_dir(o->record, o->force);
 	return 0;
 }
 
@@ -250,7 +334,21 @@ struct run {
 	struct ww_attributor *attr;
 	struct ww_tl_writer *rec;
 	struct ww_pipeline *pl;
+	/* counts of captures closed before this one (--wait-for-interface reopens) */
+	uint64_t prev_received, prev_dropped;
 };
+
+/* The capture's counts, those of earlier openings included. */
+static void capture_totals(struct run *r, uint64_t *received, uint64_t *dropped)
+{
+	*received = r->prev_received;
+	*dropped = r->prev_dropped;
+	uint64_t rv, dr;
+	if (r->cap && ww_capture_counts(r->cap, &rv, &dr) == 0) {
+		*received += rv;
+		*dropped += dr;
+	}
+}
 
 static void run_free(struct run *r)
 {
@@ -279,6 +377,34 @@ static void stop_recording(struct run *r)
 	fprintf(stderr, "wirewho: watch: --record: %s; recording stopped, analysis goes on\n", why);
 }
 
+/*
+ * At the stop, what the kernel already put in the ring was received: it is
+ * analysed (and recorded) like any packet, for at most WATCH_DRAIN_MAX_S;
+ * what is left then is counted as discarded in the final stats.
+ */
+static void drain_ring(struct run *r, int dlt, bool *rec_failed)
+{
+	double until = ww_mono_now() + WATCH_DRAIN_MAX_S;
+	for (uint32_t i = 0; i < WATCH_DRAIN_MAX_PKTS; i++) {
+		const uint8_t *data;
+		uint32_t caplen, wirelen;
+		ww_time_t ts;
+		if ((i & 255) == 0 && ww_mono_now() >= until)
+			break;
+		if (ww_capture_next(r->cap, &data, &caplen, &wirelen, &ts) != WW_CAP_PACKET)
+			break;
+		/* Recorded too: the recording is the evidence of what was analysed.
+		 * A write failure here stops the recording; the main loop has
+		 * reported the first one, ww_timeline_close() the last. */
+		if (r->rec && ww_timeline_packet(r->rec, data, caplen, wirelen, ts) < 0) {
+			ww_attr_set_recorder(r->attr, NULL);
+			*rec_failed = true;
+		}
+		if (ww_pipeline_packet(r->pl, dlt, data, caplen, wirelen, ts) < 0)
+			break;   /* the output failed: ww_pipeline_finish() reports it */
+	}
+}
+
 int ww_cmd_watch(int argc, char **argv)
 {
 	struct watch_opts o = { 0 };
@@ -286,13 +412,20 @@ int ww_cmd_watch(int argc, char **argv)
 	struct ww_policy *policy = NULL;
 	char err[WW_CAPTURE_ERRLEN > WW_TIMELINE_ERRLEN ? WW_CAPTURE_ERRLEN : WW_TIMELINE_ERRLEN];
 	int rc = parse_opts(argc, argv, &o), exit_code = 0, nerr;
-	double t0, deadline = 0, next_summary;
+	double t0, deadline = 0, next_summary, next_stats = 0;
 	ww_time_t next_periodic;
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (o.policy && load_policy(o.policy, &policy) < 0)
-		return 2;
+	if (o.ports) {
+		char perr[WW_PORTS_ERRLEN];
+		if (ww_ports_load_user(o.ports, perr, sizeof(perr)) < 0) {
+			fprintf(stderr, "wirewho: %s\n", perr);
+			return 2;
+		}
+	}
+	if (o.policy && (rc = load_policy(o.policy, &policy)) < 0)
+		return rc == -ENOMEM ? 1 : 2;   /* out of memory is a runtime failure */
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -314,9 +447,14 @@ int ww_cmd_watch(int argc, char **argv)
 
 	/* --- privileged opening --- */
 	for (;;) {
-		r.cap = open_capture(&o, err, sizeof(err));
+		bool bad_filter;
+		r.cap = open_capture(&o, err, sizeof(err), &bad_filter);
 		if (r.cap)
 			break;
+		if (bad_filter) {
+			ww_policy_free(policy);
+			return ww_cli_usage_error("watch", "-f: %s", err);
+		}
 		if (!o.wait_iface || ww_capture_probe(o.iface) == 0) {
 			fprintf(stderr, "wirewho: watch: %s: %s\n", o.iface, err);
 			ww_policy_free(policy);
@@ -386,7 +524,7 @@ int ww_cmd_watch(int argc, char **argv)
 	/* --- the pipeline --- */
 	struct ww_pipeline_cfg pc;
 	memset(&pc, 0, sizeof(pc));
-	pc.flow.max_flows = (uint32_t)o.max_flows;
+	pc.flow = o.flow;   /* --max-flows, --timeout */
 	pc.out = stdout;
 	pc.mode = o.json ? WW_EMIT_JSON : WW_EMIT_TEXT;
 	pc.quiet = o.quiet;
@@ -394,7 +532,16 @@ int ww_cmd_watch(int argc, char **argv)
 	pc.attrib = &ww_attr_ops;
 	pc.attrib_ud = r.attr;
 	pc.live = true;
-	setvbuf(stdout, NULL, _IOLBF, 0);   /* one record, one line, out at once */
+	/*
+	 * Records are written whole into a buffer and the buffer goes out at the
+	 * end of every wake-up of the loop below, so a record is out a few
+	 * milliseconds after the packet that made it at most. Line buffering
+	 * cost one write() per record, and under a flood of new flows each
+	 * evicted flow's record was a system call and a wake-up of the reader:
+	 * the most expensive part of a new flow, more than tracking it.
+	 */
+	static char outbuf[WATCH_OUTBUF];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	r.pl = ww_pipeline_new(&pc);
 	if (!r.pl) {
 		fprintf(stderr, "wirewho: watch: out of memory creating the flow table (--max-flows)\n");
@@ -409,6 +556,8 @@ int ww_cmd_watch(int argc, char **argv)
 	/* --- the loop --- */
 	next_periodic = ww_wall_now() + WATCH_PERIODIC_US;
 	next_summary = ww_mono_now() + WATCH_SUMMARY_EVERY_S;
+	if (o.json && o.stats_every_s)
+		next_stats = ww_mono_now() + (double)o.stats_every_s;
 	while (!stop_sig) {
 		struct pollfd pfd[2] = {
 			{ .fd = ww_capture_fd(r.cap), .events = POLLIN },
@@ -466,13 +615,15 @@ int ww_cmd_watch(int argc, char **argv)
 			}
 			fprintf(stderr, "wirewho: watch: %s: the interface %s; waiting for it to come back\n",
 				o.iface, why);
+			capture_totals(&r, &r.prev_received, &r.prev_dropped);
 			ww_capture_close(r.cap);
 			r.cap = NULL;
 			while (!r.cap) {
 				if (wait_for_iface(o.iface, deadline) < 0)
 					break;
-				r.cap = open_capture(&o, err, sizeof(err));
-				if (!r.cap && ww_capture_probe(o.iface) == 0) {
+				bool bad_filter;
+				r.cap = open_capture(&o, err, sizeof(err), &bad_filter);
+				if (!r.cap && (bad_filter || ww_capture_probe(o.iface) == 0)) {
 					fprintf(stderr, "wirewho: watch: %s: %s\n", o.iface, err);
 					exit_code = 1;
 					break;
@@ -509,13 +660,45 @@ int ww_cmd_watch(int argc, char **argv)
 				next_summary = ww_mono_now() + WATCH_SUMMARY_EVERY_S;
 				summary_line(stdout, r.pl, r.cap, o.iface, ww_mono_now() - t0);
 			}
+			if (next_stats > 0 && ww_mono_now() >= next_stats) {
+				uint64_t rv, dr;
+				next_stats += (double)o.stats_every_s;
+				capture_totals(&r, &rv, &dr);
+				int src = ww_pipeline_stats_record(r.pl, now, ww_mono_now() - t0, dr);
+				if (src < 0) {
+					ww_cli_report_output_failure("wirewho: watch", src);
+					exit_code = 1;
+					stop_sig = SIGPIPE;   /* reported: not again at the finish */
+					break;
+				}
+			}
+		}
+		/* What this wake-up wrote goes out now (see the setvbuf() above). */
+		if (fflush(stdout) != 0) {
+			ww_cli_report_output_failure("wirewho: watch", -EIO);
+			exit_code = 1;
+			stop_sig = SIGPIPE;   /* reported: not again at the finish */
+			break;
 		}
 	}
 
-	/* --- clean stop: open flows, folded alerts, final stats --- */
-	uint64_t dropped = 0;
-	if (r.cap)
-		ww_capture_dropped(r.cap, &dropped);
+	/* --- clean stop: the ring, open flows, folded alerts, final stats --- */
+	if (r.cap && stop_sig != SIGPIPE) {
+		bool rec_failed = false;
+		drain_ring(&r, ww_capture_datalink(r.cap), &rec_failed);
+		if (rec_failed) {
+			stop_recording(&r);   /* the file and the reason, and the end line */
+			exit_code = 1;
+		}
+	}
+	uint64_t received, dropped;
+	capture_totals(&r, &received, &dropped);
+	const struct ww_stats *st = ww_pipeline_stats(r.pl);
+	/* What reached the capture and was neither analysed nor dropped: still
+	 * in the ring past the drain's bound, arrived after it, or skipped by
+	 * libpcap (the outgoing copy of each packet on lo). */
+	ww_pipeline_capture_counts(r.pl, received,
+				   received > st->packets + dropped ? received - st->packets - dropped : 0);
 	int frc = ww_pipeline_finish(r.pl, ww_wall_now(), ww_mono_now() - t0, dropped);
 	if (frc < 0) {
 		if (stop_sig != SIGPIPE)

@@ -51,6 +51,7 @@ struct oq_slot {
 	struct ww_jw jw;             /* OQ_RAW: a finished record; the buffer is the slot's, reused */
 	uint8_t kind;
 	char sni[WW_NAME_MAX];        /* "" when none */
+	uint16_t sni_len;             /* its bytes: it may hold NULs */
 };
 
 struct outq {
@@ -80,6 +81,7 @@ struct ww_emitter {
 	enum ww_emit_mode mode;
 	bool quiet;
 	bool color;
+	bool live;            /* watch: the live text form (ww_emitter_set_live()) */
 	unsigned rows;        /* text rows since the last header */
 	struct ww_jw jw;
 	struct outq *q;       /* NULL: records are written at once */
@@ -106,7 +108,7 @@ static void write_slot(struct ww_emitter *e, struct oq_slot *s)
 	} else {
 		struct ww_flow_view v = {
 			.f = &s->f, .app_proto = s->app_proto, .app_by = s->app_by,
-			.service = s->service, .sni = s->sni[0] ? s->sni : NULL,
+			.service = s->service, .sni = s->sni_len ? s->sni : NULL, .sni_len = s->sni_len,
 			.attr_status = s->attr_status, .attr_reason = s->attr_reason,
 			.stable = true,
 		};
@@ -248,10 +250,14 @@ static int queue_flow(struct ww_emitter *e, const struct ww_flow_view *v)
 	s->attr_status = v->attr_status;
 	s->attr_reason = v->attr_reason;
 	s->sni[0] = '\0';
+	s->sni_len = 0;
 	if (v->sni) {
-		size_t n = strnlen(v->sni, WW_NAME_MAX - 1);
-		memcpy(s->sni, v->sni, n);
+		size_t n = v->sni_len ? v->sni_len : strlen(v->sni);
+		if (n > WW_NAME_MAX - 1)
+			n = WW_NAME_MAX - 1;
+		memcpy(s->sni, v->sni, n);   /* by length: the name may hold NULs */
 		s->sni[n] = '\0';
+		s->sni_len = (uint16_t)n;
 	}
 	publish(q);
 	return atomic_load_explicit(&q->err, memory_order_relaxed);
@@ -350,7 +356,28 @@ int ww_emit_flow(struct ww_emitter *e, const struct ww_flow_view *v)
 	}
 	if (e->mode == WW_EMIT_JSON)
 		return ww_emit_json_flow(&e->jw, e->out, v);
+	if (e->live)
+		return ww_emit_text_flow_live(e->out, &e->rows, e->color, v, false);
 	return ww_emit_text_flow(e->out, &e->rows, e->color, v);
+}
+
+void ww_emitter_set_live(struct ww_emitter *e)
+{
+	e->live = true;
+}
+
+int ww_emit_flow_start(struct ww_emitter *e, const struct ww_flow_view *v)
+{
+	if (e->quiet || e->mode != WW_EMIT_TEXT || !e->live)
+		return 0;
+	return ww_emit_text_flow_live(e->out, &e->rows, e->color, v, true);
+}
+
+int ww_emit_stats_record(struct ww_emitter *e, const struct ww_stats *s, ww_time_t ts)
+{
+	if (e->mode != WW_EMIT_JSON)
+		return 0;
+	return ww_emit_stats(e, s, ts);
 }
 
 int ww_emit_alert(struct ww_emitter *e, const struct ww_alert *a, const struct ww_flow_view *v)

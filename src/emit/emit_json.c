@@ -144,12 +144,14 @@ int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
 	const uint8_t proto = f->key.proto;
 	const char *app = v->app_proto ? v->app_proto : "unknown";
 	const char *by = v->app_by ? v->app_by : "none";
-	const char *sni = v->sni && *v->sni ? v->sni : NULL;
+	/* the name's own length: it may hold NULs, which are escaped */
+	size_t sni_n = v->sni ? (v->sni_len ? v->sni_len : strlen(v->sni)) : 0;
+	const char *sni = sni_n ? v->sni : NULL;
 	const char *status = v->attr_status ? v->attr_status : "none";
 	const char *reason = v->attr_reason ? v->attr_reason : "";
 	size_t app_n = strlen(app), by_n = strlen(by), status_n = strlen(status);
 	size_t reason_n = strlen(reason);
-	size_t service_n = v->service ? strlen(v->service) : 0, sni_n = sni ? strlen(sni) : 0;
+	size_t service_n = v->service ? strlen(v->service) : 0;
 	char cid[WW_COMMUNITY_ID_LEN], pb[4];
 	char *p;
 
@@ -245,8 +247,9 @@ static void evidence(struct ww_jw *w, const struct ww_evidence *e)
 			ww_jw_uint(w, NULL, e->expected_ports[i]);
 		ww_jw_arr_end(w);
 	}
-	if (e->sni[0])
-		ww_jw_strn(w, "sni", e->sni, strnlen(e->sni, sizeof(e->sni)));
+	if (e->sni_len || e->sni[0])
+		ww_jw_strn(w, "sni", e->sni, e->sni_len && e->sni_len < sizeof(e->sni) ? e->sni_len
+									 : strnlen(e->sni, sizeof(e->sni)));
 	if (e->alpn[0])
 		ww_jw_strn(w, "alpn", e->alpn, strnlen(e->alpn, sizeof(e->alpn)));
 	if (e->rule[0])
@@ -299,5 +302,9 @@ int ww_emit_json_stats(struct ww_jw *w, FILE *out, const struct ww_stats *s, ww_
 	ww_jw_uint(w, "non_ip", s->non_ip);
 	ww_jw_uint(w, "orphan_fragments", s->orphan_fragments);
 	ww_jw_uint(w, "skipped_packets", s->skipped_packets);
+	if (s->capture_counts) {
+		ww_jw_uint(w, "received", s->received);
+		ww_jw_uint(w, "discarded", s->discarded);
+	}
 	return ww_jw_finish(w, out);
 }

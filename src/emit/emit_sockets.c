@@ -298,6 +298,18 @@ int ww_emit_json_socket(struct ww_jw *w, FILE *out, const struct ww_sock_view *v
 		FB_LIT(f, ",\"rule_line\":");
 		fb_i64(f, v->rule_line);
 	}
+	if (v->twin_of) {   /* whose twin a UDP port is: the listener that vouches for it */
+		const struct ww_sock *t = v->twin_of;
+		FB_LIT(f, ",\"twin_of\":{\"proto\":");
+		fb_word(f, ww_sock_proto_name(t->proto));
+		FB_LIT(f, ",\"local_ip\":");
+		fb_addr(f, t, &t->local);
+		FB_LIT(f, ",\"local_port\":");
+		fb_u64(f, t->lport);
+		FB_LIT(f, ",\"inode\":");
+		fb_u64(f, t->inode);
+		FB_LIT(f, "}");
+	}
 	FB_LIT(f, ",\"family\":");
 	fb_u64(f, s->family);
 	if (v->dir != WW_DIR_UNKNOWN) {

@@ -8,6 +8,9 @@
  * row. Untrusted strings (process names, SNI, payload bytes) are escaped
  * with the JSON escaper, so no control character ever reaches a terminal.
  * The header is repeated every WW_TEXT_HEADER_EVERY rows and after alerts.
+ * watch's live stream has its own narrower form (ww_emit_text_flow_live():
+ * a time column, "new" and "end" lines, both directions summed) so that an
+ * IPv4 line fits 100 columns; replay's table is unchanged.
  */
 #include "wirewho/emit.h"
 #include "wirewho/jsonw.h"
@@ -79,14 +82,54 @@ int ww_emit_text_flow(FILE *out, unsigned *rows, bool color, const struct ww_flo
 		snprintf(who, sizeof(who), "-");
 	}
 	sni[0] = '\0';
-	if (v->sni && *v->sni) {
+	size_t sni_n = v->sni ? (v->sni_len ? v->sni_len : strlen(v->sni)) : 0;
+	if (sni_n) {
 		char e[64];
-		ww_json_escape(e, sizeof(e), v->sni, strlen(v->sni));
+		ww_json_escape(e, sizeof(e), v->sni, sni_n);   /* by length: NULs are escaped too */
 		snprintf(sni, sizeof(sni), " sni=%s", e);
 	}
 	fprintf(out, "%-7" PRIu64 " %-5s %-*s %-*s %7" PRIu64 " %7" PRIu64 " %8s %8s %-9s %s%s\n",
 		f->id, ww_ipproto_name(f->key.proto, pb), EP_WIDTH, cl, EP_WIDTH, sv, f->pkts[0],
 		f->pkts[1], b0, b1, v->app_proto ? v->app_proto : "unknown", who, sni);
+	return ferror(out) ? -EIO : 0;
+}
+
+/*
+ * The live stream's columns (watch): 8 + 3 + 5 + 4 + 2 x 21 + 5 + 5 + 7
+ * characters and their nine separators are 88, so an IPv4 flow of a
+ * process shown in up to 12 characters fits 100 columns ("curl[123456]");
+ * one time column (HH:MM:SS) and both directions summed keep it so. A wider
+ * endpoint or name pushes the row right rather than being cut.
+ */
+#define LIVE_EP_WIDTH 21          /* "255.255.255.255:65535" */
+
+int ww_emit_text_flow_live(FILE *out, unsigned *rows, bool color, const struct ww_flow_view *v,
+			   bool start)
+{
+	const struct ww_flow *f = v->f;
+	char cl[64], sv[64], pb[4], b[16], who[96], ts[WW_TIMESTRLEN];
+
+	if (*rows % WW_TEXT_HEADER_EVERY == 0)
+		fprintf(out, "%s%-8s %-3s %5s %-4s %-*s %-*s %5s %5s %-7s %s%s\n",
+			color ? "\033[1m" : "", "TIME", "EV", "FLOW", "L4", LIVE_EP_WIDTH, "CLIENT",
+			LIVE_EP_WIDTH, "SERVER", "PKTS", "BYTES", "APP", "PROCESS", color ? "\033[0m" : "");
+	(*rows)++;
+	endpoints(f, cl, sv, sizeof(cl));
+	human_bytes(b, sizeof(b), f->bytes[0] + f->bytes[1]);
+	if (v->owner) {
+		char comm[48];
+		const char *c = v->owner->comm ? v->owner->comm : "?";
+		ww_json_escape(comm, sizeof(comm), c, strlen(c));
+		snprintf(who, sizeof(who), "%s[%d]", comm, v->owner->pid);
+	} else {
+		snprintf(who, sizeof(who), "-");
+	}
+	ww_time_str(start ? f->first : f->last, ts);
+	ts[19] = '\0';   /* HH:MM:SS, UTC as the alerts' times */
+	fprintf(out, "%-8s %-3s %5" PRIu64 " %-4s %-*s %-*s %5" PRIu64 " %5s %-7s %s\n", ts + 11,
+		start ? "new" : "end", f->id, ww_ipproto_name(f->key.proto, pb), LIVE_EP_WIDTH, cl,
+		LIVE_EP_WIDTH, sv, f->pkts[0] + f->pkts[1], b,
+		start ? "-" : (v->app_proto ? v->app_proto : "unknown"), who);
 	return ferror(out) ? -EIO : 0;
 }
 
@@ -123,6 +166,8 @@ int ww_emit_text_stats(FILE *out, const struct ww_stats *s)
 		" %" PRIu64 " decode errors, %" PRIu64 " evicted, %" PRIu64 " dropped",
 		s->packets, b, s->flows, s->alerts, s->elapsed_s, s->decode_errors, s->evicted,
 		s->dropped);
+	if (s->capture_counts)
+		fprintf(out, "; %" PRIu64 " received, %" PRIu64 " discarded", s->received, s->discarded);
 	if (s->non_ip || s->orphan_fragments || s->skipped_packets)
 		fprintf(out, "; %" PRIu64 " non-IP, %" PRIu64 " orphan fragments, %" PRIu64
 			" skipped (link type)", s->non_ip, s->orphan_fragments, s->skipped_packets);

@@ -3,16 +3,21 @@
  *
  * A flow is matched against the policy as its local end sees it: the
  * owning process (comm, exe, user), the local and remote ports, the peer
- * address and the direction (dir=in when the local end is the server). The
- * state passed is ESTABLISHED, as the policy documents for flows. `allow`
+ * address and the direction (dir=in when the local end is the server). A
+ * rule's state= is read for a flow as policy.h says: a rule that explains a
+ * listener (state=LISTEN) explains the flows it accepts, one that explains
+ * an unconnected UDP socket (state=UNCONN) its flows, one that explains a
+ * connection its flows - so what `sockets --learn` wrote explains the
+ * same host's traffic in `watch`. `allow`
  * explains the flow; `ignore` silences every judgement of it; `review`
  * always alerts (high severity: someone wrote that rule to be told); no
  * matching rule alerts at medium severity.
  *
  * Folding. An "identity" of an alert - kind, program (comm, exe, uid),
- * protocol, direction and service port, deliberately not the pid nor the
- * peer address, so a loop of short-lived clients or a sweep of hosts is one
- * flood - is hashed to 64 bits (a collision would fold two floods together;
+ * protocol, direction, service port and peer address, deliberately not the
+ * pid nor the client port, so a loop of short-lived clients is one flood
+ * while a new peer is a new finding (a responder must see every host a
+ * program reached, not "N more like this" a minute later) - is hashed to 64 bits (a collision would fold two floods together;
  * at 2^-64 that is accepted). A small open-addressing table maps identity to
  * a fold entry: the first alert of an identity is emitted and opens a
  * window; repeats inside the window are only counted; when the window
@@ -132,6 +137,9 @@ static uint64_t identity(enum ww_alert_kind k, const struct ww_judge_flow *in)
 	h = mix(h, &f->key.proto, 1);
 	h = mix(h, &d, 1);
 	h = mix(h, &port, sizeof(port));
+	/* the peer: the far end as the local end sees it */
+	const struct ww_addr *peer = in->local_is_server ? ww_flow_client_ip(f) : ww_flow_server_ip(f);
+	h = mix(h, peer->b, sizeof(peer->b));
 	return h;
 }
 
@@ -251,7 +259,8 @@ int ww_judge_flush(struct ww_judge *j, ww_time_t now, bool all, struct ww_alert 
 			a->ev.first_ts = fo->first;
 			a->ev.last_ts = fo->last;
 			msgf(a->message, sizeof(a->message),
-				 "%" PRIu64 " more alerts like this in %llds, folded: %s", fo->count,
+				 "%" PRIu64 " more alert%s like this in %llds, folded: %s", fo->count,
+				 fo->count == 1 ? "" : "s",
 				 (long long)((fo->last - fo->tmpl.ts) / WW_USEC_PER_SEC + 1), fo->tmpl.message);
 		}
 		fold_free(j, fo);
@@ -260,6 +269,22 @@ int ww_judge_flush(struct ww_judge *j, ww_time_t now, bool all, struct ww_alert 
 }
 
 /* --- judgement ------------------------------------------------------------ */
+
+void ww_judge_raise_for_indicators(struct ww_alert *a, uint32_t indicators)
+{
+	size_t l;
+	if (!indicators)
+		return;
+	if (a->severity < WW_SEV_HIGH)
+		a->severity = (enum ww_severity)(a->severity + 1);
+	char names[160];
+	ww_policy_indicator_list(names, sizeof(names), indicators);
+	l = strnlen(a->message, sizeof(a->message));
+	snprintf(a->message + l, sizeof(a->message) - l,
+		 "%s The process shows masquerading indicators (%s): severity raised.",
+		 l && a->message[l - 1] != '.' ? "." : "", names);
+}
+
 
 static void endpoints(const struct ww_judge_flow *in, const struct ww_addr **lip, uint16_t *lport,
 		      const struct ww_addr **rip, uint16_t *rport)
@@ -308,8 +333,7 @@ static void describe_peer(char *buf, size_t n, const struct ww_judge_flow *in)
 			 in->f->key.family == 6 ? "]" : "", rport, proto_str(proto));
 }
 
-static bool policy_match(const struct ww_judge *j, const struct ww_judge_flow *in,
-			 struct ww_policy_verdict *v)
+static void flow_query(const struct ww_judge_flow *in, struct ww_policy_query *qp)
 {
 	const struct ww_addr *lip, *rip;
 	struct ww_policy_query q;
@@ -327,6 +351,7 @@ static bool policy_match(const struct ww_judge *j, const struct ww_judge_flow *i
 	}
 	q.remote = rip;
 	q.state = WW_SS_ESTABLISHED;
+	q.flow = true;   /* a listener's rule explains the flows it accepts (policy.h) */
 	q.bind_scope = -1;
 	q.dir = in->local_is_server ? WW_DIR_IN : WW_DIR_OUT;
 	if (has_ports(proto)) {
@@ -338,7 +363,26 @@ static bool policy_match(const struct ww_judge *j, const struct ww_judge_flow *i
 		q.local_port = proto;
 		q.remote_port = 0;
 	}
+	*qp = q;
+}
+
+static bool policy_match(const struct ww_judge *j, const struct ww_judge_flow *in,
+			 struct ww_policy_verdict *v)
+{
+	struct ww_policy_query q;
+	flow_query(in, &q);
 	return ww_policy_match(j->policy, &q, v);
+}
+
+bool ww_judge_explains_app(const struct ww_judge *j, const struct ww_judge_flow *in, const char *app)
+{
+	struct ww_policy_query q;
+	struct ww_policy_verdict v;
+	if (!j || !j->policy || !app || !in->local || in->kernel)
+		return false;
+	flow_query(in, &q);
+	q.app = app;
+	return ww_policy_match_app(j->policy, &q, &v) && v.action != WW_POLICY_REVIEW;
 }
 
 int ww_judge_flow(struct ww_judge *j, const struct ww_judge_flow *in, ww_time_t now,
@@ -379,6 +423,7 @@ int ww_judge_flow(struct ww_judge *j, const struct ww_judge_flow *in, ww_time_t 
 		}
 		a->flow = in->f;
 		a->ev.direction = -1;
+		ww_judge_raise_for_indicators(a, in->owner->indicators);
 		if (fold(j, identity(a->kind, in), a))
 			n++;
 		return n;

@@ -19,6 +19,13 @@
  *    starts with the protocol's major version as a label
  *    ("2.dnscrypt-cert.example.org"): that DNS off port 53 is the
  *    protocol's design, not a service in hiding.
+ *  - TLS on a STARTTLS port is fine after the protocol's plaintext (the
+ *    classifier then keeps that protocol, or nothing: LDAP, XMPP), and in
+ *    a capture that began mid-stream; from the first byte of a connection
+ *    whose SYN we saw it is another service there (RFC 3207, 2595, 4217,
+ *    4511, 4642, 5804, 6120; PostgreSQL's SSLRequest, MySQL's SSL request,
+ *    RDP's X.224 negotiation), except with the ALPN id by which the
+ *    protocol itself allows direct TLS (PostgreSQL 17, XEP-0368).
  * Severity: SSH, RDP, Telnet and SMB are remote-control and lateral-movement
  * protocols, so finding them where they do not belong is high; other
  * proven protocols off their ports are medium, those that roam by design
@@ -63,6 +70,8 @@ static const char *upper(const char *p, char *buf, size_t n)
 		snprintf(buf, n, "SOCKS");
 	else if (strcmp(p, "telnet") == 0)
 		snprintf(buf, n, "Telnet");
+	else if (strcmp(p, "sieve") == 0)
+		snprintf(buf, n, "ManageSieve");
 	return buf;
 }
 
@@ -91,7 +100,10 @@ static void fill_evidence(struct ww_alert *a, const struct ww_flow *f, const str
 	if (exp)
 		ev->n_expected = (uint8_t)ww_ports_standard_list(exp, f->key.proto, ev->expected_ports, WW_EV_MAX_PORTS);
 	if (proto && strcmp(proto, "tls") == 0) {
-		snprintf(ev->sni, sizeof(ev->sni), "%s", r->sni);
+		size_t sl = r->sni_len < sizeof(ev->sni) ? r->sni_len : sizeof(ev->sni) - 1;
+		memcpy(ev->sni, r->sni, sl);   /* NULs and all: the writer escapes them */
+		ev->sni[sl] = '\0';
+		ev->sni_len = (uint16_t)sl;
 		snprintf(ev->alpn, sizeof(ev->alpn), "%s", r->alpn);
 	}
 }
@@ -150,6 +162,53 @@ static bool enough_for_unidentified(const struct ww_flow *f, const struct ww_cls
 	return pc > 0 || ps >= UNIDENT_MIN_UDP_PKTS;
 }
 
+/* True when the comma-separated ALPN list holds `id` as one of its names. */
+static bool alpn_has(const char *list, const char *id)
+{
+	size_t l = strlen(id);
+	for (const char *p = list; *p;) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == l && memcmp(p, id, l) == 0)
+			return true;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return false;
+}
+
+/*
+ * TLS from the first byte on a port whose protocol must greet or ask in
+ * plaintext first (ww_ports_plaintext_first()): another service on the
+ * port. Only when we saw the client's SYN, so the first payload we saw is
+ * the stream's first (a capture that began after the upgrade sees TLS
+ * first too), and not when the protocol's own rules allow direct TLS
+ * there (its ALPN id: PostgreSQL 17, XEP-0368). Fills `a` and returns
+ * true when it alerts.
+ */
+static bool tls_without_upgrade(const struct ww_flow *f, const struct ww_cls_result *r, uint16_t sport,
+				ww_time_t ts, struct ww_alert *a)
+{
+	const char *alpn_ok, *how;
+	if (r->proto != ww_cls_proto_id("tls") || !r->tls_first || !(f->tcp & WW_TCPS_SYN_C))
+		return false;
+	const char *plain = ww_ports_plaintext_first(sport, f->key.proto, &alpn_ok, &how);
+	if (!plain || (alpn_ok && alpn_has(r->alpn, alpn_ok)))
+		return false;
+	ww_alert_init(a, WW_ALERT_PORT_UNEXPECTED, WW_SEV_MEDIUM, ts);
+	a->flow = f;
+	/* the evidence names the port's protocol only when it is one we detect */
+	fill_evidence(a, f, r, "tls", ww_cls_detects(plain) ? plain : NULL, true);
+	snprintf(a->ev.rule, sizeof(a->ev.rule), "TLS without STARTTLS");
+	char up[16];
+	snprintf(a->message, sizeof(a->message),
+		 "TLS from the first byte on TCP port %u, where %s speaks in plaintext first and upgrades "
+		 "with %s; TLS without STARTTLS there is another service on the port.",
+		 sport, upper(plain, up, sizeof(up)), how);
+	return true;
+}
+
 int ww_judge_port(const struct ww_flow *f, const struct ww_cls_result *r, ww_time_t ts,
 		       struct ww_alert *out, int max)
 {
@@ -166,6 +225,8 @@ int ww_judge_port(const struct ww_flow *f, const struct ww_cls_result *r, ww_tim
 	char ua[16], up[16], plist[48];
 	struct ww_alert *a = out;
 
+	if (by == WW_APP_BY_PAYLOAD && tls_without_upgrade(f, r, sport, ts, a))
+		return 1;
 	if (by == WW_APP_BY_PAYLOAD) {
 		if (ww_ports_is_standard(app, sport, l4) || ww_ports_is_standard(app, cport, l4))
 			return 0;

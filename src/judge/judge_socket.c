@@ -15,6 +15,7 @@
  * process fields unknown, so only rules without comm/exe/user can explain it.
  */
 #include "wirewho/judge_socket.h"
+#include "wirewho/judge_flow.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -84,6 +85,30 @@ static bool is_server(const struct ww_sock *s, uint8_t *kind)
 	return false;
 }
 
+/*
+ * Do two sockets belong to the same program? A process in common (one
+ * daemon holding both, or a forked worker sharing them), or the same known
+ * executable (named's TCP and UDP sockets in two of its threads' processes,
+ * nginx's workers). An unknown owner on either side proves nothing, so it is
+ * never a twin: a port number alone must not explain a socket.
+ */
+static bool same_program(const struct ww_sock_view *a, const struct ww_sock_view *b)
+{
+	size_t na = a->n_owners < WW_SOCKVIEW_MAX_OWNERS ? a->n_owners : WW_SOCKVIEW_MAX_OWNERS;
+	size_t nb = b->n_owners < WW_SOCKVIEW_MAX_OWNERS ? b->n_owners : WW_SOCKVIEW_MAX_OWNERS;
+	for (size_t i = 0; i < na; i++) {
+		const struct ww_owner *x = &a->owners[i]->owner;
+		for (size_t j = 0; j < nb; j++) {
+			const struct ww_owner *y = &b->owners[j]->owner;
+			if (x->pid == y->pid)
+				return true;
+			if (x->exe && y->exe && x->exe[0] && strcmp(x->exe, y->exe) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
 /* Does server socket `l` accept traffic for local address `a`? */
 static bool covers(const struct ww_sock *l, const struct ww_addr *a)
 {
@@ -103,6 +128,7 @@ void ww_judge_socket_prepare(struct ww_sock_view *v, size_t n, uint32_t lo_ifind
 		v[i].remote = s->rport == 0 && ww_netscope_is_unspecified(&s->remote)
 			      ? WW_REMOTE_NONE : ww_netscope_remote(&s->remote);
 		v[i].twin = -1;
+		v[i].twin_of = NULL;
 		v[i].udp_twins = 0;
 		v[i].dir = WW_DIR_UNKNOWN;
 		if (sv && is_server(s, &kind))
@@ -128,15 +154,18 @@ void ww_judge_socket_prepare(struct ww_sock_view *v, size_t n, uint32_t lo_ifind
 				}
 			}
 		}
-		/* UDP twin: a TCP listener on the same port, reachable beyond loopback */
+		/* UDP twin: the same program's TCP listener on the same port,
+		 * reachable beyond loopback */
 		if (sv && s->proto == WW_IPPROTO_UDP && s->state == WW_SS_CLOSE &&
 		    v[i].bind != WW_BIND_LOOPBACK) {
 			for (const struct srv *f = srv_find(sv, ns, v[i].netns, s->lport, 0);
 			     f && f < sv + ns && f->netns == v[i].netns && f->port == s->lport &&
 			     f->kind == 0; f++) {
 				const struct ww_sock *t = v[f->idx].s;
-				if (ww_netscope_bind(&t->local, t->ifindex, lo_ifindex) != WW_BIND_LOOPBACK) {
+				if (ww_netscope_bind(&t->local, t->ifindex, lo_ifindex) != WW_BIND_LOOPBACK &&
+				    same_program(&v[i], &v[f->idx])) {
 					v[i].twin = (int)f->idx;
+					v[i].twin_of = t;
 					v[f->idx].udp_twins++;
 					break;
 				}
@@ -157,6 +186,7 @@ void ww_judge_socket_query(const struct ww_sock_view *v, size_t i, struct ww_pol
 		q->exe = o->exe;
 		q->user = o->user;
 		q->uid = o->uid;
+		q->indicators = o->indicators;
 	}
 	q->proto = s->proto;
 	q->state = s->state;
@@ -313,10 +343,16 @@ static void ww_judge_socket_judge(const struct ww_policy *pol, struct ww_sock_vi
 	if (matched && pv.action == WW_POLICY_REVIEW) {
 		snprintf(rule, sizeof(rule), "policy %s:%d: %s", pv.file, pv.line, pv.text);
 		texts(v, own, loc, rem);
-		flag(out, raised, v, WW_ALERT_UNEXPLAINED_PROCESS, WW_SEV_MEDIUM, now, rule);
-		say(out->message, sizeof(out->message),
-			 "%s %s %s owned by %s matches review rule at line %d of the policy.",
-			 proto, state, loc, own, pv.line);
+		/* high, as for a flow: someone wrote that rule to be told */
+		flag(out, raised, v, WW_ALERT_UNEXPLAINED_PROCESS, WW_SEV_HIGH, now, rule);
+		if (v->remote != WW_REMOTE_NONE || s->rport != 0)
+			say(out->message, sizeof(out->message),
+				 "%s %s %s -> %s owned by %s matches review rule at line %d of the policy.",
+				 proto, state, loc, rem, own, pv.line);
+		else
+			say(out->message, sizeof(out->message),
+				 "%s %s %s owned by %s matches review rule at line %d of the policy.",
+				 proto, state, loc, own, pv.line);
 		say(v->reason, sizeof(v->reason), "policy line %d: review", pv.line);
 		return;
 	}
@@ -353,18 +389,20 @@ static void ww_judge_socket_judge(const struct ww_policy *pol, struct ww_sock_vi
 	/* 8. UDP port */
 	if (s->proto == WW_IPPROTO_UDP && s->state == WW_SS_CLOSE) {
 		if (twin) {
+			char town[80];
+			owner_str(twin, town, sizeof(town));
 			v->verdict = twin->verdict;
 			v->rule_line = twin->rule_line;
-			say(v->reason, sizeof(v->reason), "udp twin of the TCP listener on port %u (%s)",
-				 s->lport, ww_verdict_name(twin->verdict));
+			say(v->reason, sizeof(v->reason), "udp twin of %s's TCP listener on port %u (%s)",
+				 town, s->lport, ww_verdict_name(twin->verdict));
 			return;
 		}
 		texts(v, own, loc, rem);
 		flag(out, raised, v, WW_ALERT_UNEXPLAINED_UDP,
 		      v->bind == WW_BIND_ANY ? WW_SEV_MEDIUM : WW_SEV_LOW, now, "unexplained_udp");
 		say(out->message, sizeof(out->message),
-			 "%s has UDP port %s open on %s with no TCP service on the same port; "
-			 "no policy rule explains it.", own, loc, scope);
+			 "%s has UDP port %s open on %s with no TCP service of the same program on "
+			 "the same port; no policy rule explains it.", own, loc, scope);
 		say(v->reason, sizeof(v->reason), "unexplained_udp on %s, no tcp twin", scope);
 		return;
 	}
@@ -393,6 +431,16 @@ static void ww_judge_socket_judge(const struct ww_policy *pol, struct ww_sock_vi
 		say(v->reason, sizeof(v->reason), "%s %s: not listening, no peer", proto, state);
 }
 
+/* The masquerading indicators of a view's owners, ORed. */
+static uint32_t owner_indicators(const struct ww_sock_view *v)
+{
+	uint32_t ind = 0;
+	size_t n = v->n_owners < WW_SOCKVIEW_MAX_OWNERS ? v->n_owners : WW_SOCKVIEW_MAX_OWNERS;
+	for (size_t i = 0; i < n; i++)
+		ind |= v->owners[i]->owner.indicators;
+	return ind;
+}
+
 int ww_judge_socket_run(const struct ww_policy *pol, struct ww_sock_view *v, size_t n,
 		     ww_time_t now, struct ww_alert **alerts, size_t *n_alerts)
 {
@@ -408,6 +456,7 @@ int ww_judge_socket_run(const struct ww_policy *pol, struct ww_sock_view *v, siz
 			ww_judge_socket_judge(pol, &v[i], twin, now, &a, &raised);
 			if (!raised)
 				continue;
+			ww_judge_raise_for_indicators(&a, owner_indicators(&v[i]));
 			size_t k = *n_alerts;
 			if (k == 0 || (k & (k - 1)) == 0) {   /* grow at powers of two */
 				struct ww_alert *na = realloc(*alerts, (k ? 2 * k : 8) * sizeof(*na));

@@ -16,6 +16,11 @@
  */
 #include "wirewho/netscope.h"
 
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <stdio.h>
+
 struct prefix {
 	uint8_t addr[16];   /* IPv4 entries use the first 4 bytes */
 	uint8_t len;        /* prefix length in bits */
@@ -143,14 +148,101 @@ enum ww_bind_scope ww_netscope_bind(const struct ww_addr *local, uint32_t ifinde
 	return WW_BIND_INTERFACE;
 }
 
+/* The declared home networks (netscope.h); n == 0 when none. */
+static struct ww_netscope_home home;
+static bool home_locked;
+
+/* Registry ranges a home-net declaration does not re-scope: not hosts of any network. */
+static bool keeps_registry_scope(const struct ww_addr *a)
+{
+	if (ww_addr_is_v4(a)) {
+		const uint8_t *b = a->b + 12;
+		return b[0] == 0 || b[0] >= 224;   /* this network; multicast, reserved, broadcast */
+	}
+	return a->b[0] == 0xff;                    /* multicast */
+}
+
 enum ww_remote_scope ww_netscope_remote(const struct ww_addr *remote)
 {
+	enum ww_remote_scope s;
 	if (ww_netscope_is_unspecified(remote))
 		return WW_REMOTE_NONE;
 	if (ww_addr_is_v4(remote))
-		return lookup(remote->b + 12, v4_table, WW_ARRAY_SIZE(v4_table),
-			      WW_REMOTE_INTERNET);
-	return lookup(remote->b, v6_table, WW_ARRAY_SIZE(v6_table), WW_REMOTE_PRIVATE);
+		s = lookup(remote->b + 12, v4_table, WW_ARRAY_SIZE(v4_table), WW_REMOTE_INTERNET);
+	else
+		s = lookup(remote->b, v6_table, WW_ARRAY_SIZE(v6_table), WW_REMOTE_PRIVATE);
+	if (home.n == 0 || (s != WW_REMOTE_PRIVATE && s != WW_REMOTE_INTERNET) ||
+	    keeps_registry_scope(remote))
+		return s;
+	for (size_t i = 0; i < home.n; i++)
+		if (prefix_match(remote->b, home.net[i].a.b, home.net[i].len))
+			return WW_REMOTE_PRIVATE;
+	return WW_REMOTE_INTERNET;
+}
+
+int ww_netscope_home_parse(const char *list, size_t len, struct ww_netscope_home *h,
+			   char *err, size_t errsz)
+{
+	const char *s = list, *end = list + len;
+	while (s < end) {
+		const char *c = memchr(s, ',', (size_t)(end - s));
+		const char *e = c ? c : end;
+		char buf[64], *slash;
+		uint8_t v4[4];
+		unsigned max = 128, base = 0;
+		size_t l = (size_t)(e - s);
+		if (l == 0 || l >= sizeof(buf)) {
+			snprintf(err, errsz, "'%.*s' is not an IPv4/IPv6 address or CIDR", (int)(l > 64 ? 64 : l), s);
+			return -EINVAL;
+		}
+		memcpy(buf, s, l);
+		buf[l] = '\0';
+		if (h->n >= WW_NETSCOPE_HOME_MAX) {
+			snprintf(err, errsz, "more than %d home networks", WW_NETSCOPE_HOME_MAX);
+			return -EINVAL;
+		}
+		struct ww_addr *a = &h->net[h->n].a;
+		if ((slash = strchr(buf, '/')))
+			*slash = '\0';
+		if (inet_pton(AF_INET, buf, v4) == 1) {
+			ww_addr_from_v4(a, v4);
+			max = 32;
+			base = 96;
+		} else if (inet_pton(AF_INET6, buf, a->b) != 1) {
+			if (slash)
+				*slash = '/';
+			snprintf(err, errsz, "'%s' is not an IPv4/IPv6 address or CIDR", buf);
+			return -EINVAL;
+		}
+		unsigned long plen = max;
+		if (slash) {
+			char *pe;
+			plen = strtoul(slash + 1, &pe, 10);
+			if (slash[1] < '0' || slash[1] > '9' || *pe || plen > max) {
+				*slash = '/';
+				snprintf(err, errsz, "bad prefix length in '%s' (0-%u)", buf, max);
+				return -EINVAL;
+			}
+		}
+		h->net[h->n++].len = (uint8_t)(base + plen);
+		s = c ? c + 1 : end;
+		if (c && s == end) {
+			snprintf(err, errsz, "empty network after ','");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+void ww_netscope_set_home(const struct ww_netscope_home *h, bool lock)
+{
+	if (home_locked && !lock)
+		return;   /* --home-net was given: it wins over the policy's line */
+	home_locked = lock;
+	if (h)
+		home = *h;
+	else
+		home.n = 0;
 }
 
 const char *ww_netscope_bind_name(enum ww_bind_scope s)
@@ -173,4 +265,18 @@ const char *ww_netscope_remote_name(enum ww_remote_scope s)
 	case WW_REMOTE_INTERNET: return "internet";
 	}
 	return "none";
+}
+
+int ww_netscope_home_option(const char *arg, char *err, size_t errsz)
+{
+	struct ww_netscope_home h;
+	h.n = 0;
+	int rc = ww_netscope_home_parse(arg, strlen(arg), &h, err, errsz);
+	if (rc == 0 && h.n == 0) {
+		snprintf(err, errsz, "needs CIDR[,CIDR...]");
+		rc = -EINVAL;
+	}
+	if (rc == 0)
+		ww_netscope_set_home(&h, true);
+	return rc;
 }

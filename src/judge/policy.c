@@ -27,11 +27,15 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "wirewho/netscope.h"
+#include "wirewho/procs.h"
 #include "wirewho/socktab.h"
 
-#define MAX_VALUE 4096   /* one decoded value (an exe path is at most PATH_MAX) */
+/* One decoded value: an exe path is at most PATH_MAX (4096) bytes, and
+ * --learn escapes each glob character of it with a backslash. */
+#define MAX_VALUE (2 * 4096 + 8)
 
 struct range { uint16_t lo, hi; };
 struct cidr { struct ww_addr a; uint8_t len; };   /* len over the 128-bit form */
@@ -43,6 +47,7 @@ struct rule {
 	char *text;
 	char **comm; size_t n_comm;
 	char **exe; size_t n_exe;
+	char **apps; size_t n_apps;   /* app=: only ww_policy_match_app() asks these rules */
 	struct user *users; size_t n_users;
 	struct range *ports; size_t n_ports;
 	struct range *rports; size_t n_rports;
@@ -57,6 +62,7 @@ struct rule {
 
 struct ww_policy {
 	char *file;
+	struct ww_netscope_home home;   /* home_net lines; n == 0 none */
 	struct rule *rules;
 	size_t n, cap;
 };
@@ -107,14 +113,17 @@ static int hexval(char c)
 
 /*
  * One list item: a bare word (up to whitespace, ',' or '#') or a quoted
- * string. Decoded into out (NUL-terminated). `*at` is where it started.
+ * string. Decoded into out (NUL-terminated). `*at` is where it started,
+ * `*quoted` whether it was quoted. Only a quoted value may be empty (`""`:
+ * the empty name of a process that has none, as --learn writes it).
  */
 static int parse_item(struct parser *ps, char *out, size_t outsz, size_t *outlen,
-		      const char **at)
+		      const char **at, bool *quoted)
 {
 	size_t n = 0;
 	*at = ps->s;
-	if (ps->s < ps->end && *ps->s == '"') {
+	*quoted = ps->s < ps->end && *ps->s == '"';
+	if (*quoted) {
 		ps->s++;
 		for (;;) {
 			if (ps->s >= ps->end)
@@ -154,7 +163,7 @@ static int parse_item(struct parser *ps, char *out, size_t outsz, size_t *outlen
 			out[n++] = *ps->s++;
 		}
 	}
-	if (n == 0)
+	if (n == 0 && !*quoted)
 		return fail(ps, *at, "empty value");
 	out[n] = '\0';
 	*outlen = n;
@@ -277,11 +286,15 @@ static int parse_pair(struct parser *ps, struct rule *r)
 	for (;;) {
 		size_t vl = 0;
 		const char *at;
-		int rc = parse_item(ps, val, sizeof(val), &vl, &at);
+		bool quoted;
+		int rc = parse_item(ps, val, sizeof(val), &vl, &at, &quoted);
 		if (rc)
 			return rc;
 		if (!strcmp(key, "comm")) {
 			if (push_str(&r->comm, &r->n_comm, val))
+				return -ENOMEM;
+		} else if (!strcmp(key, "app")) {
+			if (push_str(&r->apps, &r->n_apps, val))
 				return -ENOMEM;
 		} else if (!strcmp(key, "exe")) {
 			if (push_str(&r->exe, &r->n_exe, val))
@@ -290,7 +303,8 @@ static int parse_pair(struct parser *ps, struct rule *r)
 			struct user u = { -1, NULL };
 			char *end;
 			unsigned long x = strtoul(val, &end, 10);
-			if (val[0] >= '0' && val[0] <= '9' && !*end && x <= UINT32_MAX)
+			/* a bare number is a uid; a quoted one is a user called so */
+			if (!quoted && val[0] >= '0' && val[0] <= '9' && !*end && x <= UINT32_MAX)
 				u.uid = (int64_t)x;
 			else if (!strcmp(key, "uid"))
 				return fail(ps, at, "'%s' is not a uid", val);
@@ -356,6 +370,9 @@ static void rule_free(struct rule *r)
 		free(r->comm[i]);
 	for (size_t i = 0; i < r->n_exe; i++)
 		free(r->exe[i]);
+	for (size_t i = 0; i < r->n_apps; i++)
+		free(r->apps[i]);
+	free(r->apps);
 	for (size_t i = 0; i < r->n_users; i++)
 		free(r->users[i].name);
 	free(r->comm);
@@ -389,6 +406,27 @@ static int parse_line(struct parser *ps, struct ww_policy *p)
 	size_t al = (size_t)(ps->s - aat);
 	struct rule r;
 	memset(&r, 0, sizeof(r));
+	if (al == 8 && !memcmp(aat, "home_net", 8)) {
+		/* home_net CIDR[,CIDR...]: the site's own networks (netscope.h) */
+		char list[1024];
+		size_t n = 0;
+		skip_space(ps);
+		const char *vat = ps->s;
+		while (!at_end(ps)) {
+			if (!is_space(*ps->s)) {
+				if (n + 1 >= sizeof(list))
+					return fail(ps, vat, "home_net list too long");
+				list[n++] = *ps->s;
+			}
+			ps->s++;
+		}
+		char why[160];
+		if (n == 0)
+			return fail(ps, vat, "home_net needs CIDR[,CIDR...]");
+		if (ww_netscope_home_parse(list, n, &p->home, why, sizeof(why)) < 0)
+			return fail(ps, vat, "%s", why);
+		return 0;
+	}
 	if (al == 5 && !memcmp(aat, "allow", 5))
 		r.action = WW_POLICY_ALLOW;
 	else if (al == 6 && !memcmp(aat, "ignore", 6))
@@ -396,7 +434,7 @@ static int parse_line(struct parser *ps, struct ww_policy *p)
 	else if (al == 6 && !memcmp(aat, "review", 6))
 		r.action = WW_POLICY_REVIEW;
 	else
-		return fail(ps, aat, "expected allow, ignore or review, got '%.*s'", (int)al, aat);
+		return fail(ps, aat, "expected allow, ignore, review or home_net, got '%.*s'", (int)al, aat);
 	r.line = ps->line;
 	int rc = 0;
 	for (;;) {
@@ -466,40 +504,87 @@ int ww_policy_parse(const char *text, size_t len, const char *name, struct ww_po
 	return 0;
 }
 
+/*
+ * Bounds of a policy file, checked while reading so /dev/zero or a runaway
+ * generator is refused at once instead of read into memory: a policy is
+ * tens of lines, a line holds a few values of at most MAX_VALUE bytes.
+ */
+#define POLICY_MAX_BYTES (16u << 20)   /* no real policy comes near 16 MiB */
+#define POLICY_MAX_LINE  (64u << 10)   /* longest line: 16 values of MAX_VALUE */
+#define POLICY_CHUNK     65536
+
 int ww_policy_load(const char *path, struct ww_policy **out, char *err, size_t errsz)
 {
 	FILE *f = fopen(path, "re");
+	struct stat st;
 	if (!f) {
 		int e = errno;
 		snprintf(err, errsz, "%s: %s", path, strerror(e));
 		return -e;
 	}
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > (off_t)POLICY_MAX_BYTES) {
+		fclose(f);
+		snprintf(err, errsz, "%s: %lld bytes, larger than a policy can be (%u MiB at most)", path,
+			 (long long)st.st_size, POLICY_MAX_BYTES >> 20);
+		return -EFBIG;
+	}
+	size_t cap = 0, len = 0, col = 0;
+	int line = 1, rc = 0;
+	char *buf = NULL;
 	for (;;) {
-		if (!buf) {
-			fclose(f);
-			snprintf(err, errsz, "%s: out of memory", path);
-			return -ENOMEM;
+		if (cap - len < POLICY_CHUNK) {
+			size_t nc = cap ? cap * 2 : POLICY_CHUNK;
+			char *nb = realloc(buf, nc + 1);
+			if (!nb) {
+				snprintf(err, errsz, "%s: out of memory", path);
+				rc = -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap = nc;
 		}
-		len += fread(buf + len, 1, cap - len, f);
-		if (len < cap)
+		size_t got = fread(buf + len, 1, POLICY_CHUNK, f);
+		if (got == 0) {
+			if (ferror(f)) {
+				int e = errno ? errno : EIO;
+				snprintf(err, errsz, "%s: %s", path, strerror(e));
+				rc = -e;
+			}
 			break;
-		char *nb = realloc(buf, cap * 2);
-		if (!nb)
-			free(buf);
-		buf = nb;
-		cap *= 2;
+		}
+		/* each new byte: a NUL or an endless line is refused here, as it comes */
+		for (size_t i = len; i < len + got; i++) {
+			if (buf[i] == '\n') {
+				line++;
+				col = 0;
+			} else if (buf[i] == '\0') {
+				snprintf(err, errsz, "%s:%d:%zu: NUL byte in the policy file", path, line, col + 1);
+				rc = -EINVAL;
+				break;
+			} else if (++col > POLICY_MAX_LINE) {
+				snprintf(err, errsz, "%s:%d: line longer than %u bytes", path, line, POLICY_MAX_LINE);
+				rc = -EINVAL;
+				break;
+			}
+		}
+		len += got;
+		if (!rc && len > POLICY_MAX_BYTES) {
+			snprintf(err, errsz, "%s: larger than a policy can be (%u MiB at most)", path,
+				 POLICY_MAX_BYTES >> 20);
+			rc = -EFBIG;
+		}
+		if (rc)
+			break;
 	}
-	int rerr = ferror(f) ? errno : 0;
 	fclose(f);
-	if (rerr) {
+	if (rc) {
 		free(buf);
-		snprintf(err, errsz, "%s: %s", path, strerror(rerr ? rerr : EIO));
-		return -(rerr ? rerr : EIO);
+		return rc;
 	}
-	int rc = ww_policy_parse(buf, len, path, out, err, errsz);
+	rc = ww_policy_parse(buf ? buf : "", len, path, out, err, errsz);
 	free(buf);
+	if (rc == 0)   /* its home_net lines (none: the registries), unless --home-net was given */
+		ww_netscope_set_home(&(*out)->home, false);
 	return rc;
 }
 
@@ -542,14 +627,42 @@ static unsigned proto_bit(uint8_t proto)
 	return proto == WW_IPPROTO_TCP ? 1 : proto == WW_IPPROTO_UDP ? 2 : 4;
 }
 
+/* The connection states: a flow is a connection in one of them. */
+#define ACTIVE_STATES ((1u << WW_SS_ESTABLISHED) | (1u << WW_SS_SYN_SENT) | (1u << WW_SS_SYN_RECV) | \
+		       (1u << WW_SS_FIN_WAIT1) | (1u << WW_SS_FIN_WAIT2) | (1u << WW_SS_TIME_WAIT) | \
+		       (1u << WW_SS_CLOSE_WAIT) | (1u << WW_SS_LAST_ACK) | (1u << WW_SS_CLOSING) | \
+		       (1u << WW_SS_NEW_SYN_RECV))
+
+/* Does a rule's state= (mask) explain flow q? policy.h, ww_policy_query.flow. */
+static bool flow_state_match(uint32_t mask, const struct ww_policy_query *q)
+{
+	if (mask & ACTIVE_STATES)
+		return true;
+	if ((mask & (1u << WW_SS_LISTEN)) && q->proto == WW_IPPROTO_TCP && q->dir == WW_DIR_IN)
+		return true;
+	return (mask & (1u << WW_SS_CLOSE)) && q->proto != WW_IPPROTO_TCP;
+}
+
 static bool rule_match(const struct rule *r, const struct ww_policy_query *q)
 {
+	if (r->n_apps) {
+		bool ok = false;
+		for (size_t i = 0; !ok && q->app && i < r->n_apps; i++)
+			ok = strcasecmp(r->apps[i], q->app) == 0;
+		if (!ok)
+			return false;
+	}
 	if (r->proto_mask && !(r->proto_mask & proto_bit(q->proto)))
 		return false;
 	if (r->n_ports && !in_ranges(r->ports, r->n_ports, q->local_port))
 		return false;
-	if (r->state_mask && (q->state < 0 || !(r->state_mask & (1u << q->state))))
-		return false;
+	if (r->state_mask) {
+		/* a request socket is shown (and learned) as SYN_RECV */
+		int st = q->state == WW_SS_NEW_SYN_RECV ? WW_SS_SYN_RECV : q->state;
+		if (!(q->flow ? flow_state_match(r->state_mask, q)
+			      : st >= 0 && st < 32 && (r->state_mask & (1u << st))))
+			return false;
+	}
 	if (r->dir_mask && (q->dir == WW_DIR_UNKNOWN || !(r->dir_mask & (1u << q->dir))))
 		return false;
 	if (r->bind_mask && (q->bind_scope < 0 || !(r->bind_mask & (1u << q->bind_scope))))
@@ -587,7 +700,24 @@ bool ww_policy_match(const struct ww_policy *p, const struct ww_policy_query *q,
 	if (!p)
 		return false;
 	for (size_t i = 0; i < p->n; i++) {
-		if (rule_match(&p->rules[i], q)) {
+		if (!p->rules[i].n_apps && rule_match(&p->rules[i], q)) {
+			v->action = p->rules[i].action;
+			v->line = p->rules[i].line;
+			v->text = p->rules[i].text;
+			v->file = p->file;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool ww_policy_match_app(const struct ww_policy *p, const struct ww_policy_query *q,
+			 struct ww_policy_verdict *v)
+{
+	if (!p || !q->app)
+		return false;
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->rules[i].n_apps && rule_match(&p->rules[i], q)) {
 			v->action = p->rules[i].action;
 			v->line = p->rules[i].line;
 			v->text = p->rules[i].text;
@@ -616,18 +746,30 @@ static void sb_puts(struct sbuf *s, const char *str)
 		sb_putc(s, *str++);
 }
 
-/* A value, glob-escaped when `glob`, quoted when it would not parse bare. */
-static void sb_value(struct sbuf *s, const char *v, bool glob)
+/*
+ * A value, glob-escaped when `glob`, quoted when it would not parse bare:
+ * empty, with a special character, or (`digits_quoted`, a user name) all
+ * digits, which bare would be read as a uid. A value too long to parse
+ * back marks the buffer over, so no rule is learned from it.
+ */
+static void sb_value(struct sbuf *s, const char *v, bool glob, bool digits_quoted)
 {
 	char tmp[MAX_VALUE];
 	size_t n = 0;
-	for (const char *p = v; *p && n + 2 < sizeof(tmp); p++) {
+	for (const char *p = v; *p; p++) {
+		if (n + 3 >= sizeof(tmp)) {
+			s->over = true;
+			return;
+		}
 		if (glob && strchr("*?[\\", *p))
 			tmp[n++] = '\\';
 		tmp[n++] = *p;
 	}
 	tmp[n] = '\0';
-	bool quote = n == 0;
+	bool quote = n == 0, digits = n > 0;
+	for (size_t i = 0; i < n; i++)
+		digits &= tmp[i] >= '0' && tmp[i] <= '9';
+	quote |= digits && digits_quoted;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)tmp[i];
 		if (c <= ' ' || c >= 0x7f || c == ',' || c == '#' || c == '"' || c == '\\')
@@ -673,20 +815,20 @@ int ww_policy_format_rule(char *buf, size_t bufsz, enum ww_policy_action a,
 	sb_puts(&s, action_name(a));
 	if ((fields & WW_PF_EXE) && q->exe) {
 		sb_puts(&s, " exe=");
-		sb_value(&s, q->exe, true);
+		sb_value(&s, q->exe, true, false);
 	} else if ((fields & (WW_PF_COMM | WW_PF_EXE)) && q->comm) {
 		/* exe unknown (kernel thread, no permission): fall back to comm */
 		sb_puts(&s, " comm=");
-		sb_value(&s, q->comm, true);
+		sb_value(&s, q->comm, true, false);
 	}
 	if ((fields & WW_PF_EXE) && (fields & WW_PF_COMM) && q->exe && q->comm) {
 		sb_puts(&s, " comm=");
-		sb_value(&s, q->comm, true);
+		sb_value(&s, q->comm, true, false);
 	}
 	if (fields & WW_PF_USER) {
 		if (q->user) {
 			sb_puts(&s, " user=");
-			sb_value(&s, q->user, false);
+			sb_value(&s, q->user, false, true);
 		} else if (q->uid >= 0) {
 			snprintf(num, sizeof(num), " uid=%lld", (long long)q->uid);
 			sb_puts(&s, num);
@@ -696,7 +838,7 @@ int ww_policy_format_rule(char *buf, size_t bufsz, enum ww_policy_action a,
 		sb_puts(&s, " proto=");
 		sb_puts(&s, ww_sock_proto_name(q->proto));
 	}
-	if ((fields & WW_PF_STATE) && q->state >= 0) {
+	if ((fields & WW_PF_STATE) && q->state > 0 && q->state < WW_SS_NSTATES) {   /* a known state */
 		sb_puts(&s, " state=");
 		sb_puts(&s, ww_sock_state_name(q->proto, (uint8_t)q->state));
 	}
@@ -726,9 +868,30 @@ int ww_policy_format_rule(char *buf, size_t bufsz, enum ww_policy_action a,
 	return (int)s.n;
 }
 
+void ww_policy_indicator_list(char *buf, size_t bufsz, uint32_t ind)
+{
+	size_t o = 0;
+	if (!bufsz)
+		return;
+	buf[0] = '\0';
+	for (unsigned b = 0; b < 32 && o < bufsz; b++) {
+		if (!(ind & (1u << b)))
+			continue;
+		const char *n = ww_procs_indicator_name(1u << b);
+		int w = n ? snprintf(buf + o, bufsz - o, "%s%s", o ? ", " : "", n)
+			  : snprintf(buf + o, bufsz - o, "%s0x%x", o ? ", " : "", 1u << b);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+}
+
 /* --- learning ------------------------------------------------------------------ */
 
-#define LEARN_LINE 8192   /* longest learned rule; a longer one (absurd paths) is left out */
+/* Longest learned rule: an escaped exe path with every byte \xHH-quoted
+ * fits; a longer one (absurd paths) is left out. Below the loader's line
+ * bound (POLICY_MAX_LINE), so what is learned loads. */
+#define LEARN_LINE (48u << 10)
 
 struct ww_policy_learn {
 	char **lines;
@@ -755,7 +918,8 @@ int ww_policy_learn_add(struct ww_policy_learn *l, const struct ww_policy_query 
 {
 	unsigned f = WW_PF_EXE | WW_PF_COMM | WW_PF_USER | WW_PF_PROTO;
 	enum ww_policy_action act = WW_POLICY_ALLOW;
-	char buf[LEARN_LINE];
+	char *buf;
+	int rc = 0;
 
 	if (why == WW_POLICY_LEARN_REVIEWED) {
 		return 0;                 /* the analyst's own review rule stays in charge */
@@ -772,32 +936,65 @@ int ww_policy_learn_add(struct ww_policy_learn *l, const struct ww_policy_query 
 	} else {
 		f |= WW_PF_DIR | WW_PF_RPORT;   /* peers change (CDNs); the port says what */
 	}
-	if (ww_policy_format_rule(buf, sizeof(buf), act, q, f) < 0)
-		return 0;
+	if (!(buf = malloc(LEARN_LINE)))
+		return -ENOMEM;
+	int len = ww_policy_format_rule(buf, LEARN_LINE, act, q, f);
+	if (len < 0)
+		goto out;
+	if (q->indicators) {
+		/* a process that looks like it masquerades is for a person to judge:
+		 * the rule is there to uncomment, not in force */
+		char names[160], tail[256];
+		ww_policy_indicator_list(names, sizeof(names), q->indicators);
+		int tn = snprintf(tail, sizeof(tail), "   # not learned: the process shows masquerading "
+				  "indicators (%s); review it first", names);
+		if (tn < 0 || (size_t)len + 2 + (size_t)tn >= LEARN_LINE)
+			goto out;
+		memmove(buf + 2, buf, (size_t)len);
+		buf[0] = '#';
+		buf[1] = ' ';
+		memcpy(buf + 2 + len, tail, (size_t)tn + 1);
+	}
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
 		char **nl = realloc(l->lines, cap * sizeof(*nl));
-		if (!nl)
-			return -ENOMEM;
+		if (!nl) {
+			rc = -ENOMEM;
+			goto out;
+		}
 		l->lines = nl;
 		l->cap = cap;
 	}
-	if (!(l->lines[l->n] = strdup(buf)))
-		return -ENOMEM;
+	if (!(l->lines[l->n] = strdup(buf))) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	l->n++;
-	return 0;
+out:
+	free(buf);
+	return rc;
 }
 
+/*
+ * ignore rules first: each is one anomalous socket's exact endpoints, and
+ * written after the allow rules the owner's listener rule would match that
+ * socket first - and an allow rule does not hide an anomaly. Then by text.
+ */
 static int cmp_str(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	bool ix = strncmp(x, "ignore ", 7) == 0, iy = strncmp(y, "ignore ", 7) == 0;
+	if (ix != iy)
+		return ix ? -1 : 1;
+	return strcmp(x, y);
 }
 
 int ww_policy_learn_write(struct ww_policy_learn *l, FILE *out, ww_time_t now, size_t n_socks)
 {
 	char ts[WW_TIMESTRLEN];
 
-	qsort(l->lines, l->n, sizeof(*l->lines), cmp_str);
+	if (l->n)   /* qsort(NULL, 0, ...) is undefined */
+		qsort(l->lines, l->n, sizeof(*l->lines), cmp_str);
 	fprintf(out, "# wirewho policy learned %s from %zu sockets.\n"
 		"# Each line explains sockets present at that time; review before keeping.\n"
 		"# Format: README.md, section 'wirewho sockets'. First matching line wins.\n",

@@ -7,7 +7,9 @@
  * final (the classifier bounds how long that is). Port judgement runs once,
  * as soon as the answer is final, so a live alert does not wait for the flow
  * to end; a flow that never reaches a final answer is judged when it ends.
- * The flow record is written when the flow ends, after its alerts.
+ * The flow record is written when the flow ends, after its alerts; watch's
+ * text stream also gets a line at a flow's first packet once its owner is
+ * known (flow_started()), so a connection shows while it is open.
  *
  * A replay splits this over two cores (see "replay's analysis thread"; the
  * ring between them is handoff.c's), and ends the flows still open at its
@@ -57,6 +59,7 @@ struct ww_pipeline {
 	void *ud;
 	const char *none_reason;
 	bool no_classify;
+	bool live_text;          /* watch's text stream: a line when an attributed flow starts */
 	int err;        /* first output error */
 	/* The thread that runs process() takes and gives back classifier
 	 * states here, a line apart from what the reader reads. */
@@ -81,11 +84,13 @@ static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_f
 		v->app_proto = ww_cls_proto_name(f->app_idx);
 		v->app_by = app_by_name(f->app_by);
 		v->sni = f->sni;
+		v->sni_len = f->sni_len;
 	} else {
 		enum ww_app_by by;
 		v->app_proto = ww_cls_app_proto(f->cls, f, &by);
 		v->app_by = app_by_name(by);
 		v->sni = ww_cls_sni(f->cls);
+		v->sni_len = ww_cls_sni_len(f->cls);
 	}
 	if (f->key.proto == WW_IPPROTO_TCP || f->key.proto == WW_IPPROTO_UDP)
 		v->service = ww_ports_service(ww_flow_server_port(f), f->key.proto);
@@ -108,8 +113,11 @@ static void settle(struct ww_pipeline *pl, struct ww_flow *f, const struct ww_cl
 {
 	f->app_idx = r->proto;
 	f->app_by = r->by;
-	if (*r->sni)
-		f->sni = strdup(r->sni);   /* out of memory: the record just lacks it */
+	if (r->sni_len && (f->sni = malloc((size_t)r->sni_len + 1))) {   /* out of memory: the record lacks it */
+		memcpy(f->sni, r->sni, r->sni_len);   /* its length, not strdup(): it may hold NULs */
+		f->sni[r->sni_len] = '\0';
+		f->sni_len = (uint8_t)r->sni_len;
+	}
 	ww_cls_release(&pl->cls_cache, f->cls);
 	f->cls = NULL;
 	f->flags |= FF_SETTLED;
@@ -156,6 +164,14 @@ static void judge_ports(struct ww_pipeline *pl, struct ww_emit_batch *b, struct 
 
 	f->flags |= FF_JUDGED;
 	n = ww_judge_port(f, r, ts, al, WW_MAX_ALERTS_PER_FLOW);
+	/* a policy rule with app= expects this protocol on this port: only the
+	 * nonstandard_port judgement is silenced, every other one stands */
+	for (int i = 0; i < n && pl->ops && pl->ops->explains_app; i++) {
+		if (al[i].kind == WW_ALERT_PORT_NONSTANDARD && al[i].ev.protocol &&
+		    pl->ops->explains_app(pl->ud, f, al[i].ev.protocol)) {
+			al[i--] = al[--n];
+		}
+	}
 	if (n <= 0)
 		return;
 	view_of(pl, f, &v);
@@ -175,6 +191,7 @@ static void release_flow(struct ww_pipeline *pl, struct ww_emit_batch *b, struct
 	f->cls = NULL;
 	free(f->sni);
 	f->sni = NULL;
+	f->sni_len = 0;
 }
 
 /* A flow ended: its alerts and record to `b` (NULL: the emitter), then free its state. */
@@ -215,6 +232,19 @@ static void judge_new(struct ww_pipeline *pl, struct ww_flow *f)
 	view_of(pl, f, &v);
 	int n = pl->ops->judge_new(pl->ud, f, &v, al, WW_MAX_ALERTS_PER_FLOW);
 	emit_alerts(pl, al, n, &v);
+}
+
+/*
+ * watch's text stream: a line as soon as a flow has an owner, so a person
+ * sees who opened a connection while it is open, not only after it ends
+ * (which is 10 s to minutes later).
+ */
+static void flow_started(struct ww_pipeline *pl, struct ww_flow *f)
+{
+	struct ww_flow_view v;
+	view_of(pl, f, &v);
+	if (v.owner)
+		note_err(pl, ww_emit_flow_start(pl->em, &v));
 }
 
 /* Flow-less alerts the attribution holds back (folded floods). */
@@ -262,6 +292,10 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
 	pl->em = ww_emitter_new(cfg->out, cfg->mode, cfg->quiet, cfg->color);
 	if (!pl->em)
 		goto err;
+	if (cfg->live) {
+		ww_emitter_set_live(pl->em);
+		pl->live_text = cfg->mode == WW_EMIT_TEXT && !cfg->quiet;
+	}
 	if (cfg->output_thread)
 		(void)ww_emitter_start_thread(pl->em);   /* text, or no thread: synchronous, still correct */
 	pl->ops = cfg->attrib;
@@ -324,6 +358,8 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 		pl->ops->flow_new(pl->ud, f, p, e->ts);
 		if (pl->ops->judge_new)
 			judge_new(pl, f);
+		if (pl->live_text)
+			flow_started(pl, f);
 	}
 
 	if (f->flags & FF_SETTLED)
@@ -642,6 +678,23 @@ int ww_pipeline_finish(struct ww_pipeline *pl, ww_time_t now, double elapsed_s, 
 	pl->st.elapsed_s = elapsed_s;
 	int rc = ww_emit_stats(pl->em, &pl->st, now);
 	return pl->err ? pl->err : rc;
+}
+
+int ww_pipeline_stats_record(struct ww_pipeline *pl, ww_time_t now, double elapsed_s, uint64_t dropped)
+{
+	struct ww_stats st = *ww_pipeline_stats(pl);
+	st.dropped = dropped;
+	st.elapsed_s = elapsed_s;
+	st.capture_counts = false;   /* the final record's: the ring is not drained yet */
+	int rc = ww_emit_stats_record(pl->em, &st, now);
+	return pl->err ? pl->err : rc;
+}
+
+void ww_pipeline_capture_counts(struct ww_pipeline *pl, uint64_t received, uint64_t discarded)
+{
+	pl->st.received = received;
+	pl->st.discarded = discarded;
+	pl->st.capture_counts = true;
 }
 
 void ww_pipeline_tick(struct ww_pipeline *pl, ww_time_t now)

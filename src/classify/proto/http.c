@@ -14,6 +14,11 @@
  * A bare LF ends the line too (RFC 9112 §2.2 allows that leniency).
  * HTTP/2 with prior knowledge starts with the fixed preface
  * "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" (RFC 9113 §3.4), also HTTP.
+ * HTTP/0.9's Simple-Request (RFC 1945 §4.1, still what scanners and
+ * health checks send) has no version: "GET" SP Request-URI CRLF. We take
+ * it for GET with an absolute path ("/...") ended by the line's end, which
+ * no other protocol's command line looks like (Redis' inline GET names a
+ * key, memcached's get is lower case); its response is the bare body.
  * Response (RFC 9112 §4): HTTP-version SP 3DIGIT SP reason-phrase CRLF; we
  * prove it at the status code.
  */
@@ -95,6 +100,7 @@ static enum ww_det request(const uint8_t *p, uint32_t n, bool full)
 	if (i >= HTTP_METHOD_MAX || p[i] != ' ')
 		return WW_DET_NO;
 	bool pri = i == 3 && memcmp(p, "PRI", 3) == 0;
+	bool get = i == 3 && memcmp(p, "GET", 3) == 0;
 	i = skip_ws(p, n, i);
 	if (i == n)
 		return WW_DET_NEED;
@@ -105,9 +111,16 @@ static enum ww_det request(const uint8_t *p, uint32_t n, bool full)
 		i++;
 	if (i == n)  /* a very long target: plausible if the view is all we get */
 		return full && i - start > 64 ? WW_DET_WEAK : WW_DET_NEED;
+	bool simple = get && p[start] == '/';   /* an HTTP/0.9 Simple-Request, if the line ends here */
+	if (simple && (p[i] == '\r' || p[i] == '\n'))
+		return ww_eol_at(p, n, i);
 	if (p[i] != ' ' && p[i] != '\t')
 		return WW_DET_NO;
 	i = skip_ws(p, n, i);
+	if (i == n)
+		return WW_DET_NEED;
+	if (simple && (p[i] == '\r' || p[i] == '\n'))
+		return ww_eol_at(p, n, i);
 	enum ww_det r = lit_at(p, n, i, "HTTP/", 5);
 	if (r == WW_DET_NO)
 		return unencoded_spaces(p, n, start);

@@ -59,7 +59,8 @@ enum ww_det { WW_DET_NO = 0, WW_DET_NEED, WW_DET_WEAK, WW_DET_YES };
 
 /* TLS evidence a detector may fill (only the TLS detector does). */
 struct ww_tls_ev {
-	char sni[WW_NAME_MAX];
+	char sni[WW_NAME_MAX];   /* raw bytes, NUL-terminated; may hold NULs of its own */
+	uint16_t sni_len;        /* its length: the name is sni[0..sni_len), NULs and all */
 	char alpn[WW_ALPN_MAX];
 };
 

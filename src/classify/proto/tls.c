@@ -48,7 +48,7 @@ static void client_exts(const uint8_t *e, uint32_t n, struct ww_tls_ev *ev)
 		const uint8_t *b = e + i + 4;
 		if (i + 4 + len > n)
 			return;
-		if (type == 0 && len >= 5 && !ev->sni[0]) {
+		if (type == 0 && len >= 5 && !ev->sni_len) {
 			/* server_name_list<1..2^16-1>: name_type(1) HostName<1..2^16-1> */
 			uint32_t ll = ww_be16(b), j = 2;
 			if (ll + 2 <= len) {
@@ -57,8 +57,12 @@ static void client_exts(const uint8_t *e, uint32_t n, struct ww_tls_ev *ev)
 					if (j + 3 + nl > ll + 2u)
 						break;
 					if (b[j] == 0) {
+						/* the name's bytes as sent, NULs included (a name
+						 * cut at its NUL would show a different host);
+						 * the writers escape them */
 						size_t pos = 0;
 						copy_str(ev->sni, sizeof(ev->sni), &pos, b + j + 3, nl);
+						ev->sni_len = (uint16_t)pos;
 						break;
 					}
 					j += 3u + nl;
