@@ -20,6 +20,8 @@
 #     ("exact" live is "recorded" with reason "live: exact" in the replay),
 #     the stats record (elapsed time, kernel drops), and the end of a flow
 #     that timed out live (live expiry runs on the wall clock);
+#   - --sockets with two capture files, or with the capture on standard
+#     input, is refused (exit 2): neither can be checked (#17.3);
 #   - every record matches docs/schema/.
 # Needs root; exits 77 otherwise. Bounded; everything started is stopped by
 # pid, the namespaces deleted by name.
@@ -97,6 +99,19 @@ wait "$WPID" 2>/dev/null; WRC=$?
 [ "$WRC" = 0 ] && ok "watch stopped cleanly (exit 0)" || fail "watch exit $WRC: $(cat "$T/watch.err")"
 "$WW" replay --sockets "$T/rec/sockets.ndjson" --json "$T/rec/capture.pcap" >"$T/replay.json" 2>"$T/replay.err" \
 	|| fail "replay --sockets: $(cat "$T/replay.err")"
+
+# A timeline belongs to one capture: a second file, or standard input, cannot be checked (#17.3)
+"$WW" replay --sockets "$T/rec/sockets.ndjson" --json "$T/rec/capture.pcap" "$T/rec/capture.pcap" \
+	>/dev/null 2>"$T/two.err"
+R2=$?
+[ "$R2" = 2 ] && grep -q "belongs to one capture" "$T/two.err" \
+	&& ok "--sockets with two capture files is refused (exit 2): $(cat "$T/two.err")" \
+	|| fail "--sockets with two captures: exit $R2, $(cat "$T/two.err")"
+"$WW" replay --sockets "$T/rec/sockets.ndjson" --json - <"$T/rec/capture.pcap" >/dev/null 2>"$T/stdin.err"
+R3=$?
+[ "$R3" = 2 ] && grep -q "standard input" "$T/stdin.err" \
+	&& ok "--sockets with the capture on standard input is refused (exit 2): $(cat "$T/stdin.err")" \
+	|| fail "--sockets with standard input: exit $R3, $(cat "$T/stdin.err")"
 
 while read -r mode n; do
 	case $mode in

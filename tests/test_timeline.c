@@ -177,6 +177,10 @@ static void test_timeline_belongs_to_its_capture_and_not_to_another(void **state
 	fclose(f);
 	assert_int_equal(ww_timeline_check_capture(tl, path(WW_TIMELINE_PCAP), err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "capture.id"));
+
+	/* Standard input cannot be read twice: it cannot be checked, so it is refused. */
+	assert_int_equal(ww_timeline_check_capture(tl, "-", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "standard input"));
 	ww_timeline_free(tl);
 }
 

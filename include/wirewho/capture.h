@@ -65,11 +65,24 @@ enum ww_capture_next {
 };
 
 /*
+ * The last second a packet time may name: 9999-12-31T23:59:59Z (records
+ * print four-digit years; beyond it, microseconds overflow int64 soon).
+ */
+#define WW_CAPTURE_MAX_SEC 253402300799LL
+
+/*
  * Next packet. On WW_CAP_PACKET, `data` points into libpcap's buffer, valid
- * until the next call.
+ * until the next call. A packet whose time is after WW_CAPTURE_MAX_SEC, or
+ * before 1970 in a pcapng file (whose stamps are unsigned: libpcap wrapped
+ * one past 2^63), gets the time of the last packet in range (0 before any)
+ * and is counted: ww_capture_bad_times(). A classic pcap's signed 32-bit
+ * seconds (1901..2038) are all in range.
  */
 enum ww_capture_next ww_capture_next(struct ww_capture *c, const uint8_t **data,
 				     uint32_t *caplen, uint32_t *wirelen, ww_time_t *ts);
+
+/* Packets so far whose time was out of range (see ww_capture_next()). Can't fail. */
+uint64_t ww_capture_bad_times(const struct ww_capture *c);
 
 /* The capture's DLT_* link type. This function can't fail. */
 int ww_capture_datalink(const struct ww_capture *c);

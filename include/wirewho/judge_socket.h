@@ -52,6 +52,7 @@ struct ww_sock_view {
 	char owner_note[128];         /* when no owner: a sentence */
 	const char *service;          /* services-database name of the local/remote port, or NULL */
 	uint64_t netns;               /* namespace inode */
+	const char *netns_name;       /* its `ip netns` name (/run/netns), NULL when none */
 	/* filled by ww_judge_socket_prepare */
 	enum ww_bind_scope bind;
 	enum ww_remote_scope remote;

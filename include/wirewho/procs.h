@@ -38,7 +38,11 @@ struct ww_owner {
 	const char *user;   /* NULL when unknown */
 	uint32_t indicators; /* WW_IND_* bits: signs of a masquerading process */
 	const char *script; /* an interpreter's script from its command line, NULL if none */
+	const int *others;  /* the other processes that hold the same socket, by pid */
+	unsigned n_others;  /* how many of them (others[] has at most WW_OWNER_OTHERS_MAX) */
 };
+
+#define WW_OWNER_OTHERS_MAX 16   /* other holders of one socket listed (nginx: its workers) */
 
 /*
  * Signs that a process is not what its name says (issue #11.4), computed

@@ -137,6 +137,14 @@ int ww_socktab_find_icmp(struct ww_socktab *t, int family, const struct ww_addr 
 const char *ww_socktab_backend(const struct ww_socktab *t);
 /* Whether the last dump could read RAW sockets. Can't fail. */
 bool ww_socktab_has_raw(const struct ww_socktab *t);
+/*
+ * The name `ip netns` gives the network namespace of inode `ino`: the entry
+ * of /run/netns (a bind mount of the namespace) whose inode it is, into buf
+ * (bufsz bytes). Returns 0, or -ENOENT when none names it (the host's own,
+ * a container's that no one named, /run/netns missing).
+ */
+int ww_socktab_netns_name(uint64_t ino, char *buf, size_t bufsz);
+
 /* Inode of the network namespace this table reads (0 unknown). Can't fail. */
 uint64_t ww_socktab_netns(const struct ww_socktab *t);
 

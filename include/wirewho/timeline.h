@@ -16,7 +16,8 @@
  *     first and last packet), which end is local (`local`: "src" or
  *     "dst"), with the live attribution status and reason
  *     (also for flows whose owner stayed unknown, so replay reproduces them);
- *   - "end": packets and records written, when the recording stopped cleanly.
+ *   - "end": packets and records on disk when the recording stopped, and
+ *     after a write error how many packets were lost and the error.
  * DIR/capture.id holds the capture_id too, for people and scripts.
  *
  * Two halves, one file each: the writer (timeline_writer.c) and the reader
@@ -56,7 +57,11 @@ struct ww_tl_writer;
 struct ww_tl_writer *ww_timeline_create(const char *dir, int linktype, int snaplen,
 					const char *iface, ww_time_t start, char *err, size_t errsz);
 
-/* Dump one packet. 0 or -EIO (disk full: the caller stops recording). */
+/*
+ * Dump one packet (buffered: whole packets only reach the disk). 0 or -EIO
+ * when this or an earlier write of the capture failed (a full disk: the
+ * caller stops recording; ww_timeline_error() says which file and why).
+ */
 int ww_timeline_packet(struct ww_tl_writer *w, const uint8_t *data, uint32_t caplen,
 		       uint32_t wirelen, ww_time_t ts);
 
@@ -68,10 +73,24 @@ int ww_timeline_binding(struct ww_tl_writer *w, const struct ww_flow *f,
 			const struct ww_owner *owner, uint64_t inode,
 			const char *status, const char *reason, bool local_is_server);
 
-/* Push buffered data to disk (call now and then). 0 or -EIO. */
+/*
+ * Push buffered packets to disk (call once a second). 0 or -EIO when any
+ * write of either file has failed so far (sticky).
+ */
 int ww_timeline_flush(struct ww_tl_writer *w);
 
-/* Write the "end" line and close. 0 or -EIO. NULL is allowed. */
+/*
+ * The first write error, "DIR/FILE: reason", or NULL when every write so
+ * far succeeded (w NULL too). Valid until ww_timeline_close(). Can't fail.
+ */
+const char *ww_timeline_error(const struct ww_tl_writer *w);
+
+/*
+ * Flush, sync and write the "end" line - packets and records that are on
+ * disk, and after a write error what was lost and why - then close. 0 or
+ * -EIO when any write failed, now or before (read ww_timeline_error()
+ * first). NULL is allowed.
+ */
 int ww_timeline_close(struct ww_tl_writer *w);
 
 /* --- reading ----------------------------------------------------------------- */
@@ -86,6 +105,7 @@ struct ww_tl_rec {
 	const char *status;      /* the live status: "exact", "listener", "cached", "unresolved"... */
 	const char *reason;
 	uint32_t next;           /* reader-private: next record with the same key */
+	int others[WW_OWNER_OTHERS_MAX];   /* owner.others points here */
 };
 
 struct ww_timeline;
@@ -106,7 +126,8 @@ void ww_timeline_free(struct ww_timeline *tl);
  * Check that the capture file `pcap_path` is the one this timeline was
  * recorded with: same link type, and the same first packet (time, length
  * and bytes). Also compares capture.id next to the capture, if present.
- * Returns 0, or -EINVAL and a reason in `err` (errsz bytes).
+ * Standard input ("-") cannot be checked (it cannot be read twice) and is
+ * refused. Returns 0, or -EINVAL and a reason in `err` (errsz bytes).
  */
 int ww_timeline_check_capture(const struct ww_timeline *tl, const char *pcap_path,
 			      char *err, size_t errsz);

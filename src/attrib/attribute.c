@@ -42,6 +42,17 @@
  * An inbound TCP connection that is not yet accepted has a socket without
  * a file (a request socket, inode 0): its owner is the listener, found by
  * asking again without the remote end (the kernel's listener lookup).
+ *
+ * A socket held by several processes (a pre-forking server: nginx's master
+ * and workers share the listener; sshd's master and the session child hold
+ * an accepted connection for a moment) names one of them by a rule, not by
+ * which lookup path got there first (#11.6, pick_holder()): the process
+ * that holds the connected socket when the lookup finds one - its newest
+ * holder, the worker or child it was handed to; else the listener's oldest
+ * holder, the master. Every holder of a listener is known before choosing
+ * (a full process scan the first time, once per listener); the residual
+ * case is timing of the kernel's, not ours: a lookup made before accept()
+ * finds the listener, one made after finds the connected socket.
  */
 #include "wirewho/attribute.h"
 #include "wirewho/judge_flow.h"
@@ -71,6 +82,7 @@ static const char *const status_names[] = {
 #define CACHE_BUCKETS (WW_ATTR_CACHE_MAX * 2)   /* chains of about half an entry */
 #define NIL UINT32_MAX
 #define REASON_LEN 160
+#define LISTENERS_KNOWN 1024   /* listener inodes known complete (holders of a shared socket) */
 
 /* An owner copied out of the process cache, shared by cache entries and flows. */
 struct oref {
@@ -78,6 +90,7 @@ struct oref {
 	struct ww_owner o;
 	char comm[32];
 	char *exe, *user, *script;
+	int others[WW_OWNER_OTHERS_MAX];
 };
 
 /* Per flow (struct ww_flow.attr). */
@@ -134,6 +147,11 @@ struct ww_attributor {
 	struct ww_judge *judge;
 	struct ww_tl_writer *rec;
 	struct ww_attr_stats stats;
+	/* listener inodes whose holders a full process refresh has seen (a set,
+	 * emptied when full): the lookups that stop at the first holder leave
+	 * the process cache knowing only some holders of a shared listener */
+	uint64_t complete[LISTENERS_KNOWN];
+	size_t n_complete;
 };
 
 /* --- owners ------------------------------------------------------------------ */
@@ -153,6 +171,12 @@ static struct oref *oref_new(const struct ww_owner *src)
 	r->o.exe = r->exe;
 	r->o.user = r->user;
 	r->o.script = r->script;
+	r->o.n_others = src->n_others < WW_OWNER_OTHERS_MAX ? src->n_others : WW_OWNER_OTHERS_MAX;
+	if (r->o.n_others && src->others)
+		memcpy(r->others, src->others, r->o.n_others * sizeof(int));
+	else
+		r->o.n_others = 0;
+	r->o.others = r->others;
 	return r;
 }
 
@@ -366,13 +390,83 @@ static void attach(struct ww_attrib *at, struct oref *own, uint64_t inode, uint8
 	at->reason = "";
 }
 
+/*
+ * Of several processes holding one socket, which one a flow names (#11.6),
+ * so that the answer does not depend on which lookup path found it: for a
+ * listening socket the oldest holder (earliest start, then lowest pid): the
+ * master of a pre-forking server, which opened it, not whichever worker is
+ * newest; for a connected socket the newest holder: the worker or session
+ * child it was handed to, not the master that forked it and is about to
+ * close its copy.
+ */
+static const struct ww_proc *pick_holder(const struct ww_proc *const *pp, size_t n, bool listener)
+{
+	const struct ww_proc *best = pp[0];
+	for (size_t i = 1; i < n; i++) {
+		const struct ww_proc *x = pp[i];
+		bool older = x->start_time < best->start_time ||
+			     (x->start_time == best->start_time && x->owner.pid < best->owner.pid);
+		if (older == listener)
+			best = x;
+	}
+	return best;
+}
+
+static bool listener_complete(const struct ww_attributor *a, uint64_t inode)
+{
+	for (size_t i = 0; i < a->n_complete; i++)
+		if (a->complete[i] == inode)
+			return true;
+	return false;
+}
+
+static void listener_mark_complete(struct ww_attributor *a, uint64_t inode)
+{
+	if (a->n_complete == LISTENERS_KNOWN)
+		a->n_complete = 0;   /* rare: more listeners than this; start over */
+	a->complete[a->n_complete++] = inode;
+}
+
+#define OWNERS_MAX 64
+
+/* The chosen holder, with every other holder of the socket listed (#11.6). */
+static struct oref *oref_with_others(const struct ww_proc *const *pp, size_t n,
+				     const struct ww_proc *chosen)
+{
+	int others[WW_OWNER_OTHERS_MAX];
+	unsigned k = 0;
+	for (size_t i = 0; i < n && k < WW_OWNER_OTHERS_MAX; i++)
+		if (pp[i] != chosen)
+			others[k++] = pp[i]->owner.pid;
+	struct ww_owner o = chosen->owner;
+	o.others = others;
+	o.n_others = k;
+	return oref_new(&o);
+}   /* holders of one socket considered (nginx: a master and its workers) */
+
 /* The owner of a socket inode, or NULL with a reason in `why`. */
 static struct oref *owner_of(struct ww_attributor *a, uint64_t inode, uint32_t sock_uid,
-			     char *why, size_t whysz)
+			     bool listener, char *why, size_t whysz)
 {
-	const struct ww_proc *pp[1];
-	size_t n = ww_procs_owners(a->procs, inode, pp, 1);
+	const struct ww_proc *pp[OWNERS_MAX];
+	size_t n = ww_procs_owners(a->procs, inode, pp, OWNERS_MAX);
 	unsigned denied = 0;
+	if (n > OWNERS_MAX)
+		n = OWNERS_MAX;
+	if (listener && !listener_complete(a, inode)) {
+		/* A listener may be shared: only a full scan knows all its holders
+		 * (the newest-first searches stop at the first, and the cache may
+		 * hold a worker they found and not its master). Listeners live
+		 * long, so this happens once per listener. */
+		a->stats.proc_scans++;
+		if (ww_procs_refresh(a->procs, &inode, 1) == 0) {
+			n = ww_procs_owners(a->procs, inode, pp, OWNERS_MAX);
+			if (n > OWNERS_MAX)
+				n = OWNERS_MAX;
+			if (n)
+				listener_mark_complete(a, inode);
+		}
+	}
 	if (n == 0) {
 		struct ww_owner newest;
 		struct oref *o = NULL;
@@ -383,11 +477,12 @@ static struct oref *owner_of(struct ww_attributor *a, uint64_t inode, uint32_t s
 			return o;
 		}
 		a->stats.proc_scans++;
-		if (ww_procs_find_inode(a->procs, inode, pp, 1) > 0)
-			n = 1;
+		int k = ww_procs_find_inode(a->procs, inode, pp, OWNERS_MAX);
+		if (k > 0)
+			n = (size_t)k < OWNERS_MAX ? (size_t)k : OWNERS_MAX;
 	}
 	if (n)
-		return oref_new(&pp[0]->owner);
+		return oref_with_others(pp, n, pick_holder(pp, n, listener));
 	enum ww_unowned u = ww_procs_why_unowned(a->procs, inode, sock_uid, why, whysz);
 	if (denied && u != WW_UNOWNED_PERMISSION)
 		snprintf(why, whysz, "permission: %u recent processes unreadable "
@@ -471,7 +566,7 @@ static bool resolve(struct ww_attributor *a, struct ww_attrib *at, const struct 
 				(proto == WW_IPPROTO_UDP && ww_netscope_is_unspecified(&s.remote));
 		uint8_t status = listener ? ST_LISTENER : ST_EXACT;
 		char why[REASON_LEN];
-		struct oref *own = owner_of(a, s.inode, s.uid, why, sizeof(why));
+		struct oref *own = owner_of(a, s.inode, s.uid, listener, why, sizeof(why));
 		if (own) {
 			cache_put(a, &k, own, s.inode, status, now);
 			if (listener) {
@@ -561,7 +656,7 @@ static bool resolve_icmp_echo(struct ww_attributor *a, struct ww_attrib *at,
 			   "(closed before lookup)" : "ICMP socket lookup failed (id %u)", f->key.port_a);
 		return false;
 	}
-	struct oref *own = owner_of(a, s.inode, s.uid, why, sizeof(why));
+	struct oref *own = owner_of(a, s.inode, s.uid, false, why, sizeof(why));
 	if (!own) {
 		at->inode = s.inode;
 		set_reason(at, "%s", why);
@@ -717,20 +812,25 @@ int ww_attr_periodic(struct ww_attributor *a, ww_time_t now)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		const struct ww_sock *s = &socks[i];
-		const struct ww_proc *pp[1];
-		if (!s->inode || ww_procs_owners(a->procs, s->inode, pp, 1) == 0)
+		const struct ww_proc *pp[OWNERS_MAX];
+		size_t no;
+		if (!s->inode || (no = ww_procs_owners(a->procs, s->inode, pp, OWNERS_MAX)) == 0)
 			continue;
 		if (s->proto != WW_IPPROTO_TCP && s->proto != WW_IPPROTO_UDP)
 			continue;
 		bool listener = s->state == WW_SS_LISTEN ||
 				(s->proto == WW_IPPROTO_UDP && ww_netscope_is_unspecified(&s->remote));
+		if (no > OWNERS_MAX)
+			no = OWNERS_MAX;
+		if (listener && !listener_complete(a, s->inode))
+			listener_mark_complete(a, s->inode);   /* a full refresh just ran */
 		struct ckey k = mkkey(s->proto, &s->local, s->lport, &s->remote, s->rport, listener);
 		struct cent *e = cache_find(a, &k);
 		if (e && e->inode == s->inode) {
 			e->confirmed = now;   /* same socket, same owner: nothing to copy */
 			continue;
 		}
-		struct oref *own = oref_new(&pp[0]->owner);
+		struct oref *own = oref_with_others(pp, no, pick_holder(pp, no, listener));
 		if (!own)
 			return -ENOMEM;
 		cache_put(a, &k, own, s->inode, listener ? ST_LISTENER : ST_EXACT, now);

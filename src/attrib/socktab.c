@@ -33,6 +33,7 @@
 #include "wirewho/socktab.h"
 #include "wirewho/netscope.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -638,4 +639,34 @@ const char *ww_sock_proto_name(uint8_t proto)
 	case WW_IPPROTO_UDP: return "udp";
 	default: return "raw";
 	}
+}
+
+/*
+ * `ip netns add NAME` bind-mounts the namespace on /run/netns/NAME: the
+ * mount's inode is the namespace's (nsfs), so a stat() of each entry names
+ * it. WW_NETNS_RUN_DIR is iproute2's NETNS_RUN_DIR.
+ */
+#define WW_NETNS_RUN_DIR "/run/netns"
+
+int ww_socktab_netns_name(uint64_t ino, char *buf, size_t bufsz)
+{
+	DIR *d = opendir(WW_NETNS_RUN_DIR);
+	struct dirent *de;
+	int rc = -ENOENT;
+	if (!d || !ino)
+		goto out;
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, 0) == 0 && (uint64_t)st.st_ino == ino) {
+			snprintf(buf, bufsz, "%s", de->d_name);
+			rc = 0;
+			break;
+		}
+	}
+out:
+	if (d)
+		closedir(d);
+	return rc;
 }

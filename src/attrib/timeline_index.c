@@ -179,6 +179,22 @@ static uint32_t parse_indicators(const char *s)
 	return bits;
 }
 
+/* "pid,pid,..." of a recorded owner's other holders; malformed or extra ones are dropped. */
+static void parse_others(const char *s, int *out, unsigned *n)
+{
+	*n = 0;
+	while (s && *s && *n < WW_OWNER_OTHERS_MAX) {
+		char *end;
+		long v = strtol(s, &end, 10);
+		if (end == s || v < 1 || v > 4194304)
+			return;
+		out[(*n)++] = (int)v;
+		s = *end == ',' ? end + 1 : end;
+		if (*end && *end != ',')
+			return;
+	}
+}
+
 struct recstr { ssize_t comm, exe, user, reason, script; };
 
 static int add_record(struct ww_timeline *tl, const struct ww_jsonr_obj *o, struct recstr *rs,
@@ -214,6 +230,7 @@ static int add_record(struct ww_timeline *tl, const struct ww_jsonr_obj *o, stru
 		r.owner.pid = (int)pid;
 		r.owner.uid = (int)(int64_t)uid;
 		r.owner.indicators = parse_indicators(ww_jsonr_get_str(o, "indicators"));
+		parse_others(ww_jsonr_get_str(o, "other_holders"), r.others, &r.owner.n_others);
 	}
 	rs->comm = keep_str(tl, r.has_owner ? ww_jsonr_get_str(o, "comm") : NULL);
 	rs->exe = keep_str(tl, ww_jsonr_get_str(o, "exe"));
@@ -470,6 +487,7 @@ bad:
 		r->owner.user = rs[i].user >= 0 ? tl->strings + rs[i].user : NULL;
 		r->reason = rs[i].reason >= 0 ? tl->strings + rs[i].reason : "";
 		r->owner.script = rs[i].script >= 0 ? tl->strings + rs[i].script : NULL;
+		r->owner.others = r->others;
 	}
 	if (build_index(tl) < 0) {
 		snprintf(err, errsz, "%s: out of memory", path);
@@ -498,6 +516,12 @@ int ww_timeline_check_capture(const struct ww_timeline *tl, const char *pcap_pat
 	pcap_t *p;
 	int rc = 0;
 
+	if (strcmp(pcap_path, "-") == 0) {
+		/* It cannot be read twice, and a capture.id proves nothing there. */
+		snprintf(err, errsz, "a timeline cannot be checked against standard input (it cannot be "
+			 "read twice): give the capture file itself");
+		return -EINVAL;
+	}
 	/* A capture.id beside the capture must name this timeline's capture. */
 	const char *slash = strrchr(pcap_path, '/');
 	char idpath[PATH_MAX];
@@ -518,8 +542,6 @@ int ww_timeline_check_capture(const struct ww_timeline *tl, const char *pcap_pat
 			}
 		}
 	}
-	if (strcmp(pcap_path, "-") == 0)
-		return 0;   /* standard input cannot be read twice: trust the id check */
 	p = pcap_open_offline_with_tstamp_precision(pcap_path, PCAP_TSTAMP_PRECISION_MICRO, perr);
 	if (!p) {
 		snprintf(err, errsz, "%s: %s", pcap_path, perr);

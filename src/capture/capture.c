@@ -24,6 +24,7 @@
 #include "wirewho/capture.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -42,6 +43,11 @@ struct ww_capture {
 	pcap_t *p;
 	char *iobuf;         /* the file stream's buffer: freed after pcap_close() */
 	bool live;
+	ww_time_t last_ts;   /* the last packet time in range: what a bad one gets */
+	long long min_sec;   /* earliest second in range: a classic pcap's signed 32-bit
+				seconds reach back to 1901; pcapng's are unsigned, so a
+				negative one is libpcap's wrap of a stamp past 2^63 */
+	uint64_t bad_times;  /* packets whose time was out of range */
 	char err[WW_CAPTURE_ERRLEN];
 };
 
@@ -121,6 +127,8 @@ struct ww_capture *ww_capture_open_file(const char *path, const char *filter,
 		free(c);
 		return NULL;
 	}
+	/* libpcap gives a pcapng file's section version (1.x), a pcap's 2.4 */
+	c->min_sec = pcap_major_version(c->p) == 2 ? INT32_MIN : 0;
 	if (set_filter(c, filter, err, errsz) < 0) {
 		ww_capture_close(c);
 		return NULL;
@@ -212,7 +220,19 @@ enum ww_capture_next ww_capture_next(struct ww_capture *c, const uint8_t **data,
 		*data = d;
 		*caplen = h->caplen;
 		*wirelen = h->len;
-		*ts = (ww_time_t)h->ts.tv_sec * WW_USEC_PER_SEC + h->ts.tv_usec;
+		/* A crafted pcapng stamp (near 2^64 units, a 2^62 s if_tsoffset,
+		 * a one-second if_tsresol) reaches us as a tv_sec that libpcap's
+		 * unsigned arithmetic wrapped or that overflows the multiplication
+		 * below: it gets the last good time instead, and is counted. */
+		if (WW_UNLIKELY(h->ts.tv_sec < c->min_sec || h->ts.tv_sec > WW_CAPTURE_MAX_SEC)) {
+			/* (tv_usec is a classic pcap's signed 32-bit field, or
+			 * below a second: added as it is, it cannot overflow) */
+			c->bad_times++;
+			*ts = c->last_ts;
+		} else {
+			*ts = (ww_time_t)h->ts.tv_sec * WW_USEC_PER_SEC + h->ts.tv_usec;
+			c->last_ts = *ts;
+		}
 		return WW_CAP_PACKET;
 	}
 	if (rc == 0)
@@ -304,4 +324,9 @@ int ww_capture_probe(const char *iface)
 const char *ww_capture_probe_problem(int state)
 {
 	return state == -ENODEV ? "does not exist" : state == -ENETDOWN ? "is down" : strerror(-state);
+}
+
+uint64_t ww_capture_bad_times(const struct ww_capture *c)
+{
+	return c->bad_times;
 }

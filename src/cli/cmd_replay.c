@@ -9,8 +9,9 @@
  *
  * With `--sockets`, flows are attributed from a timeline that `watch
  * --record` wrote (status "recorded") and judged by `--policy`; the
- * timeline is checked against the first capture's header so that one run's
- * timeline is not applied to another's packets.
+ * timeline is checked against the capture's first packet so that one run's
+ * timeline is not applied to another's packets; with --sockets there must be
+ * exactly one capture, a file (standard input cannot be read twice).
  */
 #include "wirewho/attribute.h"
 #include "wirewho/capture.h"
@@ -119,6 +120,10 @@ static int replay_file(struct ww_pipeline *pl, const char *path, const char *fil
 			}
 		}
 	}
+	if (ww_capture_bad_times(c))
+		fprintf(stderr, "wirewho: %s: %llu packet(s) with an impossible time (after 9999, or a pcapng stamp past 2^63) "
+			"(a broken or crafted capture) were given the time of the packet before\n",
+			path, (unsigned long long)ww_capture_bad_times(c));
 	if (r == WW_CAP_ERROR && rc == 0) {
 		const char *why = ww_capture_error(c);
 		if (strstr(why, "truncated"))
@@ -263,6 +268,13 @@ int ww_cmd_replay(int argc, char **argv)
 	char err[WW_PORTS_ERRLEN];
 	if (o.ports && (rc = ww_ports_load_user(o.ports, err, sizeof(err))) < 0) {
 		fprintf(stderr, "wirewho: %s\n", err);
+		return 2;
+	}
+	/* A timeline belongs to one capture, checked by its first packet: with
+	 * several inputs all but one cannot be its capture (#17.3). */
+	if (o.sockets && argc - optind > 1) {
+		fprintf(stderr, "wirewho: --sockets %s: a timeline belongs to one capture, but %d capture "
+			"files were given: replay its capture alone\n", o.sockets, argc - optind);
 		return 2;
 	}
 	/* A recorded timeline attributes flows ("recorded"); the policy judges them. */

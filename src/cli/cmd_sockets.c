@@ -66,6 +66,7 @@ struct ns {
 	uint64_t ino;
 	int pid;                 /* a process in it (0: ours) */
 	struct ww_socktab *tab;
+	char name[256];          /* its `ip netns` name, "" when none */
 };
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -163,7 +164,7 @@ static int find_namespaces(bool all, struct ns **out, size_t *n)
 			v = nv;
 			cap *= 2;
 		}
-		v[k++] = (struct ns){ ino, atoi(de->d_name), NULL };
+		v[k++] = (struct ns){ ino, atoi(de->d_name), NULL, "" };
 	}
 	if (d)
 		closedir(d);
@@ -341,9 +342,13 @@ static int one_pass(struct run *r, bool print, double *t_dump, double *t_owner)
 			continue;
 		const struct ww_sock *s = ww_socktab_socks(r->ns[i].tab, &n);
 		uint64_t ino = ww_socktab_netns(r->ns[i].tab);
+		if (ww_socktab_netns_name(ino ? ino : r->ns[i].ino, r->ns[i].name,
+					  sizeof(r->ns[i].name)) < 0)
+			r->ns[i].name[0] = '\0';
 		for (size_t j = 0; j < n; j++, k++) {
 			r->views[k].s = &s[j];
 			r->views[k].netns = ino ? ino : r->ns[i].ino;
+			r->views[k].netns_name = r->ns[i].name[0] ? r->ns[i].name : NULL;
 			r->want[k] = s[j].inode;
 		}
 	}

@@ -375,6 +375,22 @@ static void run_free(struct run *r)
 }
 
 /*
+ * A write of the recording failed (#17.1): say which file and why at once,
+ * stop recording (the end line then counts only what is on disk), and let
+ * the analysis go on; the run ends with exit 1.
+ */
+static void stop_recording(struct run *r)
+{
+	char why[512];
+	const char *e = ww_timeline_error(r->rec);
+	snprintf(why, sizeof(why), "%s", e ? e : "write error");
+	ww_attr_set_recorder(r->attr, NULL);
+	ww_timeline_close(r->rec);   /* fails too: the error is the one above */
+	r->rec = NULL;
+	fprintf(stderr, "wirewho: watch: --record: %s; recording stopped, analysis goes on\n", why);
+}
+
+/*
  * At the stop, what the kernel already put in the ring was received: it is
  * analysed (and recorded) like any packet, for at most WATCH_DRAIN_MAX_S;
  * what is left then is counted as discarded in the final stats.
@@ -604,11 +620,7 @@ int ww_cmd_watch(int argc, char **argv)
 			if (cn != WW_CAP_PACKET)
 				break;
 			if (r.rec && ww_timeline_packet(r.rec, data, caplen, wirelen, ts) < 0) {
-				fprintf(stderr, "wirewho: watch: --record: writing %s/%s failed; recording stopped\n",
-					o.record, WW_TIMELINE_PCAP);
-				ww_attr_set_recorder(r.attr, NULL);
-				ww_timeline_close(r.rec);
-				r.rec = NULL;
+				stop_recording(&r);
 				exit_code = 1;
 			}
 			int prc = ww_pipeline_packet(r.pl, dlt, data, caplen, wirelen, ts);
@@ -671,8 +683,10 @@ int ww_cmd_watch(int argc, char **argv)
 			next_periodic = now + WATCH_PERIODIC_US;
 			ww_pipeline_tick(r.pl, now);
 			ww_attr_periodic(r.attr, now);
-			if (r.rec && ww_timeline_flush(r.rec) < 0)
-				fprintf(stderr, "wirewho: watch: --record: flushing failed\n");
+			if (r.rec && ww_timeline_flush(r.rec) < 0) {
+				stop_recording(&r);
+				exit_code = 1;
+			}
 			if (!o.json && ww_mono_now() >= next_summary) {
 				next_summary = ww_mono_now() + WATCH_SUMMARY_EVERY_S;
 				summary_line(stdout, r.pl, r.cap, o.iface, ww_mono_now() - t0);
@@ -704,10 +718,7 @@ int ww_cmd_watch(int argc, char **argv)
 		bool rec_failed = false;
 		drain_ring(&r, ww_capture_datalink(r.cap), &rec_failed);
 		if (rec_failed) {
-			fprintf(stderr, "wirewho: watch: --record: writing %s/%s failed; recording stopped\n",
-				o.record, WW_TIMELINE_PCAP);
-			ww_timeline_close(r.rec);
-			r.rec = NULL;
+			stop_recording(&r);   /* the file and the reason, and the end line */
 			exit_code = 1;
 		}
 	}
@@ -725,9 +736,14 @@ int ww_cmd_watch(int argc, char **argv)
 			ww_cli_report_output_failure("wirewho: watch", frc);
 		exit_code = 1;
 	}
-	if (r.rec && ww_timeline_close(r.rec) < 0) {
-		fprintf(stderr, "wirewho: watch: --record: closing %s failed\n", o.record);
-		exit_code = 1;
+	if (r.rec) {
+		char why[512];
+		snprintf(why, sizeof(why), "%s", ww_timeline_error(r.rec) ? ww_timeline_error(r.rec) : "");
+		if (ww_timeline_close(r.rec) < 0) {
+			fprintf(stderr, "wirewho: watch: --record: closing %s failed: %s\n", o.record,
+				why[0] ? why : "write error");
+			exit_code = 1;
+		}
 	}
 	r.rec = NULL;
 	run_free(&r);

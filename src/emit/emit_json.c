@@ -59,6 +59,12 @@ void ww_emit_json_owner(struct ww_jw *w, const struct ww_owner *o)
 			ww_jw_str(w, NULL, ww_procs_indicator_name(1u << i));
 	ww_jw_arr_end(w);
 	ww_jw_str(w, "script", o->script);
+	if (o->n_others) {
+		ww_jw_arr_begin(w, "other_holders");
+		for (unsigned i = 0; i < o->n_others; i++)
+			ww_jw_int(w, NULL, o->others[i]);
+		ww_jw_arr_end(w);
+	}
 	ww_jw_obj_end(w);
 }
 

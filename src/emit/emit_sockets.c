@@ -82,6 +82,8 @@ static void sock_fields(struct ww_jw *w, const struct ww_sock_view *v)
 		ww_jw_strn(w, "owner_note", v->owner_note, strnlen(v->owner_note, sizeof(v->owner_note)));
 	}
 	ww_jw_uint(w, "netns", v->netns);
+	if (v->netns_name)
+		ww_jw_str(w, "netns_name", v->netns_name);
 }
 
 /*
@@ -274,6 +276,10 @@ int ww_emit_json_socket(struct ww_jw *w, FILE *out, const struct ww_sock_view *v
 	}
 	FB_LIT(f, ",\"netns\":");
 	fb_u64(f, v->netns);
+	if (v->netns_name) {
+		FB_LIT(f, ",\"netns_name\":");
+		fb_str(f, v->netns_name);
+	}
 	FB_LIT(f, ",\"inode\":");
 	fb_u64(f, s->inode);
 	FB_LIT(f, ",\"uid\":");
