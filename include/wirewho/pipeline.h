@@ -57,6 +57,9 @@ struct ww_pipeline_cfg {
 						 flow starts */
 	bool output_thread;                   /* JSON: format and write on a second thread */
 	bool analysis_thread;                 /* replay: track flows on a thread of their own */
+	bool no_decap;                        /* do not take tunnels off (--no-decap) */
+	const uint16_t *vxlan_ports;          /* more UDP ports read as VXLAN (--vxlan-port) */
+	unsigned n_vxlan_ports;               /* at most WW_DECODE_MAX_VXLAN_PORTS */
 };
 
 struct ww_pipeline;
