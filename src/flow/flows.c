@@ -31,8 +31,8 @@
  * tie the first packet's sender is the client. Before the port rules: a
  * broadcast or multicast address is never the client, port 0 is never the
  * server, a port whose standard role is the client's (DHCP 68, DHCPv6 546)
- * is the client's, and a port the port tables know a protocol for is the
- * server's against one they do not. ICMP: the sender of a request
+ * is the client's, and a port the port tables know (a protocol's standard
+ * port, a services-database name) is the server's against one they do not. ICMP: the sender of a request
  * (or of a one-way message) is the client; a reply's receiver is.
  */
 #include "wirewho/flows.h"
@@ -224,10 +224,14 @@ static bool port_is_client_role(uint16_t p, uint8_t proto)
 	return proto == WW_IPPROTO_UDP && (p == 68 || p == 546);
 }
 
-/* A port the port tables know a service for: a server's port. */
+/*
+ * A port the port tables know: the standard port of a protocol the
+ * classifier detects, or a port the services database names. A server's
+ * port, against one they do not know (both known: the port rules decide).
+ */
 static bool port_is_known(uint16_t p, uint8_t proto)
 {
-	return ww_ports_protocol_of(p, proto) != NULL;
+	return ww_ports_protocol_of(p, proto) != NULL || ww_ports_service(p, proto) != NULL;
 }
 
 /* Decide whether the packet's source is the client of a new flow. */
