@@ -99,9 +99,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					abort();
 			}
 			if (out.tunnel_depth) {
-				uint16_t n = ww_tunnels_intern(tun, ww_decode_layer(d, 0), out.tunnel_depth);
-				const struct ww_tunnel_path *tp = ww_tunnels_get(tun, n);
-				if (n && (!tp || tp->depth != out.tunnel_depth))
+				uint16_t ti = ww_tunnels_intern(tun, ww_decode_layer(d, 0), out.tunnel_depth);
+				const struct ww_tunnel_path *tp = ww_tunnels_get(tun, ti);
+				if (ti && (!tp || tp->depth != out.tunnel_depth))
 					abort();
 			}
 		} else if (r == WW_DECODE_BAD_LINKTYPE) {

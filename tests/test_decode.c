@@ -1651,6 +1651,18 @@ static void test_every_prefix_of_a_tunnelled_frame_stays_inside_it(void **state)
 	ww_decoder_free(d);
 }
 
+static void test_mpls_over_a_ppp_link_carries_ip(void **state)
+{
+	struct ctx *c = *state;
+	struct pb f = { .n = 0 };
+	put8(&f, 0xff); put8(&f, 0x03);
+	put16(&f, 0x0281);                   /* PPP: MPLS unicast */
+	put32(&f, 100u << 12 | 1u << 8 | 64);  /* one label, bottom of stack */
+	std_tcp4(&f);
+	assert_int_equal(dec(c, WW_DLT_PPP, &f), WW_DECODE_OK);
+	assert_std_tcp4(&c->pkt);
+}
+
 static void test_tunnel_paths_are_interned_once_and_stay(void **state)
 {
 	(void)state;
@@ -1695,6 +1707,7 @@ int main(void)
 		T(test_ipv4_total_length_zero_takes_the_captured_length),
 		T(test_every_prefix_of_a_tunnelled_frame_stays_inside_it),
 		T(test_tunnel_paths_are_interned_once_and_stay),
+		T(test_mpls_over_a_ppp_link_carries_ip),
 		T(test_ppp_with_and_without_hdlc_framing_and_compressed_protocol),
 		T(test_cisco_hdlc_carries_an_ethertype),
 		T(test_wlan_data_frames_with_snap_carry_ip_and_others_are_not_ip),

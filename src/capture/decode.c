@@ -93,6 +93,8 @@
 
 #define PPP_IPV4  0x0021
 #define PPP_IPV6  0x0057
+#define PPP_MPLS  0x0281   /* RFC 3032 over PPP */
+#define PPP_MPLS_MC 0x0283
 
 /*
  * Bound on stacked VLAN tags. Real networks stack two (QinQ), rarely three;
@@ -610,9 +612,13 @@ static inline enum ww_decode_result decode_raw(struct ww_decoder *d, const uint8
  * first byte, RFC 1661 §6.5) -- and what it carries. Shared by PPPoE
  * sessions and PPP links.
  */
+static enum ww_decode_result decode_ethertype(struct ww_decoder *d, const uint8_t *data,
+					      uint32_t caplen, uint32_t off, uint16_t type,
+					      ww_time_t now, struct ww_pkt *p);
+
 static enum ww_decode_result decode_ppp_proto(struct ww_decoder *d, const uint8_t *data,
 					      uint32_t caplen, uint32_t off, ww_time_t now,
-					      struct ww_pkt *p)
+					      struct ww_pkt *p, bool mpls)
 {
 	uint16_t proto;
 
@@ -631,6 +637,10 @@ static enum ww_decode_result decode_ppp_proto(struct ww_decoder *d, const uint8_
 		return decode_ip4(d, data + off, caplen - off, now, p);
 	if (proto == PPP_IPV6)
 		return decode_ip6(d, data + off, caplen - off, now, p);
+	/* MPLS only on a PPP link, not in a PPPoE session: MPLS's pseudowire
+	 * may carry PPPoE, and the two would recurse frame after frame. */
+	if (mpls && (proto == PPP_MPLS || proto == PPP_MPLS_MC))
+		return decode_ethertype(d, data, caplen, off, ETHERTYPE_MPLS, now, p);
 	return WW_DECODE_NOT_IP;   /* LCP, IPCP, CHAP... */
 }
 
@@ -716,7 +726,7 @@ static enum ww_decode_result decode_ethertype(struct ww_decoder *d, const uint8_
 				return WW_DECODE_ERROR;
 			if (data[off] != 0x11 || data[off + 1] != 0)
 				return WW_DECODE_ERROR;      /* version 1, type 1, session data code 0 */
-			return decode_ppp_proto(d, data, caplen, off + PPPOE_HLEN, now, p);
+			return decode_ppp_proto(d, data, caplen, off + PPPOE_HLEN, now, p, false);
 		default:
 			return WW_DECODE_NOT_IP;        /* ARP, LLDP, 802.3 lengths, ... */
 		}
@@ -767,7 +777,7 @@ static enum ww_decode_result decode_ppp(struct ww_decoder *d, const uint8_t *dat
 		return decode_chdlc(d, data, caplen, now, out);
 	if (caplen >= 2 && data[0] == HDLC_ADDR_ALL && data[1] == HDLC_CTRL_UI)
 		off = 2;
-	return decode_ppp_proto(d, data, caplen, off, now, out);
+	return decode_ppp_proto(d, data, caplen, off, now, out, true);
 }
 
 static enum ww_decode_result decode_chdlc(struct ww_decoder *d, const uint8_t *data,
