@@ -1198,6 +1198,7 @@ _Static_assert(TUN_SLOTS >= 2 * (WW_TUNNELS_MAX + 1), "the index is at most half
 
 struct ww_tunnels {
 	uint32_t n;                                  /* paths, numbered 1..n */
+	uint16_t last[WW_TUNNEL_MAX_DEPTH];          /* the last path returned, per depth */
 	uint16_t slot[TUN_SLOTS];                    /* path numbers, 0 = empty */
 	struct ww_tunnel_path path[WW_TUNNELS_MAX + 1];
 };
@@ -1227,17 +1228,42 @@ static void path_of(struct ww_tunnel_path *pa, const struct ww_tunnel_layer *lay
 	}
 }
 
+/* True when `pa` is the path of layers[0..n). */
+static bool tun_same(const struct ww_tunnel_path *pa, const struct ww_tunnel_layer *layers, unsigned n)
+{
+	if (pa->depth != n)
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		const struct ww_tunnel_layer *a = &pa->layer[i], *b = &layers[i];
+		if (a->type != b->type || a->family != b->family || a->has_id != b->has_id ||
+		    (b->has_id && a->id != b->id) || memcmp(&a->src, &b->src, sizeof(a->src)) != 0 ||
+		    memcmp(&a->dst, &b->dst, sizeof(a->dst)) != 0)
+			return false;
+	}
+	return true;
+}
+
 uint16_t ww_tunnels_intern(struct ww_tunnels *t, const struct ww_tunnel_layer *layers, unsigned n)
 {
 	struct ww_tunnel_path key;
 
 	if (!t || n < 1 || n > WW_TUNNEL_MAX_DEPTH)
 		return 0;
+	/* The last path interned, at each depth: a tunnel's packets come in
+	 * runs, and a hit costs one compare instead of a hash and a probe. */
+	uint16_t last = t->last[n - 1];
+	if (last && tun_same(&t->path[last], layers, n))
+		return last;
 	path_of(&key, layers, n);   /* padding zeroed: compared as bytes */
-	const uint8_t *b = (const uint8_t *)&key;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < sizeof(key); i++)
-		h = (h ^ b[i]) * 0x100000001b3ULL;
+	const uint64_t m = 0x9e3779b97f4a7c15ULL;
+	uint64_t h = n;
+	for (unsigned j = 0; j < n; j++) {
+		const struct ww_tunnel_layer *l = &key.layer[j];
+		h = (h ^ ld64(l->src.b) ^ ld64(l->src.b + 8)) * m;
+		h = (h ^ ld64(l->dst.b) ^ ld64(l->dst.b + 8)) * m;
+		h = (h ^ ((uint64_t)l->id << 16 | (uint64_t)l->type << 8 | l->family)) * m;
+	}
+	h ^= h >> 29;
 	for (uint32_t i = (uint32_t)(h >> 40) & (TUN_SLOTS - 1);; i = (i + 1) & (TUN_SLOTS - 1)) {
 		uint16_t s = t->slot[i];
 		if (s == 0) {
@@ -1245,10 +1271,13 @@ uint16_t ww_tunnels_intern(struct ww_tunnels *t, const struct ww_tunnel_layer *l
 				return 0;
 			t->path[++t->n] = key;
 			t->slot[i] = (uint16_t)t->n;
+			t->last[n - 1] = (uint16_t)t->n;
 			return (uint16_t)t->n;
 		}
-		if (memcmp(&t->path[s], &key, sizeof(key)) == 0)
+		if (memcmp(&t->path[s], &key, sizeof(key)) == 0) {
+			t->last[n - 1] = s;
 			return s;
+		}
 	}
 }
 

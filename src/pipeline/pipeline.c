@@ -631,6 +631,8 @@ static void handover_tunnelled(struct ww_pipeline *pl, struct ww_handoff *q,
 	unsigned n = p->tunnel_depth;
 	for (unsigned i = 0; i <= n; i++) {
 		struct ww_pkt c = i < n ? *ww_decode_carrier(pl->dec, i) : *p;
+		if (i < n)
+			c.payload = NULL;   /* a carrier's payload is its tunnel: named by port, not read */
 		uint16_t tun = i ? ww_tunnels_intern(pl->tun, ww_decode_layer(pl->dec, 0), i) : 0;
 		if (i)
 			d = ww_handoff_slot(q);
@@ -670,6 +672,7 @@ static void process_tunnelled(struct ww_pipeline *pl, struct pending *e)
 	for (unsigned i = 0; i < n; i++) {
 		struct pending c;
 		c.p = *ww_decode_carrier(pl->dec, i);
+		c.p.payload = NULL;   /* its payload is the tunnel: named by port, not read */
 		c.p.tunnel = i ? ww_tunnels_intern(pl->tun, ww_decode_layer(pl->dec, 0), i) : 0;
 		c.ts = e->ts;
 		c.skip = false;
