@@ -1,7 +1,7 @@
 /*
  * gen_capture.c - writes the replay benchmark's capture, deterministically.
  *
- * usage: gen_capture OUT.pcap [FLOWS [PROFILE]]
+ * usage: gen_capture OUT.pcap [FLOWS [PROFILE [TUNNEL]]]
  *
  * PROFILE "small" (the default; 250000 flows are 1.55M packets of 232 bytes
  * on average) is the worst case for a flow monitor: few packets per flow,
@@ -18,6 +18,13 @@
  * handshake, a request with an application payload (HTTP, TLS ClientHello
  * with SNI and ALPN, SSH banner, or an opaque private protocol on port 9000),
  * response data and FIN/FIN.
+ *
+ * TUNNEL "tunnel" wraps the same traffic, packet for packet, in overlays:
+ * flows with an even id in VXLAN (outer Ethernet, IPv4, UDP to 4789 from a
+ * source port hashed from the flow as Linux does, VNI id % 16), odd ones in
+ * GRE (outer Ethernet and IPv4, a 4-byte GRE header, the inner IP packet),
+ * between eight pairs of tunnel endpoints. Replaying it against the plain
+ * file measures what decapsulation costs (issue 14: within 1.3x).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -50,6 +57,7 @@ struct gflow {
 };
 
 static bool web;        /* PROFILE "web" */
+static bool tunnel;     /* TUNNEL "tunnel" */
 
 static FILE *out;
 static uint64_t ts_us = 1795600000ull * 1000000ull;
@@ -57,6 +65,51 @@ static uint64_t npkts;
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)(v >> 16)); put16(p + 2, (uint16_t)v); }
+
+static void write_pkt(const uint8_t *d, uint32_t len);
+
+#define OUTER_HLEN (14 + 20)          /* outer Ethernet and IPv4 */
+#define VXLAN_OVERHEAD (OUTER_HLEN + 8 + 8)
+#define GRE_OVERHEAD (OUTER_HLEN + 4 - 14)   /* the inner frame loses its Ethernet header */
+
+/* The frame `d` of flow `id`, in VXLAN (even ids) or GRE (odd ones). */
+static void write_tunnelled(uint32_t id, bool toserver, const uint8_t *d, uint32_t len)
+{
+	uint8_t w[1700];
+	bool vx = !(id & 1);
+	uint32_t inner = vx ? len : len - 14;
+	uint32_t ipl = 20 + (vx ? 8 + 8 : 4) + inner;
+	uint32_t a = 0xc0000200u | (1 + (id & 7)), b = 0xc6336400u | (1 + (id & 7));   /* 192.0.2.x, 198.51.100.x */
+
+	memset(w, 0, OUTER_HLEN);
+	w[0] = 0x02; w[6] = 0x02; w[11] = 2;
+	put16(w + 12, 0x0800);
+	uint8_t *ip = w + 14;
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)ipl);
+	ip[8] = 64;
+	ip[9] = vx ? 17 : 47;
+	put32(ip + 12, toserver ? a : b);
+	put32(ip + 16, toserver ? b : a);
+	uint32_t off = OUTER_HLEN;
+	if (vx) {
+		put16(w + off, (uint16_t)(0xc000 | ((id * 2654435761u) >> 18)));
+		put16(w + off + 2, 4789);
+		put16(w + off + 4, (uint16_t)(8 + 8 + inner));
+		put16(w + off + 6, 0);
+		memset(w + off + 8, 0, 8);
+		w[off + 8] = 0x08;
+		put32(w + off + 12, (id % 16) << 8);
+		off += 16;
+		memcpy(w + off, d, len);
+	} else {
+		put16(w + off, 0);
+		memcpy(w + off + 2, d + 12, 2);   /* the inner ethertype is GRE's protocol */
+		off += 4;
+		memcpy(w + off, d + 14, inner);
+	}
+	write_pkt(w, off + inner);
+}
 
 static void write_pkt(const uint8_t *d, uint32_t len)
 {
@@ -188,7 +241,10 @@ static void emit(struct gflow *f, bool toserver, uint8_t flags, uint32_t paylen,
 	off += l4hdr;
 	for (uint32_t i = 0; i < paylen; i++)
 		b[off + i] = pay ? (uint8_t)pay[i % patlen] : (uint8_t)(i * 7 + f->id);
-	write_pkt(b, off + paylen);
+	if (tunnel)
+		write_tunnelled(f->id, toserver, b, off + paylen);
+	else
+		write_pkt(b, off + paylen);
 }
 
 static void init_flow(struct gflow *f, uint32_t id)
@@ -281,8 +337,10 @@ int main(int argc, char **argv)
 
 	init_apps();
 	web = argc > 3 && strcmp(argv[3], "web") == 0;
-	if (argc < 2 || !win || (argc > 3 && !web && strcmp(argv[3], "small") != 0)) {
-		fprintf(stderr, "usage: gen_capture OUT.pcap [FLOWS [small|web]]\n");
+	tunnel = argc > 4 && strcmp(argv[4], "tunnel") == 0;
+	if (argc < 2 || !win || (argc > 3 && !web && strcmp(argv[3], "small") != 0) ||
+	    (argc > 4 && !tunnel)) {
+		fprintf(stderr, "usage: gen_capture OUT.pcap [FLOWS [small|web [tunnel]]]\n");
 		return 2;
 	}
 	out = fopen(argv[1], "wb");

@@ -7,6 +7,7 @@
  * a valid frame into a buffer of exactly that size, so under ASan any read
  * past caplen is caught, and asserts the exact result for each length.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -401,7 +402,7 @@ static void test_pppoe_control_and_discovery_are_not_ip_and_bad_version_is_error
 static void test_arp_lldp_and_8023_frames_are_not_ip(void **state)
 {
 	struct ctx *c = *state;
-	static const uint16_t types[] = { 0x0806, 0x88cc, 0x05dc, 0x0026, 0x8847 };
+	static const uint16_t types[] = { 0x0806, 0x88cc, 0x05dc, 0x0026, 0x88b5 };
 	for (size_t i = 0; i < WW_ARRAY_SIZE(types); i++) {
 		struct pb f = { .n = 0 };
 		eth(&f, types[i]);
@@ -1426,11 +1427,287 @@ static void test_edge_captures_decode_as_the_readme_says(void **state)
 	}
 }
 
+
+/* ---- tunnels, labels, offload (pcaps/tunnels, scripts/mk_tunnel_pcaps.py) ---- */
+
+struct tun_counts {
+	int pkts, ok, error;
+	int tunnelled;          /* OK packets with at least one layer taken off */
+	int inner_errors;       /* OK packets that are a carrier whose inner packet was malformed */
+	int depth[WW_TUNNEL_MAX_DEPTH + 1];
+	unsigned types;         /* bit per enum ww_tunnel_type seen, any layer */
+	uint32_t ids[8];        /* distinct layer ids seen (has_id), in order */
+	int nids;
+	int inner_tcp;          /* innermost packets that are TCP to port 80 */
+	uint32_t max_payload;
+};
+
+/* Decode every frame of pcaps/tunnels/NAME; `vxlan_port` != 0 adds that port, `decap` false turns it off. */
+static void count_tunnels(const char *name, bool decap, uint16_t vxlan_port, struct tun_counts *tc)
+{
+	char path[512], err[PCAP_ERRBUF_SIZE];
+	snprintf(path, sizeof(path), "%s/pcaps/tunnels/%s", WW_SRCDIR, name);
+	memset(tc, 0, sizeof(*tc));
+	pcap_t *p = pcap_open_offline(path, err);
+	assert_non_null(p);
+	struct ww_decoder *d = ww_decoder_new();
+	assert_non_null(d);
+	ww_decoder_set_decap(d, decap);
+	if (vxlan_port)
+		assert_int_equal(ww_decoder_add_vxlan_port(d, vxlan_port), 0);
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	while (pcap_next_ex(p, &h, &data) == 1) {
+		struct ww_pkt k;
+		tc->pkts++;
+		enum ww_decode_result r = ww_decode(d, pcap_datalink(p), data, h->caplen, 0, &k);
+		if (r == WW_DECODE_ERROR)
+			tc->error++;
+		if (r != WW_DECODE_OK)
+			continue;
+		tc->ok++;
+		assert_true(k.tunnel_depth <= WW_TUNNEL_MAX_DEPTH);
+		assert_true(!k.payload || (k.payload >= data && k.payload + k.payload_len <= data + h->caplen));
+		tc->depth[k.tunnel_depth]++;
+		tc->tunnelled += k.tunnel_depth > 0;
+		tc->inner_errors += k.inner_error;
+		if (k.proto == WW_IPPROTO_TCP && (k.dport == 80 || k.sport == 80))
+			tc->inner_tcp++;
+		if (k.payload_len > tc->max_payload)
+			tc->max_payload = k.payload_len;
+		for (unsigned i = 0; i < k.tunnel_depth; i++) {
+			const struct ww_tunnel_layer *l = ww_decode_layer(d, i);
+			const struct ww_pkt *c = ww_decode_carrier(d, i);
+			assert_non_null(l);
+			assert_int_equal(c->tunnel_depth, i);
+			assert_memory_equal(&l->src, &c->src, sizeof(l->src));
+			tc->types |= 1u << l->type;
+			if (!l->has_id)
+				continue;
+			int j;
+			for (j = 0; j < tc->nids && tc->ids[j] != l->id; j++)
+				;
+			if (j == tc->nids && tc->nids < 8)
+				tc->ids[tc->nids++] = l->id;
+		}
+	}
+	ww_decoder_free(d);
+	pcap_close(p);
+}
+
+#define TB(t) (1u << (t))
+
+static void test_each_tunnel_capture_yields_its_inner_conversation_and_layers(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		int pkts, tunnelled, inner_tcp;
+		unsigned types;
+		int nids;
+		uint32_t ids[3];
+	} files[] = {
+		{ "gre.pcap",     24, 24, 24, TB(WW_TUN_GRE), 2, { 0x1234, 7 } },
+		{ "erspan.pcap",  24, 24, 24, TB(WW_TUN_ERSPAN1) | TB(WW_TUN_ERSPAN2) | TB(WW_TUN_ERSPAN3), 2, { 5, 6 } },
+		{ "vxlan.pcap",   16, 16, 16, TB(WW_TUN_VXLAN), 2, { 100, 101 } },
+		{ "geneve.pcap",  16, 16, 16, TB(WW_TUN_GENEVE), 2, { 200, 201 } },
+		{ "ipip.pcap",    32, 32, 32, TB(WW_TUN_IPIP), 0, { 0 } },
+		{ "teredo.pcap",   8,  8,  8, TB(WW_TUN_TEREDO), 0, { 0 } },
+		{ "gtpu.pcap",     9,  8,  8, TB(WW_TUN_GTPU), 1, { 0x11223344 } },
+		{ "ayiya.pcap",    8,  8,  8, TB(WW_TUN_AYIYA), 0, { 0 } },
+	};
+	for (size_t i = 0; i < WW_ARRAY_SIZE(files); i++) {
+		struct tun_counts tc;
+		count_tunnels(files[i].name, true, 0, &tc);
+		print_message("%-14s pkts %d tunnelled %d tcp %d types %#x ids %d\n", files[i].name,
+			      tc.pkts, tc.tunnelled, tc.inner_tcp, tc.types, tc.nids);
+		assert_int_equal(tc.pkts, files[i].pkts);
+		assert_int_equal(tc.ok, files[i].pkts);
+		assert_int_equal(tc.tunnelled, files[i].tunnelled);
+		assert_int_equal(tc.depth[1], files[i].tunnelled);
+		assert_int_equal(tc.inner_tcp, files[i].inner_tcp);
+		assert_int_equal(tc.types, files[i].types);
+		assert_int_equal(tc.nids, files[i].nids);
+		for (int j = 0; j < files[i].nids; j++)
+			assert_int_equal(tc.ids[j], files[i].ids[j]);
+		assert_int_equal(tc.inner_errors, 0);
+	}
+}
+
+static void test_without_decapsulation_a_tunnel_is_only_its_carrier(void **state)
+{
+	(void)state;
+	struct tun_counts tc;
+	count_tunnels("gre.pcap", false, 0, &tc);
+	assert_int_equal(tc.ok, 24);
+	assert_int_equal(tc.tunnelled, 0);
+	assert_int_equal(tc.inner_tcp, 0);
+	count_tunnels("vxlan.pcap", false, 0, &tc);
+	assert_int_equal(tc.tunnelled, 0);
+}
+
+static void test_vxlan_on_another_port_only_when_asked(void **state)
+{
+	(void)state;
+	struct tun_counts tc;
+	count_tunnels("vxlan_8472.pcap", true, 0, &tc);
+	assert_int_equal(tc.tunnelled, 0);
+	count_tunnels("vxlan_8472.pcap", true, 8472, &tc);
+	assert_int_equal(tc.tunnelled, 8);
+	assert_int_equal(tc.ids[0], 7);
+	struct ww_decoder *d = ww_decoder_new();
+	assert_int_equal(ww_decoder_add_vxlan_port(d, 0), -EINVAL);
+	for (unsigned i = 0; i < WW_DECODE_MAX_VXLAN_PORTS; i++)
+		assert_int_equal(ww_decoder_add_vxlan_port(d, (uint16_t)(10000 + i)), 0);
+	assert_int_equal(ww_decoder_add_vxlan_port(d, 20000), -ENOSPC);
+	ww_decoder_free(d);
+}
+
+static void test_nesting_is_taken_off_four_layers_deep_at_most(void **state)
+{
+	(void)state;
+	struct tun_counts tc;
+	count_tunnels("nested.pcap", true, 0, &tc);
+	assert_int_equal(tc.ok, 16);
+	assert_int_equal(tc.depth[2], 8);                    /* TCP in VXLAN in GRE */
+	assert_int_equal(tc.depth[WW_TUNNEL_MAX_DEPTH], 8);  /* five IP-in-IP: four off, the fifth a carrier */
+	assert_int_equal(tc.inner_tcp, 8);
+	assert_int_equal(tc.types, TB(WW_TUN_GRE) | TB(WW_TUN_VXLAN) | TB(WW_TUN_IPIP));
+}
+
+static void test_a_malformed_inner_packet_is_a_counted_error_and_its_carrier_stays(void **state)
+{
+	(void)state;
+	struct tun_counts tc;
+	count_tunnels("malformed_tunnel.pcap", true, 0, &tc);
+	assert_int_equal(tc.pkts, 4);
+	assert_int_equal(tc.ok, 4);
+	assert_int_equal(tc.inner_errors, 4);
+	assert_int_equal(tc.tunnelled, 0);
+}
+
+static void test_mpls_pbb_vntag_and_fabricpath_carry_their_ip(void **state)
+{
+	(void)state;
+	struct tun_counts tc;
+	count_tunnels("mpls.pcap", true, 0, &tc);
+	assert_int_equal(tc.ok, 24);
+	assert_int_equal(tc.inner_tcp, 24);
+	count_tunnels("pbb_vntag_fabricpath.pcap", true, 0, &tc);
+	assert_int_equal(tc.ok, 24);
+	assert_int_equal(tc.inner_tcp, 24);
+	assert_int_equal(tc.tunnelled, 0);
+}
+
+static void test_ipv4_total_length_zero_takes_the_captured_length(void **state)
+{
+	struct ctx *c = *state;
+	struct tun_counts tc;
+	count_tunnels("tso.pcap", true, 0, &tc);
+	assert_int_equal(tc.ok, 9);
+	assert_int_equal(tc.error, 0);
+	assert_int_equal(tc.max_payload, 3000);
+
+	struct pb l4 = { .n = 0 }, ip = { .n = 0 }, f = { .n = 0 };
+	tcp(&l4, 40000, 80, 1, WW_TCP_ACK, 0, 0, "segment");
+	ip4(&ip, &(struct ip4o){ .proto = 6 }, &l4);
+	ip.b[2] = ip.b[3] = 0;
+	eth(&f, 0x0800);
+	put(&f, ip.b, ip.n);
+	assert_int_equal(dec(c, WW_DLT_EN10MB, &f), WW_DECODE_OK);
+	assert_int_equal(c->pkt.ip_len, ip.n);
+	assert_int_equal(c->pkt.payload_len, 7);
+	assert_memory_equal(c->pkt.payload, "segment", 7);
+}
+
+/* Every prefix of every tunnelled frame: never past caplen, never a payload outside it. */
+static void test_every_prefix_of_a_tunnelled_frame_stays_inside_it(void **state)
+{
+	(void)state;
+	static const char *names[] = { "gre.pcap", "erspan.pcap", "vxlan.pcap", "geneve.pcap", "ipip.pcap",
+				       "teredo.pcap", "gtpu.pcap", "ayiya.pcap", "nested.pcap", "mpls.pcap",
+				       "pbb_vntag_fabricpath.pcap", "malformed_tunnel.pcap" };
+	struct ww_decoder *d = ww_decoder_new();
+	for (size_t i = 0; i < WW_ARRAY_SIZE(names); i++) {
+		char path[512], err[PCAP_ERRBUF_SIZE];
+		snprintf(path, sizeof(path), "%s/pcaps/tunnels/%s", WW_SRCDIR, names[i]);
+		pcap_t *p = pcap_open_offline(path, err);
+		assert_non_null(p);
+		struct pcap_pkthdr *h;
+		const u_char *data;
+		for (int n = 0; n < 3 && pcap_next_ex(p, &h, &data) == 1; n++) {
+			for (uint32_t len = 0; len <= h->caplen; len++) {
+				uint8_t *b = malloc(len ? len : 1);
+				memcpy(b, data, len);
+				struct ww_pkt k;
+				enum ww_decode_result r = ww_decode(d, pcap_datalink(p), b, len, 0, &k);
+				if (r == WW_DECODE_OK && k.payload)
+					assert_true(k.payload >= b && k.payload + k.payload_len <= b + len);
+				free(b);
+			}
+		}
+		pcap_close(p);
+	}
+	ww_decoder_free(d);
+}
+
+static void test_mpls_over_a_ppp_link_carries_ip(void **state)
+{
+	struct ctx *c = *state;
+	struct pb f = { .n = 0 };
+	put8(&f, 0xff); put8(&f, 0x03);
+	put16(&f, 0x0281);                   /* PPP: MPLS unicast */
+	put32(&f, 100u << 12 | 1u << 8 | 64);  /* one label, bottom of stack */
+	std_tcp4(&f);
+	assert_int_equal(dec(c, WW_DLT_PPP, &f), WW_DECODE_OK);
+	assert_std_tcp4(&c->pkt);
+}
+
+static void test_tunnel_paths_are_interned_once_and_stay(void **state)
+{
+	(void)state;
+	struct ww_tunnels *t = ww_tunnels_new();
+	struct ww_tunnel_layer l[2] = {
+		{ .type = WW_TUN_GRE, .family = 4, .id = 9, .has_id = true },
+		{ .type = WW_TUN_VXLAN, .family = 4, .id = 100, .has_id = true },
+	};
+	uint16_t a = ww_tunnels_intern(t, l, 2);
+	uint16_t b = ww_tunnels_intern(t, l, 1);
+	assert_int_not_equal(a, 0);
+	assert_int_not_equal(b, 0);
+	assert_int_not_equal(a, b);
+	assert_int_equal(ww_tunnels_intern(t, l, 2), a);
+	const struct ww_tunnel_path *pa = ww_tunnels_get(t, a);
+	assert_int_equal(pa->depth, 2);
+	assert_int_equal(pa->layer[1].id, 100);
+	assert_null(ww_tunnels_get(t, 0));
+	assert_int_equal(ww_tunnels_intern(t, l, 0), 0);
+	assert_int_equal(ww_tunnels_intern(t, l, WW_TUNNEL_MAX_DEPTH + 1), 0);
+	for (uint32_t i = 0; i < WW_TUNNELS_MAX + 10; i++) {
+		l[0].id = 1000 + i;
+		uint16_t n = ww_tunnels_intern(t, l, 1);
+		assert_true(n != 0 || i >= WW_TUNNELS_MAX - 2);
+	}
+	assert_ptr_equal(ww_tunnels_get(t, a), pa);
+	assert_int_equal(pa->layer[1].id, 100);
+	ww_tunnels_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_ethernet_ipv4_tcp_fields_are_exact),
+		T(test_each_tunnel_capture_yields_its_inner_conversation_and_layers),
+		T(test_without_decapsulation_a_tunnel_is_only_its_carrier),
+		T(test_vxlan_on_another_port_only_when_asked),
+		T(test_nesting_is_taken_off_four_layers_deep_at_most),
+		T(test_a_malformed_inner_packet_is_a_counted_error_and_its_carrier_stays),
+		T(test_mpls_pbb_vntag_and_fabricpath_carry_their_ip),
+		T(test_ipv4_total_length_zero_takes_the_captured_length),
+		T(test_every_prefix_of_a_tunnelled_frame_stays_inside_it),
+		T(test_tunnel_paths_are_interned_once_and_stay),
+		T(test_mpls_over_a_ppp_link_carries_ip),
 		T(test_ppp_with_and_without_hdlc_framing_and_compressed_protocol),
 		T(test_cisco_hdlc_carries_an_ethertype),
 		T(test_wlan_data_frames_with_snap_carry_ip_and_others_are_not_ip),

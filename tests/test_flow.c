@@ -428,10 +428,44 @@ static void test_icmp_echo_reply_joins_its_request(void **s)
 	ww_flows_free(fs);
 }
 
+static void test_orientation_group_addresses_port_zero_and_client_role_ports(void **s)
+{
+	(void)s;
+	struct ww_flows *fs = engine(16);
+	enum ww_dir d;
+	/* DHCPv6: the client (546) is not the server though its port is lower. */
+	struct ww_pkt p = pkt("2001:db8::1", 546, "2001:db8::2", 547, WW_IPPROTO_UDP, 0);
+	struct ww_flow *f = ww_flows_packet(fs, &p, 1 * SEC, &d);
+	assert_int_equal(ww_flow_server_port(f), 547);
+	/* The server's reply seen first: still 547 serves. */
+	p = pkt("2001:db8::4", 547, "2001:db8::3", 546, WW_IPPROTO_UDP, 0);
+	f = ww_flows_packet(fs, &p, 1 * SEC, &d);
+	assert_int_equal(ww_flow_server_port(f), 547);
+	assert_int_equal(d, WW_DIR_TOCLIENT);
+	/* Port 0 is never the server. */
+	p = pkt("192.0.2.1", 40000, "192.0.2.2", 0, WW_IPPROTO_UDP, 0);
+	f = ww_flows_packet(fs, &p, 1 * SEC, &d);
+	assert_int_equal(ww_flow_server_port(f), 40000);
+	/* A multicast destination is the server whatever the ports say. */
+	p = pkt("192.0.2.1", 1900, "239.255.255.250", 50000, WW_IPPROTO_UDP, 0);
+	f = ww_flows_packet(fs, &p, 1 * SEC, &d);
+	assert_int_equal(d, WW_DIR_TOSERVER);
+	assert_int_equal(ww_flow_server_port(f), 50000);
+	p = pkt("192.0.2.1", 67, "255.255.255.255", 68, WW_IPPROTO_UDP, 0);
+	f = ww_flows_packet(fs, &p, 1 * SEC, &d);
+	assert_int_equal(d, WW_DIR_TOSERVER);
+	/* A port the port tables know (8080, HTTP) serves against one they do not (1500). */
+	p = pkt("192.0.2.5", 8080, "192.0.2.6", 1500, WW_IPPROTO_TCP, WW_TCP_ACK);
+	f = ww_flows_packet(fs, &p, 1 * SEC, &d);
+	assert_int_equal(ww_flow_server_port(f), 8080);
+	ww_flows_free(fs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_both_directions_share_one_key),
+		cmocka_unit_test(test_orientation_group_addresses_port_zero_and_client_role_ports),
 		cmocka_unit_test(test_keys_order_address_port_pairs_not_fields),
 		cmocka_unit_test(test_vlan_and_family_are_part_of_the_key),
 		cmocka_unit_test(test_syn_sender_is_the_client_even_on_a_low_port),

@@ -86,6 +86,13 @@ uint64_t ww_capture_bad_times(const struct ww_capture *c);
 
 /* The capture's DLT_* link type. This function can't fail. */
 int ww_capture_datalink(const struct ww_capture *c);
+/*
+ * True for a pcapng file whose interfaces differ in link type or snap
+ * length (libpcap 1.10 refuses those; they are read by capture.c itself):
+ * ww_capture_datalink() is then the link type of the packet last returned
+ * by ww_capture_next() (before any, the first interface's). Can't fail.
+ */
+bool ww_capture_mixed_linktypes(const struct ww_capture *c);
 /* libpcap's name for a link type ("EN10MB"), or "unknown". Can't fail. */
 const char *ww_capture_dlt_name(int dlt);
 /* Reason of the last error. Can't fail. */

@@ -15,6 +15,25 @@
  * in a small bounded table so later fragments of the same datagram join the
  * same flow. A later fragment whose first was not seen is reported as
  * WW_DECODE_FRAG_ORPHAN and counted by the caller.
+ *
+ * Tunnels. A packet that carries another (GRE with its keys, sequence
+ * numbers and transparent Ethernet bridging, ERSPAN I/II/III, VXLAN, Geneve,
+ * IP-in-IP in all four combinations, Teredo, GTP-U, AYIYA) is decapsulated:
+ * `out` is the innermost packet, out->tunnel_depth says how many layers were
+ * around it, ww_decode_layer() describes each (outermost first) and
+ * ww_decode_carrier() is the packet view of each carrier, so the carrier's
+ * own flow can still be accounted. At most WW_TUNNEL_MAX_DEPTH layers are
+ * taken off; a packet nested deeper is reported as the deepest carrier. A
+ * tunnel header that is well formed but whose inner packet is truncated or
+ * malformed leaves `out` the carrier, with out->inner_error set (a counted
+ * decode error for the caller), never a read out of bounds.
+ *
+ * Link layers beside Ethernet's VLAN/QinQ/PPPoE: MPLS label stacks (unicast
+ * and multicast, with the pseudowire control word before an Ethernet
+ * pseudowire), 802.1ah PBB I-tags, VN-Tag and Cisco FabricPath.
+ *
+ * Offloaded packets: an IPv4 total length of 0 (what a host captures of its
+ * own TCP segmentation offload) takes the length from what was captured.
  */
 #ifndef WIREWHO_DECODE_H
 #define WIREWHO_DECODE_H
@@ -65,13 +84,51 @@ struct ww_pkt {
 	uint8_t  icmp_code;
 	bool     is_fragment;     /* part of a fragmented datagram (first or later) */
 	bool     has_ports;       /* sport/dport are meaningful */
+	uint8_t  tunnel_depth;    /* tunnel layers taken off around this packet */
+	bool     inner_error;     /* a tunnel's inner packet was malformed: this is its carrier */
 	uint32_t tcp_seq;         /* TCP sequence number (host order), 0 otherwise */
+	uint16_t tunnel;          /* interned tunnel path (ww_tunnels_intern()), 0 = none;
+	                           * set by the caller, not by ww_decode() */
 };
 /*
  * ICMP and ICMPv6: sport is the echo/request identifier where the message
  * type has one (else 0); dport is the message type. The flow layer pairs
  * request and reply types itself.
  */
+
+/*
+ * Tunnels are taken off at most this deep. Real overlays nest two (VXLAN in
+ * an IPsec-less GRE mirror, Teredo over a GTP bearer); four leaves room and
+ * bounds a packet built of nothing but tunnel headers.
+ */
+#define WW_TUNNEL_MAX_DEPTH 4
+
+enum ww_tunnel_type {
+	WW_TUN_NONE = 0,
+	WW_TUN_GRE,          /* GRE (RFC 2784/2890), also PPTP's enhanced GRE (RFC 2637) */
+	WW_TUN_ERSPAN1,      /* ERSPAN type I: GRE 0x88be without a sequence number */
+	WW_TUN_ERSPAN2,      /* ERSPAN type II */
+	WW_TUN_ERSPAN3,      /* ERSPAN type III (GRE 0x22eb) */
+	WW_TUN_VXLAN,        /* RFC 7348 */
+	WW_TUN_GENEVE,       /* RFC 8926 */
+	WW_TUN_IPIP,         /* IP-in-IP: 4in4, 6in4, 4in6, 6in6 */
+	WW_TUN_TEREDO,       /* RFC 4380 */
+	WW_TUN_GTPU,         /* 3GPP TS 29.281 */
+	WW_TUN_AYIYA,        /* draft-massar-v6ops-ayiya */
+	WW_TUN_NTYPES
+};
+
+/* One tunnel layer: what carried a packet. */
+struct ww_tunnel_layer {
+	struct ww_addr src, dst;  /* the carrier's outer addresses (IPv4 mapped) */
+	uint32_t id;              /* VNI, GRE key (PPTP: call id), TEID, ERSPAN session id */
+	uint8_t type;             /* enum ww_tunnel_type */
+	uint8_t family;           /* outer IP version, 4 or 6 */
+	bool has_id;              /* `id` is meaningful */
+};
+
+/* The name of a tunnel type as the records spell it ("vxlan"). Can't fail. */
+const char *ww_tunnel_type_name(unsigned type);
 
 struct ww_decoder;
 
@@ -89,6 +146,50 @@ void ww_decoder_free(struct ww_decoder *d);
  */
 enum ww_decode_result ww_decode(struct ww_decoder *d, int dlt, const uint8_t *data,
 				uint32_t caplen, ww_time_t now, struct ww_pkt *out);
+
+/*
+ * After a WW_DECODE_OK with out->tunnel_depth = n: layer i (0 outermost,
+ * i < n) and the packet view of its carrier, both valid until the next
+ * ww_decode(). NULL for i >= n. These functions can't fail.
+ */
+const struct ww_tunnel_layer *ww_decode_layer(const struct ww_decoder *d, unsigned i);
+const struct ww_pkt *ww_decode_carrier(const struct ww_decoder *d, unsigned i);
+
+/* Decapsulation on (the default) or off. This function can't fail. */
+void ww_decoder_set_decap(struct ww_decoder *d, bool on);
+
+/*
+ * Also read UDP port `port` as VXLAN (4789 always is). Returns 0, or
+ * -EINVAL for port 0, -ENOSPC past WW_DECODE_MAX_VXLAN_PORTS.
+ */
+#define WW_DECODE_MAX_VXLAN_PORTS 8
+int ww_decoder_add_vxlan_port(struct ww_decoder *d, uint16_t port);
+
+/*
+ * Interned tunnel paths: each distinct list of layers (outermost first) gets
+ * a small number, so a flow keeps two bytes rather than the list. The table
+ * is fixed in size and append-only: an entry, once returned, never moves or
+ * changes, so a thread that got its number through a release/acquire
+ * hand-off may read it while the interning thread adds others.
+ */
+#define WW_TUNNELS_MAX 4095   /* distinct paths per run; later ones lose their description */
+struct ww_tunnel_path {
+	uint8_t depth;
+	struct ww_tunnel_layer layer[WW_TUNNEL_MAX_DEPTH];
+};
+struct ww_tunnels;
+/* An empty table. Returns NULL when out of memory. */
+struct ww_tunnels *ww_tunnels_new(void);
+/* Free a table. NULL is allowed. */
+void ww_tunnels_free(struct ww_tunnels *t);
+/*
+ * The number of the path made of layers[0..n), n in 1..WW_TUNNEL_MAX_DEPTH,
+ * added when new. Returns 0 when the table is full or n is out of range
+ * (the flow then has no tunnel description).
+ */
+uint16_t ww_tunnels_intern(struct ww_tunnels *t, const struct ww_tunnel_layer *layers, unsigned n);
+/* The path numbered `idx`, or NULL for 0 or a number never returned. Can't fail. */
+const struct ww_tunnel_path *ww_tunnels_get(const struct ww_tunnels *t, uint16_t idx);
 
 /* True when ww_decode() knows the link type `dlt`. This function can't fail. */
 bool ww_decode_linktype_supported(int dlt);

@@ -22,6 +22,12 @@
  * (or who received the first SYN+ACK). Without a SYN, the side on the
  * well-known or lower service port is the server (see flow.c for the rule).
  *
+ * Tunnels. An inner flow is keyed by its own 5-tuple (and VLAN), as Zeek
+ * keys inner connections: the same inner conversation seen through two
+ * tunnels (or once tunnelled, once not) is one flow. What carried it is
+ * not in the key but out of line: `tunnel` numbers an interned list of
+ * layers (decode.h's ww_tunnels), two bytes in what was padding.
+ *
  * Layout: the key and the per-packet fields fill the record's first 96
  * bytes (see struct ww_flow), checked with _Static_assert.
  */
@@ -109,6 +115,8 @@ struct ww_flow {
 	uint8_t  app_by;              /* enum ww_app_by, once settled */
 	uint8_t  app_idx;             /* the classifier's protocol id, once settled (ww_cls_app_id()) */
 	uint8_t  sni_len;             /* bytes of sni (< WW_NAME_MAX: it may hold NULs), in padding */
+	uint16_t tunnel;              /* interned tunnel path of its first packet (ww_tunnels_get()),
+	                               * 0 = not tunnelled; in padding: no byte per flow added */
 	struct ww_cls *cls;           /* 8: classifier state or NULL */
 	struct ww_attrib *attr;       /* 8: attribution or NULL */
 	char *sni;                    /* 8: TLS server name kept after the classifier state is freed */

@@ -70,6 +70,9 @@ _Static_assert(sizeof(struct ww_handoff_pkt) == 64, "a handed-over packet is one
 #define WW_HANDOFF_HAS_PORTS 0x02
 #define WW_HANDOFF_FRAGMENT  0x04
 #define WW_HANDOFF_PAYLOAD   0x08   /* payload bytes were copied to the arena */
+/* No packet: payload_off is the interned tunnel path (decode.h) of the
+ * packet in the next descriptor. Only tunnelled packets take one. */
+#define WW_HANDOFF_TUNNEL    0x10
 
 /* A futex a side sleeps on until the other's position reaches `at`. */
 struct ww_handoff_bell {

@@ -61,6 +61,9 @@ struct ww_pipeline_cfg {
 						 record, and why (both must outlive the pipeline);
 						 NULL: not named */
 	const char *attr_engine_reason;
+	bool no_decap;                        /* do not take tunnels off (--no-decap) */
+	const uint16_t *vxlan_ports;          /* more UDP ports read as VXLAN (--vxlan-port) */
+	unsigned n_vxlan_ports;               /* at most WW_DECODE_MAX_VXLAN_PORTS */
 };
 
 struct ww_pipeline;

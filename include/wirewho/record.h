@@ -15,6 +15,7 @@
 
 struct ww_flow;
 struct ww_owner;   /* procs.h */
+struct ww_tunnel_path;   /* decode.h */
 
 struct ww_flow_view {
 	const struct ww_flow *f;
@@ -26,6 +27,8 @@ struct ww_flow_view {
 	const struct ww_owner *owner;  /* NULL when unknown */
 	const char *attr_status;   /* "exact", "listener", ..., "none" */
 	const char *attr_reason;
+	const struct ww_tunnel_path *tunnel;  /* what carried the flow (outermost first), or NULL;
+					       * lives as long as the pipeline */
 	/* Every string above but `sni` lives as long as the program (static
 	 * text or the port table) and `owner` is NULL: the output thread may
 	 * write the record later from a copy of the flow. */

@@ -39,8 +39,11 @@
 #define WW_DEFAULT_SNAPLEN 262144 /* libpcap's maximum: whole packets */
 #define WW_FILE_BUFFER     (256 * 1024)
 
+struct ng_reader;
+
 struct ww_capture {
 	pcap_t *p;
+	struct ng_reader *ng;  /* a pcapng file libpcap refuses, read by us (below), or NULL */
 	char *iobuf;         /* the file stream's buffer: freed after pcap_close() */
 	bool live;
 	ww_time_t last_ts;   /* the last packet time in range: what a bad one gets */
@@ -69,6 +72,365 @@ static int set_filter(struct ww_capture *c, const char *filter, char *err, size_
 	return 0;
 }
 
+/* ---- pcapng with mixed interfaces ---------------------------------------- */
+
+/*
+ * libpcap 1.10 reads a pcapng file only while all its interfaces share the
+ * first one's link type and snap length; a capture from several interfaces
+ * (a Wireshark "any" of Ethernet and a tunnel, a merge) fails at the first
+ * interface that differs. Such a file is read here instead, block by block
+ * (pcapng, draft-ietf-opsawg-pcapng): section headers (either byte order;
+ * a new section forgets the interfaces), interface descriptions (link type,
+ * snap length, if_tsresol, if_tsoffset), enhanced, simple and obsolete
+ * packet blocks; every other block is skipped by its length. Each packet
+ * carries its own interface's link type (ww_capture_packet_datalink()), and
+ * a filter is compiled once per interface for its link type.
+ *
+ * Whether a file needs this is decided by a first pass over its interface
+ * descriptions before libpcap sees it (a regular file only; standard input
+ * cannot be read twice and keeps libpcap's limit).
+ */
+#define NG_SHB  0x0A0D0D0Au
+#define NG_IDB  1u
+#define NG_PB   2u      /* obsolete packet block */
+#define NG_SPB  3u
+#define NG_EPB  6u
+#define NG_BOM  0x1A2B3C4Du
+#define NG_MAX_IFACES 256        /* interfaces per section; real files have a few */
+#define NG_MAX_BLOCK  (16u << 20) /* a block longer than this is a broken file */
+#define NG_OPT_TSRESOL 9
+#define NG_OPT_TSOFFSET 14
+#define NG_LINKTYPE_RAW 101      /* the file's number for raw IP; DLT_RAW in memory */
+
+struct ng_iface {
+	int dlt;
+	uint32_t snaplen;
+	uint64_t units_per_s;    /* time stamp resolution */
+	int64_t offset_s;        /* if_tsoffset */
+	struct bpf_program prog;
+	bool has_prog;
+};
+
+struct ng_reader {
+	FILE *fp;
+	bool swap;
+	uint32_t nif;
+	struct ng_iface *ifs;    /* NG_MAX_IFACES */
+	uint8_t *buf;
+	uint32_t bufsz;
+	int last_dlt;
+	const char *filter;
+};
+
+static inline uint32_t ng32(const struct ng_reader *r, const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return r->swap ? __builtin_bswap32(v) : v;
+}
+
+static inline uint16_t ng16(const struct ng_reader *r, const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return r->swap ? __builtin_bswap16(v) : v;
+}
+
+static void ng_forget(struct ng_reader *r)
+{
+	for (uint32_t i = 0; i < r->nif; i++)
+		if (r->ifs[i].has_prog)
+			pcap_freecode(&r->ifs[i].prog);
+	r->nif = 0;
+}
+
+/*
+ * The next block into r->buf: its type and body (after type and length,
+ * before the trailing length). 1 a block, 0 clean end of file, -1 broken.
+ */
+static int ng_block(struct ng_reader *r, uint32_t *type, uint32_t *blen, char *err, size_t errsz)
+{
+	uint8_t h[12];
+	size_t n = fread(h, 1, 8, r->fp);
+	if (n == 0)
+		return 0;
+	if (n < 8) {
+		snprintf(err, errsz, "truncated dump file; cut inside a block header");
+		return -1;
+	}
+	uint32_t t, len;
+	memcpy(&t, h, 4);
+	if (t == NG_SHB) {
+		/* The byte order comes from the section header's magic. */
+		if (fread(h + 8, 1, 4, r->fp) != 4) {
+			snprintf(err, errsz, "truncated dump file; cut inside a section header");
+			return -1;
+		}
+		uint32_t bom;
+		memcpy(&bom, h + 8, 4);
+		if (bom == NG_BOM)
+			r->swap = false;
+		else if (bom == __builtin_bswap32(NG_BOM))
+			r->swap = true;
+		else {
+			snprintf(err, errsz, "bad pcapng byte-order magic");
+			return -1;
+		}
+		ng_forget(r);
+	}
+	t = ng32(r, h);
+	len = ng32(r, h + 4);
+	uint32_t have = t == NG_SHB ? 12 : 8;
+	if (len < have + 4 || len % 4 || len > NG_MAX_BLOCK) {
+		snprintf(err, errsz, "bad pcapng block length %u", len);
+		return -1;
+	}
+	if (len > r->bufsz) {
+		uint8_t *nb = realloc(r->buf, len);
+		if (!nb) {
+			snprintf(err, errsz, "out of memory");
+			return -1;
+		}
+		r->buf = nb;
+		r->bufsz = len;
+	}
+	memcpy(r->buf, h, have);
+	if (fread(r->buf + have, 1, len - have, r->fp) != len - have) {
+		snprintf(err, errsz, "truncated dump file; cut inside a block");
+		return -1;
+	}
+	*type = t;
+	*blen = len;
+	return 1;
+}
+
+/* An interface description block: its link type, snap length and time options. */
+static int ng_idb(struct ng_reader *r, uint32_t len, char *err, size_t errsz)
+{
+	const uint8_t *b = r->buf;
+	if (len < 20) {
+		snprintf(err, errsz, "bad pcapng interface block");
+		return -1;
+	}
+	if (r->nif >= NG_MAX_IFACES) {
+		snprintf(err, errsz, "more than %d interfaces in one section", NG_MAX_IFACES);
+		return -1;
+	}
+	struct ng_iface *f = &r->ifs[r->nif];
+	memset(f, 0, sizeof(*f));
+	f->dlt = ng16(r, b + 8);
+	if (f->dlt == NG_LINKTYPE_RAW)
+		f->dlt = DLT_RAW;   /* as libpcap maps it: the DLT a filter compiles for */
+	f->snaplen = ng32(r, b + 12);
+	f->units_per_s = 1000000;
+	for (uint32_t off = 16; off + 4 <= len - 4;) {
+		uint16_t code = ng16(r, b + off), ol = ng16(r, b + off + 2);
+		off += 4;
+		if (code == 0 || off + ol > len - 4)
+			break;
+		if (code == NG_OPT_TSRESOL && ol >= 1) {
+			uint8_t v = b[off];
+			unsigned e = v & 0x7f;
+			uint64_t u = 1;
+			if (v & 0x80)
+				u = e < 63 ? 1ull << e : 0;
+			else
+				for (unsigned i = 0; i < e && u; i++)
+					u = u > UINT64_MAX / 10 ? 0 : u * 10;
+			if (!u) {
+				snprintf(err, errsz, "unsupported pcapng time resolution %#x", v);
+				return -1;
+			}
+			f->units_per_s = u;
+		} else if (code == NG_OPT_TSOFFSET && ol >= 8) {
+			uint64_t v;
+			memcpy(&v, b + off, 8);
+			if (r->swap)
+				v = __builtin_bswap64(v);
+			f->offset_s = (int64_t)v;
+		}
+		off += (ol + 3u) & ~3u;
+	}
+	if (r->filter && *r->filter) {
+		pcap_t *dead = pcap_open_dead(f->dlt, f->snaplen ? (int)f->snaplen : WW_DEFAULT_SNAPLEN);
+		if (!dead) {
+			snprintf(err, errsz, "out of memory");
+			return -1;
+		}
+		if (pcap_compile(dead, &f->prog, r->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			snprintf(err, errsz, "bad filter \"%s\": %s", r->filter, pcap_geterr(dead));
+			pcap_close(dead);
+			return -1;
+		}
+		pcap_close(dead);
+		f->has_prog = true;
+	}
+	r->nif++;
+	return 0;
+}
+
+/*
+ * A first pass over a pcapng file: true when its interfaces differ in link
+ * type or snap length (what libpcap refuses). Reads only; false on any
+ * doubt (not pcapng, unreadable), leaving the file to libpcap.
+ */
+static bool ng_mixed(const char *path)
+{
+	struct ng_reader r = { 0 };
+	char err[128];
+	uint32_t type, len;
+	bool mixed = false;
+	int first_dlt = -1;
+	uint32_t first_snap = 0;
+
+	r.fp = fopen(path, "rb");
+	if (!r.fp)
+		return false;
+	uint32_t magic;
+	if (fread(&magic, 1, 4, r.fp) != 4 || magic != NG_SHB || fseek(r.fp, 0, SEEK_SET) != 0)
+		goto out;
+	r.ifs = calloc(NG_MAX_IFACES, sizeof(*r.ifs));
+	if (!r.ifs)
+		goto out;
+	while (!mixed && ng_block(&r, &type, &len, err, sizeof(err)) == 1) {
+		if (type != NG_IDB)
+			continue;
+		if (ng_idb(&r, len, err, sizeof(err)) < 0)
+			break;
+		const struct ng_iface *f = &r.ifs[r.nif - 1];
+		if (first_dlt < 0) {
+			first_dlt = f->dlt;
+			first_snap = f->snaplen;
+		} else if (f->dlt != first_dlt || f->snaplen != first_snap) {
+			mixed = true;
+		}
+	}
+out:
+	free(r.ifs);
+	free(r.buf);
+	fclose(r.fp);
+	return mixed;
+}
+
+static enum ww_capture_next ng_next(struct ww_capture *c, const uint8_t **data, uint32_t *caplen,
+				    uint32_t *wirelen, ww_time_t *ts)
+{
+	struct ng_reader *r = c->ng;
+	uint32_t type, len;
+
+	for (;;) {
+		int rc = ng_block(r, &type, &len, c->err, sizeof(c->err));
+		if (rc == 0)
+			return WW_CAP_EOF;
+		if (rc < 0)
+			return WW_CAP_ERROR;
+		const uint8_t *b = r->buf;
+		uint32_t ifc = 0, cl, wl, off;
+		uint64_t units = 0;
+		switch (type) {
+		case NG_IDB:
+			if (ng_idb(r, len, c->err, sizeof(c->err)) < 0)
+				return WW_CAP_ERROR;
+			continue;
+		case NG_EPB:
+		case NG_PB:
+			if (len < 32)
+				goto bad;
+			ifc = type == NG_EPB ? ng32(r, b + 8) : ng16(r, b + 8);
+			units = (uint64_t)ng32(r, b + 12) << 32 | ng32(r, b + 16);
+			cl = ng32(r, b + 20);
+			wl = ng32(r, b + 24);
+			off = 28;
+			break;
+		case NG_SPB:
+			if (len < 16)
+				goto bad;
+			wl = ng32(r, b + 8);
+			off = 12;
+			cl = len - 16;
+			if (r->nif && r->ifs[0].snaplen && cl > r->ifs[0].snaplen)
+				cl = r->ifs[0].snaplen;
+			if (cl > wl)
+				cl = wl;
+			break;
+		default:
+			continue;   /* name resolution, statistics, custom... */
+		}
+		if (cl > len - 4 - off)
+			goto bad;
+		if (ifc >= r->nif) {
+			snprintf(c->err, sizeof(c->err), "a packet names interface %u of %u", ifc, r->nif);
+			return WW_CAP_ERROR;
+		}
+		const struct ng_iface *f = &r->ifs[ifc];
+		if (f->has_prog) {
+			struct pcap_pkthdr ph = { .caplen = cl, .len = wl };
+			if (!pcap_offline_filter(&f->prog, &ph, b + off))
+				continue;
+		}
+		uint64_t sec = units / f->units_per_s, frac = units % f->units_per_s;
+		*ts = (ww_time_t)((int64_t)sec + f->offset_s) * WW_USEC_PER_SEC +
+		      (ww_time_t)(frac * 1000000 / f->units_per_s);
+		*data = b + off;
+		*caplen = cl;
+		*wirelen = wl;
+		r->last_dlt = f->dlt;
+		return WW_CAP_PACKET;
+	bad:
+		snprintf(c->err, sizeof(c->err), "bad pcapng packet block");
+		return WW_CAP_ERROR;
+	}
+}
+
+static void ng_free(struct ng_reader *r)
+{
+	if (!r)
+		return;
+	ng_forget(r);
+	if (r->fp)
+		fclose(r->fp);
+	free(r->ifs);
+	free(r->buf);
+	free(r);
+}
+
+/* Open `path` with the reader above; its first packet block sets the link type. */
+static int ng_open(struct ww_capture *c, const char *path, const char *filter, char *err, size_t errsz)
+{
+	struct ng_reader *r = calloc(1, sizeof(*r));
+	if (!r || !(r->ifs = calloc(NG_MAX_IFACES, sizeof(*r->ifs)))) {
+		free(r);
+		snprintf(err, errsz, "out of memory");
+		return -ENOMEM;
+	}
+	r->fp = fopen(path, "rb");
+	if (!r->fp) {
+		snprintf(err, errsz, "%s", strerror(errno));
+		ng_free(r);
+		return -errno;
+	}
+	if ((c->iobuf = malloc(WW_FILE_BUFFER)) != NULL)
+		setvbuf(r->fp, c->iobuf, _IOFBF, WW_FILE_BUFFER);
+	__fsetlocking(r->fp, FSETLOCKING_BYCALLER);
+	r->filter = filter;
+	r->last_dlt = -1;
+	c->ng = r;
+	/* Read up to the first interface: the file's "link type" for callers
+	 * that ask once is its first interface's. */
+	uint32_t type, len;
+	while (ng_block(r, &type, &len, err, errsz) == 1) {
+		if (type == NG_IDB) {
+			if (ng_idb(r, len, err, errsz) < 0)
+				return -EINVAL;
+			r->last_dlt = r->ifs[0].dlt;
+			return 0;
+		}
+	}
+	if (!err[0])
+		snprintf(err, errsz, "pcapng file without an interface");
+	return -EINVAL;
+}
+
 struct ww_capture *ww_capture_open_file(const char *path, const char *filter,
 					char *err, size_t errsz)
 {
@@ -94,6 +456,14 @@ struct ww_capture *ww_capture_open_file(const char *path, const char *filter,
 	if (!c) {
 		snprintf(err, errsz, "out of memory");
 		return NULL;
+	}
+	if (strcmp(path, "-") != 0 && S_ISREG(st.st_mode) && ng_mixed(path)) {
+		err[0] = '\0';
+		if (ng_open(c, path, filter, err, errsz) < 0) {
+			ww_capture_close(c);
+			return NULL;
+		}
+		return c;
 	}
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (!fp) {
@@ -196,6 +566,10 @@ struct ww_capture *ww_capture_open_live(const char *iface, const char *filter,
 
 int ww_capture_set_filter(struct ww_capture *c, const char *filter, char *err, size_t errsz)
 {
+	if (c->ng) {
+		snprintf(err, errsz, "a filter on a mixed-interface pcapng is set when it is opened");
+		return -EINVAL;
+	}
 	return set_filter(c, filter, err, errsz);
 }
 
@@ -205,6 +579,7 @@ void ww_capture_close(struct ww_capture *c)
 		return;
 	if (c->p)
 		pcap_close(c->p);
+	ng_free(c->ng);
 	free(c->iobuf);
 	free(c);
 }
@@ -214,6 +589,8 @@ enum ww_capture_next ww_capture_next(struct ww_capture *c, const uint8_t **data,
 {
 	struct pcap_pkthdr *h;
 	const u_char *d;
+	if (WW_UNLIKELY(c->ng))
+		return ng_next(c, data, caplen, wirelen, ts);
 	int rc = pcap_next_ex(c->p, &h, &d);
 
 	if (WW_LIKELY(rc == 1)) {
@@ -247,7 +624,12 @@ enum ww_capture_next ww_capture_next(struct ww_capture *c, const uint8_t **data,
 
 int ww_capture_datalink(const struct ww_capture *c)
 {
-	return pcap_datalink(c->p);
+	return c->ng ? c->ng->last_dlt : pcap_datalink(c->p);
+}
+
+bool ww_capture_mixed_linktypes(const struct ww_capture *c)
+{
+	return c->ng != NULL;
 }
 
 const char *ww_capture_dlt_name(int dlt)
@@ -296,6 +678,8 @@ int ww_capture_fd(const struct ww_capture *c)
 
 int ww_capture_snaplen(const struct ww_capture *c)
 {
+	if (c->ng)
+		return WW_DEFAULT_SNAPLEN;   /* several interfaces: no one snap length */
 	return pcap_snapshot(c->p);
 }
 

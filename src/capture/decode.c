@@ -38,6 +38,7 @@
  */
 #include "wirewho/decode.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 /* Frame and header sizes, from the respective specifications. */
@@ -61,9 +62,39 @@
 #define ETHERTYPE_QINQ_OLD 0x9100 /* pre-802.1ad vendor S-tag, still in the wild */
 #define ETHERTYPE_PPPOE  0x8864  /* PPPoE session stage */
 #define ETHERTYPE_MAX_LEN 1500   /* values <= 1500 are 802.3 lengths, not types */
+#define ETHERTYPE_MPLS   0x8847
+#define ETHERTYPE_MPLS_MC 0x8848
+#define ETHERTYPE_PBB    0x88e7  /* 802.1ah I-tag */
+#define ETHERTYPE_VNTAG  0x8926
+#define ETHERTYPE_FABRICPATH 0x8903
+#define ETHERTYPE_TEB    0x6558  /* transparent Ethernet bridging */
+#define ETHERTYPE_ERSPAN2 0x88be /* ERSPAN I and II */
+#define ETHERTYPE_ERSPAN3 0x22eb
+#define ETHERTYPE_PPP    0x880b  /* PPP in (enhanced) GRE */
+
+#define MPLS_LSE_LEN     4
+#define MPLS_PW_CW_LEN   4
+#define PBB_ITAG_LEN     18  /* I-tag TCI 4, customer addresses 12, ethertype 2 */
+#define VNTAG_LEN        6   /* tag 4, ethertype 2 */
+#define FABRICPATH_LEN   16  /* FTag/TTL 2, classic Ethernet addresses 12, ethertype 2 */
+
+/*
+ * Bound on MPLS labels in one stack: real stacks hold two to four (VPN,
+ * transport, entropy, a fast-reroute label); sixteen is generous.
+ */
+#define MAX_MPLS_LABELS 16
+
+/*
+ * Bound on link-layer headers one frame may chain (tags, PBB, VN-Tag,
+ * FabricPath, an MPLS stack and its pseudowire's Ethernet...): every one
+ * consumes bytes, but the bound keeps a frame of nothing else short.
+ */
+#define MAX_LINK_HDRS 16
 
 #define PPP_IPV4  0x0021
 #define PPP_IPV6  0x0057
+#define PPP_MPLS  0x0281   /* RFC 3032 over PPP */
+#define PPP_MPLS_MC 0x0283
 
 /*
  * Bound on stacked VLAN tags. Real networks stack two (QinQ), rarely three;
@@ -129,7 +160,25 @@ _Static_assert(sizeof(struct frag_entry) == 56, "fragment entry is 56 bytes");
 
 struct ww_decoder {
 	struct frag_entry frag[FRAG_BUCKETS][FRAG_WAYS];
+	/* UDP ports that may carry a tunnel, a bit each: one load per port on
+	 * the common path, whatever the number of ports configured. */
+	uint8_t tun_port[65536 / 8];
+	bool decap;
+	uint8_t n_vxlan;
+	uint16_t vxlan_port[WW_DECODE_MAX_VXLAN_PORTS];
+	struct ww_tunnel_layer layer[WW_TUNNEL_MAX_DEPTH];
+	struct ww_pkt carrier[WW_TUNNEL_MAX_DEPTH];
 };
+
+/* Well-known UDP ports of the tunnels (IANA). */
+#define PORT_VXLAN   4789
+#define PORT_GENEVE  6081
+#define PORT_TEREDO  3544
+#define PORT_GTPU    2152
+#define PORT_AYIYA   5072
+#define IPPROTO_IPIP 4
+#define IPPROTO_IPV6 41
+#define IPPROTO_GRE  47
 
 /* Identity of a fragmented datagram, gathered while the IP header is read. */
 struct frag_key {
@@ -157,9 +206,68 @@ static inline uint32_t min32(uint32_t a, uint32_t b)
 	return a < b ? a : b;
 }
 
+static inline void port_set(struct ww_decoder *d, uint16_t port)
+{
+	d->tun_port[port >> 3] |= (uint8_t)(1u << (port & 7));
+}
+
+static inline bool port_is_tun(const struct ww_decoder *d, uint16_t port)
+{
+	return d->tun_port[port >> 3] >> (port & 7) & 1;
+}
+
 struct ww_decoder *ww_decoder_new(void)
 {
-	return calloc(1, sizeof(struct ww_decoder));
+	struct ww_decoder *d = calloc(1, sizeof(struct ww_decoder));
+	if (!d)
+		return NULL;
+	d->decap = true;
+	port_set(d, PORT_VXLAN);
+	port_set(d, PORT_GENEVE);
+	port_set(d, PORT_TEREDO);
+	port_set(d, PORT_GTPU);
+	port_set(d, PORT_AYIYA);
+	return d;
+}
+
+void ww_decoder_set_decap(struct ww_decoder *d, bool on)
+{
+	d->decap = on;
+}
+
+int ww_decoder_add_vxlan_port(struct ww_decoder *d, uint16_t port)
+{
+	if (port == 0)
+		return -EINVAL;
+	for (unsigned i = 0; i < d->n_vxlan; i++)
+		if (d->vxlan_port[i] == port)
+			return 0;
+	if (d->n_vxlan >= WW_DECODE_MAX_VXLAN_PORTS)
+		return -ENOSPC;
+	d->vxlan_port[d->n_vxlan++] = port;
+	port_set(d, port);
+	return 0;
+}
+
+const char *ww_tunnel_type_name(unsigned type)
+{
+	static const char *const names[WW_TUN_NTYPES] = {
+		[WW_TUN_NONE] = "none", [WW_TUN_GRE] = "gre", [WW_TUN_ERSPAN1] = "erspan-1",
+		[WW_TUN_ERSPAN2] = "erspan-2", [WW_TUN_ERSPAN3] = "erspan-3",
+		[WW_TUN_VXLAN] = "vxlan", [WW_TUN_GENEVE] = "geneve", [WW_TUN_IPIP] = "ip-in-ip",
+		[WW_TUN_TEREDO] = "teredo", [WW_TUN_GTPU] = "gtp-u", [WW_TUN_AYIYA] = "ayiya",
+	};
+	return type < WW_TUN_NTYPES ? names[type] : "none";
+}
+
+const struct ww_tunnel_layer *ww_decode_layer(const struct ww_decoder *d, unsigned i)
+{
+	return i < WW_TUNNEL_MAX_DEPTH ? &d->layer[i] : NULL;
+}
+
+const struct ww_pkt *ww_decode_carrier(const struct ww_decoder *d, unsigned i)
+{
+	return i < WW_TUNNEL_MAX_DEPTH ? &d->carrier[i] : NULL;
 }
 
 void ww_decoder_free(struct ww_decoder *d)
@@ -385,6 +493,11 @@ static enum ww_decode_result decode_ip4(struct ww_decoder *d, const uint8_t *ip,
 		return WW_DECODE_ERROR;
 	uint32_t hl = (uint32_t)(ip[0] & 0x0f) * 4;
 	uint32_t tot = ld16(ip + 2);
+	/* A total length of 0 is what a host captures of its own TCP
+	 * segmentation offload (the kernel fills it in later): the datagram
+	 * is what was captured, as tcpdump and Zeek read it. */
+	if (WW_UNLIKELY(tot == 0))
+		tot = cap;
 	if (WW_UNLIKELY(hl < IP4_MIN_HLEN || hl > cap || tot < hl))
 		return WW_DECODE_ERROR;
 
@@ -499,9 +612,13 @@ static inline enum ww_decode_result decode_raw(struct ww_decoder *d, const uint8
  * first byte, RFC 1661 §6.5) -- and what it carries. Shared by PPPoE
  * sessions and PPP links.
  */
+static enum ww_decode_result decode_ethertype(struct ww_decoder *d, const uint8_t *data,
+					      uint32_t caplen, uint32_t off, uint16_t type,
+					      ww_time_t now, struct ww_pkt *p);
+
 static enum ww_decode_result decode_ppp_proto(struct ww_decoder *d, const uint8_t *data,
 					      uint32_t caplen, uint32_t off, ww_time_t now,
-					      struct ww_pkt *p)
+					      struct ww_pkt *p, bool mpls)
 {
 	uint16_t proto;
 
@@ -520,33 +637,100 @@ static enum ww_decode_result decode_ppp_proto(struct ww_decoder *d, const uint8_
 		return decode_ip4(d, data + off, caplen - off, now, p);
 	if (proto == PPP_IPV6)
 		return decode_ip6(d, data + off, caplen - off, now, p);
+	/* MPLS only on a PPP link, not in a PPPoE session: MPLS's pseudowire
+	 * may carry PPPoE, and the two would recurse frame after frame. */
+	if (mpls && (proto == PPP_MPLS || proto == PPP_MPLS_MC))
+		return decode_ethertype(d, data, caplen, off, ETHERTYPE_MPLS, now, p);
 	return WW_DECODE_NOT_IP;   /* LCP, IPCP, CHAP... */
 }
 
+/*
+ * MPLS (RFC 3032): 4-byte label stack entries down to the one with the
+ * bottom-of-stack bit. What follows has no type field: its first nibble
+ * says IPv4 (4) or IPv6 (6); 0 is the pseudowire control word (RFC 4385),
+ * 4 bytes, then an Ethernet pseudowire's frame (RFC 4448), as tcpdump and
+ * Wireshark read it. 802.1ah PBB: an I-tag (4 bytes) then the customer's
+ * addresses and ethertype. VN-Tag (802.1Qbh): 4 bytes of tag, then the
+ * ethertype. Cisco FabricPath: after the outer addresses and 0x8903, 2
+ * bytes of FTag/TTL, then the classic Ethernet header.
+ */
 static enum ww_decode_result decode_ethertype(struct ww_decoder *d, const uint8_t *data,
 					      uint32_t caplen, uint32_t off, uint16_t type,
 					      ww_time_t now, struct ww_pkt *p)
 {
-	for (int tags = 0; WW_UNLIKELY(type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ ||
-				       type == ETHERTYPE_QINQ_OLD); tags++) {
-		if (tags >= MAX_VLAN_TAGS || off + VLAN_TAG_LEN > caplen)
+	int tags = 0;
+	for (int hops = 0;; hops++) {
+		if (WW_LIKELY(type == ETHERTYPE_IPV4))
+			return decode_ip4(d, data + off, caplen - off, now, p);
+		if (hops >= MAX_LINK_HDRS)
 			return WW_DECODE_ERROR;
-		p->vlan = ld16(data + off) & 0x0fff;   /* the last tag read is the innermost */
-		type = ld16(data + off + 2);
-		off += VLAN_TAG_LEN;
+		switch (type) {
+		case ETHERTYPE_IPV6:
+			return decode_ip6(d, data + off, caplen - off, now, p);
+		case ETHERTYPE_VLAN:
+		case ETHERTYPE_QINQ:
+		case ETHERTYPE_QINQ_OLD:
+			if (tags++ >= MAX_VLAN_TAGS || off + VLAN_TAG_LEN > caplen)
+				return WW_DECODE_ERROR;
+			p->vlan = ld16(data + off) & 0x0fff;   /* the last tag read is the innermost */
+			type = ld16(data + off + 2);
+			off += VLAN_TAG_LEN;
+			break;
+		case ETHERTYPE_PBB:
+			if (off + PBB_ITAG_LEN > caplen)
+				return WW_DECODE_ERROR;
+			type = ld16(data + off + PBB_ITAG_LEN - 2);
+			off += PBB_ITAG_LEN;
+			break;
+		case ETHERTYPE_VNTAG:
+			if (off + VNTAG_LEN > caplen)
+				return WW_DECODE_ERROR;
+			type = ld16(data + off + VNTAG_LEN - 2);
+			off += VNTAG_LEN;
+			break;
+		case ETHERTYPE_FABRICPATH:
+			if (off + FABRICPATH_LEN > caplen)
+				return WW_DECODE_ERROR;
+			type = ld16(data + off + FABRICPATH_LEN - 2);
+			off += FABRICPATH_LEN;
+			break;
+		case ETHERTYPE_MPLS:
+		case ETHERTYPE_MPLS_MC: {
+			for (int n = 0;; n++) {
+				if (n >= MAX_MPLS_LABELS || off + MPLS_LSE_LEN > caplen)
+					return WW_DECODE_ERROR;
+				bool bos = data[off + 2] & 1;
+				off += MPLS_LSE_LEN;
+				if (bos)
+					break;
+			}
+			if (off >= caplen)
+				return WW_DECODE_ERROR;
+			switch (data[off] >> 4) {
+			case 4: return decode_ip4(d, data + off, caplen - off, now, p);
+			case 6: return decode_ip6(d, data + off, caplen - off, now, p);
+			case 0:
+				off += MPLS_PW_CW_LEN;
+				if (off + ETH_HLEN > caplen)
+					return WW_DECODE_ERROR;
+				type = ld16(data + off + 12);
+				off += ETH_HLEN;
+				break;
+			default:
+				return WW_DECODE_NOT_IP;
+			}
+			break;
+		}
+		case ETHERTYPE_PPPOE:
+			if (off + PPPOE_HLEN + 1 > caplen)
+				return WW_DECODE_ERROR;
+			if (data[off] != 0x11 || data[off + 1] != 0)
+				return WW_DECODE_ERROR;      /* version 1, type 1, session data code 0 */
+			return decode_ppp_proto(d, data, caplen, off + PPPOE_HLEN, now, p, false);
+		default:
+			return WW_DECODE_NOT_IP;        /* ARP, LLDP, 802.3 lengths, ... */
+		}
 	}
-	if (WW_LIKELY(type == ETHERTYPE_IPV4))
-		return decode_ip4(d, data + off, caplen - off, now, p);
-	if (type == ETHERTYPE_IPV6)
-		return decode_ip6(d, data + off, caplen - off, now, p);
-	if (type == ETHERTYPE_PPPOE) {
-		if (off + PPPOE_HLEN + 1 > caplen)
-			return WW_DECODE_ERROR;
-		if (data[off] != 0x11 || data[off + 1] != 0)
-			return WW_DECODE_ERROR;      /* version 1, type 1, session data code 0 */
-		return decode_ppp_proto(d, data, caplen, off + PPPOE_HLEN, now, p);
-	}
-	return WW_DECODE_NOT_IP;                /* ARP, LLDP, 802.3 lengths, ... */
 }
 
 /* DLT_NULL/DLT_LOOP family value -> IP version (0 for neither). */
@@ -593,7 +777,7 @@ static enum ww_decode_result decode_ppp(struct ww_decoder *d, const uint8_t *dat
 		return decode_chdlc(d, data, caplen, now, out);
 	if (caplen >= 2 && data[0] == HDLC_ADDR_ALL && data[1] == HDLC_CTRL_UI)
 		off = 2;
-	return decode_ppp_proto(d, data, caplen, off, now, out);
+	return decode_ppp_proto(d, data, caplen, off, now, out, true);
 }
 
 static enum ww_decode_result decode_chdlc(struct ww_decoder *d, const uint8_t *data,
@@ -688,19 +872,425 @@ static enum ww_decode_result decode_nflog(struct ww_decoder *d, const uint8_t *d
 	return WW_DECODE_NOT_IP;   /* a log record without a packet */
 }
 
-enum ww_decode_result ww_decode(struct ww_decoder *d, int dlt, const uint8_t *data,
-				uint32_t caplen, ww_time_t now, struct ww_pkt *out)
+/* ---- tunnels ------------------------------------------------------------- */
+
+/*
+ * A carrier's payload is parsed as the tunnel its protocol or UDP port
+ * names, each from its specification; the inner packet then goes through
+ * the same decoders as a frame would (Ethernet with its tags, IP), bounded
+ * by the carrier's captured payload, so nothing is read past caplen however
+ * deep the nesting. A carrier that is a fragment is not opened (the inner
+ * packet is not whole); a UDP datagram on a tunnel's port whose header is
+ * not that tunnel's stays an ordinary datagram.
+ */
+enum inner_kind { IN_ETH, IN_IP, IN_IP4, IN_IP6, IN_PPP, IN_MPLS };
+
+#define GRE_HLEN        4
+#define GRE_F_CSUM      0x8000
+#define GRE_F_ROUTING   0x4000
+#define GRE_F_KEY       0x2000
+#define GRE_F_SEQ       0x1000
+#define GRE_F_ACK       0x0080   /* enhanced GRE (PPTP, RFC 2637) */
+#define GRE_VER_MASK    0x0007
+#define GRE_MAX_SRES    16       /* RFC 1701 source route entries; real ones have a few */
+#define ERSPAN2_HLEN    8
+#define ERSPAN3_HLEN    12
+#define ERSPAN3_PLAT_LEN 8       /* the optional platform-specific subheader */
+#define VXLAN_HLEN      8
+#define VXLAN_F_VNI     0x08
+#define GENEVE_HLEN     8
+#define GTPU_HLEN       8
+#define GTPU_OPT_LEN    4        /* sequence number, N-PDU number, next extension type */
+#define GTPU_G_PDU      0xff
+#define GTPU_MAX_EXT    8        /* extension headers in one packet; 29.281 defines a handful */
+#define AYIYA_HLEN      8
+#define AYIYA_OP_FORWARD 1
+#define TEREDO_AUTH_HLEN 4       /* indicator type, id length, auth length */
+#define TEREDO_NONCE_CONF 9      /* nonce 8, confirmation 1 */
+#define TEREDO_ORIGIN_LEN 8
+
+/* Parsed tunnel header: 1 a tunnel, 0 not one, -1 a tunnel header cut off or lying. */
+struct tun_hdr {
+	const uint8_t *in;
+	uint32_t inlen;
+	enum inner_kind kind;
+};
+
+static int parse_gre(const uint8_t *g, uint32_t len, struct ww_tunnel_layer *l, struct tun_hdr *h)
 {
-	memset(out, 0, sizeof(*out));
-
-	/* The common case first, ahead of the link-type switch: Ethernet + IPv4. */
-	if (WW_LIKELY(dlt == WW_DLT_EN10MB && caplen >= ETH_HLEN)) {
-		uint16_t type = ld16(data + 12);
-		if (WW_LIKELY(type == ETHERTYPE_IPV4))
-			return decode_ip4(d, data + ETH_HLEN, caplen - ETH_HLEN, now, out);
-		return decode_ethertype(d, data, caplen, ETH_HLEN, type, now, out);
+	if (len < GRE_HLEN)
+		return -1;
+	uint16_t fl = ld16(g), proto = ld16(g + 2);
+	unsigned ver = fl & GRE_VER_MASK;
+	uint32_t off = GRE_HLEN;
+	if (ver > 1)
+		return -1;
+	l->type = WW_TUN_GRE;
+	if (fl & (GRE_F_CSUM | GRE_F_ROUTING))
+		off += 4;                      /* checksum and offset */
+	if (fl & GRE_F_KEY) {
+		if (off + 4 > len)
+			return -1;
+		uint32_t key = ld32(g + off);
+		l->id = ver == 1 ? (key & 0xffff) : key;   /* PPTP: payload length, call id */
+		l->has_id = true;
+		off += 4;
 	}
+	if (fl & GRE_F_SEQ)
+		off += 4;
+	if (ver == 1 && (fl & GRE_F_ACK))
+		off += 4;
+	if (off > len)
+		return -1;
+	if (fl & GRE_F_ROUTING) {
+		for (int n = 0;; n++) {
+			if (n >= GRE_MAX_SRES || off + 4 > len)
+				return -1;
+			uint16_t af = ld16(g + off);
+			uint8_t sl = g[off + 3];
+			off += 4;
+			if (af == 0 && sl == 0)
+				break;
+			if (off + sl > len)
+				return -1;
+			off += sl;
+		}
+	}
+	switch (proto) {
+	case ETHERTYPE_IPV4: h->kind = IN_IP4; break;
+	case ETHERTYPE_IPV6: h->kind = IN_IP6; break;
+	case ETHERTYPE_TEB: h->kind = IN_ETH; break;
+	case ETHERTYPE_PPP: h->kind = IN_PPP; break;
+	case ETHERTYPE_MPLS:
+	case ETHERTYPE_MPLS_MC: h->kind = IN_MPLS; break;
+	case ETHERTYPE_ERSPAN2:
+		h->kind = IN_ETH;
+		if (!(fl & GRE_F_SEQ)) {
+			l->type = WW_TUN_ERSPAN1;  /* type I: no ERSPAN header at all */
+			l->has_id = false;
+			break;
+		}
+		if (off + ERSPAN2_HLEN > len)
+			return -1;
+		if ((g[off] >> 4) != 1)
+			return -1;             /* version 1 is type II */
+		l->type = WW_TUN_ERSPAN2;
+		l->id = ld16(g + off + 2) & 0x3ff;   /* session id */
+		l->has_id = true;
+		off += ERSPAN2_HLEN;
+		break;
+	case ETHERTYPE_ERSPAN3: {
+		if (off + ERSPAN3_HLEN > len)
+			return -1;
+		if ((g[off] >> 4) != 2)
+			return -1;             /* version 2 is type III */
+		unsigned ft = (g[off + 10] >> 2) & 0x1f;
+		bool plat = g[off + 11] & 1;
+		l->type = WW_TUN_ERSPAN3;
+		l->id = ld16(g + off + 2) & 0x3ff;
+		l->has_id = true;
+		off += ERSPAN3_HLEN + (plat ? ERSPAN3_PLAT_LEN : 0);
+		if (off > len)
+			return -1;
+		if (ft == 0)
+			h->kind = IN_ETH;
+		else if (ft == 2)
+			h->kind = IN_IP;       /* an IP packet without its frame */
+		else
+			return 0;
+		break;
+	}
+	default:
+		return 0;                      /* keepalives, WCCP, NSH...: the GRE flow alone */
+	}
+	h->in = g + off;
+	h->inlen = len - off;
+	return 1;
+}
 
+static int parse_udp_tunnel(const struct ww_decoder *d, const struct ww_pkt *p,
+			    struct ww_tunnel_layer *l, struct tun_hdr *h)
+{
+	const uint8_t *u = p->payload;
+	uint32_t len = p->payload_len, off;
+	uint16_t port = port_is_tun(d, p->dport) ? p->dport : p->sport;
+
+	bool vx = port == PORT_VXLAN;
+	for (unsigned i = 0; !vx && i < d->n_vxlan; i++)
+		vx = port == d->vxlan_port[i];
+	if (vx) {
+		if (len < VXLAN_HLEN)
+			return -1;
+		if (!(u[0] & VXLAN_F_VNI))
+			return 0;
+		l->type = WW_TUN_VXLAN;
+		l->id = ld32(u + 4) >> 8;
+		l->has_id = true;
+		h->kind = IN_ETH;
+		off = VXLAN_HLEN;
+	} else if (port == PORT_GENEVE) {
+		if (len < GENEVE_HLEN)
+			return -1;
+		if ((u[0] >> 6) != 0)
+			return 0;              /* only version 0 is defined */
+		off = GENEVE_HLEN + (uint32_t)(u[0] & 0x3f) * 4;   /* options, skipped by length */
+		switch (ld16(u + 2)) {
+		case ETHERTYPE_TEB: h->kind = IN_ETH; break;
+		case ETHERTYPE_IPV4: h->kind = IN_IP4; break;
+		case ETHERTYPE_IPV6: h->kind = IN_IP6; break;
+		default: return 0;
+		}
+		if (off > len)
+			return -1;
+		l->type = WW_TUN_GENEVE;
+		l->id = ld32(u + 4) >> 8;
+		l->has_id = true;
+	} else if (port == PORT_GTPU) {
+		if (len < GTPU_HLEN)
+			return -1;
+		if ((u[0] >> 5) != 1 || !(u[0] & 0x10) || u[1] != GTPU_G_PDU)
+			return 0;              /* GTPv1, protocol type GTP; only G-PDUs carry packets */
+		uint32_t end = GTPU_HLEN + ld16(u + 2);
+		if (end < len)
+			len = end;             /* the length field bounds the T-PDU */
+		off = GTPU_HLEN;
+		if (u[0] & 0x07) {
+			if (len < GTPU_HLEN + GTPU_OPT_LEN)
+				return -1;
+			uint8_t next = u[GTPU_HLEN + GTPU_OPT_LEN - 1];
+			off += GTPU_OPT_LEN;
+			for (int n = 0; next; n++) {
+				if (n >= GTPU_MAX_EXT || off + 1 > len)
+					return -1;
+				uint32_t el = (uint32_t)u[off] * 4;
+				if (el == 0 || off + el > len)
+					return -1;
+				next = u[off + el - 1];
+				off += el;
+			}
+		}
+		l->type = WW_TUN_GTPU;
+		l->id = ld32(u + 4);
+		l->has_id = true;
+		h->kind = IN_IP;
+	} else if (port == PORT_TEREDO) {
+		/* No header of its own: optional authentication and origin
+		 * indicators, then an IPv6 packet that must be whole. */
+		off = 0;
+		if (len >= TEREDO_AUTH_HLEN && ld16(u) == 0x0001)
+			off = TEREDO_AUTH_HLEN + u[2] + u[3] + TEREDO_NONCE_CONF;
+		if (off + 2 <= len && ld16(u + off) == 0x0000)
+			off += TEREDO_ORIGIN_LEN;
+		if (off + IP6_HLEN > len || (u[off] >> 4) != 6 ||
+		    IP6_HLEN + (uint32_t)ld16(u + off + 4) != len - off)
+			return 0;
+		l->type = WW_TUN_TEREDO;
+		h->kind = IN_IP6;
+	} else if (port == PORT_AYIYA) {
+		if (len < AYIYA_HLEN)
+			return 0;
+		uint8_t nh = u[3];
+		if ((u[2] & 0x0f) != AYIYA_OP_FORWARD || (nh != IPPROTO_IPIP && nh != IPPROTO_IPV6))
+			return 0;
+		off = AYIYA_HLEN + (1u << (u[0] >> 4)) + (uint32_t)(u[1] >> 4) * 4;
+		if (off > len)
+			return -1;
+		l->type = WW_TUN_AYIYA;
+		h->kind = nh == IPPROTO_IPIP ? IN_IP4 : IN_IP6;
+	} else {
+		return 0;
+	}
+	h->in = u + off;
+	h->inlen = len - off;
+	return 1;
+}
+
+/* True when `p` may carry another packet: the cheap test on every packet. */
+static inline bool maybe_carrier(const struct ww_decoder *d, const struct ww_pkt *p)
+{
+	if (p->proto == WW_IPPROTO_TCP)
+		return false;
+	if (!d || !d->decap || p->is_fragment || !p->payload)
+		return false;
+	if (p->proto == WW_IPPROTO_UDP)
+		return port_is_tun(d, p->dport) || port_is_tun(d, p->sport);
+	return p->proto == IPPROTO_GRE || p->proto == IPPROTO_IPIP || p->proto == IPPROTO_IPV6;
+}
+
+static enum ww_decode_result decode_inner(struct ww_decoder *d, const struct tun_hdr *h,
+					  ww_time_t now, struct ww_pkt *p)
+{
+	switch (h->kind) {
+	case IN_ETH:
+		if (h->inlen < ETH_HLEN)
+			return WW_DECODE_ERROR;
+		return decode_ethertype(d, h->in, h->inlen, ETH_HLEN, ld16(h->in + 12), now, p);
+	case IN_IP:
+		return decode_raw(d, h->in, h->inlen, now, p);
+	case IN_IP4:
+		return decode_ip4(d, h->in, h->inlen, now, p);
+	case IN_IP6:
+		return decode_ip6(d, h->in, h->inlen, now, p);
+	case IN_PPP:
+		return decode_ppp(d, h->in, h->inlen, now, p);
+	case IN_MPLS:
+		return decode_ethertype(d, h->in, h->inlen, 0, ETHERTYPE_MPLS, now, p);
+	}
+	return WW_DECODE_ERROR;
+}
+
+/*
+ * Take tunnels off `p` while it carries one, at most WW_TUNNEL_MAX_DEPTH.
+ * Each carrier's view is kept in d->carrier[], its layer in d->layer[]. An
+ * inner packet that does not decode leaves `p` its carrier: marked
+ * inner_error when it was malformed, as is when it was no IP (ARP in a
+ * VXLAN) or an orphan fragment.
+ */
+static void decap(struct ww_decoder *d, ww_time_t now, struct ww_pkt *p)
+{
+	for (unsigned depth = 0; depth < WW_TUNNEL_MAX_DEPTH && maybe_carrier(d, p); depth++) {
+		struct ww_tunnel_layer l = { .family = p->family };
+		struct tun_hdr h;
+		int k;
+
+		if (p->proto == WW_IPPROTO_UDP) {
+			k = parse_udp_tunnel(d, p, &l, &h);
+		} else if (p->proto == IPPROTO_GRE) {
+			k = parse_gre(p->payload, p->payload_len, &l, &h);
+		} else {
+			l.type = WW_TUN_IPIP;
+			h.in = p->payload;
+			h.inlen = p->payload_len;
+			h.kind = p->proto == IPPROTO_IPIP ? IN_IP4 : IN_IP6;
+			k = 1;
+		}
+		if (k <= 0) {
+			p->inner_error = k < 0;
+			return;
+		}
+		memcpy(&l.src, &p->src, sizeof(l.src));
+		memcpy(&l.dst, &p->dst, sizeof(l.dst));
+		d->carrier[depth] = *p;
+		uint16_t vlan = p->vlan;
+		memset(p, 0, sizeof(*p));
+		if (h.kind != IN_ETH)
+			p->vlan = vlan;        /* no frame of its own: the carrier's VLAN */
+		enum ww_decode_result r = decode_inner(d, &h, now, p);
+		if (r != WW_DECODE_OK) {
+			*p = d->carrier[depth];
+			p->inner_error = r == WW_DECODE_ERROR;
+			return;
+		}
+		d->layer[depth] = l;
+		p->tunnel_depth = (uint8_t)(depth + 1);
+	}
+}
+
+/* ---- interned tunnel paths ------------------------------------------------ */
+
+/*
+ * Open addressing over twice the entries, so a probe ends soon; the hash
+ * is fixed (not seeded) for the same reason as the fragment table's: the
+ * numbering must be the same on every run.
+ */
+#define TUN_SLOTS 8192
+_Static_assert(TUN_SLOTS >= 2 * (WW_TUNNELS_MAX + 1), "the index is at most half full");
+
+struct ww_tunnels {
+	uint32_t n;                                  /* paths, numbered 1..n */
+	uint16_t last[WW_TUNNEL_MAX_DEPTH];          /* the last path returned, per depth */
+	uint16_t slot[TUN_SLOTS];                    /* path numbers, 0 = empty */
+	struct ww_tunnel_path path[WW_TUNNELS_MAX + 1];
+};
+
+struct ww_tunnels *ww_tunnels_new(void)
+{
+	return calloc(1, sizeof(struct ww_tunnels));
+}
+
+void ww_tunnels_free(struct ww_tunnels *t)
+{
+	free(t);
+}
+
+static void path_of(struct ww_tunnel_path *pa, const struct ww_tunnel_layer *layers, unsigned n)
+{
+	memset(pa, 0, sizeof(*pa));
+	pa->depth = (uint8_t)n;
+	for (unsigned i = 0; i < n; i++) {
+		struct ww_tunnel_layer *l = &pa->layer[i];
+		memcpy(&l->src, &layers[i].src, sizeof(l->src));
+		memcpy(&l->dst, &layers[i].dst, sizeof(l->dst));
+		l->id = layers[i].has_id ? layers[i].id : 0;
+		l->type = layers[i].type;
+		l->family = layers[i].family;
+		l->has_id = layers[i].has_id;
+	}
+}
+
+/* True when `pa` is the path of layers[0..n). */
+static bool tun_same(const struct ww_tunnel_path *pa, const struct ww_tunnel_layer *layers, unsigned n)
+{
+	if (pa->depth != n)
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		const struct ww_tunnel_layer *a = &pa->layer[i], *b = &layers[i];
+		if (a->type != b->type || a->family != b->family || a->has_id != b->has_id ||
+		    (b->has_id && a->id != b->id) || memcmp(&a->src, &b->src, sizeof(a->src)) != 0 ||
+		    memcmp(&a->dst, &b->dst, sizeof(a->dst)) != 0)
+			return false;
+	}
+	return true;
+}
+
+uint16_t ww_tunnels_intern(struct ww_tunnels *t, const struct ww_tunnel_layer *layers, unsigned n)
+{
+	struct ww_tunnel_path key;
+
+	if (!t || n < 1 || n > WW_TUNNEL_MAX_DEPTH)
+		return 0;
+	/* The last path interned, at each depth: a tunnel's packets come in
+	 * runs, and a hit costs one compare instead of a hash and a probe. */
+	uint16_t last = t->last[n - 1];
+	if (last && tun_same(&t->path[last], layers, n))
+		return last;
+	path_of(&key, layers, n);   /* padding zeroed: compared as bytes */
+	const uint64_t m = 0x9e3779b97f4a7c15ULL;
+	uint64_t h = n;
+	for (unsigned j = 0; j < n; j++) {
+		const struct ww_tunnel_layer *l = &key.layer[j];
+		h = (h ^ ld64(l->src.b) ^ ld64(l->src.b + 8)) * m;
+		h = (h ^ ld64(l->dst.b) ^ ld64(l->dst.b + 8)) * m;
+		h = (h ^ ((uint64_t)l->id << 16 | (uint64_t)l->type << 8 | l->family)) * m;
+	}
+	h ^= h >> 29;
+	for (uint32_t i = (uint32_t)(h >> 40) & (TUN_SLOTS - 1);; i = (i + 1) & (TUN_SLOTS - 1)) {
+		uint16_t s = t->slot[i];
+		if (s == 0) {
+			if (t->n >= WW_TUNNELS_MAX)
+				return 0;
+			t->path[++t->n] = key;
+			t->slot[i] = (uint16_t)t->n;
+			t->last[n - 1] = (uint16_t)t->n;
+			return (uint16_t)t->n;
+		}
+		if (memcmp(&t->path[s], &key, sizeof(key)) == 0) {
+			t->last[n - 1] = s;
+			return s;
+		}
+	}
+}
+
+const struct ww_tunnel_path *ww_tunnels_get(const struct ww_tunnels *t, uint16_t idx)
+{
+	if (!t || idx == 0 || idx > WW_TUNNELS_MAX)
+		return NULL;
+	return t->path[idx].depth ? &t->path[idx] : NULL;
+}
+
+static enum ww_decode_result decode_link(struct ww_decoder *d, int dlt, const uint8_t *data,
+					 uint32_t caplen, ww_time_t now, struct ww_pkt *out)
+{
 	switch (dlt) {
 	case WW_DLT_EN10MB:
 		return WW_DECODE_ERROR;   /* shorter than an Ethernet header */
@@ -752,4 +1342,25 @@ enum ww_decode_result ww_decode(struct ww_decoder *d, int dlt, const uint8_t *da
 	default:
 		return WW_DECODE_BAD_LINKTYPE;
 	}
+}
+
+enum ww_decode_result ww_decode(struct ww_decoder *d, int dlt, const uint8_t *data,
+				uint32_t caplen, ww_time_t now, struct ww_pkt *out)
+{
+	enum ww_decode_result r;
+
+	memset(out, 0, sizeof(*out));
+	/* The common case first, ahead of the link-type switch: Ethernet + IPv4. */
+	if (WW_LIKELY(dlt == WW_DLT_EN10MB && caplen >= ETH_HLEN)) {
+		uint16_t type = ld16(data + 12);
+		if (WW_LIKELY(type == ETHERTYPE_IPV4))
+			r = decode_ip4(d, data + ETH_HLEN, caplen - ETH_HLEN, now, out);
+		else
+			r = decode_ethertype(d, data, caplen, ETH_HLEN, type, now, out);
+	} else {
+		r = decode_link(d, dlt, data, caplen, now, out);
+	}
+	if (r == WW_DECODE_OK && WW_UNLIKELY(maybe_carrier(d, out)))
+		decap(d, now, out);
+	return r;
 }

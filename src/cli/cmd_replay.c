@@ -55,6 +55,8 @@ static const char replay_usage[] =
 	"  --ports FILE           add or change the standard ports of protocols\n"
 	"  --no-progress          no progress line on a terminal\n"
 	"  --no-classify          skip payload classification (to measure its cost)\n"
+	"  --no-decap             do not take tunnels off (GRE, VXLAN, Geneve, IP-in-IP...)\n"
+	"  --vxlan-port N         also read UDP port N as VXLAN (4789 always is); up to 8\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Options may come before or after the files. See wirewho(8).\n"
@@ -70,6 +72,7 @@ struct replay_opts {
 	const char *sockets;
 	const char *ports;
 	bool progress;
+	uint16_t vxlan[WW_DECODE_MAX_VXLAN_PORTS];   /* --vxlan-port */
 };
 
 static void progress(struct ww_pipeline *pl, double t0, bool final)
@@ -99,7 +102,18 @@ static int replay_file(struct ww_pipeline *pl, const char *path, const char *fil
 	}
 	*opened = true;
 	dlt = ww_capture_datalink(c);
-	if (!ww_decode_linktype_supported(dlt)) {
+	if (ww_capture_mixed_linktypes(c)) {
+		/* pcapng of several interfaces: each packet with its own link type */
+		while ((r = ww_capture_next(c, &data, &caplen, &wirelen, &ts)) == WW_CAP_PACKET) {
+			dlt = ww_capture_datalink(c);
+			if (!ww_decode_linktype_supported(dlt)) {
+				ww_pipeline_skip(pl, wirelen);
+			} else if (ww_pipeline_packet(pl, dlt, data, caplen, wirelen, ts) < 0) {
+				rc = 1;
+				break;
+			}
+		}
+	} else if (!ww_decode_linktype_supported(dlt)) {
 		fprintf(stderr, "wirewho: %s: link type %d (%s) is not supported; its packets are counted but not decoded\n",
 			path, dlt, ww_capture_dlt_name(dlt));
 		while ((r = ww_capture_next(c, &data, &caplen, &wirelen, &ts)) == WW_CAP_PACKET)
@@ -203,7 +217,8 @@ static int setup_attribution(const char *sockets, const char *policy, const char
 
 int ww_cmd_replay(int argc, char **argv)
 {
-	enum { O_JSON = 256, O_POLICY, O_SOCKETS, O_MAXFLOWS, O_TIMEOUT, O_PORTS, O_NOPROG, O_NOCLS, O_HELP, O_HOME_NET };
+	enum { O_JSON = 256, O_POLICY, O_SOCKETS, O_MAXFLOWS, O_TIMEOUT, O_PORTS, O_NOPROG, O_NOCLS, O_HELP, O_HOME_NET,
+	       O_NODECAP, O_VXLAN };
 	static const struct option lo[] = {
 		{ "json", no_argument, NULL, O_JSON },
 		{ "filter", required_argument, NULL, 'f' },
@@ -216,6 +231,8 @@ int ww_cmd_replay(int argc, char **argv)
 		{ "ports", required_argument, NULL, O_PORTS },
 		{ "no-progress", no_argument, NULL, O_NOPROG },
 		{ "no-classify", no_argument, NULL, O_NOCLS },
+		{ "no-decap", no_argument, NULL, O_NODECAP },
+		{ "vxlan-port", required_argument, NULL, O_VXLAN },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -245,6 +262,15 @@ int ww_cmd_replay(int argc, char **argv)
 		case O_PORTS: o.ports = optarg; break;
 		case O_NOPROG: o.progress = false; break;
 		case O_NOCLS: o.pc.no_classify = true; break;
+		case O_NODECAP: o.pc.no_decap = true; break;
+		case O_VXLAN:
+			if (ww_cli_parse_uint(optarg, 1, 65535, &v) < 0)
+				return ww_cli_usage_error("replay", "--vxlan-port: \"%s\" is not a port from 1 to 65535", optarg);
+			if (o.pc.n_vxlan_ports >= WW_DECODE_MAX_VXLAN_PORTS)
+				return ww_cli_usage_error("replay", "--vxlan-port: at most %d ports", WW_DECODE_MAX_VXLAN_PORTS);
+			o.vxlan[o.pc.n_vxlan_ports++] = (uint16_t)v;
+			o.pc.vxlan_ports = o.vxlan;
+			break;
 		case O_MAXFLOWS:
 			if (ww_cli_parse_uint(optarg, 1, 1u << 30, &v) < 0)
 				return ww_cli_usage_error("replay", "--max-flows: \"%s\" is not a number from 1 to 1073741824", optarg);

@@ -129,6 +129,8 @@ static const char watch_usage[] =
 	"                         the payload the classifier reads; also --record's)\n"
 	"  --wait-for-interface   wait for a missing or down interface, and for one\n"
 	"                         that disappears while watched, instead of exiting\n"
+	"  --no-decap             do not take tunnels off (GRE, VXLAN, Geneve, IP-in-IP...)\n"
+	"  --vxlan-port N         also read UDP port N as VXLAN (4789 always is); up to 8\n"
 	"  --attribution MODE     who names the owners: auto (default: the kernel\n"
 	"                         engine, eBPF, when it can run), bpf, or proc\n"
 	"                         (/proc + sock_diag only)\n"
@@ -149,6 +151,9 @@ struct watch_opts {
 	enum ww_kattr_mode attribution;
 	unsigned long duration_s, buffer_mb, max_flows, snaplen, stats_every_s;
 	struct ww_flow_cfg flow;   /* --max-flows, --timeout */
+	bool no_decap;
+	unsigned n_vxlan;
+	uint16_t vxlan[WW_DECODE_MAX_VXLAN_PORTS];   /* --vxlan-port */
 };
 
 /*
@@ -244,7 +249,7 @@ static void summary_line(FILE *out, struct ww_pipeline *pl, struct ww_capture *c
 static int parse_opts(int argc, char **argv, struct watch_opts *o)
 {
 	enum { O_JSON = 256, O_POLICY, O_RECORD, O_DURATION, O_BUFSZ, O_WAIT, O_MAXFLOWS, O_SNAPLEN,
-	       O_FORCE, O_TIMEOUT, O_PORTS, O_STATS, O_HOME_NET, O_ATTRIB };
+	       O_FORCE, O_TIMEOUT, O_PORTS, O_STATS, O_HOME_NET, O_ATTRIB, O_NODECAP, O_VXLAN };
 	static const struct option lo[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "filter", required_argument, NULL, 'f' },
@@ -263,6 +268,8 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 		{ "snaplen", required_argument, NULL, O_SNAPLEN },
 		{ "wait-for-interface", no_argument, NULL, O_WAIT },
 		{ "attribution", required_argument, NULL, O_ATTRIB },
+		{ "no-decap", no_argument, NULL, O_NODECAP },
+		{ "vxlan-port", required_argument, NULL, O_VXLAN },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -302,6 +309,16 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 			if (ww_cli_parse_uint(optarg, 1, WATCH_MAX_BUFFER_MB, &o->buffer_mb) < 0)
 				return ww_cli_usage_error("watch", "--buffer-size: \"%s\" is not a number of megabytes from 1 to 4096", optarg);
 			break;
+		case O_NODECAP: o->no_decap = true; break;
+		case O_VXLAN: {
+			unsigned long v;
+			if (ww_cli_parse_uint(optarg, 1, 65535, &v) < 0)
+				return ww_cli_usage_error("watch", "--vxlan-port: \"%s\" is not a port from 1 to 65535", optarg);
+			if (o->n_vxlan >= WW_DECODE_MAX_VXLAN_PORTS)
+				return ww_cli_usage_error("watch", "--vxlan-port: at most %d ports", WW_DECODE_MAX_VXLAN_PORTS);
+			o->vxlan[o->n_vxlan++] = (uint16_t)v;
+			break;
+		}
 		case O_MAXFLOWS:
 			if (ww_cli_parse_uint(optarg, 1, 1u << 30, &o->max_flows) < 0)
 				return ww_cli_usage_error("watch", "--max-flows: \"%s\" is not a number from 1 to 1073741824", optarg);
@@ -554,6 +571,9 @@ int ww_cmd_watch(int argc, char **argv)
 	struct ww_pipeline_cfg pc;
 	memset(&pc, 0, sizeof(pc));
 	pc.flow = o.flow;   /* --max-flows, --timeout */
+	pc.no_decap = o.no_decap;
+	pc.vxlan_ports = o.vxlan;
+	pc.n_vxlan_ports = o.n_vxlan;
 	pc.out = stdout;
 	pc.mode = o.json ? WW_EMIT_JSON : WW_EMIT_TEXT;
 	pc.quiet = o.quiet;

@@ -138,6 +138,29 @@ static char *put_str_or_null(char *p, const char *s, size_t n)
  * of the member functions (the process object is theirs); the tests
  * compare both ways of writing.
  */
+/*
+ * "tunnel": the layers that carried the flow's first packet, outermost
+ * first, as Zeek's tunnel_parents and Suricata's tunnel records tell them:
+ * type, outer addresses and the layer's VNI, key, TEID or session id.
+ */
+static void tunnel(struct ww_jw *w, const struct ww_tunnel_path *t)
+{
+	char a[WW_ADDRSTRLEN];
+
+	ww_jw_arr_begin(w, "tunnel");
+	for (unsigned i = 0; i < t->depth && i < WW_TUNNEL_MAX_DEPTH; i++) {
+		const struct ww_tunnel_layer *l = &t->layer[i];
+		ww_jw_obj_begin(w, NULL);
+		ww_jw_str(w, "type", ww_tunnel_type_name(l->type));
+		ww_jw_str(w, "src_ip", ww_addr_str(&l->src, l->family, a));
+		ww_jw_str(w, "dst_ip", ww_addr_str(&l->dst, l->family, a));
+		if (l->has_id)
+			ww_jw_uint(w, "id", l->id);
+		ww_jw_obj_end(w);
+	}
+	ww_jw_arr_end(w);
+}
+
 int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
 {
 	const struct ww_flow *f = v->f;
@@ -204,6 +227,13 @@ int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
 	if (sni) {
 		p = LIT(p, ",\"sni\":");
 		p = ww_json_put_str(p, sni, sni_n);
+	}
+	if (v->tunnel) {
+		ww_jw_wrote(w, p);
+		tunnel(w, v->tunnel);
+		p = ww_jw_room(w, 700 + 6 * (status_n + reason_n));
+		if (!p)
+			return ww_jw_finish(w, out);
 	}
 	if (v->owner) {
 		ww_jw_wrote(w, p);

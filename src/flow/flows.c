@@ -28,11 +28,16 @@
  * SYN+ACK is the server. Without a handshake (mid-stream TCP, UDP), the side
  * on a well-known port (< 1024) is the server; else the side not in the
  * ephemeral range (>= 32768, Linux's default) is; else the lower port; on a
- * tie the first packet's sender is the client. ICMP: the sender of a request
+ * tie the first packet's sender is the client. Before the port rules: a
+ * broadcast or multicast address is never the client, port 0 is never the
+ * server, a port whose standard role is the client's (DHCP 68, DHCPv6 546)
+ * is the client's, and a port the port tables know (a protocol's standard
+ * port, a services-database name) is the server's against one they do not. ICMP: the sender of a request
  * (or of a one-way message) is the client; a reply's receiver is.
  */
 #include "wirewho/flows.h"
 #include "wirewho/flowtab.h"
+#include "wirewho/ports.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -200,6 +205,35 @@ static bool port_is_server(uint16_t p, uint16_t other)
 	return p < other;
 }
 
+/* A group address (IPv4 limited broadcast or multicast, IPv6 multicast): never a client. */
+static bool addr_is_group(const struct ww_addr *a, uint8_t family)
+{
+	if (family == 6)
+		return a->b[0] == 0xff;
+	const uint8_t *v4 = a->b + 12;
+	return (v4[0] & 0xf0) == 0xe0 || (v4[0] == 255 && v4[1] == 255 && v4[2] == 255 && v4[3] == 255);
+}
+
+/*
+ * Ports whose standard role is the client's, where the server's port is as
+ * well known: DHCP's 68 (the server is 67) and DHCPv6's 546 (547). The
+ * lower-port rule would make them the server.
+ */
+static bool port_is_client_role(uint16_t p, uint8_t proto)
+{
+	return proto == WW_IPPROTO_UDP && (p == 68 || p == 546);
+}
+
+/*
+ * A port the port tables know: the standard port of a protocol the
+ * classifier detects, or a port the services database names. A server's
+ * port, against one they do not know (both known: the port rules decide).
+ */
+static bool port_is_known(uint16_t p, uint8_t proto)
+{
+	return ww_ports_protocol_of(p, proto) != NULL || ww_ports_service(p, proto) != NULL;
+}
+
 /* Decide whether the packet's source is the client of a new flow. */
 static bool src_is_client(const struct ww_pkt *p)
 {
@@ -210,8 +244,25 @@ static bool src_is_client(const struct ww_pkt *p)
 		ww_flowkey_icmp_request(p->proto, p->icmp_type, &reply);
 		return !reply;
 	}
-	if (p->has_ports && p->sport != p->dport)
+	/* A broadcast or multicast address is never the client. */
+	if (WW_UNLIKELY(addr_is_group(&p->src, p->family)))
+		return false;
+	if (addr_is_group(&p->dst, p->family))
+		return true;
+	if (p->has_ports && p->sport != p->dport) {
+		/* Port 0 is never the server. */
+		if (WW_UNLIKELY(p->dport == 0))
+			return false;
+		if (WW_UNLIKELY(p->sport == 0))
+			return true;
+		bool sc = port_is_client_role(p->sport, p->proto), dc = port_is_client_role(p->dport, p->proto);
+		if (sc != dc)
+			return sc;
+		bool sk = port_is_known(p->sport, p->proto), dk = port_is_known(p->dport, p->proto);
+		if (sk != dk)
+			return dk;
 		return !port_is_server(p->sport, p->dport);
+	}
 	return true;
 }
 
@@ -315,6 +366,7 @@ struct ww_flow *ww_flows_packet_prepared(struct ww_flows *fs, const struct ww_pk
 			return NULL;   /* cannot happen: we just made room */
 		f->id = fs->next_id++;
 		f->first = f->last = ts;
+		f->tunnel = p->tunnel;
 		bool src_client = src_is_client(p);
 		f->client_is_a = src_client == src_is_a;
 		f->icmp_type = p->icmp_type;

@@ -42,6 +42,7 @@ struct pending {
 	struct ww_pkt p;
 	struct ww_flow_prep prep;
 	ww_time_t ts;
+	bool skip;      /* a tunnel descriptor (WW_HANDOFF_TUNNEL), no packet */
 };
 
 static const char *app_by_name(enum ww_app_by by)
@@ -52,6 +53,7 @@ static const char *app_by_name(enum ww_app_by by)
 struct ww_pipeline {
 	struct ww_handoff *aq;   /* replay's ring to the analysis thread (see below), or NULL */
 	struct ww_decoder *dec;
+	struct ww_tunnels *tun;  /* interned tunnel paths: the reader adds, the analysis thread reads */
 	struct ww_flows *flows;
 	struct ww_emitter *em;
 	uint64_t alerts;         /* counted where they are emitted */
@@ -64,6 +66,7 @@ struct ww_pipeline {
 	/* The thread that runs process() takes and gives back classifier
 	 * states here, a line apart from what the reader reads. */
 	_Alignas(64) struct ww_cls_cache cls_cache;
+	uint16_t next_tun;       /* the analysis thread: tunnel of the next descriptor */
 	/*
 	 * Counted per packet where packets are read: with an analysis thread,
 	 * on the reader's thread, so on a cache line of their own (sharing one
@@ -80,6 +83,8 @@ static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_f
 {
 	memset(v, 0, sizeof(*v));
 	v->f = f;
+	if (WW_UNLIKELY(f->tunnel))
+		v->tunnel = ww_tunnels_get(pl->tun, f->tunnel);
 	if (f->flags & FF_SETTLED) {
 		v->app_proto = ww_cls_proto_name(f->app_idx);
 		v->app_by = app_by_name(f->app_by);
@@ -286,6 +291,13 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
 	pl->dec = ww_decoder_new();
 	if (!pl->dec)
 		goto err;
+	ww_decoder_set_decap(pl->dec, !cfg->no_decap);
+	for (unsigned i = 0; i < cfg->n_vxlan_ports; i++)
+		if (ww_decoder_add_vxlan_port(pl->dec, cfg->vxlan_ports[i]) != 0)
+			goto err;   /* the caller checked them */
+	pl->tun = ww_tunnels_new();
+	if (!pl->tun)
+		goto err;
 	pl->flows = ww_flows_new(&cfg->flow, seed, on_flow_end, pl);
 	if (!pl->flows)
 		goto err;
@@ -344,6 +356,7 @@ void ww_pipeline_free(struct ww_pipeline *pl)
 	ww_cls_cache_clear(&pl->cls_cache);
 	ww_decoder_free(pl->dec);
 	ww_emitter_free(pl->em);
+	ww_tunnels_free(pl->tun);
 	free(pl);
 }
 
@@ -401,6 +414,8 @@ static bool decode(struct ww_pipeline *pl, int dlt, const uint8_t *data, uint32_
 {
 	switch (ww_decode(pl->dec, dlt, data, caplen, ts, p)) {
 	case WW_DECODE_OK:
+		if (WW_UNLIKELY(p->inner_error))
+			pl->st.decode_errors++;   /* the carrier still counts in its flow */
 		return true;
 	case WW_DECODE_NOT_IP:
 		pl->st.non_ip++;
@@ -463,6 +478,14 @@ static void unpack(struct ww_pipeline *pl, const struct ww_handoff_pkt *d, struc
 	struct ww_pkt *p = &e->p;
 	bool a = d->bits & WW_HANDOFF_SRC_IS_A;
 
+	e->skip = false;
+	if (WW_UNLIKELY(d->bits & WW_HANDOFF_TUNNEL)) {
+		pl->next_tun = (uint16_t)d->payload_off;
+		e->skip = true;
+		return;
+	}
+	p->tunnel = pl->next_tun;
+	pl->next_tun = 0;
 	e->prep.key = d->key;
 	e->prep.src_is_a = a;
 	ww_flows_prepare_key(pl->flows, &e->prep);
@@ -512,8 +535,10 @@ static void *analysis_main(void *arg)
 			for (; home != t && home - h < AQ_AHEAD_HOME; home++)
 				unpack(pl, ww_handoff_at(q, home), &stage[home % AQ_AHEAD_HOME]);
 			for (; rec != home && rec - h < AQ_AHEAD_RECORD; rec++)
-				ww_flows_prefetch_record(pl->flows, &stage[rec % AQ_AHEAD_HOME].prep);
-			process(pl, &stage[h % AQ_AHEAD_HOME]);
+				if (!stage[rec % AQ_AHEAD_HOME].skip)
+					ww_flows_prefetch_record(pl->flows, &stage[rec % AQ_AHEAD_HOME].prep);
+			if (!stage[h % AQ_AHEAD_HOME].skip)
+				process(pl, &stage[h % AQ_AHEAD_HOME]);
 			h++;
 			if ((h & (WW_HANDOFF_PUBLISH - 1)) == 0)
 				publish_head(pl, h);
@@ -570,6 +595,60 @@ static void aq_stop(struct ww_pipeline *pl)
 	pl->aq = NULL;
 }
 
+/* Fill the slot `d` with the decoded packet `p` and push it. */
+static inline void handover_one(struct ww_pipeline *pl, struct ww_handoff *q,
+				struct ww_handoff_pkt *d, const struct ww_pkt *p, ww_time_t ts)
+{
+	bool src_is_a;
+
+	ww_flowkey_from_pkt(p, &d->key, &src_is_a);
+	d->ts = ts;
+	d->ip_len = p->ip_len;
+	d->payload_len = p->payload_len;
+	d->tcp_flags = p->tcp_flags;
+	d->icmp_type = p->icmp_type;
+	d->icmp_code = p->icmp_code;
+	d->bits = (uint8_t)((src_is_a ? WW_HANDOFF_SRC_IS_A : 0) | (p->has_ports ? WW_HANDOFF_HAS_PORTS : 0) |
+			    (p->is_fragment ? WW_HANDOFF_FRAGMENT : 0));
+	if (p->payload_len && p->payload && !pl->no_classify &&
+	    (p->proto == WW_IPPROTO_TCP || p->proto == WW_IPPROTO_UDP)) {
+		d->payload_off = ww_handoff_copy(q, p->payload, p->payload_len < WW_CLS_MAX_BYTES_DIR ?
+						 p->payload_len : WW_CLS_MAX_BYTES_DIR);
+		d->bits |= WW_HANDOFF_PAYLOAD;
+	}
+	ww_handoff_push(q);
+	if (WW_UNLIKELY((ww_handoff_pushed(q) & (AQ_POPULATE_EVERY - 1)) == 0))
+		populate_ahead(pl, false);
+}
+
+/*
+ * A tunnelled packet: each carrier's packet first (outermost first), then
+ * the inner one, each tunnelled one behind a descriptor that carries only
+ * its interned tunnel number (the ordinary descriptor has no room for it,
+ * and an ordinary packet should not pay for one).
+ */
+static void handover_tunnelled(struct ww_pipeline *pl, struct ww_handoff *q,
+			       struct ww_handoff_pkt *d, struct ww_pkt *p, ww_time_t ts)
+{
+	unsigned n = p->tunnel_depth;
+	for (unsigned i = 0; i <= n; i++) {
+		struct ww_pkt c = i < n ? *ww_decode_carrier(pl->dec, i) : *p;
+		if (i < n)
+			c.payload = NULL;   /* a carrier's payload is its tunnel: named by port, not read */
+		uint16_t tun = i ? ww_tunnels_intern(pl->tun, ww_decode_layer(pl->dec, 0), i) : 0;
+		if (i)
+			d = ww_handoff_slot(q);
+		if (tun) {
+			memset(d, 0, sizeof(*d));
+			d->bits = WW_HANDOFF_TUNNEL;
+			d->payload_off = tun;
+			ww_handoff_push(q);
+			d = ww_handoff_slot(q);
+		}
+		handover_one(pl, q, d, &c, ts);
+	}
+}
+
 /* Decode and key one frame, copy what may be read of its payload, hand it on. */
 static int packet_handover(struct ww_pipeline *pl, int dlt, const uint8_t *data,
 			   uint32_t caplen, ww_time_t ts)
@@ -577,30 +656,32 @@ static int packet_handover(struct ww_pipeline *pl, int dlt, const uint8_t *data,
 	struct ww_handoff *q = pl->aq;
 	struct ww_handoff_pkt *d = ww_handoff_slot(q);
 	struct ww_pkt p;
-	bool src_is_a;
 
 	if (!decode(pl, dlt, data, caplen, ts, &p))
 		goto out;
-	ww_flowkey_from_pkt(&p, &d->key, &src_is_a);
-	d->ts = ts;
-	d->ip_len = p.ip_len;
-	d->payload_len = p.payload_len;
-	d->tcp_flags = p.tcp_flags;
-	d->icmp_type = p.icmp_type;
-	d->icmp_code = p.icmp_code;
-	d->bits = (uint8_t)((src_is_a ? WW_HANDOFF_SRC_IS_A : 0) | (p.has_ports ? WW_HANDOFF_HAS_PORTS : 0) |
-			    (p.is_fragment ? WW_HANDOFF_FRAGMENT : 0));
-	if (p.payload_len && p.payload && !pl->no_classify &&
-	    (p.proto == WW_IPPROTO_TCP || p.proto == WW_IPPROTO_UDP)) {
-		d->payload_off = ww_handoff_copy(q, p.payload, p.payload_len < WW_CLS_MAX_BYTES_DIR ?
-						 p.payload_len : WW_CLS_MAX_BYTES_DIR);
-		d->bits |= WW_HANDOFF_PAYLOAD;
-	}
-	ww_handoff_push(q);
-	if (WW_UNLIKELY((ww_handoff_pushed(q) & (AQ_POPULATE_EVERY - 1)) == 0))
-		populate_ahead(pl, false);
+	if (WW_UNLIKELY(p.tunnel_depth))
+		handover_tunnelled(pl, q, d, &p, ts);
+	else
+		handover_one(pl, q, d, &p, ts);
 out:
 	return ww_handoff_err(q);
+}
+
+/* Without an analysis thread: each carrier's packet, then the inner one. */
+static void process_tunnelled(struct ww_pipeline *pl, struct pending *e)
+{
+	unsigned n = e->p.tunnel_depth;
+	for (unsigned i = 0; i < n; i++) {
+		struct pending c;
+		c.p = *ww_decode_carrier(pl->dec, i);
+		c.p.payload = NULL;   /* its payload is the tunnel: named by port, not read */
+		c.p.tunnel = i ? ww_tunnels_intern(pl->tun, ww_decode_layer(pl->dec, 0), i) : 0;
+		c.ts = e->ts;
+		c.skip = false;
+		ww_flows_prepare(pl->flows, &c.p, &c.prep);
+		process(pl, &c);
+	}
+	e->p.tunnel = ww_tunnels_intern(pl->tun, ww_decode_layer(pl->dec, 0), n);
 }
 
 int ww_pipeline_packet(struct ww_pipeline *pl, int dlt, const uint8_t *data,
@@ -616,6 +697,8 @@ int ww_pipeline_packet(struct ww_pipeline *pl, int dlt, const uint8_t *data,
 		return packet_handover(pl, dlt, data, caplen, ts);
 	if (decode(pl, dlt, data, caplen, ts, &e.p)) {
 		e.ts = ts;
+		if (WW_UNLIKELY(e.p.tunnel_depth))
+			process_tunnelled(pl, &e);
 		ww_flows_prepare(pl->flows, &e.p, &e.prep);
 		process(pl, &e);
 	}
