@@ -38,17 +38,7 @@ NSES=("$CLI" "$SRV")
 ok()   { echo "ok   - $*"; }
 fail() { echo "FAIL - $*"; FAIL=1; }
 
-ip netns add "$CLI" || { echo "SKIP: cannot create network namespaces"; exit 77; }
-ip netns add "$SRV" || exit 1
-ip link add "$VC" netns "$CLI" type veth peer name "$VS" netns "$SRV" || exit 1
-for ns in "$CLI" "$SRV"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip -n "$ns" link set lo up
-done
-ip -n "$CLI" addr add 192.0.2.1/24 dev "$VC"
-ip -n "$SRV" addr add 192.0.2.2/24 dev "$VS"
-ip -n "$CLI" link set "$VC" up
-ip -n "$SRV" link set "$VS" up
+two_hosts_v4   # netns-lib.sh: 192.0.2.1 ($CLI) -- 192.0.2.2 ($SRV)
 
 # One server; every client holds its connection open until the end.
 ip netns exec "$SRV" "$SOCAT" -u TCP-LISTEN:7000,fork,reuseaddr OPEN:/dev/null >/dev/null 2>&1 &

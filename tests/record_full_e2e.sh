@@ -40,17 +40,7 @@ fail() { echo "FAIL - $*"; FAIL=1; }
 
 mkdir "$T/full"
 mount -t tmpfs -o size=1m "wwfull-$ID" "$T/full" || { echo "SKIP: cannot mount a tmpfs"; exit 77; }
-ip netns add "$CLI" || { echo "SKIP: cannot create network namespaces"; exit 77; }
-ip netns add "$SRV" || exit 1
-ip link add "$VC" netns "$CLI" type veth peer name "$VS" netns "$SRV" || exit 1
-for ns in "$CLI" "$SRV"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip -n "$ns" link set lo up
-done
-ip -n "$CLI" addr add 192.0.2.1/24 dev "$VC"
-ip -n "$SRV" addr add 192.0.2.2/24 dev "$VS"
-ip -n "$CLI" link set "$VC" up
-ip -n "$SRV" link set "$VS" up
+two_hosts_v4   # netns-lib.sh: 192.0.2.1 ($CLI) -- 192.0.2.2 ($SRV)
 
 ip netns exec "$SRV" socat -u TCP-LISTEN:7001,fork,reuseaddr OPEN:/dev/null >/dev/null 2>&1 &
 PIDS+=($!)

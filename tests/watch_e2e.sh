@@ -76,17 +76,7 @@ wait_listen() {
 }
 
 # --- the network -------------------------------------------------------------
-ip netns add "$CLI" || { echo "SKIP: cannot create network namespaces"; exit 77; }
-ip netns add "$SRV" || exit 1
-ip link add "$VC" netns "$CLI" type veth peer name "$VS" netns "$SRV" || exit 1
-for ns in "$CLI" "$SRV"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip -n "$ns" link set lo up
-done
-ip -n "$CLI" addr add 192.0.2.1/24 dev "$VC"
-ip -n "$SRV" addr add 192.0.2.2/24 dev "$VS"
-ip -n "$CLI" link set "$VC" up
-ip -n "$SRV" link set "$VS" up
+two_hosts_v4   # netns-lib.sh: 192.0.2.1 ($CLI) -- 192.0.2.2 ($SRV)
 
 # --- servers ---------------------------------------------------------------------
 mkdir -p "$T/www" "$T/bind" "$T/ssh"
