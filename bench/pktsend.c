@@ -5,8 +5,10 @@
  * usage: pktsend IFACE PPS SECONDS NFLOWS [FIRST_FLOW]
  *
  * Frame i belongs to flow (FIRST_FLOW + i % NFLOWS): flow f is
- * 10.f>>16.f>>8.f:(1024 + f % 60000) -> 198.18.0.1:5000 (RFC 2544
- * benchmarking range), 60-byte frames with 18 payload bytes. With NFLOWS at
+ * 198.51.100.(1 + f / 60000 % 254):(1024 + f % 60000) -> 192.0.2.1:5000
+ * (documentation ranges only: the traffic stays on the test's veth, and
+ * every address it names is one a test may use), 60-byte frames with 18
+ * payload bytes; distinct for the first 15.2 million flows. With NFLOWS at
  * least the packet count, every packet opens a new flow (a flood of new
  * flows). Pacing: every millisecond, send what the schedule says is due, in
  * sendmmsg() batches. Prints "sent N packets in S s (R pps)" at the end.
@@ -57,13 +59,13 @@ static void build(uint8_t *f, uint32_t flow)
 	ip[3] = 46;                 /* 20 IP + 8 UDP + 18 payload */
 	ip[8] = 64;
 	ip[9] = 17;
-	ip[12] = 10;
-	ip[13] = (uint8_t)(flow >> 16);
-	ip[14] = (uint8_t)(flow >> 8);
-	ip[15] = (uint8_t)flow;
-	ip[16] = 198;
-	ip[17] = 18;
-	ip[18] = 0;
+	ip[12] = 198;
+	ip[13] = 51;
+	ip[14] = 100;
+	ip[15] = (uint8_t)(1 + flow / 60000 % 254);
+	ip[16] = 192;
+	ip[17] = 0;
+	ip[18] = 2;
 	ip[19] = 1;
 	uint16_t c = csum(ip, 20);
 	ip[10] = (uint8_t)(c >> 8);
