@@ -53,6 +53,13 @@ int ww_cli_flush_stdout(void);
  * ("tcp=600,udp=120"); CLASS is tcp, tcp-new, closed, udp or other, SECONDS
  * 1 to WW_CLI_MAX_TIMEOUT_S. Returns 0, or -EINVAL with `fc` unchanged.
  */
+/*
+ * `--vxlan-port N` of command `cmd`: append N (1 to 65535) to ports[*n]
+ * (room for WW_DECODE_MAX_VXLAN_PORTS). Returns 0, or 2 after the one-line
+ * usage error (not a port, or one too many).
+ */
+int ww_cli_add_vxlan_port(const char *cmd, const char *arg, uint16_t *ports, unsigned *n);
+
 int ww_cli_parse_timeouts(const char *arg, struct ww_flow_cfg *fc);
 
 /* Parse a whole unsigned decimal in [lo, hi]. 0, or -EINVAL. */

@@ -4,6 +4,7 @@
  * options (cmd_replay.c, cmd_watch.c, cmd_sockets.c); main.c dispatches.
  */
 #include "wirewho/cli.h"
+#include "wirewho/decode.h"
 #include "wirewho/common.h"
 
 #include <errno.h>
@@ -112,6 +113,17 @@ int ww_cli_flush_stdout(void)
 		return 0;
 	fprintf(stderr, "wirewho: writing output failed: %s\n", strerror(errno ? errno : EIO));
 	return 1;
+}
+
+int ww_cli_add_vxlan_port(const char *cmd, const char *arg, uint16_t *ports, unsigned *n)
+{
+	unsigned long v;
+	if (ww_cli_parse_uint(arg, 1, 65535, &v) < 0)
+		return ww_cli_usage_error(cmd, "--vxlan-port: \"%s\" is not a port from 1 to 65535", arg);
+	if (*n >= WW_DECODE_MAX_VXLAN_PORTS)
+		return ww_cli_usage_error(cmd, "--vxlan-port: at most %d ports", WW_DECODE_MAX_VXLAN_PORTS);
+	ports[(*n)++] = (uint16_t)v;
+	return 0;
 }
 
 int ww_cli_parse_timeouts(const char *arg, struct ww_flow_cfg *fc)

@@ -264,11 +264,8 @@ int ww_cmd_replay(int argc, char **argv)
 		case O_NOCLS: o.pc.no_classify = true; break;
 		case O_NODECAP: o.pc.no_decap = true; break;
 		case O_VXLAN:
-			if (ww_cli_parse_uint(optarg, 1, 65535, &v) < 0)
-				return ww_cli_usage_error("replay", "--vxlan-port: \"%s\" is not a port from 1 to 65535", optarg);
-			if (o.pc.n_vxlan_ports >= WW_DECODE_MAX_VXLAN_PORTS)
-				return ww_cli_usage_error("replay", "--vxlan-port: at most %d ports", WW_DECODE_MAX_VXLAN_PORTS);
-			o.vxlan[o.pc.n_vxlan_ports++] = (uint16_t)v;
+			if (ww_cli_add_vxlan_port("replay", optarg, o.vxlan, &o.pc.n_vxlan_ports))
+				return 2;
 			o.pc.vxlan_ports = o.vxlan;
 			break;
 		case O_MAXFLOWS:

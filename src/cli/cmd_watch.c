@@ -310,15 +310,10 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 				return ww_cli_usage_error("watch", "--buffer-size: \"%s\" is not a number of megabytes from 1 to 4096", optarg);
 			break;
 		case O_NODECAP: o->no_decap = true; break;
-		case O_VXLAN: {
-			unsigned long v;
-			if (ww_cli_parse_uint(optarg, 1, 65535, &v) < 0)
-				return ww_cli_usage_error("watch", "--vxlan-port: \"%s\" is not a port from 1 to 65535", optarg);
-			if (o->n_vxlan >= WW_DECODE_MAX_VXLAN_PORTS)
-				return ww_cli_usage_error("watch", "--vxlan-port: at most %d ports", WW_DECODE_MAX_VXLAN_PORTS);
-			o->vxlan[o->n_vxlan++] = (uint16_t)v;
+		case O_VXLAN:
+			if (ww_cli_add_vxlan_port("watch", optarg, o->vxlan, &o->n_vxlan))
+				return 2;
 			break;
-		}
 		case O_MAXFLOWS:
 			if (ww_cli_parse_uint(optarg, 1, 1u << 30, &o->max_flows) < 0)
 				return ww_cli_usage_error("watch", "--max-flows: \"%s\" is not a number from 1 to 1073741824", optarg);
