@@ -88,6 +88,8 @@ static void test_v1_hierarchies_read_the_name_systemd_line(void **state)
 	expect("12:cpu,cpuacct:/\n1:name=systemd:/system.slice/docker-" HEX ".scope\n", "docker", HEX);
 	/* the v2 line wins on a hybrid host */
 	expect("1:name=systemd:/user.slice\n0::/system.slice/docker-" HEX ".scope\n", "docker", HEX);
+	/* ... unless it says nothing: docker's cgroupfs driver on a hybrid host uses v1 only */
+	expect("4:memory:/docker/" HEX "\n1:name=systemd:/docker/" HEX "\n0::/\n", "docker", HEX);
 }
 
 static void test_label_shows_twelve_digits_of_an_id_and_a_whole_name(void **state)

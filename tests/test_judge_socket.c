@@ -210,8 +210,133 @@ static void test_udp_twin_by_the_same_executable_in_another_process_says_whose(v
 	audit("allow comm=named proto=tcp port=53\n");
 	assert_int_equal(views[u].twin, (int)t);
 	assert_ptr_equal(views[u].twin_of, &socks[t]);
+	assert_int_equal(views[u].twin_by, WW_TWIN_EXECUTABLE);
+	assert_int_equal(views[u].twin_pid, 300);
 	assert_int_equal(views[u].verdict, WW_VERDICT_EXPLAINED);
 	assert_non_null(strstr(views[u].reason, "named[300]"));
+}
+
+/*
+ * A made-up process tree: pid -> parent, and which pids lead a session.
+ * 700 is a daemon (session leader, like every daemonised master) holding
+ * TCP 5353; 701 its helper child with another executable, 702 a grandchild
+ * through a plain shell 703... see each test.
+ */
+struct fake_proc { int pid, ppid; bool leader; };
+static const struct fake_proc *fake_tree;
+static size_t fake_n;
+
+static int fake_parent(void *ctx, int pid, bool *leader)
+{
+	(void)ctx;
+	for (size_t i = 0; i < fake_n; i++)
+		if (fake_tree[i].pid == pid) {
+			*leader = fake_tree[i].leader;
+			return fake_tree[i].ppid;
+		}
+	return -1;
+}
+
+static void audit_tree(const struct fake_proc *t, size_t n, const char *policy_text)
+{
+	struct ww_policy *pol = NULL;
+	char err[256];
+	static const struct ww_judge_tree tree = { fake_parent, NULL };
+	fake_tree = t;
+	fake_n = n;
+	if (policy_text)
+		assert_int_equal(ww_policy_parse(policy_text, strlen(policy_text), "p", &pol, err,
+						 sizeof(err)), 0);
+	ww_judge_socket_prepare_tree(views, ns, 1, &tree);
+	assert_int_equal(ww_judge_socket_run(pol, views, ns, 1, &alerts, &nalerts), 0);
+	ww_policy_free(pol);
+}
+
+static struct ww_proc P_MASTER = { { 700, 0, "dnsd", "/usr/sbin/dnsd", "root" }, "dnsd", 10 };
+static struct ww_proc P_HELPER = { { 701, 0, "dnsd-udp", "/usr/lib/dnsd/udp-helper", "root" },
+				   "udp-helper", 11 };
+static struct ww_proc P_GRANDCHILD = { { 702, 0, "udp-helper", "/usr/lib/dnsd/udp-helper", "root" },
+				       "udp-helper", 12 };
+
+static void test_udp_socket_of_a_daemons_child_with_another_exe_is_its_twin_by_process_tree(void **st)
+{
+	(void)st;
+	static const struct fake_proc t[] = { { 700, 1, true }, { 701, 700, false } };
+	size_t l = add(WW_IPPROTO_TCP, WW_SS_LISTEN, 4, "0.0.0.0", 5353, NULL, 0, &P_MASTER);
+	size_t u = add(WW_IPPROTO_UDP, WW_SS_CLOSE, 4, "0.0.0.0", 5353, NULL, 0, &P_HELPER);
+	audit_tree(t, 2, "allow exe=/usr/sbin/dnsd proto=tcp state=LISTEN port=5353\n");
+	assert_int_equal(views[u].twin, (int)l);
+	assert_int_equal(views[u].twin_by, WW_TWIN_TREE);
+	assert_int_equal(views[u].twin_pid, 700);
+	assert_string_equal(ww_twin_by_name(views[u].twin_by), "process_tree");
+	assert_int_equal(views[u].verdict, WW_VERDICT_EXPLAINED);
+	assert_int_equal(nalerts, 0);
+}
+
+static void test_a_wrapper_holding_udp_is_the_twin_of_its_grandchilds_listener(void **st)
+{
+	(void)st;
+	/* 702 (TCP) <- 703 sh <- 700 (UDP): the tree goes up from either side */
+	static const struct fake_proc t[] = { { 700, 1, true }, { 703, 700, false }, { 702, 703, false } };
+	size_t l = add(WW_IPPROTO_TCP, WW_SS_LISTEN, 4, "0.0.0.0", 5353, NULL, 0, &P_GRANDCHILD);
+	size_t u = add(WW_IPPROTO_UDP, WW_SS_CLOSE, 4, "0.0.0.0", 5353, NULL, 0, &P_MASTER);
+	audit_tree(t, 3, NULL);
+	assert_int_equal(views[u].twin, (int)l);
+	assert_int_equal(views[u].twin_by, WW_TWIN_TREE);
+	assert_int_equal(views[u].twin_pid, 700);
+}
+
+static void test_siblings_and_a_program_started_from_a_login_under_the_daemon_are_not_twins(void **st)
+{
+	(void)st;
+	/*
+	 * sshd's master 812 holds TCP 22. A rogue 6666 on UDP 22 was started
+	 * from a shell 905 of an ssh session 990 (a session leader): it
+	 * descends from 812, but through another session. 6667, a sibling of
+	 * 812's child, shares only init.
+	 */
+	static const struct fake_proc t[] = {
+		{ 812, 1, true }, { 990, 812, true }, { 905, 990, true }, { 6666, 905, false },
+		{ 6667, 1, false },
+	};
+	static struct ww_proc P_SIB = { { 6667, 0, "socat", "/usr/bin/socat", "root" }, "socat", 7001 };
+	size_t l = add(WW_IPPROTO_TCP, WW_SS_LISTEN, 4, "0.0.0.0", 22, NULL, 0, &P_SSHD);
+	size_t u = add(WW_IPPROTO_UDP, WW_SS_CLOSE, 4, "0.0.0.0", 22, NULL, 0, &P_ROGUE);
+	size_t l2 = add(WW_IPPROTO_TCP, WW_SS_LISTEN, 4, "0.0.0.0", 80, NULL, 0, &P_NC);
+	size_t u2 = add(WW_IPPROTO_UDP, WW_SS_CLOSE, 4, "0.0.0.0", 80, NULL, 0, &P_SIB);
+	audit_tree(t, 5, "allow exe=/usr/sbin/sshd proto=tcp state=LISTEN port=22\n");
+	(void)l;
+	(void)l2;
+	assert_int_equal(views[u].twin, -1);
+	assert_int_equal(views[u2].twin, -1);
+	assert_int_equal(alert_for(u)->kind, WW_ALERT_UNEXPLAINED_UDP);
+	assert_int_equal(alert_for(u2)->kind, WW_ALERT_UNEXPLAINED_UDP);
+}
+
+static void test_listeners_held_by_init_make_no_process_its_twin(void **st)
+{
+	(void)st;
+	/* systemd (pid 1) holds socket-activated listeners: every process descends from it */
+	static struct ww_proc P_INIT = { { 1, 0, "systemd", "/usr/lib/systemd/systemd", "root" }, "init", 1 };
+	static const struct fake_proc t[] = { { 4242, 1, false } };
+	add(WW_IPPROTO_TCP, WW_SS_LISTEN, 4, "0.0.0.0", 4444, NULL, 0, &P_INIT);
+	size_t u = add(WW_IPPROTO_UDP, WW_SS_CLOSE, 4, "0.0.0.0", 4444, NULL, 0, &P_NC);
+	audit_tree(t, 1, NULL);
+	assert_int_equal(views[u].twin, -1);
+}
+
+static void test_an_ancestor_beyond_the_depth_bound_is_not_the_tree(void **st)
+{
+	(void)st;
+	/* 700 -> 710 -> 711 -> 712 -> 713 -> 701: five generations up */
+	static const struct fake_proc t[] = {
+		{ 700, 1, true }, { 710, 700, false }, { 711, 710, false }, { 712, 711, false },
+		{ 713, 712, false }, { 701, 713, false },
+	};
+	add(WW_IPPROTO_TCP, WW_SS_LISTEN, 4, "0.0.0.0", 5353, NULL, 0, &P_MASTER);
+	size_t u = add(WW_IPPROTO_UDP, WW_SS_CLOSE, 4, "0.0.0.0", 5353, NULL, 0, &P_HELPER);
+	audit_tree(t, 6, NULL);
+	assert_int_equal(views[u].twin, -1);
 }
 
 static void test_udp_socket_with_unknown_owner_is_nobodys_twin(void **st)
@@ -409,6 +534,11 @@ int main(void)
 		T(test_rogue_udp_socket_next_to_sshd_is_not_its_twin),
 		T(test_udp_twin_by_the_same_executable_in_another_process_says_whose),
 		T(test_udp_socket_with_unknown_owner_is_nobodys_twin),
+		T(test_udp_socket_of_a_daemons_child_with_another_exe_is_its_twin_by_process_tree),
+		T(test_a_wrapper_holding_udp_is_the_twin_of_its_grandchilds_listener),
+		T(test_siblings_and_a_program_started_from_a_login_under_the_daemon_are_not_twins),
+		T(test_listeners_held_by_init_make_no_process_its_twin),
+		T(test_an_ancestor_beyond_the_depth_bound_is_not_the_tree),
 		T(test_udp_bound_to_loopback_is_ignored),
 		T(test_outbound_connection_to_internet_is_unexplained_established),
 		T(test_accepted_connection_on_a_listener_port_is_inbound),

@@ -27,8 +27,9 @@ struct ww_container {
 };
 
 /*
- * The container named by the text of a /proc/PID/cgroup file (v2 "0::PATH"
- * line first, else the v1 name=systemd or any other line). Returns 1 and
+ * The container named by the text of a /proc/PID/cgroup file (the v2
+ * "0::PATH" line first, then v1 name=systemd, then the other v1 lines: the
+ * first that names one). Returns 1 and
  * fills *out when a container is recognised, 0 when the path names none
  * (the host's system.slice services, a user session...). Can't fail.
  */

@@ -34,6 +34,7 @@
 #define WIREWHO_SOCKAUDIT_H
 
 #include "wirewho/alert.h"
+#include "wirewho/container.h"
 #include "wirewho/netscope.h"
 #include "wirewho/policy.h"
 #include "wirewho/procs.h"
@@ -53,12 +54,17 @@ struct ww_sock_view {
 	const char *service;          /* services-database name of the local/remote port, or NULL */
 	uint64_t netns;               /* namespace inode */
 	const char *netns_name;       /* its `ip netns` name (/run/netns), NULL when none */
+	const struct ww_container *container;  /* the namespace's container (container.h), NULL none */
+	int ns_pid[WW_SOCKVIEW_MAX_OWNERS];    /* owners[i]'s pid in its own PID namespace when
+						  that is not ours (what `ps` there shows), 0 else */
 	/* filled by ww_judge_socket_prepare */
 	enum ww_bind_scope bind;
 	enum ww_remote_scope remote;
 	enum ww_policy_dir dir;
 	int twin;                     /* UDP: index of its TCP listener twin, -1 none */
 	const struct ww_sock *twin_of;   /* UDP: that twin's socket (record field twin_of), or NULL */
+	int twin_by;                  /* UDP with a twin: enum ww_twin_by, how the program is the same */
+	int twin_pid;                 /* UDP with a twin: the process that links them (see ww_twin_by) */
 	unsigned udp_twins;           /* TCP listener: UDP sockets folded into it */
 	/* filled by the judge */
 	enum ww_verdict verdict;
@@ -68,9 +74,49 @@ struct ww_sock_view {
 };
 
 /*
- * Fill scopes, direction and UDP twins for views[0..n) (each with `s`,
- * `netns` set). `lo_ifindex` is the loopback index (1 on Linux). Can't fail.
+ * How a UDP socket and a TCP listener are found to be one program's (the
+ * twin_of record's "by"). Tried in this order; twin_pid names the process:
+ *   PROCESS     a process holds both (twin_pid: it);
+ *   EXECUTABLE  their holders run the same executable (twin_pid: the listener's holder);
+ *   TREE        one's holder is a parent or ancestor of the other's, at most
+ *               WW_TWIN_TREE_DEPTH generations up, through no other login
+ *               session (twin_pid: the ancestor).
  */
+enum ww_twin_by { WW_TWIN_NONE = 0, WW_TWIN_PROCESS, WW_TWIN_EXECUTABLE, WW_TWIN_TREE };
+
+/* "process", "executable", "process_tree"; "" for NONE. Can't fail. */
+const char *ww_twin_by_name(int by);
+
+/*
+ * A daemon's helpers are its children or grandchildren (master -> worker ->
+ * helper, a wrapper script -> the daemon); an ancestor further up is
+ * another program's business (a supervisor, a shell, init).
+ */
+#define WW_TWIN_TREE_DEPTH 4
+
+/*
+ * The process tree, for twins by ancestry: parent(ctx, pid, &leader)
+ * returns the parent pid of `pid` (<= 0 when unknown or gone) and sets
+ * *leader when `pid` leads its own session (setsid(): a login shell, an
+ * sshd session, a daemon). The walk up never passes pid 1 or 2 (every
+ * process descends from them: systemd's socket-activation listeners must
+ * not make every service a twin) nor a session leader that holds neither
+ * socket (a rogue started from an ssh login descends from sshd's master
+ * through the session's shell).
+ */
+struct ww_judge_tree {
+	int (*parent)(void *ctx, int pid, bool *leader);
+	void *ctx;
+};
+
+/*
+ * Fill scopes, direction and UDP twins for views[0..n) (each with `s`,
+ * `netns` set). `lo_ifindex` is the loopback index (1 on Linux). `tree`
+ * (NULL: none) finds twins by process tree. Can't fail.
+ */
+void ww_judge_socket_prepare_tree(struct ww_sock_view *v, size_t n, uint32_t lo_ifindex,
+				  const struct ww_judge_tree *tree);
+/* ww_judge_socket_prepare_tree() without a process tree. Can't fail. */
 void ww_judge_socket_prepare(struct ww_sock_view *v, size_t n, uint32_t lo_ifindex);
 
 /*

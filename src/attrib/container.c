@@ -3,10 +3,12 @@
  *
  * One function reads /proc/PID/cgroup (a few hundred bytes, one read) and
  * one pure function parses it, so the parser is tested on the paths real
- * runtimes make without running them. The path is the cgroup v2 line
- * ("0::/..."); on a v1 or hybrid host the name=systemd line, else the first
- * line. Its components are read from the deepest up and the first one that
- * names a container wins: the innermost container is the one the process
+ * runtimes make without running them. The paths are read in this order:
+ * the cgroup v2 line ("0::/..."), the v1 name=systemd line, the other v1
+ * lines; the first that names a container is the answer (a hybrid host's
+ * v2 line may be "/" while docker's cgroupfs driver used v1). A path's
+ * components are read from the deepest up and the first one that names a
+ * container wins: the innermost container is the one the process
  * is really in (podman in an nspawn machine is podman's).
  *
  * Recognised (the runtime's systemd and cgroupfs drivers):
@@ -142,46 +144,25 @@ static bool component(const char *c, size_t n, const char *parent, size_t pn,
 	return false;
 }
 
-/* The path of the line to read, into *path and *len; false when there is none. */
-static bool pick_line(const char *text, const char **path, size_t *len)
+/* How much a /proc/PID/cgroup line says: 3 the v2 "0::", 2 v1 name=systemd, 1 another v1 line. */
+static int line_rank(const char *l, size_t n, const char **path, size_t *len)
 {
-	const char *best = NULL;
-	size_t best_len = 0;
-	int best_rank = 0;   /* 3: "0::", 2: name=systemd, 1: any other */
-	for (const char *l = text; *l;) {
-		const char *e = strchr(l, '\n');
-		size_t n = e ? (size_t)(e - l) : strlen(l);
-		const char *c1 = memchr(l, ':', n);
-		const char *c2 = c1 ? memchr(c1 + 1, ':', n - (size_t)(c1 + 1 - l)) : NULL;
-		if (c2) {
-			const char *p = c2 + 1;
-			size_t pl = n - (size_t)(p - l);
-			int rank = (c1 - l == 1 && l[0] == '0' && c2 == c1 + 1) ? 3
-				 : ((size_t)(c2 - c1 - 1) == 12 && memcmp(c1 + 1, "name=systemd", 12) == 0) ? 2
-				 : 1;
-			if (rank > best_rank) {
-				best_rank = rank;
-				best = p;
-				best_len = pl;
-			}
-		}
-		l += n + (e != NULL);
-	}
-	if (!best)
-		return false;
-	*path = best;
-	*len = best_len;
-	return true;
+	const char *c1 = memchr(l, ':', n);
+	const char *c2 = c1 ? memchr(c1 + 1, ':', n - (size_t)(c1 + 1 - l)) : NULL;
+	if (!c2)
+		return 0;
+	*path = c2 + 1;
+	*len = n - (size_t)(c2 + 1 - l);
+	if (c1 - l == 1 && l[0] == '0' && c2 == c1 + 1)
+		return 3;
+	if ((size_t)(c2 - c1 - 1) == 12 && memcmp(c1 + 1, "name=systemd", 12) == 0)
+		return 2;
+	return 1;
 }
 
-int ww_container_parse(const char *cgroup_text, struct ww_container *out)
+/* The container in one cgroup path, deepest component first. */
+static bool parse_path(const char *path, size_t len, struct ww_container *out)
 {
-	const char *path;
-	size_t len;
-	memset(out, 0, sizeof(*out));
-	if (!cgroup_text || !pick_line(cgroup_text, &path, &len))
-		return 0;
-	/* deepest component first */
 	size_t end = len;
 	while (end > 0) {
 		while (end > 0 && path[end - 1] == '/')
@@ -198,8 +179,32 @@ int ww_container_parse(const char *cgroup_text, struct ww_container *out)
 		while (pstart > 0 && path[pstart - 1] != '/')
 			pstart--;
 		if (component(path + start, end - start, path + pstart, pend - pstart, path, len, out))
-			return 1;
+			return true;
 		end = start;
+	}
+	return false;
+}
+
+/*
+ * The lines by rank, the first that names a container: on a hybrid host the
+ * v2 line may be "/" while a runtime's cgroupfs driver put the container in
+ * the v1 hierarchies only.
+ */
+int ww_container_parse(const char *cgroup_text, struct ww_container *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!cgroup_text)
+		return 0;
+	for (int want = 3; want >= 1; want--) {
+		for (const char *l = cgroup_text; *l;) {
+			const char *e = strchr(l, '\n');
+			size_t n = e ? (size_t)(e - l) : strlen(l);
+			const char *path;
+			size_t len;
+			if (line_rank(l, n, &path, &len) == want && parse_path(path, len, out))
+				return 1;
+			l += n + (e != NULL);
+		}
 	}
 	memset(out, 0, sizeof(*out));
 	return 0;

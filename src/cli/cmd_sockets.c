@@ -20,6 +20,7 @@
  */
 #include "wirewho/cli.h"
 #include "wirewho/cmd.h"
+#include "wirewho/container.h"
 #include "wirewho/emit_sockets.h"
 #include "wirewho/jsonw.h"
 #include "wirewho/ports.h"
@@ -67,6 +68,8 @@ struct ns {
 	int pid;                 /* a process in it (0: ours) */
 	struct ww_socktab *tab;
 	char name[256];          /* its `ip netns` name, "" when none */
+	bool has_container;      /* a process in it runs in a container (container.h) */
+	struct ww_container container;   /* the first such process's, by pid */
 };
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -131,40 +134,53 @@ static uint64_t ns_inode_of(const char *path)
 	return stat(path, &st) == 0 ? st.st_ino : 0;
 }
 
-/* Our namespace first, then every other one some process is in. */
+/*
+ * Our namespace first, then every other one some process is in. The
+ * container of a namespace is that of its lowest pid in a container's
+ * cgroup (a runtime's first process is the namespace's creator: a
+ * container's init, a pod's pause process); ours is our own container's.
+ * Only processes of other namespaces have their cgroup read, until one is
+ * found: the host's own hundreds of processes are not read.
+ */
 static int find_namespaces(bool all, struct ns **out, size_t *n)
 {
 	size_t cap = 8, k = 0, denied = 0;
 	struct ns *v = calloc(cap, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	v[k++] = (struct ns){ ns_inode_of("/proc/self/ns/net"), 0, NULL };
+	v[k++] = (struct ns){ ns_inode_of("/proc/self/ns/net"), 0, NULL, "", false, { "", "" } };
+	v[0].has_container = ww_container_from_cgroup(getpid(), NULL, &v[0].container) == 1;
 	DIR *d = all ? opendir("/proc") : NULL;
 	struct dirent *de;
 	while (d && (de = readdir(d)) != NULL) {
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
 		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/net", atoi(de->d_name));
+		int pid = atoi(de->d_name);
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
 		uint64_t ino = ns_inode_of(path);   /* EACCES/ENOENT: skip the process */
 		if (ino == 0 && errno == EACCES)
 			denied++;
-		bool seen = ino == 0;
-		for (size_t i = 0; i < k && !seen; i++)
-			seen = v[i].ino == ino;
-		if (seen)
+		if (ino == 0)
 			continue;
-		if (k == cap) {
-			struct ns *nv = realloc(v, cap * 2 * sizeof(*nv));
-			if (!nv) {
-				closedir(d);
-				free(v);
-				return -ENOMEM;
+		size_t at = 0;
+		while (at < k && v[at].ino != ino)
+			at++;
+		if (at == k) {
+			if (k == cap) {
+				struct ns *nv = realloc(v, cap * 2 * sizeof(*nv));
+				if (!nv) {
+					closedir(d);
+					free(v);
+					return -ENOMEM;
+				}
+				v = nv;
+				cap *= 2;
 			}
-			v = nv;
-			cap *= 2;
+			v[k++] = (struct ns){ ino, pid, NULL, "", false, { "", "" } };
 		}
-		v[k++] = (struct ns){ ino, atoi(de->d_name), NULL, "" };
+		if (at > 0 && !v[at].has_container)
+			v[at].has_container = ww_container_from_cgroup(pid, NULL, &v[at].container) == 1;
 	}
 	if (d)
 		closedir(d);
@@ -199,6 +215,123 @@ static int open_tables(struct ns *v, size_t n)
 			return -errno ? -errno : -ENOMEM;
 	}
 	return 0;
+}
+
+/*
+ * The process tree for twins (judge_socket.h): the parent and session of
+ * `pid` from /proc/PID/stat, fields 4 (ppid) and 6 (session) after the
+ * comm, which ends at the last ')' (a comm may hold ')' and spaces). Asked
+ * only for the holders of a UDP port beside a TCP listener of another
+ * program, so it is not cached.
+ */
+static int stat_parent(void *ctx, int pid, bool *leader)
+{
+	(void)ctx;
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');
+	char state;
+	int ppid, pgrp, session;
+	if (!p || sscanf(p + 1, " %c %d %d %d", &state, &ppid, &pgrp, &session) != 4)
+		return -1;
+	*leader = session == pid;
+	return ppid;
+}
+
+/*
+ * Pids of other PID namespaces: /proc numbers every process as our PID
+ * namespace sees it, which is not what `ps` in a container shows. For a
+ * process whose /proc/PID/ns/pid is not ours, its own number is the last
+ * of the NSpid line of /proc/PID/status (Linux 4.1+); 0 when it is in ours
+ * or cannot be read. One small cache per pass, by pid, so a process that
+ * holds many sockets is read once.
+ */
+struct nspid_cache {
+	uint64_t our_ns;
+	int *pid;       /* open addressing, 0 empty */
+	int *val;
+	size_t cap;     /* a power of two */
+};
+
+static int nspid_read(uint64_t our_ns, int pid)
+{
+	char path[64], buf[2048];
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+	uint64_t ino = ns_inode_of(path);
+	if (ino == 0 || ino == our_ns)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *l = strstr(buf, "\nNSpid:");
+	if (!l)
+		return 0;
+	l += 8;
+	int last = 0;
+	for (;;) {
+		char *e;
+		long x = strtol(l, &e, 10);
+		if (e == l)
+			break;
+		last = (int)x;
+		l = e;
+		if (*l == '\n' || !*l)
+			break;
+	}
+	return last != pid ? last : 0;
+}
+
+static int nspid_of(struct nspid_cache *c, int pid)
+{
+	if (!c->cap || pid <= 0)
+		return pid > 0 ? nspid_read(c->our_ns, pid) : 0;
+	size_t h = ((size_t)(unsigned)pid * 2654435761u) & (c->cap - 1);
+	while (c->pid[h] && c->pid[h] != pid)
+		h = (h + 1) & (c->cap - 1);
+	if (!c->pid[h]) {
+		c->pid[h] = pid;
+		c->val[h] = nspid_read(c->our_ns, pid);
+	}
+	return c->val[h];
+}
+
+/* Fill views' ns_pid; returns how many owners are numbered by another PID namespace. */
+static size_t fill_ns_pids(struct ww_sock_view *v, size_t n)
+{
+	struct nspid_cache c = { ns_inode_of("/proc/self/ns/pid"), NULL, NULL, 0 };
+	size_t refs = 0, other = 0;
+	for (size_t i = 0; i < n; i++)
+		refs += v[i].n_owners < WW_SOCKVIEW_MAX_OWNERS ? v[i].n_owners : WW_SOCKVIEW_MAX_OWNERS;
+	size_t cap = 16;
+	while (cap < refs * 2)
+		cap *= 2;
+	c.pid = calloc(cap, sizeof(*c.pid));
+	c.val = calloc(cap, sizeof(*c.val));
+	c.cap = c.pid && c.val ? cap : 0;   /* out of memory: uncached, still right */
+	for (size_t i = 0; i < n; i++) {
+		size_t k = v[i].n_owners < WW_SOCKVIEW_MAX_OWNERS ? v[i].n_owners : WW_SOCKVIEW_MAX_OWNERS;
+		memset(v[i].ns_pid, 0, sizeof(v[i].ns_pid));
+		for (size_t j = 0; j < k; j++)
+			if ((v[i].ns_pid[j] = nspid_of(&c, v[i].owners[j]->owner.pid)) > 0)
+				other++;
+	}
+	free(c.pid);
+	free(c.val);
+	return other;
 }
 
 /* --learn: one rule per socket that needs review (policy.h says which rule). */
@@ -349,6 +482,7 @@ static int one_pass(struct run *r, bool print, double *t_dump, double *t_owner)
 			r->views[k].s = &s[j];
 			r->views[k].netns = ino ? ino : r->ns[i].ino;
 			r->views[k].netns_name = r->ns[i].name[0] ? r->ns[i].name : NULL;
+			r->views[k].container = r->ns[i].has_container ? &r->ns[i].container : NULL;
 			r->want[k] = s[j].inode;
 		}
 	}
@@ -364,8 +498,10 @@ static int one_pass(struct run *r, bool print, double *t_dump, double *t_owner)
 			v->owner_reason = ww_unowned_name(ww_procs_why_unowned(
 				r->procs, v->s->inode, v->s->uid, v->owner_note, sizeof(v->owner_note)));
 	}
+	size_t other_pidns = fill_ns_pids(r->views, total);
 	double t2 = (ww_mono_now() * 1e3);
-	ww_judge_socket_prepare(r->views, total, LO_IFINDEX);
+	static const struct ww_judge_tree tree = { stat_parent, NULL };
+	ww_judge_socket_prepare_tree(r->views, total, LO_IFINDEX, &tree);
 	for (size_t i = 0; i < total; i++)
 		r->views[i].service = service_of(&r->views[i]);
 	ww_time_t now = ww_wall_now();
@@ -400,7 +536,7 @@ static int one_pass(struct run *r, bool print, double *t_dump, double *t_owner)
 		return 0;
 	}
 	struct ww_procs_stats st;
-	char note[256] = "";
+	char note[512] = "";
 	ww_procs_stats(r->procs, &st);
 	if (st.denied)
 		snprintf(note, sizeof(note), "Owners unknown where the fd tables of %u processes were "
@@ -408,6 +544,10 @@ static int one_pass(struct run *r, bool print, double *t_dump, double *t_owner)
 	if (raw_missing)
 		snprintf(note + strlen(note), sizeof(note) - strlen(note), "%sRaw sockets not visible.",
 			 note[0] ? "\n" : "");
+	if (other_pidns)
+		snprintf(note + strlen(note), sizeof(note) - strlen(note), "%sPids are as this host's "
+			 "PID namespace numbers them; \"(ns:N)\" is a process's own pid in its PID "
+			 "namespace (a container's).", note[0] ? "\n" : "");
 	struct ww_sock_text_opts to = { .all = r->o.all, .color = color,
 					.show_netns = r->n_ns > 1, .note = note[0] ? note : NULL };
 	return ww_emit_text_sockets(out, r->views, total, &to);

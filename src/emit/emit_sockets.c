@@ -32,10 +32,12 @@ static bool has_peer(const struct ww_sock_view *v)
 	return v->remote != WW_REMOTE_NONE || v->s->rport != 0;
 }
 
-static void process_obj(struct ww_jw *w, const struct ww_proc *p)
+static void process_obj(struct ww_jw *w, const struct ww_proc *p, int ns_pid)
 {
 	ww_jw_obj_begin(w, NULL);
 	ww_jw_int(w, "pid", p->owner.pid);
+	if (ns_pid > 0)
+		ww_jw_int(w, "ns_pid", ns_pid);
 	ww_jw_str(w, "comm", p->owner.comm);
 	ww_jw_str(w, "exe", p->owner.exe);
 	ww_jw_int(w, "uid", p->owner.uid);
@@ -73,7 +75,7 @@ static void sock_fields(struct ww_jw *w, const struct ww_sock_view *v)
 	}
 	ww_jw_arr_begin(w, "processes");
 	for (size_t i = 0; i < shown_owners(v); i++)
-		process_obj(w, v->owners[i]);
+		process_obj(w, v->owners[i], v->ns_pid[i]);
 	ww_jw_arr_end(w);
 	if (v->n_owners > WW_SOCKVIEW_MAX_OWNERS)
 		ww_jw_uint(w, "n_processes", v->n_owners);
@@ -84,6 +86,12 @@ static void sock_fields(struct ww_jw *w, const struct ww_sock_view *v)
 	ww_jw_uint(w, "netns", v->netns);
 	if (v->netns_name)
 		ww_jw_str(w, "netns_name", v->netns_name);
+	if (v->container) {
+		ww_jw_obj_begin(w, "container");
+		ww_jw_str(w, "runtime", v->container->runtime);
+		ww_jw_str(w, "id", v->container->id);
+		ww_jw_obj_end(w);
+	}
 }
 
 /*
@@ -242,6 +250,10 @@ int ww_emit_json_socket(struct ww_jw *w, FILE *out, const struct ww_sock_view *v
 			FB_LIT(f, ",");
 		FB_LIT(f, "{\"pid\":");
 		fb_i64(f, p->owner.pid);
+		if (v->ns_pid[i] > 0) {
+			FB_LIT(f, ",\"ns_pid\":");
+			fb_i64(f, v->ns_pid[i]);
+		}
 		FB_LIT(f, ",\"comm\":");
 		fb_str(f, p->owner.comm);
 		FB_LIT(f, ",\"exe\":");
@@ -280,6 +292,13 @@ int ww_emit_json_socket(struct ww_jw *w, FILE *out, const struct ww_sock_view *v
 		FB_LIT(f, ",\"netns_name\":");
 		fb_str(f, v->netns_name);
 	}
+	if (v->container) {   /* runtime and id are from /proc/PID/cgroup: escaped */
+		FB_LIT(f, ",\"container\":{\"runtime\":");
+		fb_str(f, v->container->runtime);
+		FB_LIT(f, ",\"id\":");
+		fb_str(f, v->container->id);
+		FB_LIT(f, "}");
+	}
 	FB_LIT(f, ",\"inode\":");
 	fb_u64(f, s->inode);
 	FB_LIT(f, ",\"uid\":");
@@ -308,6 +327,10 @@ int ww_emit_json_socket(struct ww_jw *w, FILE *out, const struct ww_sock_view *v
 		fb_u64(f, t->lport);
 		FB_LIT(f, ",\"inode\":");
 		fb_u64(f, t->inode);
+		FB_LIT(f, ",\"by\":");
+		fb_word(f, ww_twin_by_name(v->twin_by));
+		FB_LIT(f, ",\"pid\":");
+		fb_i64(f, v->twin_pid);
 		FB_LIT(f, "}");
 	}
 	FB_LIT(f, ",\"family\":");
@@ -400,10 +423,14 @@ static void format_row(struct row *r, const struct ww_sock_view *v)
 		char comm[64];
 		const struct ww_owner *o = &v->owners[0]->owner;
 		ww_json_escape(comm, sizeof(comm), o->comm, strlen(o->comm));
+		char nsp[24] = "";   /* another PID namespace's own number, marked as such */
+		if (v->ns_pid[0] > 0)
+			snprintf(nsp, sizeof(nsp), "(ns:%d)", v->ns_pid[0]);
 		if (v->n_owners > 1)
-			snprintf(r->c[C_PROG], sizeof(r->c[0]), "%d/%s+%zu", o->pid, comm, v->n_owners - 1);
+			snprintf(r->c[C_PROG], sizeof(r->c[0]), "%d%s/%s+%zu", o->pid, nsp, comm,
+				 v->n_owners - 1);
 		else
-			snprintf(r->c[C_PROG], sizeof(r->c[0]), "%d/%s", o->pid, comm);
+			snprintf(r->c[C_PROG], sizeof(r->c[0]), "%d%s/%s", o->pid, nsp, comm);
 	} else {
 		snprintf(r->c[C_PROG], sizeof(r->c[0]), "-");
 	}
@@ -413,7 +440,20 @@ static void format_row(struct row *r, const struct ww_sock_view *v)
 			 v->owner_reason);
 	else
 		snprintf(r->c[C_REASON], sizeof(r->c[0]), "%.110s", v->reason);
-	snprintf(r->c[C_NS], sizeof(r->c[0]), "%" PRIu64, v->netns);
+	/* the namespace as `ip netns` names it, then its container, else its inode */
+	char label[WW_CONTAINER_RUNTIME_MAX + WW_CONTAINER_ID_MAX], name[64] = "";
+	if (v->netns_name)
+		ww_json_escape(name, sizeof(name), v->netns_name, strlen(v->netns_name));
+	if (v->container) {
+		char raw[sizeof(label)];
+		ww_container_label(v->container, raw, sizeof(raw));
+		ww_json_escape(label, sizeof(label), raw, strlen(raw));
+		snprintf(r->c[C_NS], sizeof(r->c[0]), "%s%s%.100s", name, name[0] ? "/" : "", label);
+	} else if (name[0]) {
+		snprintf(r->c[C_NS], sizeof(r->c[0]), "%s", name);
+	} else {
+		snprintf(r->c[C_NS], sizeof(r->c[0]), "%" PRIu64, v->netns);
+	}
 }
 
 static const char *verdict_color(enum ww_verdict vd)

@@ -87,26 +87,81 @@ static bool is_server(const struct ww_sock *s, uint8_t *kind)
 
 /*
  * Do two sockets belong to the same program? A process in common (one
- * daemon holding both, or a forked worker sharing them), or the same known
+ * daemon holding both, or a forked worker sharing them), the same known
  * executable (named's TCP and UDP sockets in two of its threads' processes,
- * nginx's workers). An unknown owner on either side proves nothing, so it is
- * never a twin: a port number alone must not explain a socket.
+ * nginx's workers), or one holder an ancestor of the other (a daemon's
+ * helper whose executable differs, a wrapper; judge_socket.h says how far
+ * up and through what). An unknown owner on either side proves nothing, so
+ * it is never a twin: a port number alone must not explain a socket.
+ * Returns the enum ww_twin_by and the linking process in *pid.
  */
-static bool same_program(const struct ww_sock_view *a, const struct ww_sock_view *b)
+static bool holds(const struct ww_sock_view *v, int pid)
+{
+	size_t n = v->n_owners < WW_SOCKVIEW_MAX_OWNERS ? v->n_owners : WW_SOCKVIEW_MAX_OWNERS;
+	for (size_t i = 0; i < n; i++)
+		if (v->owners[i]->owner.pid == pid)
+			return true;
+	return false;
+}
+
+/* An ancestor of `pid` (WW_TWIN_TREE_DEPTH up at most) that holds a socket of `other`, or 0. */
+static int ancestor_holding(const struct ww_judge_tree *tree, int pid, const struct ww_sock_view *other)
+{
+	for (int d = 0; d < WW_TWIN_TREE_DEPTH; d++) {
+		bool leader = false;
+		int p = tree->parent(tree->ctx, pid, &leader);
+		if (leader && d > 0)
+			return 0;   /* `pid` (an ancestor, not the start) leads another session */
+		if (p <= 2)
+			return 0;   /* init, kthreadd, unknown */
+		if (holds(other, p))
+			return p;
+		pid = p;
+	}
+	return 0;
+}
+
+static int same_program(const struct ww_sock_view *a, const struct ww_sock_view *b,
+			const struct ww_judge_tree *tree, int *pid)
 {
 	size_t na = a->n_owners < WW_SOCKVIEW_MAX_OWNERS ? a->n_owners : WW_SOCKVIEW_MAX_OWNERS;
 	size_t nb = b->n_owners < WW_SOCKVIEW_MAX_OWNERS ? b->n_owners : WW_SOCKVIEW_MAX_OWNERS;
-	for (size_t i = 0; i < na; i++) {
+	int by = WW_TWIN_NONE;
+	for (size_t i = 0; i < na && by != WW_TWIN_PROCESS; i++) {
 		const struct ww_owner *x = &a->owners[i]->owner;
 		for (size_t j = 0; j < nb; j++) {
 			const struct ww_owner *y = &b->owners[j]->owner;
-			if (x->pid == y->pid)
-				return true;
-			if (x->exe && y->exe && x->exe[0] && strcmp(x->exe, y->exe) == 0)
-				return true;
+			if (x->pid == y->pid) {
+				by = WW_TWIN_PROCESS;
+				*pid = x->pid;
+				break;
+			}
+			if (!by && x->exe && y->exe && x->exe[0] && strcmp(x->exe, y->exe) == 0) {
+				by = WW_TWIN_EXECUTABLE;
+				*pid = y->pid;
+			}
 		}
 	}
-	return false;
+	if (by || !tree || !tree->parent)
+		return by;
+	for (size_t i = 0; i < na; i++)
+		if ((*pid = ancestor_holding(tree, a->owners[i]->owner.pid, b)) > 0)
+			return WW_TWIN_TREE;
+	for (size_t j = 0; j < nb; j++)
+		if ((*pid = ancestor_holding(tree, b->owners[j]->owner.pid, a)) > 0)
+			return WW_TWIN_TREE;
+	*pid = 0;
+	return WW_TWIN_NONE;
+}
+
+const char *ww_twin_by_name(int by)
+{
+	switch (by) {
+	case WW_TWIN_PROCESS: return "process";
+	case WW_TWIN_EXECUTABLE: return "executable";
+	case WW_TWIN_TREE: return "process_tree";
+	default: return "";
+	}
 }
 
 /* Does server socket `l` accept traffic for local address `a`? */
@@ -119,6 +174,12 @@ static bool covers(const struct ww_sock *l, const struct ww_addr *a)
 
 void ww_judge_socket_prepare(struct ww_sock_view *v, size_t n, uint32_t lo_ifindex)
 {
+	ww_judge_socket_prepare_tree(v, n, lo_ifindex, NULL);
+}
+
+void ww_judge_socket_prepare_tree(struct ww_sock_view *v, size_t n, uint32_t lo_ifindex,
+				  const struct ww_judge_tree *tree)
+{
 	struct srv *sv = malloc((n ? n : 1) * sizeof(*sv));
 	size_t ns = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -129,6 +190,8 @@ void ww_judge_socket_prepare(struct ww_sock_view *v, size_t n, uint32_t lo_ifind
 			      ? WW_REMOTE_NONE : ww_netscope_remote(&s->remote);
 		v[i].twin = -1;
 		v[i].twin_of = NULL;
+		v[i].twin_by = WW_TWIN_NONE;
+		v[i].twin_pid = 0;
 		v[i].udp_twins = 0;
 		v[i].dir = WW_DIR_UNKNOWN;
 		if (sv && is_server(s, &kind))
@@ -162,10 +225,13 @@ void ww_judge_socket_prepare(struct ww_sock_view *v, size_t n, uint32_t lo_ifind
 			     f && f < sv + ns && f->netns == v[i].netns && f->port == s->lport &&
 			     f->kind == 0; f++) {
 				const struct ww_sock *t = v[f->idx].s;
+				int pid = 0, by;
 				if (ww_netscope_bind(&t->local, t->ifindex, lo_ifindex) != WW_BIND_LOOPBACK &&
-				    same_program(&v[i], &v[f->idx])) {
+				    (by = same_program(&v[i], &v[f->idx], tree, &pid)) != WW_TWIN_NONE) {
 					v[i].twin = (int)f->idx;
 					v[i].twin_of = t;
+					v[i].twin_by = by;
+					v[i].twin_pid = pid;
 					v[f->idx].udp_twins++;
 					break;
 				}
