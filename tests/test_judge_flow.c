@@ -102,6 +102,29 @@ static void test_review_rule_alerts_high_and_names_the_rule(void **state)
 	ww_judge_free(j);
 }
 
+static void test_a_flow_on_loopback_is_ignored_as_sockets_ignores_a_loopback_only_socket(void **state)
+{
+	(void)state;
+	struct ww_alert al[4];
+	struct ww_judge *j = judge_with(POLICY);
+	struct ww_flow lo4 = mkflow("127.0.0.1", 40000, "127.0.0.1", 8080, WW_IPPROTO_TCP);
+	struct ww_flow lo6 = mkflow("::1", 40001, "::1", 8080, WW_IPPROTO_TCP);
+	struct ww_flow lo_udp = mkflow("127.0.0.1", 40002, "127.0.0.53", 53, WW_IPPROTO_UDP);
+	/* the client's end and the server's end, a known owner and an unknown one */
+	assert_int_equal(judge(j, &lo4, &curl, false, T0, al), 0);
+	assert_int_equal(judge(j, &lo4, &sshd, true, T0, al), 0);
+	assert_int_equal(judge(j, &lo6, &curl, false, T0, al), 0);
+	assert_int_equal(judge(j, &lo_udp, NULL, false, T0, al), 0);
+	/* a review rule still insists, as in sockets (rule 4 before rule 5) */
+	assert_int_equal(judge(j, &lo4, &nc, false, T0, al), 1);
+	assert_int_equal(al[0].severity, WW_SEV_HIGH);
+	/* one end off loopback (a local address reached over lo) is judged */
+	struct ww_flow mixed = mkflow("127.0.0.1", 40003, "192.0.2.2", 8080, WW_IPPROTO_TCP);
+	assert_int_equal(judge(j, &mixed, &curl, false, T0, al), 1);
+	assert_int_equal(al[0].kind, WW_ALERT_UNEXPLAINED_PROCESS);
+	ww_judge_free(j);
+}
+
 static void test_unknown_owner_is_unattributed_and_ignore_silences_it(void **state)
 {
 	(void)state;
@@ -325,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_flows_the_policy_explains_raise_nothing),
 		cmocka_unit_test(test_known_process_on_an_unexplained_port_is_unexplained_process),
 		cmocka_unit_test(test_review_rule_alerts_high_and_names_the_rule),
+		cmocka_unit_test(test_a_flow_on_loopback_is_ignored_as_sockets_ignores_a_loopback_only_socket),
 		cmocka_unit_test(test_unknown_owner_is_unattributed_and_ignore_silences_it),
 		cmocka_unit_test(test_without_a_policy_only_unknown_owners_alert),
 		cmocka_unit_test(test_forwarded_traffic_is_not_judged),

@@ -10,8 +10,9 @@
  * connection its flows - so what `sockets --learn` wrote explains the
  * same host's traffic in `watch`. `allow`
  * explains the flow; `ignore` silences every judgement of it; `review`
- * always alerts (high severity: someone wrote that rule to be told); no
- * matching rule alerts at medium severity.
+ * always alerts (high severity: someone wrote that rule to be told); a flow
+ * with both ends on loopback is then ignored, as `sockets` ignores a
+ * loopback-only socket; no matching rule alerts at medium severity.
  *
  * Folding. An "identity" of an alert - kind, program (comm, exe, uid),
  * protocol, direction, service port and peer address, deliberately not the
@@ -27,6 +28,7 @@
  * dropped, so folding can lose repetition but never a finding.
  */
 #include "wirewho/judge_flow.h"
+#include "wirewho/netscope.h"
 #include "wirewho/policy.h"
 #include "wirewho/procs.h"
 #include "wirewho/socktab.h"
@@ -385,6 +387,19 @@ bool ww_judge_explains_app(const struct ww_judge *j, const struct ww_judge_flow 
 	return ww_policy_match_app(j->policy, &q, &v) && v.action != WW_POLICY_REVIEW;
 }
 
+/*
+ * Both ends on loopback (127.0.0.0/8, ::1, IPv4-mapped 127/8): the flow of
+ * a socket that `sockets` calls "loopback only" (its rule 5: bound to
+ * loopback, peer none or loopback) and ignores unless a policy ignore,
+ * allow or review rule decided first. Under `watch -i any` such flows are
+ * captured on lo; they get the same verdict, so the two commands agree.
+ */
+static bool loopback_only(const struct ww_flow *f)
+{
+	return ww_netscope_remote(ww_flow_client_ip(f)) == WW_REMOTE_LOOPBACK &&
+	       ww_netscope_remote(ww_flow_server_ip(f)) == WW_REMOTE_LOOPBACK;
+}
+
 int ww_judge_flow(struct ww_judge *j, const struct ww_judge_flow *in, ww_time_t now,
 		  struct ww_alert *out, int max)
 {
@@ -397,6 +412,8 @@ int ww_judge_flow(struct ww_judge *j, const struct ww_judge_flow *in, ww_time_t 
 	bool matched = j->policy && policy_match(j, in, &v);
 	if (matched && v.action == WW_POLICY_IGNORE)
 		return 0;
+	if (!(matched && v.action == WW_POLICY_REVIEW) && loopback_only(in->f))
+		return 0;   /* "loopback only", as sockets judges the same socket */
 	describe_peer(peer, sizeof(peer), in);
 
 	if (in->owner) {
