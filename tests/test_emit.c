@@ -462,6 +462,74 @@ static void test_many_flows_at_once_report_a_write_error(void **state)
 	free(ptrs);
 }
 
+/* Every line of the live stream for `v` (new and end) written into buf; returns the end line. */
+static const char *live_lines(const struct ww_flow_view *v, char *buf, size_t n)
+{
+	FILE *out = fmemopen(buf, n, "w");
+	unsigned rows = 1;   /* no header */
+	assert_non_null(out);
+	assert_int_equal(ww_emit_text_flow_live(out, &rows, false, v, true), 0);
+	assert_int_equal(ww_emit_text_flow_live(out, &rows, false, v, false), 0);
+	fclose(out);
+	const char *nl = strchr(buf, '\n');
+	assert_non_null(nl);
+	return nl + 1;
+}
+
+static void assert_lines_fit(const char *buf, size_t cols)
+{
+	for (const char *l = buf; *l;) {
+		const char *e = strchr(l, '\n');
+		assert_non_null(e);
+		if ((size_t)(e - l) > cols)
+			fail_msg("a %zu-column line: %.*s", (size_t)(e - l), (int)(e - l), l);
+		l = e + 1;
+	}
+}
+
+static void test_live_ipv4_lines_fit_100_columns_with_a_long_escaped_name_cut_before_its_pid(void **state)
+{
+	(void)state;
+	static const struct ww_owner longname = {
+		.pid = 4194304, .uid = 0, .comm = "\x1b[2Jwwevil-name-x", .exe = "/usr/bin/x", .user = "root"
+	};
+	struct ww_flow f = ww_test_flow("198.51.100.123", 65535, "192.0.2.254", 65535, WW_IPPROTO_TCP);
+	f.id = 99999;
+	f.first = 1764000000000000;
+	f.last = f.first + 5000000;
+	f.pkts[0] = 123456;
+	f.pkts[1] = 654321;
+	f.bytes[0] = 1023ull * 1024 * 1024;
+	f.bytes[1] = 1;
+	struct ww_flow_view v = { .f = &f, .app_proto = "unknown", .owner = &longname };
+	char buf[1024];
+	const char *end = live_lines(&v, buf, sizeof(buf));
+	assert_lines_fit(buf, 100);
+	assert_null(strchr(buf, '\x1b'));                        /* escaped, never raw */
+	assert_non_null(strstr(end, " \\u~[4194304]\n"));     /* cut, marked, pid whole */
+	assert_non_null(strstr(end, " 778k "));                  /* counts in 5 columns */
+	assert_non_null(strstr(end, " 1.0G "));
+	assert_non_null(strstr(buf, " new 99999 tcp  198.51.100.123:65535 "));
+}
+
+static void test_live_line_keeps_a_short_name_whole_and_a_longer_flow_id_takes_from_the_name(void **state)
+{
+	(void)state;
+	static const struct ww_owner curl = { .pid = 1234, .comm = "curl", .exe = "/usr/bin/curl" };
+	static const struct ww_owner py = { .pid = 123456, .comm = "python3.11-long" };
+	struct ww_flow f = ww_test_flow("192.0.2.1", 40000, "192.0.2.2", 80, WW_IPPROTO_TCP);
+	f.id = 7;
+	struct ww_flow_view v = { .f = &f, .app_proto = "http", .owner = &curl };
+	char buf[1024];
+	const char *end = live_lines(&v, buf, sizeof(buf));
+	assert_non_null(strstr(end, " curl[1234]\n"));
+	f.id = 1234567;   /* a watch that ran for a long time: two more columns */
+	v.owner = &py;
+	end = live_lines(&v, buf, sizeof(buf));
+	assert_lines_fit(buf, 100);
+	assert_non_null(strstr(end, " p~[123456]\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +542,8 @@ int main(void)
 		cmocka_unit_test(test_many_flows_at_once_are_the_records_written_one_by_one),
 		cmocka_unit_test(test_many_flows_at_once_need_json),
 		cmocka_unit_test(test_many_flows_at_once_report_a_write_error),
+		cmocka_unit_test(test_live_ipv4_lines_fit_100_columns_with_a_long_escaped_name_cut_before_its_pid),
+		cmocka_unit_test(test_live_line_keeps_a_short_name_whole_and_a_longer_flow_id_takes_from_the_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

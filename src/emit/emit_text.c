@@ -96,18 +96,76 @@ int ww_emit_text_flow(FILE *out, unsigned *rows, bool color, const struct ww_flo
 
 /*
  * The live stream's columns (watch): 8 + 3 + 5 + 4 + 2 x 21 + 5 + 5 + 7
- * characters and their nine separators are 88, so an IPv4 flow of a
- * process shown in up to 12 characters fits 100 columns ("curl[123456]");
- * one time column (HH:MM:SS) and both directions summed keep it so. A wider
- * endpoint or name pushes the row right rather than being cut.
+ * characters and their nine separators are 88, so an IPv4 line keeps 12
+ * columns for the process ("curl[123456]"). The line is held to
+ * LIVE_LINE_MAX: whatever the fields before it took (a flow id past 99999,
+ * a long protocol name), the process gets the rest, and a name too long for
+ * it is cut, escaped bytes counted, and marked with '~' before its [pid]
+ * (which is never cut: it is what a responder acts on). At least one
+ * character of the name is kept, so only a line whose other fields already
+ * leave less than that and the pid (a flow id of 7 digits and more with a
+ * 7-digit pid) runs over. --json keeps the whole name. Counts are shown in at most 5 columns ("123k", "9.9M").
+ * An IPv6 endpoint is wider than 21 and pushes the row right: a cut address
+ * is worse than a long line.
  */
 #define LIVE_EP_WIDTH 21          /* "255.255.255.255:65535" */
+#define LIVE_LINE_MAX 100         /* the columns an IPv4 line fits in */
+#define LIVE_NUM_WIDTH 5          /* PKTS and BYTES */
+
+/* n in at most 5 characters: 99999, then 100k..999k, 1.0M..9.9M, 10M..999M, ... */
+static void live_count(char *buf, size_t n, uint64_t v, bool bytes)
+{
+	static const char unit_b[] = "BKMGTPE", unit_n[] = " kMGTPE";
+	unsigned base = bytes ? 1024 : 1000, u = 0;
+	uint64_t limit = bytes ? 1023 : 99999;
+	if (v <= limit) {
+		snprintf(buf, n, bytes ? "%" PRIu64 "B" : "%" PRIu64, v);
+		return;
+	}
+	double d = (double)v;
+	while (d >= base && u < 6) {
+		d /= base;
+		u++;
+	}
+	if (d >= 999.5 && u < 6) {   /* would print "1000": the next unit */
+		d /= base;
+		u++;
+	}
+	const char *units = bytes ? unit_b : unit_n;
+	if (d < 9.95)
+		snprintf(buf, n, "%.1f%c", d, units[u]);
+	else
+		snprintf(buf, n, "%.0f%c", d, units[u]);
+}
+
+/*
+ * "comm[pid]" in at most `budget` columns (see above). The comm is escaped
+ * first and the escaped text is cut (never inside a UTF-8 sequence), so a
+ * name that opens with a control byte still shows how it starts ("\u001b[2J").
+ */
+static void live_who(char *buf, size_t n, const char *comm, int pid, int budget)
+{
+	char e[96], p[16];
+	snprintf(p, sizeof(p), "[%d]", pid);
+	size_t el = ww_json_escape(e, sizeof(e), comm, strlen(comm)), pl = strlen(p);
+	if ((int)(el + pl) <= budget) {
+		snprintf(buf, n, "%s%s", e, p);
+		return;
+	}
+	int room = budget - (int)pl - 1;   /* 1: the '~' */
+	size_t cut = room < 1 ? 1 : (size_t)room;   /* over the line rather than lose the name */
+	if (cut > el)
+		cut = el;
+	while (cut > 0 && ((unsigned char)e[cut] & 0xc0) == 0x80)
+		cut--;   /* not inside a UTF-8 sequence */
+	snprintf(buf, n, "%.*s~%s", (int)cut, e, p);
+}
 
 int ww_emit_text_flow_live(FILE *out, unsigned *rows, bool color, const struct ww_flow_view *v,
 			   bool start)
 {
 	const struct ww_flow *f = v->f;
-	char cl[64], sv[64], pb[4], b[16], who[96], ts[WW_TIMESTRLEN];
+	char cl[64], sv[64], pb[4], b[16], pk[16], who[128], ts[WW_TIMESTRLEN], line[256];
 
 	if (*rows % WW_TEXT_HEADER_EVERY == 0)
 		fprintf(out, "%s%-8s %-3s %5s %-4s %-*s %-*s %5s %5s %-7s %s%s\n",
@@ -115,21 +173,22 @@ int ww_emit_text_flow_live(FILE *out, unsigned *rows, bool color, const struct w
 			LIVE_EP_WIDTH, "SERVER", "PKTS", "BYTES", "APP", "PROCESS", color ? "\033[0m" : "");
 	(*rows)++;
 	endpoints(f, cl, sv, sizeof(cl));
-	human_bytes(b, sizeof(b), f->bytes[0] + f->bytes[1]);
-	if (v->owner) {
-		char comm[48];
-		const char *c = v->owner->comm ? v->owner->comm : "?";
-		ww_json_escape(comm, sizeof(comm), c, strlen(c));
-		snprintf(who, sizeof(who), "%s[%d]", comm, v->owner->pid);
-	} else {
-		snprintf(who, sizeof(who), "-");
-	}
+	live_count(b, sizeof(b), f->bytes[0] + f->bytes[1], true);
+	live_count(pk, sizeof(pk), f->pkts[0] + f->pkts[1], false);
 	ww_time_str(start ? f->first : f->last, ts);
 	ts[19] = '\0';   /* HH:MM:SS, UTC as the alerts' times */
-	fprintf(out, "%-8s %-3s %5" PRIu64 " %-4s %-*s %-*s %5" PRIu64 " %5s %-7s %s\n", ts + 11,
-		start ? "new" : "end", f->id, ww_ipproto_name(f->key.proto, pb), LIVE_EP_WIDTH, cl,
-		LIVE_EP_WIDTH, sv, f->pkts[0] + f->pkts[1], b,
-		start ? "-" : (v->app_proto ? v->app_proto : "unknown"), who);
+	int used = snprintf(line, sizeof(line), "%-8s %-3s %5" PRIu64 " %-4s %-*s %-*s %*s %*s %-7s ",
+			    ts + 11, start ? "new" : "end", f->id, ww_ipproto_name(f->key.proto, pb),
+			    LIVE_EP_WIDTH, cl, LIVE_EP_WIDTH, sv, LIVE_NUM_WIDTH, pk, LIVE_NUM_WIDTH, b,
+			    start ? "-" : (v->app_proto ? v->app_proto : "unknown"));
+	if (used < 0)
+		return -EIO;
+	if (v->owner)
+		live_who(who, sizeof(who), v->owner->comm ? v->owner->comm : "?", v->owner->pid,
+			 LIVE_LINE_MAX - used);
+	else
+		snprintf(who, sizeof(who), "-");
+	fprintf(out, "%s%s\n", line, who);
 	return ferror(out) ? -EIO : 0;
 }
 
