@@ -32,6 +32,7 @@ HEX=$(printf 'ee%062x' $$)
 CGP=${CG2:+$CG2/wwnsctr-$$.slice}
 CGD=${CGP:+$CGP/docker-$HEX.scope}
 cleanup_all() {
+	PIDS+=($(ip netns pids "$NS2" 2>/dev/null))   # the container's processes, by pid
 	cleanup
 	for ((i = 0; i < 50; i++)); do
 		[ -z "$CGD" ] || [ ! -d "$CGD" ] || rmdir "$CGD" 2>/dev/null

@@ -14,7 +14,8 @@
 #     this script (siblings): not twins;
 #   - every record matches docs/schema/.
 # Needs root; exits 77 otherwise. Bounded waits; every process is stopped by
-# its pid or its process group's id, the namespace deleted by name.
+# its pid, its process group's id, or as a pid of the test's namespace
+# (`ip netns pids`), the namespace deleted by name.
 #
 # usage: twins_e2e.sh WIREWHO_BINARY
 set -u
@@ -38,6 +39,8 @@ FAIL=0
 GROUPS_TO_KILL=()
 stop_groups() {
 	for g in "${GROUPS_TO_KILL[@]}"; do kill -- "-$g" 2>/dev/null; done
+	# and whatever else still runs in the test's own namespace, by pid
+	PIDS+=($(ip netns pids "$NS" 2>/dev/null))
 	sleep 0.2
 	for g in "${GROUPS_TO_KILL[@]}"; do kill -9 -- "-$g" 2>/dev/null; done
 	cleanup
