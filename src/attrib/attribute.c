@@ -167,6 +167,7 @@ struct ww_attributor {
 	struct ww_judge *judge;
 	struct ww_tl_writer *rec;
 	struct ww_attr_stats stats;
+	bool oom;             /* a flow's attribution was lost to memory (op_out_of_memory) */
 	/* listener inodes whose holders a full process refresh has seen (a set,
 	 * emptied when full): the lookups that stop at the first holder leave
 	 * the process cache knowing only some holders of a shared listener */
@@ -789,6 +790,7 @@ static void live_flow_new(struct ww_attributor *a, struct ww_flow *f, ww_time_t 
 	struct ww_attrib *at = calloc(1, sizeof(*at));
 	if (!at) {
 		f->attr = NULL;   /* described as unresolved: out of memory */
+		a->oom = true;    /* and the run ends with exit 1 (#17.2) */
 		return;
 	}
 	f->attr = at;
@@ -908,8 +910,10 @@ static void recorded_flow_new(struct ww_attributor *a, struct ww_flow *f)
 	}
 	at = calloc(1, sizeof(*at));
 	f->attr = at;
-	if (!at)
+	if (!at) {
+		a->oom = true;   /* described as out of memory; the run ends with exit 1 */
 		return;
+	}
 	at->status = ST_UNRESOLVED;
 	if (!r) {
 		a->stats.unresolved++;
@@ -1030,6 +1034,11 @@ static void op_flow_end(void *ud, struct ww_flow *f)
 	f->attr = NULL;
 }
 
+static bool op_out_of_memory(void *ud)
+{
+	return ((const struct ww_attributor *)ud)->oom;
+}
+
 const struct ww_attrib_ops ww_attr_ops = {
 	.flow_new = op_flow_new,
 	.describe = op_describe,
@@ -1038,4 +1047,5 @@ const struct ww_attrib_ops ww_attr_ops = {
 	.judge_new = op_judge_new,
 	.pending = op_pending,
 	.explains_app = op_explains_app,
+	.out_of_memory = op_out_of_memory,
 };

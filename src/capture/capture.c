@@ -648,6 +648,12 @@ enum ww_capture_next ww_capture_next(struct ww_capture *c, const uint8_t **data,
 	return WW_CAP_ERROR;
 }
 
+bool ww_capture_oom(const char *msg)
+{
+	/* Ours say "out of memory"; libpcap's name the errno, strerror(ENOMEM). */
+	return msg && (strstr(msg, "out of memory") || strstr(msg, strerror(ENOMEM)));
+}
+
 int ww_capture_datalink(const struct ww_capture *c)
 {
 	return c->ng ? c->ng->last_dlt : pcap_datalink(c->p);
