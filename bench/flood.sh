@@ -28,8 +28,16 @@
 # base, busy new; again) REPS times; the medians and new/base ratios are
 # printed last.
 #
-# usage: [SECS=2] [STEPS=5] [REPS=3] [MAXF=100000] [DST=local|remote]
-#        [LOADS="free busy"] bench/flood.sh NEW_WIREWHO BASE_WIREWHO
+# The sender runs at nice SND_NICE (-10: above the machine's other tenants,
+# below watch's -15). On veth the receive path (delivery, the capture tap)
+# runs on the sender's CPU, and watch, woken there, preempts the sender:
+# the sender's ceiling then depends on what watch costs. PIN=1 puts the
+# sender on CPU 0 and watch on CPU 1 (taskset), as a NIC's interrupts and
+# a pinned monitor would be; the busy loop of BUSY runs then share CPU 1
+# with watch.
+#
+# usage: [SECS=2] [STEPS=5] [REPS=3] [MAXF=100000] [DST=local|remote] [PIN=0|1]
+#        [SND_NICE=-10] [LOADS="free busy"] bench/flood.sh NEW_WIREWHO BASE_WIREWHO
 # Needs root. Prints tables; never fails on numbers. Runs about
 # REPS * 4 * (STEPS + 1) * (SECS + 4) seconds (~7 minutes by default).
 set -u
@@ -41,6 +49,7 @@ REPS=${REPS:-3}
 MAXF=${MAXF:-100000}
 DST=${DST:-local}
 LOADS=${LOADS:-"free busy"}
+PIN=${PIN:-0}   # 1: the sender (and so veth's receive path) on CPU 0, watch on CPU 1
 SND_NICE=${SND_NICE:--10}   # the sender above the machine's other tenants (nice 0), below watch (-15)
 [ "$(id -u)" = 0 ] || { echo "needs root"; exit 77; }
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -73,6 +82,8 @@ ip -n "$SND" link set "$VS" up
 ip -n "$MON" link set "$VM" up
 ip -n "$MON" addr add 192.0.2.1/24 dev "$VM"
 
+WPIN="" SPIN=""
+[ "$PIN" = 1 ] && WPIN="taskset -c 1" SPIN="taskset -c 0"
 HZ=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 NEXT_FLOW=0   # every trial's flows are new to the kernel's conntrack-free path and to the sender
@@ -85,7 +96,7 @@ trial() {
 	# Records go to a file in memory (tmpfs): a pipe's reader, scheduled
 	# like any process on a loaded machine, would block watch's writes and
 	# measure itself. The final stats record is the file's last line.
-	ip netns exec "$MON" "$ww" watch -i "$VM" --json --max-flows "$MAXF" --stats-interval 0 \
+	ip netns exec "$MON" $WPIN "$ww" watch -i "$VM" --json --max-flows "$MAXF" --stats-interval 0 \
 		> "$OUT" 2>"$T/err" &
 	local w=$! pid i
 	PIDS+=($w)
@@ -102,7 +113,7 @@ trial() {
 	fi
 	local c0 c1 hwm snd
 	c0=$(cpu_ticks "$pid")
-	snd=$(ip netns exec "$SND" nice -n "$SND_NICE" "$T/pktsend" "$VS" "$rate" "$SECS" 100000000 "$NEXT_FLOW" syn "$DADDR")
+	snd=$(ip netns exec "$SND" nice -n "$SND_NICE" $SPIN "$T/pktsend" "$VS" "$rate" "$SECS" 100000000 "$NEXT_FLOW" syn "$DADDR")
 	NEXT_FLOW=$(( (NEXT_FLOW + 2000000) % 12000000 ))
 	sleep 0.5
 	c1=$(cpu_ticks "$pid")
@@ -151,11 +162,11 @@ search() {
 	echo "$lo $lo_cpu $lo_hwm search"
 }
 
-echo "flood.sh: DST=$DST ($DADDR) MAXF=$MAXF SECS=$SECS STEPS=$STEPS REPS=$REPS"
+echo "flood.sh: DST=$DST ($DADDR) MAXF=$MAXF SECS=$SECS STEPS=$STEPS REPS=$REPS PIN=$PIN SND_NICE=$SND_NICE"
 echo "new:  $NEW"
 echo "base: $BASE"
 # The sender alone (no watch): its ceiling and its CPU.
-snd=$(ip netns exec "$SND" nice -n "$SND_NICE" "$T/pktsend" "$VS" 0 "$SECS" 100000000 0 syn "$DADDR")
+snd=$(ip netns exec "$SND" nice -n "$SND_NICE" $SPIN "$T/pktsend" "$VS" 0 "$SECS" 100000000 0 syn "$DADDR")
 echo "sender alone, flat out: $snd  (load $(cut -d' ' -f1-3 /proc/loadavg))"
 printf "%-4s %-5s %-5s %10s %6s %8s %-7s %s\n" rep load bin new_fl/s cpu_% rss_MB how loadavg
 for ((rep = 1; rep <= REPS; rep++)); do
