@@ -5,8 +5,10 @@
  * foreign address names the listener ("listener"); after the socket closed a
  * late flow on the same 5-tuple is still named ("cached"); traffic between
  * two foreign addresses is "not_local"; a datagram to a port nobody has
- * bound, and ICMP, are "unresolved" with a reason a person can act on; and
- * every ended flow goes to the recording with its owner.
+ * bound, and ICMP, are "unresolved" with a reason a person can act on, as
+ * is every SYN of a flood against a closed port (not only the first
+ * WW_ATTR_QUERY_RATE); and every ended flow goes to the recording with its
+ * owner.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -175,6 +177,55 @@ static void test_foreign_traffic_is_not_local_and_unowned_ports_say_why(void **s
 	ww_attr_ops.flow_end(attr, &k);
 }
 
+/*
+ * A SYN flood against a closed local port: each new flow asked the kernel
+ * (a netlink round trip, half of watch's CPU in such a flood) until the
+ * query rate cap, and past it was "not looked up". The port's answer is
+ * remembered for a moment, so every flow of the flood gets the real
+ * reason; a listener that starts there is found once the moment is over.
+ */
+static void test_syn_flood_to_a_closed_port_says_nothing_listens_for_every_flow(void **state)
+{
+	(void)state;
+	if (!have_netns)
+		skip();
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY) };
+	assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	uint16_t port = port_of(l);
+	close(l);   /* the port is free again: nothing listens there */
+
+	now_us = 5000 * SEC;
+	const int n = WW_ATTR_QUERY_RATE + 5000;   /* more than the kernel may be asked in a second */
+	int nothing_listens = 0;
+	for (int i = 0; i < n; i++) {
+		char client[32];
+		snprintf(client, sizeof(client), "198.51.100.%d", 1 + i / 60000);
+		struct ww_flow f = mkflow(client, (uint16_t)(1024 + i % 60000), "127.0.0.1", port, WW_IPPROTO_TCP);
+		struct ww_flow_view v = attribute(&f);
+		nothing_listens += strcmp(v.attr_status, "unresolved") == 0 && v.attr_reason &&
+				   strstr(v.attr_reason, "nothing listens") != NULL;
+		ww_attr_ops.flow_end(attr, &f);
+		now_us += 1;   /* 25,000 SYNs in 25 ms */
+	}
+	assert_int_equal(nothing_listens, n);
+
+	/* A server starts on the port: the next SYN after the moment finds it. */
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	int one = 1;
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sa.sin_port = htons(port);
+	assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(l, 8), 0);
+	now_us += SEC / 10;
+	struct ww_flow g = mkflow("198.51.100.7", 4242, "127.0.0.1", port, WW_IPPROTO_TCP);
+	struct ww_flow_view v = attribute(&g);
+	assert_string_equal(v.attr_status, "listener");
+	assert_int_equal(v.owner->pid, getpid());
+	ww_attr_ops.flow_end(attr, &g);
+	close(l);
+}
+
 static void test_ended_flows_are_recorded_with_their_owner(void **state)
 {
 	(void)state;
@@ -220,6 +271,8 @@ int main(void)
 		cmocka_unit_test(test_inbound_connection_from_afar_names_the_listener),
 		cmocka_unit_test(test_foreign_traffic_is_not_local_and_unowned_ports_say_why),
 		cmocka_unit_test(test_ended_flows_are_recorded_with_their_owner),
+		/* last: without its fix it spends the query budget of the tests after it */
+		cmocka_unit_test(test_syn_flood_to_a_closed_port_says_nothing_listens_for_every_flow),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -23,6 +23,13 @@ struct ww_capture *ww_capture_open_file(const char *path, const char *filter,
 					char *err, size_t errsz);
 
 /*
+ * Whether `msg`, an `err` of an open or ww_capture_error(), says that memory
+ * ran out: a runtime failure (exit 1), where any other reason is an input
+ * that could not be read (exit 2). Returns false for NULL.
+ */
+bool ww_capture_oom(const char *msg);
+
+/*
  * Open interface `iface` ("any" for all) live, in immediate and
  * non-blocking mode (poll ww_capture_fd(), then read until
  * WW_CAP_TIMEOUT), with a kernel buffer of `buffer_bytes` (0: libpcap's

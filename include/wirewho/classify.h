@@ -77,10 +77,18 @@ void ww_cls_cache_clear(struct ww_cls_cache *cc);
  * those packets are only counted. Packets of flows that are neither TCP nor
  * UDP are ignored (final at once).
  * This function can't fail: when memory for reassembly runs out the flow is
- * judged on what it already has.
+ * judged on what it already has, and ww_cls_out_of_memory() says so.
  */
 bool ww_cls_feed(struct ww_cls *c, const struct ww_flow *f, enum ww_dir dir,
 		 const uint8_t *payload, uint32_t len, uint64_t pkt_no);
+
+/*
+ * Whether memory ran out for this flow's state (reassembly, the TLS names):
+ * its answer may then say less than the payload did, and the run must end
+ * as out of memory (exit 1, #17.2) rather than pass it off as complete.
+ * Returns false for NULL.
+ */
+bool ww_cls_out_of_memory(const struct ww_cls *c);
 
 /*
  * Make the answer final, deciding on what was seen (a flow may end before

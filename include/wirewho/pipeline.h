@@ -40,6 +40,12 @@ struct ww_attrib_ops {
 	 * with app=)? Then the flow's port_mismatch.nonstandard_port is dropped.
 	 */
 	bool (*explains_app)(void *ud, const struct ww_flow *f, const char *app);
+	/*
+	 * Optional. Did memory run out for an attribution (a flow then shows
+	 * "out of memory during lookup")? Asked after flow_new; true makes the
+	 * run end as out of memory (exit 1, #17.2), not pass as complete.
+	 */
+	bool (*out_of_memory)(void *ud);
 };
 
 struct ww_pipeline_cfg {

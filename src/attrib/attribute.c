@@ -35,6 +35,14 @@
  * insertion order; when full, or when the head has not been confirmed for
  * WW_ATTR_KEEP_US, the head goes.
  *
+ * A local port that nothing listens on is remembered too, for only
+ * WW_ATTR_NOLISTEN_US (a direct-mapped table of NOLISTEN_SLOTS): a SYN
+ * flood against a closed port made every new flow a netlink round trip
+ * (up to WW_ATTR_QUERY_RATE a second, half of watch's CPU in a flood of
+ * 100,000 SYNs/s); now a port costs two queries per window. A listener
+ * that appears within the window is seen at its next one (the kernel
+ * engine, asked first, sees it at once).
+ *
  * Owners are copied once into reference-counted records shared by the cache
  * and the flows, because the process cache's pointers do not survive its
  * next refresh.
@@ -83,6 +91,11 @@ static const char *const status_names[] = {
 #define NIL UINT32_MAX
 #define REASON_LEN 160
 #define LISTENERS_KNOWN 1024   /* listener inodes known complete (holders of a shared socket) */
+#define NOLISTEN_SLOTS 4096    /* closed local ports remembered (direct-mapped, 48 bytes each):
+				  a flood hits a few; a scan of more still has the query rate cap */
+#define WW_ATTR_NOLISTEN_US (20 * 1000)   /* trust "nothing listens" this long: a flood to the port
+					     costs 100 queries a second, not 20,000; a probe loop
+					     (refused, sleep, retry) waits longer than this */
 
 /* An owner copied out of the process cache, shared by cache entries and flows. */
 struct oref {
@@ -128,8 +141,15 @@ struct cent {
 	uint8_t status;
 };
 
+/* A local port nothing listened on when the kernel was last asked. */
+struct nolisten {
+	struct ckey k;        /* a listener key: (proto, local address, local port) */
+	ww_time_t asked;      /* 0: an empty slot */
+};
+
 struct ww_attributor {
 	/* live */
+	struct nolisten *nolisten;   /* NOLISTEN_SLOTS, indexed by ckey_hash() */
 	struct ww_netaddr *na;
 	struct ww_socktab *st;
 	struct ww_procs *procs;
@@ -147,6 +167,7 @@ struct ww_attributor {
 	struct ww_judge *judge;
 	struct ww_tl_writer *rec;
 	struct ww_attr_stats stats;
+	bool oom;             /* a flow's attribution was lost to memory (op_out_of_memory) */
 	/* listener inodes whose holders a full process refresh has seen (a set,
 	 * emptied when full): the lookups that stop at the first holder leave
 	 * the process cache knowing only some holders of a shared listener */
@@ -313,7 +334,8 @@ struct ww_attributor *ww_attr_new_live(struct ww_netaddr *na, struct ww_socktab 
 	a->buckets = malloc(CACHE_BUCKETS * sizeof(*a->buckets));
 	a->pool = malloc(WW_ATTR_CACHE_MAX * sizeof(*a->pool));
 	a->fifo = malloc(WW_ATTR_CACHE_MAX * sizeof(*a->fifo));
-	if (!a->buckets || !a->pool || !a->fifo)
+	a->nolisten = calloc(NOLISTEN_SLOTS, sizeof(*a->nolisten));
+	if (!a->buckets || !a->pool || !a->fifo || !a->nolisten)
 		goto err;
 	for (uint32_t i = 0; i < CACHE_BUCKETS; i++)
 		a->buckets[i] = NIL;
@@ -350,6 +372,7 @@ void ww_attr_free(struct ww_attributor *a)
 	free(a->buckets);
 	free(a->pool);
 	free(a->fifo);
+	free(a->nolisten);
 	free(a);
 }
 
@@ -510,6 +533,18 @@ static struct cent *find_listener(struct ww_attributor *a, uint8_t proto, const 
 	return e;
 }
 
+static struct nolisten *nolisten_slot(struct ww_attributor *a, const struct ckey *k)
+{
+	return &a->nolisten[ckey_hash(k) % NOLISTEN_SLOTS];
+}
+
+/* Did the kernel say, less than WW_ATTR_NOLISTEN_US ago, that nothing listens on k? */
+static bool nolisten_fresh(struct ww_attributor *a, const struct ckey *k, ww_time_t now)
+{
+	const struct nolisten *n = nolisten_slot(a, k);
+	return n->asked && now - n->asked <= WW_ATTR_NOLISTEN_US && memcmp(&n->k, k, sizeof(*k)) == 0;
+}
+
 /*
  * Resolve the local end lip:lport of a flow whose peer is rip:rport.
  * Returns true with `at` filled when an owner was found; false with a
@@ -542,6 +577,14 @@ static bool resolve(struct ww_attributor *a, struct ww_attrib *at, const struct 
 			return true;
 		}
 	}
+	struct ckey nk = mkkey(proto, lip, lport, NULL, 0, true);
+	bool inbound_tcp = server_side && proto == WW_IPPROTO_TCP;
+	if (inbound_tcp && !e && !le && nolisten_fresh(a, &nk, now)) {
+		a->stats.cache_hits++;
+		set_reason(at, "no socket on local port %u: nothing listens there (the kernel refused or dropped it)",
+			   lport);
+		return false;
+	}
 	if (!take_token(a, now)) {
 		a->stats.rate_limited++;
 		if (e || le)
@@ -560,6 +603,19 @@ static bool resolve(struct ww_attributor *a, struct ww_attrib *at, const struct 
 					   ww_addr_is_v4(lip) ? &any4 : &any6, 0, &s);
 		if (q == 0 && s.state != WW_SS_LISTEN)
 			q = -ENOENT;
+	} else if (q == -ENOENT && inbound_tcp && !e && !le && take_token(a, now)) {
+		/* No socket for the 5-tuple: remembered as "nothing listens"
+		 * only when the listener lookup says so too (the SYN may be in
+		 * the capture before the kernel made its request socket). */
+		struct ww_sock ls;
+		a->stats.queries++;
+		int lq = ww_socktab_query_exact(a->st, proto, f->key.family, lip, lport,
+						ww_addr_is_v4(lip) ? &any4 : &any6, 0, &ls);
+		if (lq == -ENOENT || (lq == 0 && ls.state != WW_SS_LISTEN)) {
+			struct nolisten *n = nolisten_slot(a, &nk);
+			n->k = nk;
+			n->asked = now;
+		}
 	}
 	if (q == 0 && s.inode) {
 		bool listener = s.state == WW_SS_LISTEN ||
@@ -734,6 +790,7 @@ static void live_flow_new(struct ww_attributor *a, struct ww_flow *f, ww_time_t 
 	struct ww_attrib *at = calloc(1, sizeof(*at));
 	if (!at) {
 		f->attr = NULL;   /* described as unresolved: out of memory */
+		a->oom = true;    /* and the run ends with exit 1 (#17.2) */
 		return;
 	}
 	f->attr = at;
@@ -853,8 +910,10 @@ static void recorded_flow_new(struct ww_attributor *a, struct ww_flow *f)
 	}
 	at = calloc(1, sizeof(*at));
 	f->attr = at;
-	if (!at)
+	if (!at) {
+		a->oom = true;   /* described as out of memory; the run ends with exit 1 */
 		return;
+	}
 	at->status = ST_UNRESOLVED;
 	if (!r) {
 		a->stats.unresolved++;
@@ -975,6 +1034,11 @@ static void op_flow_end(void *ud, struct ww_flow *f)
 	f->attr = NULL;
 }
 
+static bool op_out_of_memory(void *ud)
+{
+	return ((const struct ww_attributor *)ud)->oom;
+}
+
 const struct ww_attrib_ops ww_attr_ops = {
 	.flow_new = op_flow_new,
 	.describe = op_describe,
@@ -983,4 +1047,5 @@ const struct ww_attrib_ops ww_attr_ops = {
 	.judge_new = op_judge_new,
 	.pending = op_pending,
 	.explains_app = op_explains_app,
+	.out_of_memory = op_out_of_memory,
 };

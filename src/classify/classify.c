@@ -95,6 +95,7 @@ struct ww_cls {
 	uint8_t done;               /* final and decided (ww_cls_finish() ran or a proof) */
 	uint8_t ipproto;
 	uint8_t retry_set;          /* retry has been looked up */
+	uint8_t oom;                /* an allocation failed: the answer may be short (#17.2) */
 	uint8_t ev_len, first_len;
 	uint8_t ev[WW_FIRST_BYTES];
 	uint8_t first[WW_FIRST_BYTES];
@@ -117,6 +118,11 @@ static void cls_init(struct ww_cls *c)
 {
 	c->match_dir = -1;
 	c->first_dir = -1;
+}
+
+bool ww_cls_out_of_memory(const struct ww_cls *c)
+{
+	return c && c->oom;
 }
 
 struct ww_cls *ww_cls_new(void)
@@ -200,8 +206,10 @@ static bool keep(struct ww_cls *c, int d, const uint8_t *p, uint32_t n)
 		if (cap > WW_CLS_MAX_BYTES_DIR)
 			cap = WW_CLS_MAX_BYTES_DIR;
 		uint8_t *nb = realloc(c->buf[d], cap);
-		if (!nb)
+		if (!nb) {
+			c->oom = 1;
 			return false;
+		}
 		c->buf[d] = nb;
 		c->bcap[d] = cap;
 	}
@@ -323,6 +331,8 @@ static void save_tls(struct ww_cls *c, const struct ww_tls_ev *ev)
 	c->tls = malloc(sizeof(*c->tls));
 	if (c->tls)
 		memcpy(c->tls, ev, sizeof(*ev));
+	else
+		c->oom = 1;
 }
 
 /*

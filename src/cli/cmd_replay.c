@@ -98,7 +98,7 @@ static int replay_file(struct ww_pipeline *pl, const char *path, const char *fil
 
 	if (!c) {
 		fprintf(stderr, "wirewho: %s: %s\n", path, err);
-		return 2;
+		return ww_capture_oom(err) ? 1 : 2;   /* out of memory is a runtime failure */
 	}
 	*opened = true;
 	dlt = ww_capture_datalink(c);
@@ -145,7 +145,7 @@ static int replay_file(struct ww_pipeline *pl, const char *path, const char *fil
 				path, why);
 		else
 			fprintf(stderr, "wirewho: %s: %s\n", path, why);
-		rc = 2;
+		rc = ww_capture_oom(why) ? 1 : 2;
 	}
 	ww_capture_close(c);
 	return rc;

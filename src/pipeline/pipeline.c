@@ -108,6 +108,13 @@ static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_f
 	}
 }
 
+/* Keep the pipeline's first error. */
+static void note_err(struct ww_pipeline *pl, int rc)
+{
+	if (rc && !pl->err)
+		pl->err = rc;
+}
+
 /*
  * Once a flow's answer `r` is final and judged, keep only the answer (the
  * classifier's one-byte protocol id and, for TLS, the server name: the
@@ -118,21 +125,16 @@ static void settle(struct ww_pipeline *pl, struct ww_flow *f, const struct ww_cl
 {
 	f->app_idx = r->proto;
 	f->app_by = r->by;
-	if (r->sni_len && (f->sni = malloc((size_t)r->sni_len + 1))) {   /* out of memory: the record lacks it */
+	if (r->sni_len && (f->sni = malloc((size_t)r->sni_len + 1))) {
 		memcpy(f->sni, r->sni, r->sni_len);   /* its length, not strdup(): it may hold NULs */
 		f->sni[r->sni_len] = '\0';
 		f->sni_len = (uint8_t)r->sni_len;
+	} else if (r->sni_len) {
+		note_err(pl, -ENOMEM);   /* the record lacks its name: exit 1 (#17.2) */
 	}
 	ww_cls_release(&pl->cls_cache, f->cls);
 	f->cls = NULL;
 	f->flags |= FF_SETTLED;
-}
-
-/* Keep the pipeline's first error. */
-static void note_err(struct ww_pipeline *pl, int rc)
-{
-	if (rc && !pl->err)
-		pl->err = rc;
 }
 
 /*
@@ -371,6 +373,8 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 		return;
 	if (WW_UNLIKELY(f->pkts[0] + f->pkts[1] == 1) && pl->ops && pl->ops->flow_new) {
 		pl->ops->flow_new(pl->ud, f, p, e->ts);
+		if (WW_UNLIKELY(pl->ops->out_of_memory && pl->ops->out_of_memory(pl->ud)))
+			note_err(pl, -ENOMEM);
 		if (pl->ops->judge_new)
 			judge_new(pl, f);
 		if (pl->live_text)
@@ -384,11 +388,18 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 		if (!f->cls) {
 			f->cls = ww_cls_new_cached(&pl->cls_cache);
 			if (!f->cls) {
-				f->flags |= FF_CLS_DONE;   /* out of memory: port guess only */
+				/* Out of memory: this flow gets the port guess, and the
+				 * run ends with exit 1 (#17.2), not a quiet 0 with a
+				 * record that is not what the payload said. */
+				f->flags |= FF_CLS_DONE;
+				note_err(pl, -ENOMEM);
 				return;
 			}
 		}
-		if (ww_cls_feed(f->cls, f, dir, p->payload, p->payload_len, f->pkts[0] + f->pkts[1])) {
+		bool final = ww_cls_feed(f->cls, f, dir, p->payload, p->payload_len, f->pkts[0] + f->pkts[1]);
+		if (WW_UNLIKELY(ww_cls_out_of_memory(f->cls)))
+			note_err(pl, -ENOMEM);   /* the answer may be short: exit 1, not a quiet 0 */
+		if (final) {
 			struct ww_cls_result r;
 			f->flags |= FF_CLS_DONE;
 			ww_cls_result(f->cls, f, &r);
