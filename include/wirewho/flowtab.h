@@ -92,6 +92,12 @@ uint32_t ww_flowtab_used(const struct ww_flowtab *t);
  */
 int ww_flowtab_populate(const struct ww_flowtab *t, bool index, uint32_t from, uint32_t to);
 
+/*
+ * Bytes of the table's index (its chunks), records apart: what the table
+ * costs beyond sizeof(struct ww_flow) a flow. This function can't fail.
+ */
+size_t ww_flowtab_index_bytes(const struct ww_flowtab *t);
+
 /* Index of a flow in the pool and back. These functions can't fail. */
 uint32_t ww_flowtab_index(const struct ww_flowtab *t, const struct ww_flow *f);
 struct ww_flow *ww_flowtab_at(struct ww_flowtab *t, uint32_t idx);
