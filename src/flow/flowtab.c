@@ -88,7 +88,7 @@
 #define FT_ENTRY_MASK   0x7fffffffu /* a slot's entry less that bit: filter bits | pool index */
 #define FT_FILTER_SHIFT 25          /* filter bits come from hash bits 25 + idx_bits .. 55: */
 				    /* above the chunk index (< idx_bits bits), below the tag (57..63) */
-#define FT_BATCH_WINDOW 32          /* keys in flight in lookup_batch; ~2 misses each fills the CPU's miss queues */
+#define FT_BATCH_WINDOW 32u         /* keys in flight in lookup_batch; ~2 misses each fills the CPU's miss queues */
 #define FT_PREFETCH_RUN 4           /* chunks fetched past a spilled home: runs are ~1-2 long at 7/8 load */
 #define FT_HUGE_MIN     (2u << 20)  /* ask for transparent huge pages from one huge page up: fewer TLB misses */
 
@@ -485,17 +485,23 @@ struct ww_flow *ww_flowtab_lookup(struct ww_flowtab *t, const struct ww_flowkey 
 
 /*
  * Three passes over a window of keys so that the DRAM misses of different
- * keys overlap instead of following one another: prefetch every home chunk;
- * then match tags in each (those lines are arriving) and prefetch the record
- * of the first match; then finish each lookup, by now mostly from cache.
+ * keys overlap instead of following one another: prefetch every home chunk
+ * (and the probe run after it, when the spill bitmap says the lookup may go
+ * on); then match tags in each (those lines are arriving) and, for a key
+ * the home chunk rules out -- no match, no overflow: most absent keys --
+ * answer NULL at once, else prefetch the record of the first match and keep
+ * the key for the last pass, which finishes those lookups, by now mostly
+ * from cache.
  */
 void ww_flowtab_lookup_batch(struct ww_flowtab *t, const struct ww_flowkey *keys,
 			     const uint64_t *hashes, struct ww_flow **out, size_t n)
 {
 	uint32_t home[FT_BATCH_WINDOW], match[FT_BATCH_WINDOW];
+	uint8_t pend[FT_BATCH_WINDOW];
 
 	while (n > 0) {
 		size_t w = n < FT_BATCH_WINDOW ? n : FT_BATCH_WINDOW;
+		unsigned np = 0;
 
 		for (size_t j = 0; j < w; j++) {
 			home[j] = (uint32_t)hashes[j] & t->chunk_mask;
@@ -503,12 +509,18 @@ void ww_flowtab_lookup_batch(struct ww_flowtab *t, const struct ww_flowkey *keys
 		}
 		for (size_t j = 0; j < w; j++) {
 			const struct chunk *c = &t->chunks[home[j]];
-			match[j] = match_hash(t, c, hashes[j]);
-			if (match[j])
-				prefetch_record(&t->pool[c->idx[__builtin_ctz(match[j])] & t->idx_mask]);
+			uint32_t m = match_hash(t, c, hashes[j]);
+			match[j] = m;
+			out[j] = NULL;
+			if (m)
+				prefetch_record(&t->pool[c->idx[__builtin_ctz(m)] & t->idx_mask]);
+			if (m || c->overflow)
+				pend[np++] = (uint8_t)j;
 		}
-		for (size_t j = 0; j < w; j++)
+		for (unsigned p = 0; p < np; p++) {
+			size_t j = pend[p];
 			out[j] = lookup_from(t, &keys[j], hashes[j], home[j], match[j]);
+		}
 		keys += w;
 		hashes += w;
 		out += w;
