@@ -750,6 +750,22 @@ static void test_batch_lookup_agrees_with_single_lookups(void **state)
 			assert_ptr_equal(out[i], ww_flowtab_lookup(t, &keys[i], hashes[i]));
 		if (n < nq)
 			assert_ptr_equal(out[n], (struct ww_flow *)&rng);
+
+		/* Hashing inside: the same answers, and the hashes written (and no more). */
+		uint64_t h2[200];
+		for (size_t i = 0; i < nq; i++) {
+			out[i] = (struct ww_flow *)&rng;
+			h2[i] = 0x5a5a;
+		}
+		ww_flowtab_hash_lookup_batch(t, keys, h2, out, n);
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(h2[i], hashes[i]);
+			assert_ptr_equal(out[i], ww_flowtab_lookup(t, &keys[i], hashes[i]));
+		}
+		if (n < nq) {
+			assert_ptr_equal(out[n], (struct ww_flow *)&rng);
+			assert_int_equal(h2[n], 0x5a5a);
+		}
 	}
 	/* Prefetch hints read the table (never past it) and change nothing. */
 	for (size_t i = 0; i < nq; i++) {

@@ -50,6 +50,15 @@ void ww_flowtab_lookup_batch(struct ww_flowtab *t, const struct ww_flowkey *keys
 			     const uint64_t *hashes, struct ww_flow **out, size_t n);
 
 /*
+ * ww_flowtab_lookup_batch() for callers that have not hashed the keys yet:
+ * writes hashes[i] = ww_flowtab_hash(keys[i]) (for a later insert of a key
+ * not found) and out[i] as above. Faster than hashing first, as hashing
+ * overlaps the memory latency. Can't fail.
+ */
+void ww_flowtab_hash_lookup_batch(struct ww_flowtab *t, const struct ww_flowkey *keys,
+				  uint64_t *hashes, struct ww_flow **out, size_t n);
+
+/*
  * Insert key `k` (not already present) and return its new flow record, zeroed
  * except for key and hash. Returns NULL when the pool is full.
  */

@@ -336,14 +336,16 @@ static inline void spill_clear(struct ww_flowtab *t, uint32_t i)
  */
 FT_PREFETCH_FN void prefetch_chunks(const struct ww_flowtab *t, uint32_t i)
 {
-	uint64_t run = ~(t->spill[i >> 6] >> (i & 63));   /* ones where chunks did not spill */
-	unsigned more = run ? (unsigned)__builtin_ctzll(run) : 63u;
+	uint64_t run = t->spill[i >> 6] >> (i & 63);   /* bit j: chunk i + j spilled */
 
 	__builtin_prefetch(&t->chunks[i]);
-	if (more > FT_PREFETCH_RUN)
-		more = FT_PREFETCH_RUN;
-	for (unsigned j = 1; j <= more; j++)
-		__builtin_prefetch(&t->chunks[(i + j) & t->chunk_mask]);
+	if (WW_UNLIKELY(run & 1)) {
+		unsigned more = ~run ? (unsigned)__builtin_ctzll(~run) : 63u;
+		if (more > FT_PREFETCH_RUN)
+			more = FT_PREFETCH_RUN;
+		for (unsigned j = 1; j <= more; j++)
+			__builtin_prefetch(&t->chunks[(i + j) & t->chunk_mask]);
+	}
 }
 
 /* ---- construction -------------------------------------------------------- */
@@ -448,8 +450,11 @@ void ww_flowtab_prefetch_record(const struct ww_flowtab *t, uint64_t hash)
 	uint32_t i = (uint32_t)hash & t->chunk_mask;
 	const struct chunk *c = &t->chunks[i];
 	uint32_t m = match_hash(t, c, hash);
+	/* All three lines: the engine re-links a flow in its timeout list (the
+	 * links are in the cold third line) about once a second of its life,
+	 * and with 50,000 flows at once that was a miss every other packet. */
 	if (m)
-		prefetch_record(&t->pool[c->idx[__builtin_ctz(m)] & t->idx_mask]);
+		ww_flow_prefetch(&t->pool[c->idx[__builtin_ctz(m)] & t->idx_mask]);
 }
 
 /*
@@ -493,38 +498,57 @@ struct ww_flow *ww_flowtab_lookup(struct ww_flowtab *t, const struct ww_flowkey 
  * the key for the last pass, which finishes those lookups, by now mostly
  * from cache.
  */
-void ww_flowtab_lookup_batch(struct ww_flowtab *t, const struct ww_flowkey *keys,
-			     const uint64_t *hashes, struct ww_flow **out, size_t n)
+static inline void lookup_window(struct ww_flowtab *t, const struct ww_flowkey *keys, uint64_t *hashes,
+				 struct ww_flow **out, size_t w, bool hash_here)
 {
 	uint32_t home[FT_BATCH_WINDOW], match[FT_BATCH_WINDOW];
 	uint8_t pend[FT_BATCH_WINDOW];
+	unsigned np = 0;
 
-	while (n > 0) {
-		size_t w = n < FT_BATCH_WINDOW ? n : FT_BATCH_WINDOW;
-		unsigned np = 0;
+	for (size_t j = 0; j < w; j++) {
+		if (hash_here)
+			hashes[j] = ww_flowtab_hash(t, &keys[j]);
+		home[j] = (uint32_t)hashes[j] & t->chunk_mask;
+		prefetch_chunks(t, home[j]);
+	}
+	for (size_t j = 0; j < w; j++) {
+		const struct chunk *c = &t->chunks[home[j]];
+		uint32_t m = match_hash(t, c, hashes[j]);
+		match[j] = m;
+		out[j] = NULL;
+		if (m)
+			prefetch_record(&t->pool[c->idx[__builtin_ctz(m)] & t->idx_mask]);
+		if (m || c->overflow)
+			pend[np++] = (uint8_t)j;
+	}
+	for (unsigned p = 0; p < np; p++) {
+		size_t j = pend[p];
+		out[j] = lookup_from(t, &keys[j], hashes[j], home[j], match[j]);
+	}
+}
 
-		for (size_t j = 0; j < w; j++) {
-			home[j] = (uint32_t)hashes[j] & t->chunk_mask;
-			prefetch_chunks(t, home[j]);
-		}
-		for (size_t j = 0; j < w; j++) {
-			const struct chunk *c = &t->chunks[home[j]];
-			uint32_t m = match_hash(t, c, hashes[j]);
-			match[j] = m;
-			out[j] = NULL;
-			if (m)
-				prefetch_record(&t->pool[c->idx[__builtin_ctz(m)] & t->idx_mask]);
-			if (m || c->overflow)
-				pend[np++] = (uint8_t)j;
-		}
-		for (unsigned p = 0; p < np; p++) {
-			size_t j = pend[p];
-			out[j] = lookup_from(t, &keys[j], hashes[j], home[j], match[j]);
-		}
-		keys += w;
-		hashes += w;
-		out += w;
-		n -= w;
+void ww_flowtab_lookup_batch(struct ww_flowtab *t, const struct ww_flowkey *keys,
+			     const uint64_t *hashes, struct ww_flow **out, size_t n)
+{
+	for (size_t i = 0; i < n; i += FT_BATCH_WINDOW) {
+		size_t w = n - i < FT_BATCH_WINDOW ? n - i : FT_BATCH_WINDOW;
+		/* hash_here is false: lookup_window only reads hashes. */
+		lookup_window(t, keys + i, (uint64_t *)(uintptr_t)(hashes + i), out + i, w, false);
+	}
+}
+
+/*
+ * The same, hashing each key just before prefetching its chunk (as
+ * rte_hash_lookup_bulk does): the first keys' memory latency then overlaps
+ * the later keys' hashing, where hashing all first made the window wait
+ * for both in turn.
+ */
+void ww_flowtab_hash_lookup_batch(struct ww_flowtab *t, const struct ww_flowkey *keys,
+				  uint64_t *hashes, struct ww_flow **out, size_t n)
+{
+	for (size_t i = 0; i < n; i += FT_BATCH_WINDOW) {
+		size_t w = n - i < FT_BATCH_WINDOW ? n - i : FT_BATCH_WINDOW;
+		lookup_window(t, keys + i, hashes + i, out + i, w, true);
 	}
 }
 
