@@ -31,11 +31,13 @@
  *   churn     look up a present flow, remove it, insert a new one.
  * Lookup kinds: wirewho single (ww_flowtab_lookup), ring D/R (the replay
  * pipeline's way: chunk prefetched on arrival, record R keys later, looked
- * up D keys later), batch 32 (ww_flowtab_lookup_batch); rte_hash bulk 32
+ * up D keys later), batch 32 (ww_flowtab_hash_lookup_batch: hashing inside,
+ * as rte_hash_lookup_bulk does); rte_hash bulk 32
  * (rte_hash_lookup_bulk for absent keys, _bulk_data then the record for
  * present ones); absl single and absl with prefetch() 8 keys ahead.
  *
- * Usage: bench_tables [-r ROUNDS] [FLOWS...]     (default 1000000 10000000)
+ * Usage: bench_tables [-g] [-r ROUNDS] [-d DEPTH -R RECORD] [FLOWS...]
+ *        (default 1000000 10000000; -g adds the ring at a grid of distances)
  */
 #include "wirewho/flowtab.h"
 
@@ -233,9 +235,7 @@ static double ww_batch(struct ww_flowtab *t, const struct ww_flowkey *q, uint32_
 	struct ww_flow *out[BULK];
 	double t0 = now();
 	for (uint32_t i = 0; i < nq; i += BULK) {
-		for (unsigned j = 0; j < BULK; j++)
-			h[j] = ww_flowtab_hash(t, &q[i + j]);
-		ww_flowtab_lookup_batch(t, &q[i], h, out, BULK);
+		ww_flowtab_hash_lookup_batch(t, &q[i], h, out, BULK);   /* hashes inside, as rte_hash */
 		for (unsigned j = 0; j < BULK; j++)
 			if (out[j]) {
 				found++;
@@ -249,6 +249,13 @@ static double ww_batch(struct ww_flowtab *t, const struct ww_flowkey *q, uint32_
 }
 
 static unsigned ring_d = 16, ring_r = 8;   /* the pipeline's constants (-d, -R to change) */
+static bool grid;                          /* -g: the ring at other distances too */
+
+/* -g: the ring's rate at a grid of distances, medians of the rounds, to show how much they matter. */
+static const unsigned grid_dr[][2] = { { 8, 4 }, { 16, 4 }, { 16, 8 }, { 16, 12 }, { 24, 8 }, { 24, 16 },
+				       { 32, 8 }, { 32, 16 }, { 32, 24 }, { 48, 24 }, { 48, 40 }, { 64, 48 } };
+#define GRID_N (sizeof(grid_dr) / sizeof(grid_dr[0]))
+static double grid_p[GRID_N][MAX_ROUNDS], grid_a[GRID_N][MAX_ROUNDS];
 
 static void run_wirewho(uint32_t n, const struct ww_flowkey *keys, const struct ww_flowkey *pq,
 			const struct ww_flowkey *aq, int round, uint64_t seed)
@@ -273,6 +280,10 @@ static void run_wirewho(uint32_t n, const struct ww_flowkey *keys, const struct 
 	all[WW_ARING][round] = ww_ring(t, aq, QUERIES, 0, ring_d, ring_r, false);
 	all[WW_AB32][round] = ww_batch(t, aq, QUERIES, 0);
 	idx_bytes[0] = (double)ww_flowtab_index_bytes(t) / n;
+	for (unsigned g = 0; grid && g < GRID_N; g++) {
+		grid_p[g][round] = ww_ring(t, pq, QUERIES, QUERIES, grid_dr[g][0], grid_dr[g][1], true);
+		grid_a[g][round] = ww_ring(t, aq, QUERIES, 0, grid_dr[g][0], grid_dr[g][1], false);
+	}
 
 	uint32_t ops = n < CHURN_OPS ? n : CHURN_OPS;
 	t0 = now();
@@ -513,6 +524,9 @@ static void bench_size(uint32_t n, int rounds)
 	ROW("churn", WW_CHURN, "rte_hash", RTE_CHURN);
 	ROW("churn", WW_CHURN, "absl", AB_CHURN);
 #undef ROW
+	for (unsigned g = 0; grid && g < GRID_N; g++)
+		printf("  ring %2u/%-2u  present %6.1f  absent %6.1f\n", grid_dr[g][0], grid_dr[g][1],
+		       median(grid_p[g], rounds), median(grid_a[g], rounds));
 	printf("  index bytes per flow (records apart, %zu B each): wirewho %.1f, rte_hash %.1f, absl %.1f\n",
 	       sizeof(struct ww_flow), idx_bytes[0], idx_bytes[1], idx_bytes[2]);
 	fflush(stdout);
@@ -532,16 +546,18 @@ int main(int argc, char **argv)
 	snprintf(prefix, sizeof(prefix), "wwbench%ld", (long)getpid());
 	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0)
 		die("rte_eal_init failed");
-	while ((opt = getopt(argc, argv, "r:d:R:")) != -1) {
-		int v = atoi(optarg);
-		if (opt == 'r' && v >= 1 && v <= MAX_ROUNDS)
+	while ((opt = getopt(argc, argv, "gr:d:R:")) != -1) {
+		int v = optarg ? atoi(optarg) : 0;
+		if (opt == 'g')
+			grid = true;
+		else if (opt == 'r' && v >= 1 && v <= MAX_ROUNDS)
 			rounds = v;
 		else if (opt == 'd' && v >= 2 && v <= RING_MAX)
 			ring_d = (unsigned)v;
 		else if (opt == 'R' && v >= 1 && v <= RING_MAX)
 			ring_r = (unsigned)v;
 		else {
-			fprintf(stderr, "usage: %s [-r ROUNDS (1..%d)] [-d RING_DEPTH] [-R RECORD_AHEAD] [FLOWS...]\n",
+			fprintf(stderr, "usage: %s [-g] [-r ROUNDS (1..%d)] [-d RING_DEPTH] [-R RECORD_AHEAD] [FLOWS...]\n",
 				argv[0], MAX_ROUNDS);
 			return 2;
 		}
