@@ -111,6 +111,7 @@ struct chunk {
 	uint32_t idx[FT_SLOTS];    /* each slot's entry: pool index | filter bits | FT_DISPLACED */
 };
 _Static_assert(sizeof(struct chunk) == 64, "a chunk must be exactly one cache line");
+_Static_assert(FT_BATCH_WINDOW <= 256, "lookup_window() keeps window positions in bytes");
 _Static_assert(offsetof(struct chunk, overflow) == FT_SLOTS, "tags then count form the 16-byte control word");
 
 struct ww_flowtab {
