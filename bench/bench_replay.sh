@@ -45,10 +45,15 @@ for PROFILE in $PROFILES; do
 case $PROFILE in
 web) FLOWS=200000 ;;
 small) FLOWS=250000 ;;
-*) echo "unknown profile $PROFILE (web, small)" >&2; exit 2 ;;
+unshaped|unshaped2) FLOWS=200000 ;;   # bench/gen_unshaped.c, 50,000 flows at once; seeds 1 and 2
+*) echo "unknown profile $PROFILE (web, small, unshaped, unshaped2)" >&2; exit 2 ;;
 esac
 CAP=${TMPDIR:-/tmp}/wirewho-bench-$PROFILE-$FLOWS.pcap
-[ -f "$CAP" ] || "$B/gen_capture" "$CAP" "$FLOWS" "$PROFILE"
+case $PROFILE in
+unshaped) [ -f "$CAP" ] || "$B/bench/gen_unshaped" "$CAP" "$FLOWS" 50000 1 ;;
+unshaped2) [ -f "$CAP" ] || "$B/bench/gen_unshaped" "$CAP" "$FLOWS" 50000 2 ;;
+*) [ -f "$CAP" ] || "$B/gen_capture" "$CAP" "$FLOWS" "$PROFILE" ;;
+esac
 cat "$CAP" >/dev/null     # page cache warm: we measure CPU, not the disk
 rm -f "$T"/*
 has_tcpdump=false

@@ -50,6 +50,15 @@ void ww_flowtab_lookup_batch(struct ww_flowtab *t, const struct ww_flowkey *keys
 			     const uint64_t *hashes, struct ww_flow **out, size_t n);
 
 /*
+ * ww_flowtab_lookup_batch() for callers that have not hashed the keys yet:
+ * writes hashes[i] = ww_flowtab_hash(keys[i]) (for a later insert of a key
+ * not found) and out[i] as above. Faster than hashing first, as hashing
+ * overlaps the memory latency. Can't fail.
+ */
+void ww_flowtab_hash_lookup_batch(struct ww_flowtab *t, const struct ww_flowkey *keys,
+				  uint64_t *hashes, struct ww_flow **out, size_t n);
+
+/*
  * Insert key `k` (not already present) and return its new flow record, zeroed
  * except for key and hash. Returns NULL when the pool is full.
  */
@@ -91,6 +100,12 @@ uint32_t ww_flowtab_used(const struct ww_flowtab *t);
  * Linux 5.14, where nothing is done and nothing is lost but the head start).
  */
 int ww_flowtab_populate(const struct ww_flowtab *t, bool index, uint32_t from, uint32_t to);
+
+/*
+ * Bytes of the table's index (its chunks), records apart: what the table
+ * costs beyond sizeof(struct ww_flow) a flow. This function can't fail.
+ */
+size_t ww_flowtab_index_bytes(const struct ww_flowtab *t);
 
 /* Index of a flow in the pool and back. These functions can't fail. */
 uint32_t ww_flowtab_index(const struct ww_flowtab *t, const struct ww_flow *f);

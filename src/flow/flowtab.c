@@ -7,8 +7,11 @@
  * indexes those tags stand for. A lookup hashes the key, goes to the home
  * chunk (low bits of the hash), compares the key's tag (7 high bits of the
  * hash, top bit set) with all 12 tags in one SSE2 compare, and reads the
- * flow record only for a matching tag (1 chance in 128 per occupied slot of
- * a false match). So a lookup of a present key costs one cache line of table
+ * flow record only for a matching tag whose slot entry also carries the
+ * key's next hash bits (a second filter in the spare high bits of the
+ * 32-bit pool index, 7 to 11 more bits at 10M to 1M flows; see
+ * filter_of()): a false record read went from 1 chance in 128 per occupied
+ * slot to 1 in 16,384 or better. So a lookup of a present key costs one cache line of table
  * plus the record itself, where a classic Swiss table with a separate slot
  * array costs two lines of table; out of cache (1M flows is ~160 MB) every
  * line is a DRAM miss, and the misses are what the benchmark measures.
@@ -35,6 +38,9 @@
  * linear from chunk to chunk, which makes the flows to move back easy to find
  * (they sit after the freed chunk) and the next chunk prefetch-friendly; a
  * bit in each slot's index marks flows that are not in their home chunk.
+ * A bitmap of one bit per chunk that overflowed (spilled(), 1/512 of the
+ * index, cache-resident) lets a prefetch or a batch fetch the whole probe
+ * run at once rather than learn of it a memory latency later.
  *
  * Records live in a pool of exactly max_flows `struct ww_flow` allocated at
  * construction with mmap (zero pages, so records never used cost no RAM),
@@ -78,10 +84,21 @@
 #define FT_LOAD_DEN     8           /* keeps chunk overflow and probe runs short */
 #define FT_MAX_FLOWS    (1u << 31)  /* beyond this the pool alone is > 300 GB: a caller's mistake */
 #define FT_TAG_EMPTY    0x00        /* occupied tags have the top bit set, so never 0 */
-#define FT_DISPLACED    0x80000000u /* in a slot's index: the flow is not in its home chunk */
-#define FT_IDX_MASK     0x7fffffffu /* pool indexes are < FT_MAX_FLOWS = 2^31 */
-#define FT_BATCH_WINDOW 32          /* keys in flight in lookup_batch; ~2 misses each fills the CPU's miss queues */
+#define FT_DISPLACED    0x80000000u /* in a slot's entry: the flow is not in its home chunk */
+#define FT_ENTRY_MASK   0x7fffffffu /* a slot's entry less that bit: filter bits | pool index */
+#define FT_FILTER_SHIFT 25          /* filter bits come from hash bits 25 + idx_bits .. 55: */
+				    /* above the chunk index (< idx_bits bits), below the tag (57..63) */
+#define FT_BATCH_WINDOW 32u         /* keys in flight in lookup_batch; ~2 misses each fills the CPU's miss queues */
+#define FT_PREFETCH_RUN 4           /* chunks fetched past a spilled home: runs are ~1-2 long at 7/8 load */
 #define FT_HUGE_MIN     (2u << 20)  /* ask for transparent huge pages from one huge page up: fewer TLB misses */
+
+/*
+ * Functions made only of prefetches must be inlined: GCC 12's IPA modref
+ * pass finds that such a function writes no memory, and its callers' DCE
+ * then deletes the call (ww_flowtab_prefetch() compiled to a bare `ret`,
+ * and the ring ran at a third of its speed).
+ */
+#define FT_PREFETCH_FN static inline __attribute__((always_inline))
 
 /*
  * One chunk, one cache line. The tags and the overflow count form the first
@@ -91,20 +108,24 @@
 struct chunk {
 	uint8_t tag[FT_SLOTS];     /* FT_TAG_EMPTY or 0x80 | hash >> 57 */
 	uint32_t overflow;         /* flows whose probe went past this chunk */
-	uint32_t idx[FT_SLOTS];    /* pool index of each slot's flow, | FT_DISPLACED */
+	uint32_t idx[FT_SLOTS];    /* each slot's entry: pool index | filter bits | FT_DISPLACED */
 };
 _Static_assert(sizeof(struct chunk) == 64, "a chunk must be exactly one cache line");
+_Static_assert(FT_BATCH_WINDOW <= 256, "lookup_window() keeps window positions in bytes");
 _Static_assert(offsetof(struct chunk, overflow) == FT_SLOTS, "tags then count form the 16-byte control word");
 
 struct ww_flowtab {
 	struct chunk *chunks;      /* chunk_mask + 1 chunks, page aligned */
+	uint64_t *spill;           /* bit i set when chunks[i].overflow != 0 (see spill_set()) */
 	struct ww_flow *pool;      /* max_flows records */
 	uint32_t chunk_mask;
+	uint32_t idx_mask;         /* an entry's pool index bits: 2^idx_bits - 1 >= max_flows - 1 */
+	uint32_t filter_mask;      /* the bits above them, below FT_DISPLACED: a second tag */
 	uint32_t count;
 	uint32_t max_flows;
 	uint32_t fresh;            /* records [fresh, max_flows) were never handed out */
 	uint32_t free_head;        /* last freed record, or WW_FLOWTAB_NONE */
-	size_t chunks_bytes, pool_bytes;
+	size_t chunks_bytes, pool_bytes, spill_bytes;
 	uint64_t k[8];             /* hash secrets derived from the seed */
 };
 
@@ -116,7 +137,9 @@ struct ww_flowtab {
 static long test_allocs_left = -1;   /* < 0: never fail; else that many succeed, then all fail */
 static uint64_t test_probes;         /* chunks visited by lookups */
 static long test_live_maps;          /* mappings made and not yet unmapped (LSan can't see mmap) */
+static uint64_t test_record_reads;   /* records read by lookups to compare keys */
 #define COUNT_PROBE() (test_probes++)
+#define COUNT_RECORD_READ() (test_record_reads++)
 static bool test_alloc_fails(void)
 {
 	if (test_allocs_left < 0)
@@ -128,6 +151,7 @@ static bool test_alloc_fails(void)
 }
 #else
 #define COUNT_PROBE() ((void)0)
+#define COUNT_RECORD_READ() ((void)0)
 static inline bool test_alloc_fails(void) { return false; }
 #endif
 
@@ -193,6 +217,20 @@ static inline uint8_t tag_of(uint64_t hash)
 	return (uint8_t)(0x80 | (hash >> 57));
 }
 
+/*
+ * The second filter. A slot's 32-bit entry needs only idx_bits bits for the
+ * pool index (20 at 1M flows, 24 at 10M) and one for FT_DISPLACED; the rest
+ * hold more bits of the hash. A tag match whose entry disagrees there is
+ * not the key, and that is known from the chunk's own cache line: the
+ * record is read only when 7 + (31 - idx_bits) hash bits agree (18 at 1M,
+ * 14 at 10M), where 7 alone let 1 in 128 occupied slots through, each a
+ * DRAM miss on a record for nothing (0.12 a lookup at 10M flows).
+ */
+static inline uint32_t filter_of(const struct ww_flowtab *t, uint64_t hash)
+{
+	return (uint32_t)(hash >> FT_FILTER_SHIFT) & t->filter_mask;
+}
+
 /* Bit s set when slot s holds `tag`. */
 static inline uint32_t match_tag(const struct chunk *c, uint8_t tag)
 {
@@ -221,6 +259,25 @@ static inline uint32_t match_empty(const struct chunk *c)
 #endif
 }
 
+/* Of the slots in tag match m, those whose entry also carries filter bits fv. */
+static inline uint32_t match_filter(const struct ww_flowtab *t, const struct chunk *c, uint32_t m, uint32_t fv)
+{
+	uint32_t out = 0;
+	for (; m; m &= m - 1) {
+		unsigned s = (unsigned)__builtin_ctz(m);
+		if (((c->idx[s] ^ fv) & t->filter_mask) == 0)
+			out |= 1u << s;
+	}
+	return out;
+}
+
+/* Slots of chunk c that may hold the key of `hash`: tag and filter agree. */
+static inline uint32_t match_hash(const struct ww_flowtab *t, const struct chunk *c, uint64_t hash)
+{
+	uint32_t m = match_tag(c, tag_of(hash));
+	return m ? match_filter(t, c, m, filter_of(t, hash)) : 0;
+}
+
 /* The key compare, as five word XORs: same result as memcmp() == 0, no call, one branch. */
 static inline bool key_eq(const struct ww_flowkey *x, const struct ww_flowkey *y)
 {
@@ -238,10 +295,58 @@ static inline bool key_eq(const struct ww_flowkey *x, const struct ww_flowkey *y
  * a packet of a known flow needs fetched. A record about to be handed out
  * is cleared whole: all three (ww_flow_prefetch()).
  */
-static inline void prefetch_record(const struct ww_flow *f)
+FT_PREFETCH_FN void prefetch_record(const struct ww_flow *f)
 {
 	__builtin_prefetch(f);
 	__builtin_prefetch((const char *)f + WW_FLOW_HOT_BYTES - 1);
+}
+
+/*
+ * The spill bitmap: one bit per chunk, set while the chunk's overflow count
+ * is non-zero, so while a lookup that finds no match there must go on to
+ * the next chunk. The count is in the chunk, so a batch learns it only once
+ * the chunk has arrived, and its prefetch of the next chunk then costs a
+ * second memory latency in a row, for the whole batch, whenever one key of
+ * the batch needs it (at 10M flows, 79% load, a quarter of absent keys'
+ * home chunks have overflowed). The bitmap is 1/512 of the index (128 KB at
+ * 10M flows: it stays in L2), so ww_flowtab_prefetch() and the batch read
+ * it up front and fetch both chunks at once when the home one spilled: two
+ * adjacent lines, as rte_hash fetches its two buckets, but only a quarter
+ * of the time.
+ */
+static inline bool spilled(const struct ww_flowtab *t, uint32_t i)
+{
+	return (t->spill[i >> 6] >> (i & 63)) & 1;
+}
+
+static inline void spill_set(struct ww_flowtab *t, uint32_t i)
+{
+	t->spill[i >> 6] |= 1ull << (i & 63);
+}
+
+static inline void spill_clear(struct ww_flowtab *t, uint32_t i)
+{
+	t->spill[i >> 6] &= ~(1ull << (i & 63));
+}
+
+/*
+ * Prefetch home chunk i and the chunks a lookup that matches nothing would
+ * go on to: up to and including the first that did not spill, at most
+ * FT_PREFETCH_RUN more (runs end within one bitmap word, almost always: a
+ * run that crosses one is cut there, which only costs a later miss).
+ */
+FT_PREFETCH_FN void prefetch_chunks(const struct ww_flowtab *t, uint32_t i)
+{
+	uint64_t run = t->spill[i >> 6] >> (i & 63);   /* bit j: chunk i + j spilled */
+
+	__builtin_prefetch(&t->chunks[i]);
+	if (WW_UNLIKELY(run & 1)) {
+		unsigned more = ~run ? (unsigned)__builtin_ctzll(~run) : 63u;
+		if (more > FT_PREFETCH_RUN)
+			more = FT_PREFETCH_RUN;
+		for (unsigned j = 1; j <= more; j++)
+			__builtin_prefetch(&t->chunks[(i + j) & t->chunk_mask]);
+	}
 }
 
 /* ---- construction -------------------------------------------------------- */
@@ -275,6 +380,15 @@ static void free_pages(void *p, size_t bytes)
 #endif
 }
 
+/* The fewest low bits that hold every pool index below max_flows (at least one). */
+static uint32_t idx_mask_for(uint32_t max_flows)
+{
+	uint32_t m = 1;
+	while (m < max_flows - 1)
+		m = m << 1 | 1;
+	return m;
+}
+
 struct ww_flowtab *ww_flowtab_new(uint32_t max_flows, uint64_t seed)
 {
 	struct ww_flowtab *t;
@@ -291,12 +405,18 @@ struct ww_flowtab *ww_flowtab_new(uint32_t max_flows, uint64_t seed)
 	if (!t)
 		return NULL;
 	t->chunk_mask = (uint32_t)(nchunks - 1);
+	t->idx_mask = idx_mask_for(max_flows);
+	t->filter_mask = FT_ENTRY_MASK & ~t->idx_mask;
 	t->max_flows = max_flows;
 	t->free_head = WW_FLOWTAB_NONE;
 	t->chunks_bytes = (size_t)nchunks * sizeof(struct chunk);
 	t->pool_bytes = (size_t)max_flows * sizeof(struct ww_flow);
 	t->chunks = alloc_pages(t->chunks_bytes);
 	if (!t->chunks)
+		goto err;
+	t->spill_bytes = (nchunks + 63) / 64 * sizeof(uint64_t);
+	t->spill = alloc_pages(t->spill_bytes);
+	if (!t->spill)
 		goto err;
 	t->pool = alloc_pages(t->pool_bytes);
 	if (!t->pool)
@@ -314,6 +434,7 @@ void ww_flowtab_free(struct ww_flowtab *t)
 	if (!t)
 		return;
 	free_pages(t->chunks, t->chunks_bytes);
+	free_pages(t->spill, t->spill_bytes);
 	free_pages(t->pool, t->pool_bytes);
 	free(t);
 }
@@ -322,39 +443,42 @@ void ww_flowtab_free(struct ww_flowtab *t)
 
 void ww_flowtab_prefetch(const struct ww_flowtab *t, uint64_t hash)
 {
-	__builtin_prefetch(&t->chunks[hash & t->chunk_mask]);
+	prefetch_chunks(t, (uint32_t)hash & t->chunk_mask);
 }
 
 void ww_flowtab_prefetch_record(const struct ww_flowtab *t, uint64_t hash)
 {
-	const struct chunk *c = &t->chunks[hash & t->chunk_mask];
-	uint32_t m = match_tag(c, tag_of(hash));
+	uint32_t i = (uint32_t)hash & t->chunk_mask;
+	const struct chunk *c = &t->chunks[i];
+	uint32_t m = match_hash(t, c, hash);
+	/* All three lines: the engine re-links a flow in its timeout list (the
+	 * links are in the cold third line) about once a second of its life,
+	 * and with 50,000 flows at once that was a miss every other packet. */
 	if (m)
-		prefetch_record(&t->pool[c->idx[__builtin_ctz(m)] & FT_IDX_MASK]);
+		ww_flow_prefetch(&t->pool[c->idx[__builtin_ctz(m)] & t->idx_mask]);
 }
 
 /*
- * Continue a lookup at chunk i, where `m` is the tag match of that chunk
- * (already computed by the caller). Bounded by the chunk count: overflow
- * counts could in theory be non-zero all the way round.
+ * Continue a lookup at chunk i, where `m` is the tag and filter match of
+ * that chunk (already computed by the caller). Bounded by the chunk count:
+ * overflow counts could in theory be non-zero all the way round.
  */
 static inline struct ww_flow *lookup_from(struct ww_flowtab *t, const struct ww_flowkey *k,
 					  uint64_t hash, uint32_t i, uint32_t m)
 {
-	uint8_t tag = tag_of(hash);
-
 	for (uint32_t n = 0; n <= t->chunk_mask; n++) {
 		const struct chunk *c = &t->chunks[i];
 		COUNT_PROBE();
 		for (; m; m &= m - 1) {
-			struct ww_flow *f = &t->pool[c->idx[__builtin_ctz(m)] & FT_IDX_MASK];
+			struct ww_flow *f = &t->pool[c->idx[__builtin_ctz(m)] & t->idx_mask];
+			COUNT_RECORD_READ();
 			if (WW_LIKELY(key_eq(&f->key, k)))
 				return f;
 		}
 		if (WW_LIKELY(c->overflow == 0))
 			return NULL;
 		i = (i + 1) & t->chunk_mask;
-		m = match_tag(&t->chunks[i], tag);
+		m = match_hash(t, &t->chunks[i], hash);
 	}
 	return NULL;
 }
@@ -362,39 +486,70 @@ static inline struct ww_flow *lookup_from(struct ww_flowtab *t, const struct ww_
 struct ww_flow *ww_flowtab_lookup(struct ww_flowtab *t, const struct ww_flowkey *k, uint64_t hash)
 {
 	uint32_t i = (uint32_t)hash & t->chunk_mask;
-	return lookup_from(t, k, hash, i, match_tag(&t->chunks[i], tag_of(hash)));
+	return lookup_from(t, k, hash, i, match_hash(t, &t->chunks[i], hash));
 }
 
 /*
  * Three passes over a window of keys so that the DRAM misses of different
- * keys overlap instead of following one another: prefetch every home chunk;
- * then match tags in each (those lines are arriving) and prefetch the record
- * of the first match; then finish each lookup, by now mostly from cache.
+ * keys overlap instead of following one another: prefetch every home chunk
+ * (and the probe run after it, when the spill bitmap says the lookup may go
+ * on); then match tags in each (those lines are arriving) and, for a key
+ * the home chunk rules out -- no match, no overflow: most absent keys --
+ * answer NULL at once, else prefetch the record of the first match and keep
+ * the key for the last pass, which finishes those lookups, by now mostly
+ * from cache.
  */
+static inline void lookup_window(struct ww_flowtab *t, const struct ww_flowkey *keys, uint64_t *hashes,
+				 struct ww_flow **out, size_t w, bool hash_here)
+{
+	uint32_t home[FT_BATCH_WINDOW], match[FT_BATCH_WINDOW];
+	uint8_t pend[FT_BATCH_WINDOW];
+	unsigned np = 0;
+
+	for (size_t j = 0; j < w; j++) {
+		if (hash_here)
+			hashes[j] = ww_flowtab_hash(t, &keys[j]);
+		home[j] = (uint32_t)hashes[j] & t->chunk_mask;
+		prefetch_chunks(t, home[j]);
+	}
+	for (size_t j = 0; j < w; j++) {
+		const struct chunk *c = &t->chunks[home[j]];
+		uint32_t m = match_hash(t, c, hashes[j]);
+		match[j] = m;
+		out[j] = NULL;
+		if (m)
+			prefetch_record(&t->pool[c->idx[__builtin_ctz(m)] & t->idx_mask]);
+		if (m || c->overflow)
+			pend[np++] = (uint8_t)j;
+	}
+	for (unsigned p = 0; p < np; p++) {
+		size_t j = pend[p];
+		out[j] = lookup_from(t, &keys[j], hashes[j], home[j], match[j]);
+	}
+}
+
 void ww_flowtab_lookup_batch(struct ww_flowtab *t, const struct ww_flowkey *keys,
 			     const uint64_t *hashes, struct ww_flow **out, size_t n)
 {
-	uint32_t home[FT_BATCH_WINDOW], match[FT_BATCH_WINDOW];
+	for (size_t i = 0; i < n; i += FT_BATCH_WINDOW) {
+		size_t w = n - i < FT_BATCH_WINDOW ? n - i : FT_BATCH_WINDOW;
+		/* hash_here is false: lookup_window only reads hashes. */
+		lookup_window(t, keys + i, (uint64_t *)(uintptr_t)(hashes + i), out + i, w, false);
+	}
+}
 
-	while (n > 0) {
-		size_t w = n < FT_BATCH_WINDOW ? n : FT_BATCH_WINDOW;
-
-		for (size_t j = 0; j < w; j++) {
-			home[j] = (uint32_t)hashes[j] & t->chunk_mask;
-			__builtin_prefetch(&t->chunks[home[j]]);
-		}
-		for (size_t j = 0; j < w; j++) {
-			const struct chunk *c = &t->chunks[home[j]];
-			match[j] = match_tag(c, tag_of(hashes[j]));
-			if (match[j])
-				prefetch_record(&t->pool[c->idx[__builtin_ctz(match[j])] & FT_IDX_MASK]);
-		}
-		for (size_t j = 0; j < w; j++)
-			out[j] = lookup_from(t, &keys[j], hashes[j], home[j], match[j]);
-		keys += w;
-		hashes += w;
-		out += w;
-		n -= w;
+/*
+ * The same, hashing each key just before prefetching its chunk (as
+ * rte_hash_lookup_bulk does): the first keys' memory latency then overlaps
+ * the later keys' hashing, where hashing all first made the window wait
+ * for both in turn.
+ */
+void ww_flowtab_hash_lookup_batch(struct ww_flowtab *t, const struct ww_flowkey *keys,
+				  uint64_t *hashes, struct ww_flow **out, size_t n)
+{
+	for (size_t i = 0; i < n; i += FT_BATCH_WINDOW) {
+		size_t w = n - i < FT_BATCH_WINDOW ? n - i : FT_BATCH_WINDOW;
+		lookup_window(t, keys + i, hashes + i, out + i, w, true);
 	}
 }
 
@@ -406,7 +561,7 @@ void ww_flowtab_lookup_batch(struct ww_flowtab *t, const struct ww_flowkey *keys
  * clearing it would otherwise stall on up to three cache misses. Inserts
  * come a packet or more apart, time enough for the lines to arrive.
  */
-static inline void prefetch_next_record(const struct ww_flowtab *t)
+FT_PREFETCH_FN void prefetch_next_record(const struct ww_flowtab *t)
 {
 	uint32_t idx = t->free_head != WW_FLOWTAB_NONE ? t->free_head : t->fresh;
 	if (idx < t->max_flows)
@@ -438,10 +593,11 @@ struct ww_flow *ww_flowtab_insert(struct ww_flowtab *t, const struct ww_flowkey 
 		if (e) {
 			unsigned s = (unsigned)__builtin_ctz(e);
 			c->tag[s] = tag_of(hash);
-			c->idx[s] = idx | (i != home ? FT_DISPLACED : 0);
+			c->idx[s] = idx | filter_of(t, hash) | (i != home ? FT_DISPLACED : 0);
 			break;
 		}
-		c->overflow++;
+		if (c->overflow++ == 0)
+			spill_set(t, i);
 	}
 	t->count++;
 	prefetch_next_record(t);
@@ -476,7 +632,7 @@ static void refill(struct ww_flowtab *t, uint32_t x, unsigned s)
 				r = (unsigned)__builtin_ctz(m);
 				if (!(cy->idx[r] & FT_DISPLACED))
 					continue;
-				home = (uint32_t)t->pool[cy->idx[r] & FT_IDX_MASK].hash & mask;
+				home = (uint32_t)t->pool[cy->idx[r] & t->idx_mask].hash & mask;
 				if (((y - home) & mask) >= dist) {   /* its probe passed x */
 					found = true;
 					break;
@@ -487,9 +643,10 @@ static void refill(struct ww_flowtab *t, uint32_t x, unsigned s)
 		if (!found)
 			break;
 		cx->tag[s] = cy->tag[r];
-		cx->idx[s] = (cy->idx[r] & FT_IDX_MASK) | (x != home ? FT_DISPLACED : 0);
+		cx->idx[s] = (cy->idx[r] & FT_ENTRY_MASK) | (x != home ? FT_DISPLACED : 0);
 		for (uint32_t i = x; i != y; i = (i + 1) & mask)
-			t->chunks[i].overflow--;
+			if (--t->chunks[i].overflow == 0)
+				spill_clear(t, i);
 		x = y;
 		s = r;
 	}
@@ -509,7 +666,7 @@ void ww_flowtab_remove(struct ww_flowtab *t, struct ww_flow *f)
 		struct chunk *c = &t->chunks[i];
 		for (uint32_t m = match_tag(c, tag); m; m &= m - 1) {
 			unsigned s = (unsigned)__builtin_ctz(m);
-			if ((c->idx[s] & FT_IDX_MASK) == idx) {
+			if ((c->idx[s] & t->idx_mask) == idx) {
 				f->hash = t->free_head;
 				t->free_head = idx;
 				t->count--;
@@ -518,7 +675,8 @@ void ww_flowtab_remove(struct ww_flowtab *t, struct ww_flow *f)
 			}
 		}
 		assert(c->overflow > 0);
-		c->overflow--;
+		if (--c->overflow == 0)
+			spill_clear(t, i);
 	}
 	assert(!"ww_flowtab_remove: flow not in the table");
 }
@@ -534,7 +692,7 @@ uint32_t ww_flowtab_live(const struct ww_flowtab *t, uint32_t *out)
 	for (uint32_t i = 0; i <= t->chunk_mask; i++) {
 		const struct chunk *c = &t->chunks[i];
 		for (uint32_t m = ~match_empty(c) & FT_SLOT_MASK; m; m &= m - 1)
-			out[n++] = c->idx[__builtin_ctz(m)] & FT_IDX_MASK;
+			out[n++] = c->idx[__builtin_ctz(m)] & t->idx_mask;
 	}
 	return n;
 }
@@ -551,6 +709,8 @@ void ww_flowtab_clear(struct ww_flowtab *t)
 			c->overflow = 0;
 		}
 	}
+	if (t->fresh)
+		memset(t->spill, 0, t->spill_bytes);
 	t->count = 0;
 	t->fresh = 0;
 	t->free_head = WW_FLOWTAB_NONE;
@@ -580,6 +740,8 @@ int ww_flowtab_populate(const struct ww_flowtab *t, bool index, uint32_t from, u
 	int rc = 0;
 	if (index)
 		rc = populate(t->chunks, 0, t->chunks_bytes);
+	if (index && rc == 0)
+		rc = populate(t->spill, 0, t->spill_bytes);
 	if (to > t->max_flows)
 		to = t->max_flows;
 	if (rc == 0 && from < to)
@@ -595,6 +757,11 @@ uint32_t ww_flowtab_count(const struct ww_flowtab *t)
 uint32_t ww_flowtab_capacity(const struct ww_flowtab *t)
 {
 	return t->max_flows;
+}
+
+size_t ww_flowtab_index_bytes(const struct ww_flowtab *t)
+{
+	return t->chunks_bytes + t->spill_bytes;
 }
 
 uint32_t ww_flowtab_index(const struct ww_flowtab *t, const struct ww_flow *f)
