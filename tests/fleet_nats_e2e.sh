@@ -16,7 +16,8 @@
 #      that outage h1's wirewho is stopped (what is not acknowledged stays
 #      in its spool) and started again on the same spool (a new run, a new
 #      file sink);
-#   3. traffic goes on, then every wirewho stops (SIGTERM).
+#   3. once the stream serves again and the spools are drained (both
+#      waits bounded), traffic stops, then every wirewho stops (SIGTERM).
 # Then a fresh durable consumer reads the stream: every record of every
 # file sink must be there exactly once, and nothing else (compared line for
 # line: a record's host and seq, and its run through its content), and no
@@ -107,7 +108,7 @@ done
 make_stream() {
 	local i
 	for ((i = 0; i < 60; i++)); do
-		ip netns exec "$CORE" "$WW" collect --replicas 3 --durable setup --idle 1 "$URL" >/dev/null 2>"$T/stream.err" && return 0
+		timeout 20 ip netns exec "$CORE" "$WW" collect --replicas 3 --durable setup --idle 1 "$URL" >/dev/null 2>"$T/stream.err" && return 0
 		sleep 0.5
 	done
 	cat "$T/stream.err" >&2
@@ -180,7 +181,44 @@ start_watch 1 run2
 sleep 27
 say "all three brokers started again"
 for k in 1 2 3; do start_broker $k; done
-sleep 15
+# The cluster elects its leaders again (on a loaded machine that took 25 s
+# once): wait (bounded) until the stream serves a consumer, then until the
+# hosts' spools are drained (bounded), while the traffic goes on.
+for ((i = 0; i < 20; i++)); do
+	# a subject of the stream no host publishes on: the probe ends after 1 s idle
+	timeout 15 ip netns exec "$CORE" "$WW" collect --durable probe --idle 1 "$SERVERS/ww$ID.probe.none" \
+		>/dev/null 2>&1 && break
+	sleep 1
+done
+say "the stream serves again"
+# Bytes in a spool not yet acknowledged: the segments after its cursor.
+spool_left() {
+	"$PY" - "$@" <<'PYEOF'
+import glob, os, sys
+left = 0
+for d in sys.argv[1:]:
+    for sd in glob.glob(d + "/*"):
+        try:
+            seg, off, _ = (int(x) for x in open(sd + "/cursor").read().split())
+        except (OSError, ValueError):
+            seg, off = 0, 0
+        for f in glob.glob(sd + "/seg-*"):
+            no = int(os.path.basename(f)[4:])
+            size = os.path.getsize(f)
+            left += size if no > seg else max(0, size - off) if no == seg else 0
+print(left)
+PYEOF
+}
+for ((i = 0; i < 60; i++)); do
+	left=$(spool_left "$T/spool1" "$T/spool2" "$T/spool3")
+	# records keep coming (a stats record a second per host, the traffic's
+	# flows) and the cursor is written once a second: the last seconds' worth
+	# (a few records, ~1 KB each, per host) is always in flight
+	[ "$left" -lt 65536 ] && break
+	sleep 1
+done
+say "spools drained to $left bytes"
+sleep 3
 touch "$T/stop"
 wait "$TPID" 2>/dev/null
 sleep 2
@@ -193,15 +231,15 @@ done
 for f in "$T"/h*-run*.err; do grep -q "dropped" "$f" && fail "$(basename "$f"): $(grep dropped "$f")"; done
 
 # --- the central side ------------------------------------------------------
-ip netns exec "$CORE" "$WW" collect --durable check$ID --idle 3 "$URL" >"$T/collected.ndjson" 2>"$T/collect.err"
+timeout 120 ip netns exec "$CORE" "$WW" collect --durable check$ID --idle 3 "$URL" >"$T/collected.ndjson" 2>"$T/collect.err"
 rc=$?
 [ $rc = 0 ] && ok "collect reads the stream to its end" || fail "collect exit $rc: $(cat "$T/collect.err")"
 # resuming: the same durable has nothing left to give
-ip netns exec "$CORE" "$WW" collect --durable check$ID --idle 2 "$URL" >"$T/again.ndjson" 2>/dev/null
+timeout 60 ip netns exec "$CORE" "$WW" collect --durable check$ID --idle 2 "$URL" >"$T/again.ndjson" 2>/dev/null
 [ ! -s "$T/again.ndjson" ] && ok "the same durable consumer resumes at the end: nothing is read twice" ||
 	fail "the second collect with the same durable read $(wc -l <"$T/again.ndjson") records again"
 # --host and --type filter
-ip netns exec "$CORE" "$WW" collect --durable filt$ID --host fleet2-$ID --type stats --idle 2 "$URL" >"$T/filtered.ndjson" 2>/dev/null
+timeout 60 ip netns exec "$CORE" "$WW" collect --durable filt$ID --host fleet2-$ID --type stats --idle 2 "$URL" >"$T/filtered.ndjson" 2>/dev/null
 
 "$PY" - "$T" "$ID" <<'PYEOF'
 import glob, json, os, sys, collections

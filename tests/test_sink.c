@@ -17,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static const struct ww_host_id host = { "h1", "0123abcd", "b-o-o-t" };
@@ -286,6 +289,42 @@ static void test_a_torn_last_line_is_cut_at_the_next_start(void **state)
 	ww_sinks_close(set, 0, NULL, NULL, NULL, 0);
 }
 
+static void test_a_local_syslog_message_is_rfc5424_with_the_record_as_its_message(void **state)
+{
+	(void)state;
+	char path[100], err[512], buf[8192];
+	snprintf(path, sizeof(path), "%.80s/log.sock", tmpdir);
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	setenv("WIREWHO_SYSLOG_SOCKET", path, 1);
+	struct ww_sinks_cfg c = { .outputs = { "syslog" }, .n_outputs = 1, .syslog_app = "wwunit",
+				  .syslog_facility = 19, .facility_set = true };
+	struct ww_sinks *s = ww_sinks_open(&c, err, sizeof(err));
+	assert_non_null(s);
+	FILE *f = ww_sinks_file(s);
+	fputs("{\"type\":\"alert\",\"kind\":\"x\"}\n{\"type\":\"flow\",\"flow_id\":1}\n", f);
+	fflush(f);
+	struct timeval tv = { 5, 0 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	/* local3 (19) * 8 + warning (4) = 156 for the alert */
+	assert_memory_equal(buf, "<156>1 ", 7);
+	assert_non_null(strstr(buf, " wwunit "));
+	assert_non_null(strstr(buf, " alert [wirewho@32473 seq=\"1\"] {\"type\":\"alert\",\"kind\":\"x\",\"host\":{"));
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_memory_equal(buf, "<158>1 ", 7);   /* info for the rest */
+	assert_non_null(strstr(buf, " flow [wirewho@32473 seq=\"2\"] {\"type\":\"flow\""));
+	assert_int_equal(ww_sinks_close(s, 5.0, NULL, NULL, err, sizeof(err)), 0);
+	unsetenv("WIREWHO_SYSLOG_SOCKET");
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_a_spool_drains_in_order_and_the_next_run_resumes_at_its_cursor),
 		cmocka_unit_test(test_a_full_spool_drops_its_oldest_records_and_counts_them),
 		cmocka_unit_test(test_a_torn_last_line_is_cut_at_the_next_start),
+		cmocka_unit_test(test_a_local_syslog_message_is_rfc5424_with_the_record_as_its_message),
 	};
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }

@@ -156,6 +156,7 @@ int ww_cmd_collect(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	(void)wanted;
+	(void)on_signal;
 	fprintf(stderr, "wirewho: collect: this wirewho was built without libnats (install libnats-dev "
 		"and build with meson -Dnats=enabled)\n");
 	return 1;

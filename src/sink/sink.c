@@ -161,24 +161,26 @@ void ww_sink_record_type(const char *line, size_t len, char *buf, size_t bufsz)
 	}
 }
 
-int ww_sink_enrich(const char *line, size_t len, const struct ww_host_id *h, uint64_t seq,
-		   uint64_t dropped, char **out, size_t *outlen)
+/* The bytes an enriched line of len bytes needs at most (each identity byte
+ * escaped to 6, the numbers, the names, a NUL). */
+static size_t enrich_cap(size_t len, const struct ww_host_id *h)
+{
+	return len + 6 * (strlen(h->name) + strlen(h->machine_id) + strlen(h->boot_id)) + 160;
+}
+
+/* Enrich into o (enrich_cap() bytes); its length, or 0 when the line is not
+ * an object. */
+static size_t enrich_into(char *o, const char *line, size_t len, const struct ww_host_id *h,
+			  uint64_t seq, uint64_t dropped, char *type, size_t typesz)
 {
 	while (len && (line[len - 1] == ' ' || line[len - 1] == '\r'))
 		len--;
 	if (len < 2 || line[0] != '{' || line[len - 1] != '}')
-		return -EINVAL;
-	char type[24];
-	ww_sink_record_type(line, len, type, sizeof(type));
-	bool empty = len == 2;
-	/* escaped identity: each byte at most 6 */
-	size_t cap = len + 6 * (strlen(h->name) + strlen(h->machine_id) + strlen(h->boot_id)) + 160;
-	char *o = malloc(cap);
-	if (!o)
-		return -ENOMEM;
+		return 0;
+	ww_sink_record_type(line, len, type, typesz);
 	size_t n = len - 1;
 	memcpy(o, line, n);
-	if (!empty)
+	if (len > 2)
 		o[n++] = ',';
 	if (strcmp(type, "stats") == 0)
 		n += (size_t)sprintf(o + n, "\"sink_dropped\":%" PRIu64 ",", dropped);
@@ -190,6 +192,21 @@ int ww_sink_enrich(const char *line, size_t len, const struct ww_host_id *h, uin
 	n += put_escaped(o + n, h->boot_id);
 	n += (size_t)sprintf(o + n, "\"},\"seq\":%" PRIu64 "}", seq);
 	o[n] = '\0';
+	return n;
+}
+
+int ww_sink_enrich(const char *line, size_t len, const struct ww_host_id *h, uint64_t seq,
+		   uint64_t dropped, char **out, size_t *outlen)
+{
+	char type[24];
+	char *o = malloc(enrich_cap(len, h));
+	if (!o)
+		return -ENOMEM;
+	size_t n = enrich_into(o, line, len, h, seq, dropped, type, sizeof(type));
+	if (!n) {
+		free(o);
+		return -EINVAL;
+	}
 	*out = o;
 	*outlen = n;
 	return 0;
@@ -374,12 +391,19 @@ static void sinkq_push(struct sink *s, struct ww_rec *r)
 {
 	pthread_mutex_lock(&s->mu);
 	while (s->set->cfg.wait_when_full && !s->exited && !atomic_load(&s->down) &&
-	       (s->tail - s->head >= SINK_QUEUE_RECS || s->bytes + r->len > SINK_QUEUE_BYTES))
+	       (s->tail - s->head >= SINK_QUEUE_RECS || s->bytes + r->len > SINK_QUEUE_BYTES)) {
+		s->room_waiters++;
 		pthread_cond_wait(&s->cv_room, &s->mu);
+		s->room_waiters--;
+	}
 	if (s->tail - s->head >= SINK_QUEUE_RECS || s->bytes + r->len > SINK_QUEUE_BYTES) {
+		uint64_t n = ++s->full_drops;
 		pthread_mutex_unlock(&s->mu);
 		free(r);
 		ww_sink_drop(s->set, 1);
+		if ((n & (n - 1)) == 0)   /* the 1st, 2nd, 4th, 8th...: a line, not a flood of them */
+			ww_sink_notice(s->set, "%s cannot keep up: %" PRIu64 " records dropped so far "
+				       "(its queue holds %u)", s->spec, n, SINK_QUEUE_RECS);
 		return;
 	}
 	s->ring[s->tail++ % SINK_QUEUE_RECS] = r;
@@ -405,7 +429,10 @@ struct ww_rec *ww_sinkq_pop(struct sink *s, int wait_ms, bool *stopping)
 	if (s->head != s->tail) {
 		r = s->ring[s->head++ % SINK_QUEUE_RECS];
 		s->bytes -= r->len;
-		if (s->set->cfg.wait_when_full)
+		/* a waiting producer is woken once half the queue is free: one
+		 * wake-up per many records, not one per record */
+		if (s->room_waiters && s->tail - s->head <= SINK_QUEUE_RECS / 2 &&
+		    s->bytes <= SINK_QUEUE_BYTES / 2)
 			pthread_cond_signal(&s->cv_room);
 	}
 	*stopping = s->stop;
@@ -567,7 +594,8 @@ static int connect_tcp(struct sink *s)
 static int connect_dev_log(void)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", SYSLOG_DEV);
+	const char *path = getenv("WIREWHO_SYSLOG_SOCKET");   /* tests: a socket of their own */
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path && *path ? path : SYSLOG_DEV);
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -652,30 +680,40 @@ static void dispatch_line(struct ww_sinks *set, const char *line, size_t len)
 		fwrite(line, 1, len, stdout);
 		fputc('\n', stdout);
 	}
-	char *json;
-	size_t jlen;
-	uint64_t seq = ++set->seq;
-	if (ww_sink_enrich(line, len, &set->host, seq, ww_sinks_dropped(set), &json, &jlen) < 0)
+	if (!set->n)
+		return;
+	/* enriched once, in place in the first sink's record; the others get copies */
+	uint64_t seq = set->seq + 1;
+	struct ww_rec *r0 = malloc(sizeof(*r0) + enrich_cap(len, &set->host));
+	if (!r0) {
+		ww_sink_drop(set, set->n);
+		return;
+	}
+	size_t jlen = enrich_into(r0->json, line, len, &set->host, seq, ww_sinks_dropped(set),
+				  r0->type, sizeof(r0->type));
+	if (!jlen) {
+		free(r0);
 		return;   /* not a record (the text form): stdout only */
-	char type[24];
-	ww_sink_record_type(json, jlen, type, sizeof(type));
-	for (size_t i = 0; i < set->n; i++) {
+	}
+	set->seq = seq;
+	r0->seq = seq;
+	r0->len = (uint32_t)jlen;
+	for (size_t i = set->n; i-- > 0; ) {
 		struct sink *s = set->sink[i];
-		struct ww_rec *r = malloc(sizeof(*r) + jlen + 1);
-		if (!r) {
-			ww_sink_drop(set, 1);
-			continue;
+		struct ww_rec *r = r0;
+		if (i) {
+			r = malloc(sizeof(*r) + jlen + 1);
+			if (!r) {
+				ww_sink_drop(set, 1);
+				continue;
+			}
+			memcpy(r, r0, sizeof(*r) + jlen + 1);
 		}
-		r->seq = seq;
-		r->len = (uint32_t)jlen;
-		memcpy(r->type, type, sizeof(r->type));
-		memcpy(r->json, json, jlen + 1);
 		if (s->kind == SINK_NATS && s->spool)
 			ww_nats_push(s, r);
 		else
 			sinkq_push(s, r);
 	}
-	free(json);
 }
 
 static ssize_t cookie_write(void *c, const char *buf, size_t size)

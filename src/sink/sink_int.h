@@ -40,6 +40,8 @@ struct sink {
 	struct ww_rec **ring;
 	size_t head, tail;          /* head: next to pop; tail: next free (monotonic) */
 	size_t bytes;
+	uint64_t full_drops;        /* records dropped because the queue was full */
+	unsigned room_waiters;      /* producers waiting in cv_room */
 	bool stop;                  /* set by ww_sinks_close(): drain, then end */
 	double deadline;            /* ...until this monotonic time */
 	bool started, exited;

@@ -6,9 +6,11 @@
  * The sink's thread keeps a window of at most NATS_WINDOW records published
  * and not yet acknowledged (js_PublishMsgAsync, whose own MaxPending is the
  * same bound). Each message carries Nats-Msg-Id = HOST:MACHINE:BOOT:RUN:SEQ,
- * unique per record of every run of every host, and a Ww-Pos header, the
- * record's place in the window, by which the acknowledgement handler (on
- * libnats's thread) marks it done. Records leave the window in order:
+ * unique per record of every run of every host. The acknowledgement
+ * handler (on libnats's thread) gets the message back and finds its entry
+ * by the message's address, starting where the last one was found (they
+ * come back in order but for resends): no header of our own, which in
+ * libnats is a hash table per message. Records leave the window in order:
  * the oldest acknowledged ones are freed, or with a spool, the spool's
  * cursor moves past them. A negative acknowledgement or a timeout
  * (NATS_ACK_WAIT_MS) sends that record again with the same id; so does a
@@ -117,11 +119,12 @@ void ww_nats_sink_free(struct sink *s)
 enum { E_FREE, E_PENDING, E_ACKED, E_FAILED };
 
 struct entry {
-	char *line;                 /* "MSGID\tSUBJECT\tJSON" (malloc'd) */
+	struct ww_rec *rec;         /* without a spool: the record (malloc'd) */
+	char *line;                 /* with a spool: "MSGID\tSUBJECT\tJSON" (malloc'd) */
 	size_t len;
 	struct ww_spool_pos end;    /* spool: where this record ends */
-	_Atomic uint64_t pos;       /* the position it holds: a late acknowledgement of an
-				       earlier occupant of the slot is ignored */
+	_Atomic uint64_t pos;       /* the position it holds */
+	natsMsg *_Atomic msg;       /* the message in flight for it; NULL once answered */
 	_Atomic int state;
 };
 
@@ -134,6 +137,7 @@ struct nats {
 	struct entry win[NATS_WINDOW];
 	uint64_t a, p;              /* oldest unacknowledged, next to publish */
 	_Atomic bool any_failed;
+	_Atomic uint64_t ack_hint;  /* where the handler looks first */
 	_Atomic bool connected;
 	natsStatus last_err;
 };
@@ -185,24 +189,31 @@ int ww_nats_sink_init(struct sink *s, char *err, size_t errsz)
 	return 0;
 }
 
-/* "MSGID\tSUBJECT\tJSON" of a record (malloc'd), its length in *len. */
-static char *make_line(struct sink *s, const struct ww_rec *r, size_t *len)
+/* The subject of a record: the template with {host} and {type} filled. */
+static size_t make_subject(const struct nats *n, const struct ww_rec *r, char *subj, size_t sz)
 {
-	struct nats *n = s->nats;
-	char subj[512];
 	size_t o = 0;
-	for (const char *t = n->url.subject; *t && o < sizeof(subj) - 64; ) {
+	for (const char *t = n->url.subject; *t && o < sz - 64; ) {
 		if (strncmp(t, "{host}", 6) == 0) {
-			o += (size_t)snprintf(subj + o, sizeof(subj) - o, "%.*s", 60, n->host_tok);
+			o += (size_t)snprintf(subj + o, sz - o, "%.*s", 60, n->host_tok);
 			t += 6;
 		} else if (strncmp(t, "{type}", 6) == 0) {
-			o += (size_t)snprintf(subj + o, sizeof(subj) - o, "%s", r->type);
+			o += (size_t)snprintf(subj + o, sz - o, "%s", r->type);
 			t += 6;
 		} else {
 			subj[o++] = *t++;
 		}
 	}
 	subj[o] = '\0';
+	return o;
+}
+
+/* "MSGID\tSUBJECT\tJSON" of a record (malloc'd), its length in *len. */
+static char *make_line(struct sink *s, const struct ww_rec *r, size_t *len)
+{
+	struct nats *n = s->nats;
+	char subj[512];
+	size_t o = make_subject(n, r, subj, sizeof(subj));
 	size_t cap = strlen(n->prefix) + 24 + o + r->len + 3;
 	char *line = malloc(cap);
 	if (!line)
@@ -226,21 +237,21 @@ void ww_nats_push(struct sink *s, struct ww_rec *r)
 static void ack_handler(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
 {
 	struct nats *n = closure;
-	const char *pos = NULL;
 	(void)js;
-	if (natsMsgHeader_Get(msg, "Ww-Pos", &pos) == NATS_OK && pos) {
-		uint64_t p = strtoull(pos, NULL, 10);
-		struct entry *e = &n->win[p % NATS_WINDOW];
-		if (atomic_load(&e->pos) != p) {
-			natsMsg_Destroy(msg);
-			return;
-		}
+	uint64_t h = atomic_load(&n->ack_hint);
+	for (uint64_t k = 0; k < NATS_WINDOW; k++) {
+		struct entry *e = &n->win[(h + k) % NATS_WINDOW];
+		natsMsg *want = msg;
+		if (atomic_load(&e->msg) != msg || !atomic_compare_exchange_strong(&e->msg, &want, NULL))
+			continue;
+		atomic_store(&n->ack_hint, atomic_load(&e->pos) + 1);
 		if (pa && !pae) {
 			atomic_store(&e->state, E_ACKED);
 		} else {
 			atomic_store(&e->state, E_FAILED);
 			atomic_store(&n->any_failed, true);
 		}
+		break;
 	}
 	natsMsg_Destroy(msg);
 }
@@ -298,28 +309,39 @@ static int nats_connect(struct sink *s)
 static int publish(struct nats *n, uint64_t p)
 {
 	struct entry *e = &n->win[p % NATS_WINDOW];
-	char *t1 = memchr(e->line, '\t', e->len);
-	char *t2 = t1 ? memchr(t1 + 1, '\t', e->len - (size_t)(t1 + 1 - e->line)) : NULL;
-	if (!t2) {
-		atomic_store(&e->state, E_ACKED);   /* not a line of ours (a damaged spool): skip it */
-		return 0;
+	char id[600], subj[512];
+	const char *data;
+	size_t dlen;
+	if (e->rec) {
+		make_subject(n, e->rec, subj, sizeof(subj));
+		snprintf(id, sizeof(id), "%s%" PRIu64, n->prefix, e->rec->seq);
+		data = e->rec->json;
+		dlen = e->rec->len;
+	} else {
+		char *t1 = memchr(e->line, '\t', e->len);
+		char *t2 = t1 ? memchr(t1 + 1, '\t', e->len - (size_t)(t1 + 1 - e->line)) : NULL;
+		if (!t2) {
+			atomic_store(&e->state, E_ACKED);   /* not a line of ours (a damaged spool): skip it */
+			return 0;
+		}
+		snprintf(id, sizeof(id), "%.*s", (int)(t1 - e->line), e->line);
+		snprintf(subj, sizeof(subj), "%.*s", (int)(t2 - t1 - 1), t1 + 1);
+		data = t2 + 1;
+		dlen = e->len - (size_t)(t2 + 1 - e->line);
 	}
-	char id[600], subj[512], pos[24];
-	snprintf(id, sizeof(id), "%.*s", (int)(t1 - e->line), e->line);
-	snprintf(subj, sizeof(subj), "%.*s", (int)(t2 - t1 - 1), t1 + 1);
-	snprintf(pos, sizeof(pos), "%" PRIu64, p);
 	natsMsg *m = NULL;
-	natsStatus st = natsMsg_Create(&m, subj, NULL, t2 + 1, (int)(e->len - (size_t)(t2 + 1 - e->line)));
+	natsStatus st = natsMsg_Create(&m, subj, NULL, data, (int)dlen);
 	if (st == NATS_OK) st = natsMsgHeader_Set(m, "Nats-Msg-Id", id);
-	if (st == NATS_OK) st = natsMsgHeader_Set(m, "Ww-Pos", pos);
 	atomic_store(&e->pos, p);
 	atomic_store(&e->state, E_PENDING);
+	atomic_store(&e->msg, m);   /* before the library has it: its answer may come at once */
 	jsPubOptions po;
 	jsPubOptions_Init(&po);
 	po.MaxWait = NATS_ACK_WAIT_MS;
 	if (st == NATS_OK)
 		st = js_PublishMsgAsync(n->js, &m, &po);
 	if (st != NATS_OK) {
+		atomic_store(&e->msg, NULL);
 		natsMsg_Destroy(m);   /* NULL when the library took it */
 		atomic_store(&e->state, E_FAILED);
 		atomic_store(&n->any_failed, true);
@@ -353,16 +375,8 @@ static int fill(struct sink *s, int wait_ms, bool *stopping)
 		e->end = end;
 		return 1;
 	}
-	struct ww_rec *r = ww_sinkq_pop(s, wait_ms, stopping);
-	if (!r)
-		return 0;
-	e->line = make_line(s, r, &e->len);
-	free(r);
-	if (!e->line) {
-		ww_sink_drop(s->set, 1);
-		return 0;
-	}
-	return 1;
+	e->rec = ww_sinkq_pop(s, wait_ms, stopping);
+	return e->rec != NULL;
 }
 
 void *ww_nats_thread(void *arg)
@@ -399,7 +413,9 @@ void *ww_nats_thread(void *arg)
 			upto = e->end;
 			moved = true;
 			free(e->line);
+			free(e->rec);
 			e->line = NULL;
+			e->rec = NULL;
 			atomic_store(&e->state, E_FREE);
 			n->a++;
 		}
@@ -464,8 +480,10 @@ void ww_nats_sink_free(struct sink *s)
 		jsCtx_Destroy(n->js);
 	if (n->nc)
 		natsConnection_Destroy(n->nc);
-	for (size_t i = 0; i < NATS_WINDOW; i++)
+	for (size_t i = 0; i < NATS_WINDOW; i++) {
 		free(n->win[i].line);
+		free(n->win[i].rec);
+	}
 	if (s->spool)
 		ww_spool_close(s->spool);
 	free(n);

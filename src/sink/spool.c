@@ -224,7 +224,8 @@ struct ww_spool *ww_spool_open(const char *dir, uint64_t max_bytes, struct ww_si
 		nos[nn++] = no;
 	}
 	closedir(d);
-	qsort(nos, nn, sizeof(*nos), cmp_u64);
+	if (nn)
+		qsort(nos, nn, sizeof(*nos), cmp_u64);
 	for (size_t i = 0; i < nn; i++)
 		if (scan_seg(sp, nos[i]) < 0) {
 			free(nos);
@@ -436,11 +437,17 @@ void ww_spool_close(struct ww_spool *sp)
 		close(sp->wfd);
 	if (sp->rfd >= 0)
 		close(sp->rfd);
-	/* an empty newest segment is not kept */
-	if (sp->n && sp->segs[sp->n - 1].bytes == 0) {
-		char p[4200];
-		seg_path(sp, sp->segs[sp->n - 1].no, p, sizeof(p));
-		unlink(p);
+	/* everything acknowledged: no segment is kept (the cursor is, so the
+	 * next run numbers its segments after it) */
+	bool all_acked = true;
+	for (size_t i = 0; i < sp->n; i++)
+		all_acked &= unacked(sp, &sp->segs[i]) == 0;
+	for (size_t i = 0; i < sp->n; i++) {
+		if (all_acked || (i == sp->n - 1 && sp->segs[i].bytes == 0)) {
+			char p[4200];
+			seg_path(sp, sp->segs[i].no, p, sizeof(p));
+			unlink(p);
+		}
 	}
 	free(sp->segs);
 	free(sp->rbuf);
