@@ -39,6 +39,7 @@ NSES=("$NS")
 set +u
 . scripts/netns-lib.sh
 set -u
+trap 'set +e; cleanup' EXIT   # under set -e the cleanup must not stop at its first failed kill
 BROKER=192.0.2.1
 URL="nats://$BROKER:4222,$BROKER:4223,$BROKER:4224/wwbench.{host}.{type}"
 
