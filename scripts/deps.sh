@@ -16,7 +16,9 @@ PKGS="gcc clang llvm meson ninja-build pkg-config libpcap-dev libmnl-dev libcmoc
 libbpf-dev bpftool libcap2-bin
 libcap-dev iproute2 tcpdump dnsutils bind9 openssh-server openssh-client curl openssl
 python3 python3-jsonschema netbase procps psmisc socat systemd man-db util-linux
-iputils-ping nginx-light perl"
+iputils-ping nginx-light perl
+nats-server libnats-dev rsyslog"
+# (the line above: issue #15, the fleet sinks and their tests: NATS JetStream, syslog)
 
 missing=""
 for p in $PKGS; do

@@ -12,7 +12,7 @@ import re
 import subprocess
 import sys
 
-COMMANDS = ("watch", "replay", "sockets")
+COMMANDS = ("watch", "replay", "sockets", "collect")
 OPT = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*|-[a-zA-Z])(?![\w-])")
 
 

@@ -9,5 +9,6 @@
 int ww_cmd_replay(int argc, char **argv);
 int ww_cmd_watch(int argc, char **argv);
 int ww_cmd_sockets(int argc, char **argv);
+int ww_cmd_collect(int argc, char **argv);
 
 #endif

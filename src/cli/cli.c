@@ -20,6 +20,7 @@ static const char usage_text[] =
 	"usage: wirewho replay [OPTIONS] FILE...      read pcap/pcapng files (- for stdin)\n"
 	"       wirewho watch  [OPTIONS] -i IFACE     capture live on an interface (any = all)\n"
 	"       wirewho sockets [OPTIONS]             audit this host's socket table\n"
+	"       wirewho collect [OPTIONS] nats://...  read a fleet's records from NATS JetStream\n"
 	"       wirewho --help | --version\n";
 
 static const char help_text[] =

@@ -23,6 +23,7 @@
 #include "wirewho/netscope.h"
 #include "wirewho/policy.h"
 #include "wirewho/ports.h"
+#include "wirewho/sink.h"
 #include "wirewho/timeline.h"
 
 #include <errno.h>
@@ -57,6 +58,7 @@ static const char replay_usage[] =
 	"  --no-classify          skip payload classification (to measure its cost)\n"
 	"  --no-decap             do not take tunnels off (GRE, VXLAN, Geneve, IP-in-IP...)\n"
 	"  --vxlan-port N         also read UDP port N as VXLAN (4789 always is); up to 8\n"
+	WW_SINK_USAGE
 	"  -h, --help             this text\n"
 	"\n"
 	"Options may come before or after the files. See wirewho(8).\n"
@@ -73,7 +75,18 @@ struct replay_opts {
 	const char *ports;
 	bool progress;
 	uint16_t vxlan[WW_DECODE_MAX_VXLAN_PORTS];   /* --vxlan-port */
+	struct ww_sinks_cfg sinks;                   /* --output, --spool, --syslog-* */
 };
+
+#define REPLAY_SINK_DRAIN_S 30.0   /* --output: what the sinks hold at the end is sent for at
+				      most this long (a replay ends faster than a broker takes it) */
+
+/* A sink's notice (a broker away, a spool full), for people. */
+static void say_notice(void *ud, const char *notice)
+{
+	(void)ud;
+	fprintf(stderr, "wirewho: replay: --output %s\n", notice);
+}
 
 static void progress(struct ww_pipeline *pl, double t0, bool final)
 {
@@ -234,11 +247,13 @@ int ww_cmd_replay(int argc, char **argv)
 		{ "no-decap", no_argument, NULL, O_NODECAP },
 		{ "vxlan-port", required_argument, NULL, O_VXLAN },
 		{ "help", no_argument, NULL, O_HELP },
+		WW_SINK_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct replay_opts o = { .progress = true };
 	unsigned long v;
-	int c, rc = 0;
+	int c, k, rc = 0;
+	char serr[512];
 
 	o.pc.out = stdout;
 	o.pc.none_reason = "replay without a socket timeline (--sockets)";
@@ -282,11 +297,17 @@ int ww_cmd_replay(int argc, char **argv)
 			fputs(replay_usage, stdout);
 			return 0;
 		default:
+			if ((k = ww_sinks_cfg_option(&o.sinks, c, optarg, serr, sizeof(serr))) > 0)
+				break;
+			if (k < 0)
+				return ww_cli_usage_error("replay", "%s", serr);
 			return ww_cli_bad_option("replay", c, argv);
 		}
 	}
 	if (optind >= argc)
 		return ww_cli_usage_error("replay", "no capture file given (use - for standard input)");
+	if (ww_sinks_cfg_check(&o.sinks, serr, sizeof(serr)) < 0)
+		return ww_cli_usage_error("replay", "%s", serr);
 
 	char err[WW_PORTS_ERRLEN];
 	if (o.ports && (rc = ww_ports_load_user(o.ports, err, sizeof(err))) < 0) {
@@ -315,9 +336,22 @@ int ww_cmd_replay(int argc, char **argv)
 	 * that a few big writes instead of one per 4 KiB. */
 	static char outbuf[1 << 20];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	struct ww_sinks *sinks = NULL;
+	if (!ww_sinks_stdout_only(&o.sinks)) {
+		o.sinks.wait_when_full = true;   /* no capture to protect: the sinks set the pace */
+		sinks = ww_sinks_open(&o.sinks, serr, sizeof(serr));
+		if (!sinks) {
+			fprintf(stderr, "wirewho: replay: --output: %s\n", serr);
+			replay_attr_free(&ra);
+			return 1;
+		}
+		o.pc.out = ww_sinks_file(sinks);
+		o.pc.mode = WW_EMIT_JSON;   /* sinks carry records, not the table for people */
+	}
 	struct ww_pipeline *pl = ww_pipeline_new(&o.pc);
 	if (!pl) {
 		fprintf(stderr, "wirewho: out of memory creating the flow table (--max-flows)\n");
+		ww_sinks_close(sinks, 0, NULL, NULL, NULL, 0);
 		replay_attr_free(&ra);
 		return 1;
 	}
@@ -339,6 +373,7 @@ int ww_cmd_replay(int argc, char **argv)
 	if (!opened) {
 		/* Nothing could be read: the error lines are the whole answer. */
 		ww_pipeline_free(pl);
+		ww_sinks_close(sinks, 0, NULL, NULL, NULL, 0);
 		replay_attr_free(&ra);
 		return worst;
 	}
@@ -348,6 +383,10 @@ int ww_cmd_replay(int argc, char **argv)
 		worst = 1;
 	}
 	ww_pipeline_free(pl);
+	if (sinks && ww_sinks_close(sinks, REPLAY_SINK_DRAIN_S, say_notice, NULL, serr, sizeof(serr)) < 0) {
+		fprintf(stderr, "wirewho: replay: --output: %s\n", serr);
+		worst = worst ? worst : 1;
+	}
 	replay_attr_free(&ra);
 	return worst;
 }

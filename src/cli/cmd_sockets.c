@@ -24,6 +24,7 @@
 #include "wirewho/emit_sockets.h"
 #include "wirewho/jsonw.h"
 #include "wirewho/ports.h"
+#include "wirewho/sink.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -53,6 +54,7 @@ static const char help_text[] =
 	"  --learn           print a policy that explains everything present now\n"
 	"  -q, --quiet       alerts only (no socket records / no table)\n"
 	"  --passes N        benchmark: run the audit N times, timings on stderr\n"
+	WW_SINK_USAGE
 	"  -h, --help        this text\n"
 	"\n"
 	"Exit status: 0 ran (alerts or not), 1 runtime failure, 2 bad usage or policy.\n";
@@ -61,7 +63,18 @@ struct opts {
 	bool json, all, all_netns, learn, quiet;
 	const char *policy;
 	unsigned long passes;
+	struct ww_sinks_cfg sinks;   /* --output, --spool, --syslog-* */
 };
+
+#define SOCKETS_SINK_DRAIN_S 30.0   /* --output: what the sinks hold at the end is sent for
+				       at most this long */
+
+/* A sink's notice (a broker away, a spool full), for people. */
+static void say_notice(void *ud, const char *notice)
+{
+	(void)ud;
+	fprintf(stderr, "wirewho sockets: --output %s\n", notice);
+}
 
 struct ns {
 	uint64_t ino;
@@ -85,8 +98,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "passes", required_argument, NULL, O_PASSES },
 		{ "help", no_argument, NULL, 'h' },
+		WW_SINK_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
+	char serr[512];
+	int k;
 	memset(o, 0, sizeof(*o));
 	o->passes = 1;
 	optind = 0;   /* GNU: reinitialise, main.c may have run getopt already */
@@ -117,10 +133,22 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			}
 			break;
 		default:
+			if ((k = ww_sinks_cfg_option(&o->sinks, c, optarg, serr, sizeof(serr))) > 0)
+				break;
+			if (k < 0) {
+				ww_cli_usage_error("sockets", "%s", serr);
+				return -1;
+			}
 			ww_cli_bad_option("sockets", c, argv);
 			return -1;
 		}
 	}
+	if (ww_sinks_cfg_check(&o->sinks, serr, sizeof(serr)) < 0) {
+		ww_cli_usage_error("sockets", "%s", serr);
+		return -1;
+	}
+	if (!ww_sinks_stdout_only(&o->sinks))
+		o->json = true;   /* sinks carry records, not the table for people */
 	if (optind < argc) {
 		ww_cli_usage_error("sockets", "unexpected argument \"%s\"", argv[optind]);
 		return -1;
@@ -372,6 +400,8 @@ struct run {
 	struct ww_alert *alerts;
 	size_t n_alerts;
 	struct ww_jw jw;
+	FILE *out;                 /* stdout, or the sinks' (--output) */
+	struct ww_sinks *sinks;
 };
 
 static const char *service_of(const struct ww_sock_view *v)
@@ -513,7 +543,7 @@ static int one_pass(struct run *r, bool print, double *t_dump, double *t_owner)
 	if (!print)
 		return 0;
 
-	FILE *out = stdout;
+	FILE *out = r->out;
 	if (r->o.learn)
 		return learn(out, r->views, total, total);
 	if (r->o.json) {
@@ -571,6 +601,18 @@ int ww_cmd_sockets(int argc, char **argv)
 	}
 	(void)ww_ports_load_services(NULL);   /* missing /etc/services: built-in names */
 	ww_jw_init(&r.jw);
+	r.out = stdout;
+	if (!ww_sinks_stdout_only(&r.o.sinks) && !r.o.learn) {
+		r.o.sinks.wait_when_full = true;   /* no capture to protect: the sinks set the pace */
+		r.sinks = ww_sinks_open(&r.o.sinks, err, sizeof(err));
+		if (!r.sinks) {
+			fprintf(stderr, "wirewho sockets: --output: %s\n", err);
+			ww_policy_free(r.pol);
+			ww_jw_free(&r.jw);
+			return 1;
+		}
+		r.out = ww_sinks_file(r.sinks);
+	}
 	if (find_namespaces(r.o.all_netns, &r.ns, &r.n_ns) < 0 ||
 	    open_tables(r.ns, r.n_ns) < 0 || !(r.procs = ww_procs_new(NULL))) {
 		fprintf(stderr, "wirewho sockets: cannot read the socket table: %s\n", strerror(errno));
@@ -588,7 +630,7 @@ int ww_cmd_sockets(int argc, char **argv)
 			rc = 1;
 			goto out;
 		}
-		if (fflush(stdout) != 0) {
+		if (fflush(r.out) != 0) {
 			fprintf(stderr, "wirewho sockets: writing output failed: %s\n", strerror(errno));
 			rc = 1;
 			goto out;
@@ -602,6 +644,11 @@ int ww_cmd_sockets(int argc, char **argv)
 		}
 	}
 out:
+	if (r.sinks && ww_sinks_close(r.sinks, rc ? 0 : SOCKETS_SINK_DRAIN_S, say_notice, NULL, err,
+				      sizeof(err)) < 0) {
+		fprintf(stderr, "wirewho sockets: --output: %s\n", err);
+		rc = 1;
+	}
 	for (size_t i = 0; i < r.n_ns; i++)
 		ww_socktab_free(r.ns[i].tab);
 	free(r.ns);

@@ -51,6 +51,7 @@
 #include "wirewho/policy.h"
 #include "wirewho/ports.h"
 #include "wirewho/procs.h"
+#include "wirewho/sink.h"
 #include "wirewho/socktab.h"
 #include "wirewho/timeline.h"
 
@@ -85,6 +86,8 @@
 					 reads; the kernel ring has fixed-size slots of about
 					 the snaplen, so 256 KB (libpcap's default) would leave
 					 a 64 MB buffer only 256 packets deep */
+#define WATCH_SINK_DRAIN_S     10.0   /* --output: at the stop, what the sinks still hold is
+					 sent for at most this long (a spool keeps the rest) */
 #define WATCH_NICE             (-15)  /* wake ahead of ordinary processes: a DNS client's
 					 socket lives ~300 us, and losing the CPU for that
 					 long at the first packet loses its owner */
@@ -93,10 +96,18 @@ static volatile sig_atomic_t stop_sig, reload_sig;
 
 static void on_signal(int sig)
 {
-	if (sig == SIGHUP)
+	if (sig == SIGUSR1)
+		ww_sinks_request_reopen();   /* --output file:PATH, after logrotate */
+	else if (sig == SIGHUP)
 		reload_sig = 1;
 	else
 		stop_sig = sig;
+}
+
+/* A sink's notice (a broker away, a spool full), for people. */
+static void say_notice(void *ud, const char *notice)
+{
+	fprintf(stderr, "wirewho: %s: --output %s\n", (const char *)ud, notice);
 }
 
 static const char watch_usage[] =
@@ -109,6 +120,7 @@ static const char watch_usage[] =
 	"  -f, --filter EXPR      BPF filter, as tcpdump takes it\n"
 	"  --json                 NDJSON records on stdout, each out within milliseconds\n"
 	"  -q, --quiet            alerts only, no flow records\n"
+	WW_SINK_USAGE
 	"  --policy FILE          rules that explain expected processes, ports and peers\n"
 	"                         (reloaded on SIGHUP)\n"
 	"  --home-net CIDR,...    the site's own networks: every other peer is internet\n"
@@ -154,6 +166,7 @@ struct watch_opts {
 	bool no_decap;
 	unsigned n_vxlan;
 	uint16_t vxlan[WW_DECODE_MAX_VXLAN_PORTS];   /* --vxlan-port */
+	struct ww_sinks_cfg sinks;                   /* --output, --spool, --syslog-* */
 };
 
 /*
@@ -271,9 +284,11 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 		{ "no-decap", no_argument, NULL, O_NODECAP },
 		{ "vxlan-port", required_argument, NULL, O_VXLAN },
 		{ "help", no_argument, NULL, 'h' },
+		WW_SINK_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, k;
+	char serr[512];
 
 	o->buffer_mb = WATCH_DEFAULT_BUFFER_MB;
 	o->snaplen = WATCH_DEFAULT_SNAPLEN;
@@ -335,6 +350,10 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 			fputs(watch_usage, stdout);
 			return -1;
 		default:
+			if ((k = ww_sinks_cfg_option(&o->sinks, c, optarg, serr, sizeof(serr))) > 0)
+				break;
+			if (k < 0)
+				return ww_cli_usage_error("watch", "%s", serr);
 			return ww_cli_bad_option("watch", c, argv);
 		}
 	}
@@ -342,6 +361,10 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 		return ww_cli_usage_error("watch", "unexpected argument \"%s\" (a filter goes after -f)", argv[optind]);
 	if (!o->iface)
 		return ww_cli_usage_error("watch", "no interface given: -i IFACE (or -i any)");
+	if (ww_sinks_cfg_check(&o->sinks, serr, sizeof(serr)) < 0)
+		return ww_cli_usage_error("watch", "%s", serr);
+	if (!ww_sinks_stdout_only(&o->sinks))
+		o->json = true;   /* sinks carry records, not the table for people */
 	if (o->record)
 		return check_record_dir(o->record, o->force);
 	return 0;
@@ -358,6 +381,7 @@ struct run {
 	struct ww_kattr *kattr;
 	struct ww_tl_writer *rec;
 	struct ww_pipeline *pl;
+	struct ww_sinks *sinks;   /* --output other than stdout; NULL without */
 	/* counts of captures closed before this one (--wait-for-interface reopens) */
 	uint64_t prev_received, prev_dropped;
 };
@@ -384,6 +408,7 @@ static void run_free(struct run *r)
 	ww_socktab_free(r->st);
 	ww_netaddr_close(r->na);
 	ww_capture_close(r->cap);
+	ww_sinks_close(r->sinks, 0, NULL, NULL, NULL, 0);   /* after the pipeline: it writes to them */
 }
 
 /*
@@ -459,6 +484,7 @@ int ww_cmd_watch(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);   /* a closed stdout is an output error, reported */
 
 	if (ww_caps_check_capture(err, sizeof(err)) < 0) {
@@ -570,6 +596,16 @@ int ww_cmd_watch(int argc, char **argv)
 	pc.vxlan_ports = o.vxlan;
 	pc.n_vxlan_ports = o.n_vxlan;
 	pc.out = stdout;
+	if (!ww_sinks_stdout_only(&o.sinks)) {
+		char serr[512];
+		r.sinks = ww_sinks_open(&o.sinks, serr, sizeof(serr));
+		if (!r.sinks) {
+			fprintf(stderr, "wirewho: watch: --output: %s\n", serr);
+			goto fail;
+		}
+		pc.out = ww_sinks_file(r.sinks);
+	}
+	FILE *out = pc.out;
 	pc.mode = o.json ? WW_EMIT_JSON : WW_EMIT_TEXT;
 	pc.quiet = o.quiet;
 	pc.color = !o.json && isatty(STDOUT_FILENO);
@@ -695,6 +731,9 @@ int ww_cmd_watch(int argc, char **argv)
 		}
 
 		if (periodic) {
+			char note[512];
+			while (ww_sinks_take_notice(r.sinks, note, sizeof(note)))
+				fprintf(stderr, "wirewho: watch: --output %s\n", note);
 			next_periodic = now + WATCH_PERIODIC_US;
 			ww_pipeline_tick(r.pl, now);
 			ww_attr_periodic(r.attr, now);
@@ -720,7 +759,7 @@ int ww_cmd_watch(int argc, char **argv)
 			}
 		}
 		/* What this wake-up wrote goes out now (see the setvbuf() above). */
-		if (fflush(stdout) != 0) {
+		if (fflush(out) != 0) {
 			ww_cli_report_output_failure("wirewho: watch", -EIO);
 			exit_code = 1;
 			stop_sig = SIGPIPE;   /* reported: not again at the finish */
@@ -761,6 +800,18 @@ int ww_cmd_watch(int argc, char **argv)
 		}
 	}
 	r.rec = NULL;
+	if (r.sinks) {
+		char serr[512];
+		ww_pipeline_free(r.pl);   /* nothing is written to the sinks after this */
+		r.pl = NULL;
+		int src = ww_sinks_close(r.sinks, WATCH_SINK_DRAIN_S, say_notice, (void *)"watch",
+					 serr, sizeof(serr));
+		if (src < 0) {
+			fprintf(stderr, "wirewho: watch: --output: %s\n", serr);
+			exit_code = 1;
+		}
+		r.sinks = NULL;
+	}
 	run_free(&r);
 	return exit_code;
 oom:

@@ -1,6 +1,6 @@
 /*
  * main.c - dispatch to the command named by argv[1] (cmd_replay.c,
- * cmd_watch.c, cmd_sockets.c) and answer --help and --version.
+ * cmd_watch.c, cmd_sockets.c, cmd_collect.c) and answer --help and --version.
  *
  * Exit status, for every command: 0 ran to the end (alerts or not), 1 a
  * runtime failure (capture died, output failed, out of memory), 2 bad usage
@@ -42,6 +42,8 @@ int main(int argc, char **argv)
 		rc = ww_cmd_watch(argc - 1, argv + 1);
 	} else if (strcmp(cmd, "sockets") == 0) {
 		rc = ww_cmd_sockets(argc - 1, argv + 1);
+	} else if (strcmp(cmd, "collect") == 0) {
+		rc = ww_cmd_collect(argc - 1, argv + 1);
 	} else {
 		return ww_cli_usage_error(NULL, "unknown command \"%s\"", cmd);
 	}
