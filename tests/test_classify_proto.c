@@ -591,6 +591,9 @@ static void test_dcerpc_connectionless_and_bind_are_dcerpc(void **st)
 	(void)st;
 	struct seg s[] = { C2S(dcerpc_cl_resp) };
 	assert_string_equal(classify(WW_IPPROTO_UDP, 34964, s, 1), "dcerpc");
+	/* DCE/RPC services listen where the endpoint mapper says: no alert there */
+	struct ww_alert a[3];
+	assert_int_equal(alerts_for(WW_IPPROTO_UDP, 34964, s, 1, a), 0);
 	struct seg b[] = { C2S(dcerpc_co_bind) };
 	assert_string_equal(classify(WW_IPPROTO_TCP, 135, b, 1), "dcerpc");
 	/* a data representation with its reserved bytes set is not DCE/RPC */
@@ -639,6 +642,11 @@ static void test_stun_binding_request_is_stun_and_a_wrong_length_is_not(void **s
 	assert_string_equal(classify(WW_IPPROTO_UDP, 40002, s, 1), "stun");
 	struct ww_alert a[3];
 	assert_int_equal(alerts_for(WW_IPPROTO_UDP, 3478, s, 1, a), 0);
+	/* ICE runs STUN (and DTLS) on any ephemeral port: no alert there, but
+	 * on another protocol's port it is still one */
+	assert_int_equal(alerts_for(WW_IPPROTO_UDP, 40002, s, 1, a), 0);
+	assert_int_equal(alerts_for(WW_IPPROTO_UDP, 53, s, 1, a), 1);
+	assert_int_equal(a[0].kind, WW_ALERT_PORT_UNEXPECTED);
 	uint8_t *m = mutate(stun_binding, sizeof(stun_binding), 3, (uint8_t)(stun_binding[3] + 4));
 	struct seg b[] = { C2S_N(m, sizeof(stun_binding)) };
 	assert_string_equal(classify(WW_IPPROTO_UDP, 40002, b, 1), "unknown");
@@ -660,6 +668,8 @@ static void test_dtls_client_hello_is_dtls_and_a_bad_fragment_is_not(void **st)
 	(void)st;
 	struct seg s[] = { C2S(dtls_client_hello) };
 	assert_string_equal(classify(WW_IPPROTO_UDP, 56515, s, 1), "dtls");
+	struct ww_alert a[3];
+	assert_int_equal(alerts_for(WW_IPPROTO_UDP, 56515, s, 1, a), 0);
 	/* fragment_length (bytes 22-24) past the message length */
 	uint8_t *m = mutate(dtls_client_hello, sizeof(dtls_client_hello), 22, 0x7f);
 	struct seg b[] = { C2S_N(m, sizeof(dtls_client_hello)) };
@@ -679,6 +689,13 @@ static void test_ssdp_search_is_ssdp_and_a_sip_like_request_is_not(void **st)
 	(void)st;
 	struct seg s[] = { C2S(ssdp_msearch) };
 	assert_string_equal(classify(WW_IPPROTO_UDP, 1900, s, 1), "ssdp");
+	/* a device may answer a search from any port */
+	static const char ok[] = "HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=1800\r\nEXT:\r\n"
+				 "ST: upnp:rootdevice\r\nUSN: uuid:x::upnp:rootdevice\r\n\r\n";
+	struct seg k[] = { S2C_N(ok, sizeof(ok) - 1) };
+	assert_string_equal(classify(WW_IPPROTO_UDP, 48166, k, 1), "ssdp");
+	struct ww_alert a[3];
+	assert_int_equal(alerts_for(WW_IPPROTO_UDP, 48166, k, 1, a), 0);
 	static const char notify[] = "NOTIFY * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n"
 				     "NT: upnp:rootdevice\r\nNTS: ssdp:alive\r\nUSN: uuid:x::upnp:rootdevice\r\n\r\n";
 	struct seg n[] = { C2S_N(notify, sizeof(notify) - 1) };

@@ -144,13 +144,11 @@ static const struct entry builtin[] = {
 	{ "syslog", 514, 514, L_UDP, F_KNOWN },       /* RFC 5426 */
 	{ "syslog", 514, 514, L_TCP, F_KNOWN },       /* IANA's "shell", but what rsyslog and syslog-ng use for TCP */
 	{ "syslog", 601, 601, L_TCP, F_KNOWN },       /* syslog-conn (RFC 3195's port; RFC 6587 senders) */
-	{ "tls", 6514, 6514, L_TCP, F_KNOWN },        /* syslog over TLS, RFC 5425 */
 	{ "dtls", 6514, 6514, L_UDP, F_KNOWN },       /* syslog over DTLS, RFC 6012 */
 	{ "dcerpc", 135, 135, L_BOTH, F_KNOWN },      /* the endpoint mapper (epmap) */
 	{ "mqtt", 1883, 1883, L_TCP, F_KNOWN },       /* IANA, MQTT 3.1.1 §4.2 */
 	{ "stun", 3478, 3478, L_BOTH, F_KNOWN },      /* STUN and TURN, RFC 8489 §9 */
 	{ "stun", 19302, 19309, L_UDP, F_KNOWN },     /* Google's public STUN servers */
-	{ "tls", 5349, 5349, L_TCP, F_KNOWN },        /* STUN/TURN over TLS */
 	{ "dtls", 5349, 5349, L_UDP, F_KNOWN },       /* STUN/TURN over DTLS, RFC 7350 */
 	{ "dtls", 5684, 5684, L_UDP, F_KNOWN },       /* CoAP over DTLS, RFC 7252 */
 	{ "dtls", 4433, 4433, L_UDP, 0 },             /* OpenSSL's s_server default */
@@ -160,12 +158,10 @@ static const struct entry builtin[] = {
 	{ "ipsec", 500, 500, L_UDP, F_KNOWN },        /* IKE, RFC 7296 §2 */
 	{ "ipsec", 4500, 4500, L_UDP, F_KNOWN },      /* IKE and ESP behind NAT, RFC 3948 */
 	{ "modbus", 502, 502, L_TCP, F_KNOWN },
-	{ "tls", 802, 802, L_TCP, F_KNOWN },          /* Modbus/TCP Security */
 	{ "llmnr", 5355, 5355, L_BOTH, F_KNOWN },     /* RFC 4795 */
 	{ "netbios", 137, 138, L_UDP, F_KNOWN },      /* name and datagram services, RFC 1002 */
 	{ "rtsp", 554, 554, L_TCP, F_KNOWN },         /* RFC 2326 */
 	{ "rtsp", 8554, 8554, L_TCP, F_KNOWN },       /* the usual unprivileged alternative */
-	{ "tls", 322, 322, L_TCP, F_KNOWN },          /* rtsps */
 };
 
 #define MAX_ENTRIES 1024   /* built-in + user lines; a user file is a few dozen */
