@@ -15,7 +15,9 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -909,6 +911,34 @@ static void test_each_new_protocol_owns_its_standard_port(void **st)
 	}
 }
 
+static void test_a_ports_file_gives_the_new_protocols_their_transports(void **st)
+{
+	(void)st;
+	char path[] = "/tmp/wirewho-test-ports-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	static const char text[] = "syslog 10514\nwireguard 51821\nmqtt 18830\nipsec 14500\n";
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	char err[256];
+	assert_int_equal(ww_ports_load_user(path, err, sizeof(err)), 0);
+	unlink(path);
+	/* syslog runs on both transports, WireGuard and IKE on UDP, MQTT on TCP */
+	assert_string_equal(ww_ports_protocol_of(10514, WW_IPPROTO_UDP), "syslog");
+	assert_string_equal(ww_ports_protocol_of(10514, WW_IPPROTO_TCP), "syslog");
+	assert_string_equal(ww_ports_protocol_of(51821, WW_IPPROTO_UDP), "wireguard");
+	assert_null(ww_ports_protocol_of(51821, WW_IPPROTO_TCP));
+	assert_string_equal(ww_ports_protocol_of(18830, WW_IPPROTO_TCP), "mqtt");
+	assert_null(ww_ports_protocol_of(18830, WW_IPPROTO_UDP));
+	assert_string_equal(ww_ports_protocol_of(14500, WW_IPPROTO_UDP), "ipsec");
+	/* and an MQTT flow there raises nothing */
+	struct seg m[] = { C2S(mqtt_connect) };
+	struct ww_alert a[3];
+	assert_int_equal(alerts_for(WW_IPPROTO_TCP, 18830, m, 1, a), 0);
+	ww_ports_reset();
+	assert_null(ww_ports_protocol_of(18830, WW_IPPROTO_TCP));
+}
+
 static void test_random_bytes_are_none_of_the_new_protocols(void **st)
 {
 	(void)st;
@@ -960,6 +990,7 @@ int main(void)
 		cmocka_unit_test(test_rtsp_request_with_cseq_is_rtsp_not_http),
 		cmocka_unit_test(test_every_prefix_of_the_real_payloads_is_safe),
 		cmocka_unit_test(test_each_new_protocol_owns_its_standard_port),
+		cmocka_unit_test(test_a_ports_file_gives_the_new_protocols_their_transports),
 		cmocka_unit_test(test_random_bytes_are_none_of_the_new_protocols),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
