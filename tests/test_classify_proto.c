@@ -3,7 +3,7 @@
  * syslog, DCE/RPC, MQTT, STUN/TURN, DTLS, SSDP, WireGuard, OpenVPN,
  * IKE/IPsec, Modbus, LLMNR, NetBIOS, RTSP) on real bytes: payloads of real
  * clients (openssl s_client -starttls ldap/xmpp in pcaps/starttls/,
- * util-linux logger to a local socket) and of the public test captures of
+ * util-linux logger, mosquitto_pub and ldapsearch to a local socket) and of the public test captures of
  * nDPI 4.2 (tests/pcap) and tcpdump 4.99.3 (tests/), each array named by
  * its capture and frame; the few built by hand from the specification say
  * so. Every detector has a positive case, a near miss that breaks one of
@@ -335,6 +335,30 @@ static const uint8_t syslog_logger_5424_tcp[] = {
 	0x20, 0x74, 0x63, 0x70,
 };
 
+/* mosquitto_pub 2.0.11 -V mqttv311 -i wirewho-test to a local socket: its CONNECT */
+static const uint8_t mqtt311_connect_mosquitto[] = {
+	0x10, 0x18, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x0c, 0x77, 0x69,
+	0x72, 0x65, 0x77, 0x68, 0x6f, 0x2d, 0x74, 0x65, 0x73, 0x74,
+};
+
+/* mosquitto_pub -V mqttv5: CONNECT with its properties */
+static const uint8_t mqtt5_connect_mosquitto[] = {
+	0x10, 0x1c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x05, 0x02, 0x00, 0x3c, 0x03, 0x21, 0x00, 0x14,
+	0x00, 0x0c, 0x77, 0x69, 0x72, 0x65, 0x77, 0x68, 0x6f, 0x2d, 0x74, 0x65, 0x73, 0x74,
+};
+
+/* ldapsearch (OpenLDAP 2.5) -x -D cn=admin,dc=example,dc=test -w secret: its simple bind */
+static const uint8_t ldap_simple_bind_ldapsearch[] = {
+	0x30, 0x2d, 0x02, 0x01, 0x01, 0x60, 0x28, 0x02, 0x01, 0x03, 0x04, 0x1b, 0x63, 0x6e, 0x3d, 0x61,
+	0x64, 0x6d, 0x69, 0x6e, 0x2c, 0x64, 0x63, 0x3d, 0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x2c,
+	0x64, 0x63, 0x3d, 0x74, 0x65, 0x73, 0x74, 0x80, 0x06, 0x73, 0x65, 0x63, 0x72, 0x65, 0x74,
+};
+
+/* ldapsearch -x with no -D: the anonymous bind */
+static const uint8_t ldap_anon_bind_ldapsearch[] = {
+	0x30, 0x0c, 0x02, 0x01, 0x01, 0x60, 0x07, 0x02, 0x01, 0x03, 0x04, 0x00, 0x80, 0x00,
+};
+
 /* ---- helpers ---- */
 
 static struct ww_flow mkflow(uint8_t proto, uint16_t cport, uint16_t sport)
@@ -450,6 +474,20 @@ static void test_ldap_bind_and_search_of_a_java_client_are_ldap(void **st)
 	struct ww_alert a[3];
 	assert_int_equal(alerts_for(WW_IPPROTO_TCP, 1389, s, 1, a), 1);
 	assert_int_equal(a[0].kind, WW_ALERT_PORT_NONSTANDARD);
+}
+
+static void test_ldapsearch_binds_are_ldap(void **st)
+{
+	(void)st;
+	struct seg a[] = { C2S(ldap_simple_bind_ldapsearch) };
+	assert_string_equal(classify(WW_IPPROTO_TCP, 389, a, 1), "ldap");
+	struct seg b[] = { C2S(ldap_anon_bind_ldapsearch) };
+	assert_string_equal(classify(WW_IPPROTO_TCP, 389, b, 1), "ldap");
+	/* a message id that is negative (its top bit) is not LDAP's */
+	uint8_t *m = mutate(ldap_anon_bind_ldapsearch, sizeof(ldap_anon_bind_ldapsearch), 4, 0x81);
+	struct seg c[] = { C2S_N(m, sizeof(ldap_anon_bind_ldapsearch)) };
+	assert_string_equal(classify(WW_IPPROTO_TCP, 40002, c, 1), "unknown");
+	free(m);
 }
 
 static void test_ldap_near_misses_are_not_ldap(void **st)
@@ -611,6 +649,20 @@ static void test_dcerpc_connectionless_and_bind_are_dcerpc(void **st)
 }
 
 /* ---- MQTT ---- */
+
+static void test_mosquitto_connects_of_mqtt_311_and_5_are_mqtt(void **st)
+{
+	(void)st;
+	struct seg a[] = { C2S(mqtt311_connect_mosquitto) };
+	assert_string_equal(classify(WW_IPPROTO_TCP, 1883, a, 1), "mqtt");
+	struct seg b[] = { C2S(mqtt5_connect_mosquitto) };
+	assert_string_equal(classify(WW_IPPROTO_TCP, 1883, b, 1), "mqtt");
+	/* "MQTT" with level 3 (3.1's level, which goes with "MQIsdp") */
+	uint8_t *m = mutate(mqtt5_connect_mosquitto, sizeof(mqtt5_connect_mosquitto), 8, 3);
+	struct seg c[] = { C2S_N(m, sizeof(mqtt5_connect_mosquitto)) };
+	assert_string_equal(classify(WW_IPPROTO_TCP, 1883, c, 1), "unknown");
+	free(m);
+}
 
 static void test_mqtt_connect_is_mqtt_and_a_bad_level_is_not(void **st)
 {
@@ -875,6 +927,8 @@ static void test_every_prefix_of_the_real_payloads_is_safe(void **st)
 		P(UDP, TOSERVER, syslog_logger_5424_udp, "syslog"), P(TCP, TOSERVER, syslog_logger_5424_tcp, "syslog"),
 		P(UDP, TOSERVER, dcerpc_cl_resp, "dcerpc"), P(TCP, TOSERVER, dcerpc_co_bind, "dcerpc"),
 		P(TCP, TOSERVER, mqtt_connect, "mqtt"), P(UDP, TOSERVER, stun_binding, "stun"),
+		P(TCP, TOSERVER, mqtt311_connect_mosquitto, "mqtt"), P(TCP, TOSERVER, mqtt5_connect_mosquitto, "mqtt"),
+		P(TCP, TOSERVER, ldap_simple_bind_ldapsearch, "ldap"), P(TCP, TOSERVER, ldap_anon_bind_ldapsearch, "ldap"),
 		P(UDP, TOSERVER, dtls_client_hello, "dtls"), P(UDP, TOSERVER, ssdp_msearch, "ssdp"),
 		P(UDP, TOSERVER, wg_transport, "wireguard"), P(TCP, TOSERVER, ovpn_reset_client, "openvpn"),
 		P(UDP, TOSERVER, ikev2_sa_init, "ipsec"), P(UDP, TOSERVER, ikev1_main, "ipsec"),
@@ -969,6 +1023,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ldap_starttls_is_ldap_and_the_tls_after_it_is_quiet),
 		cmocka_unit_test(test_ldap_bind_and_search_of_a_java_client_are_ldap),
+		cmocka_unit_test(test_ldapsearch_binds_are_ldap),
 		cmocka_unit_test(test_ldap_near_misses_are_not_ldap),
 		cmocka_unit_test(test_xmpp_stream_header_and_starttls_are_xmpp),
 		cmocka_unit_test(test_xmpp_without_the_stream_namespace_is_not_xmpp),
@@ -977,6 +1032,7 @@ int main(void)
 		cmocka_unit_test(test_syslog_of_logger_and_a_device_is_syslog),
 		cmocka_unit_test(test_syslog_with_a_bad_pri_is_not_syslog),
 		cmocka_unit_test(test_dcerpc_connectionless_and_bind_are_dcerpc),
+		cmocka_unit_test(test_mosquitto_connects_of_mqtt_311_and_5_are_mqtt),
 		cmocka_unit_test(test_mqtt_connect_is_mqtt_and_a_bad_level_is_not),
 		cmocka_unit_test(test_stun_binding_request_is_stun_and_a_wrong_length_is_not),
 		cmocka_unit_test(test_dtls_client_hello_is_dtls_and_a_bad_fragment_is_not),
