@@ -23,6 +23,8 @@ static const uint16_t ports[] = {
 	80, 443, 22, 53, 5353, 123, 25, 587, 21, 110, 143, 67, 68, 161, 5060, 3389,
 	445, 139, 6667, 1080, 6379, 3306, 5432, 23, 6881, 8080, 993, 102, 40000,
 	5222, 389, 119, 4190, 5269, 465,   /* the plaintext-first ports, and an implicit-TLS one */
+	88, 514, 135, 1883, 3478, 19302, 5684, 1900, 51820, 1194, 500, 4500, 502, 5355, 137, 138, 554,
+	8554,   /* issue 14's detectors: Kerberos .. RTSP (appended: the seeds' indexes stay valid) */
 };
 
 /* Bound the packets per input: the classifier stops long before this. */

@@ -31,6 +31,11 @@ MAP = {
     "NTP": "ntp", "SIP": "sip", "Telnet": "telnet", "DHCP": "dhcp", "SNMP": "snmp",
     "BitTorrent": "bittorrent", "IRC": "irc", "SOCKS": "socks", "Redis": "redis",
     "MySQL": "mysql", "PostgreSQL": "postgresql", "DoH_DoT": "tls",
+    # issue 14's detectors
+    "LDAP": "ldap", "Jabber": "xmpp", "Kerberos": "kerberos", "Syslog": "syslog",
+    "DCE_RPC": "dcerpc", "MQTT": "mqtt", "STUN": "stun", "DTLS": "dtls", "SSDP": "ssdp",
+    "WireGuard": "wireguard", "OpenVPN": "openvpn", "IPsec": "ipsec", "Modbus": "modbus",
+    "LLMNR": "llmnr", "NetBIOS": "netbios", "RTSP": "rtsp",
 }
 LINE = re.compile(r"^\s*\d+\s+(TCP|UDP)\s+(\S+)\s+<?->\s+(\S+)\s+\[proto: [0-9.]+/([A-Za-z0-9_]+)[^\]]*\].*?\[Confidence: ([A-Za-z ()]+)\]")
 

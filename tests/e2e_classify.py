@@ -24,8 +24,8 @@ failures = []
 PLAIN_FIRST = [21, 25, 110, 119, 143, 389, 587, 3306, 3389, 4190, 5222, 5269, 5432]
 # what each upgrade's flow is, where we detect the plaintext protocol
 UPGRADE_APP = {25: "smtp", 587: "smtp", 110: "pop3", 143: "imap", 21: "ftp", 5432: "postgresql",
-               3306: "mysql", 3389: "rdp", 119: "unknown", 4190: "unknown", 5222: "unknown",
-               389: "unknown"}
+               3306: "mysql", 3389: "rdp", 119: "unknown", 4190: "unknown", 5222: "xmpp",
+               389: "ldap"}
 DIRECT = [465, 563, 636, 990, 993, 995, 5223, 5432, 5222]
 
 

@@ -1472,7 +1472,7 @@ static void test_bittorrent_lsd_udp_tracker_and_dht_ip_are_bittorrent(void **st)
 	struct seg d[] = { C2S(m) };
 	assert_string_equal(classify1(WW_IPPROTO_UDP, 1337, d, 1), "unknown");
 	struct seg e[] = { C2S_STR("M-SEARCH * HTTP/1.1\r\nHost: 239.255.255.250:1900\r\n\r\n") };
-	assert_string_equal(classify1(WW_IPPROTO_UDP, 1900, e, 1), "unknown");
+	assert_string_equal(classify1(WW_IPPROTO_UDP, 1900, e, 1), "ssdp");   /* not BitTorrent: SSDP (weakly) */
 }
 
 static void test_irc_registration_and_numeric_are_irc(void **st)

@@ -225,8 +225,8 @@ static void test_starttls_on_25_is_no_mismatch(void **st)
 /* Every port whose protocol greets or asks in plaintext before TLS. */
 static const struct { uint16_t port; const char *proto; } plain_first_ports[] = {
 	{ 21, "ftp" }, { 25, "smtp" }, { 110, "pop3" }, { 119, NULL }, { 143, "imap" },
-	{ 389, NULL }, { 587, "smtp" }, { 3306, "mysql" }, { 3389, "rdp" }, { 4190, NULL },
-	{ 5222, NULL }, { 5269, NULL }, { 5432, "postgresql" },
+	{ 389, "ldap" }, { 587, "smtp" }, { 3306, "mysql" }, { 3389, "rdp" }, { 4190, NULL },
+	{ 5222, "xmpp" }, { 5269, "xmpp" }, { 5432, "postgresql" },
 };
 
 static void test_tls_from_the_first_byte_on_a_starttls_port_is_another_service(void **st)

@@ -104,7 +104,7 @@ void ww_cls_finish(struct ww_cls *c, const struct ww_flow *f);
  * flow keeps its answer so). Every protocol a port is known for is one the
  * classifier detects (ports.h), so a port's guess has an id too.
  */
-#define WW_CLS_PROTO_MAX 32
+#define WW_CLS_PROTO_MAX 64
 /* The static lowercase name of id `id` ("http", ...; "unknown" for 0 or
  * an id out of range). This function can't fail. */
 const char *ww_cls_proto_name(uint8_t id);
@@ -143,7 +143,7 @@ struct ww_cls_result {
 	uint64_t match_pkt;          /* the packet that proved the answer, 0 when nothing matched */
 	uint64_t first_pkt;          /* the flow's first payload packet, 0 when none */
 	uint32_t payload_bytes[2];   /* payload bytes inspected, per direction (enum ww_dir) */
-	uint32_t rejected;           /* 1u << id of each detector the payload contradicted */
+	uint64_t rejected;           /* 1ull << id of each detector the payload contradicted */
 	uint16_t payload_pkts[2];    /* payload packets inspected, per direction */
 	uint16_t sni_len;            /* bytes of sni (< WW_NAME_MAX), 0 when none */
 	uint8_t first_len;           /* bytes at first_bytes, at most WW_FIRST_BYTES */

@@ -64,13 +64,30 @@ const struct ww_detector ww_detectors[WW_P_COUNT] = {
 	[WW_P_MYSQL]      = { "mysql",      WW_L4_TCP,             ww_detect_mysql },
 	[WW_P_PGSQL]      = { "postgresql", WW_L4_TCP,             ww_detect_pgsql },
 	[WW_P_TELNET]     = { "telnet",     WW_L4_TCP,             ww_detect_telnet },
+	[WW_P_LDAP]       = { "ldap",       WW_L4_TCP | WW_L4_UDP, ww_detect_ldap },
+	[WW_P_XMPP]       = { "xmpp",       WW_L4_TCP,             ww_detect_xmpp },
+	[WW_P_KERBEROS]   = { "kerberos",   WW_L4_TCP | WW_L4_UDP, ww_detect_kerberos },
+	[WW_P_SYSLOG]     = { "syslog",     WW_L4_TCP | WW_L4_UDP, ww_detect_syslog },
+	[WW_P_DCERPC]     = { "dcerpc",     WW_L4_TCP | WW_L4_UDP, ww_detect_dcerpc },
+	[WW_P_MQTT]       = { "mqtt",       WW_L4_TCP,             ww_detect_mqtt },
+	[WW_P_STUN]       = { "stun",       WW_L4_TCP | WW_L4_UDP, ww_detect_stun },
+	[WW_P_DTLS]       = { "dtls",       WW_L4_UDP,             ww_detect_dtls },
+	[WW_P_SSDP]       = { "ssdp",       WW_L4_UDP,             ww_detect_ssdp },
+	[WW_P_WIREGUARD]  = { "wireguard",  WW_L4_UDP,             ww_detect_wireguard },
+	[WW_P_OPENVPN]    = { "openvpn",    WW_L4_TCP | WW_L4_UDP, ww_detect_openvpn },
+	[WW_P_IPSEC]      = { "ipsec",      WW_L4_UDP,             ww_detect_ipsec },
+	[WW_P_MODBUS]     = { "modbus",     WW_L4_TCP,             ww_detect_modbus },
+	[WW_P_LLMNR]      = { "llmnr",      WW_L4_TCP | WW_L4_UDP, ww_detect_llmnr },
+	[WW_P_NETBIOS]    = { "netbios",    WW_L4_UDP,             ww_detect_netbios },
+	[WW_P_RTSP]       = { "rtsp",       WW_L4_TCP,             ww_detect_rtsp },
 };
 
 #define CLS_BUF_MIN 256   /* first allocation of a direction's buffer: a banner or request line */
 
 /*
- * Layout: pointers and 64-bit counters first, then the 32-bit sets and
- * lengths, then bytes; the two evidence arrays last. About 200 bytes, only
+ * Layout: pointers, 64-bit counters and the detector sets (a bit per
+ * enum ww_pid: more than 32 protocols) first, then the 32-bit lengths, then
+ * bytes; the two evidence arrays last. About 220 bytes, only
  * for flows that carry payload.
  */
 struct ww_cls {
@@ -78,13 +95,13 @@ struct ww_cls {
 	struct ww_tls_ev *tls;      /* SNI/ALPN once TLS found any, or NULL */
 	uint64_t match_pkt;         /* packet that proved (or weakly matched) */
 	uint64_t first_pkt;         /* first payload packet */
+	uint64_t cand;              /* detectors that may still match */
+	uint64_t weak;              /* detectors that said WEAK */
+	uint64_t need;              /* detectors that said NEED on their last run */
+	uint64_t rejected;          /* detectors contradicted */
+	uint64_t retry;             /* the server port's protocol, asked again after a NO */
 	uint32_t blen[2], bcap[2];  /* kept bytes and buffer size */
 	uint32_t seen[2];           /* payload bytes offered, per direction */
-	uint32_t cand;              /* detectors that may still match */
-	uint32_t weak;              /* detectors that said WEAK */
-	uint32_t need;              /* detectors that said NEED on their last run */
-	uint32_t rejected;          /* detectors contradicted */
-	uint32_t retry;             /* the server port's protocol, asked again after a NO */
 	uint16_t npkts[2];          /* payload packets inspected */
 	uint8_t match;              /* enum ww_pid proven, or WW_P_NONE */
 	uint8_t weak_pick;          /* enum ww_pid of the weak fallback chosen at finish */
@@ -105,13 +122,25 @@ _Static_assert(sizeof(struct ww_cls) <= 256, "struct ww_cls grew: it is allocate
 static int pid_of(const char *proto);
 _Static_assert(WW_P_COUNT <= WW_CLS_PROTO_MAX, "protocol ids must stay below WW_CLS_PROTO_MAX");
 
-static uint32_t l4_mask(uint8_t l4)
+/*
+ * The detectors that run on each transport, as candidate sets: computed
+ * once at start-up, before any thread, rather than with a walk of the
+ * registry (40 entries) at every new flow's first payload packet, which
+ * was a quarter of what classifying a short flow cost.
+ */
+static uint64_t l4_masks[WW_L4_TCP | WW_L4_UDP];
+
+__attribute__((constructor)) static void init_l4_masks(void)
 {
-	uint32_t m = 0;
-	for (int i = 1; i < WW_P_COUNT; i++)
-		if (ww_detectors[i].l4 & l4)
-			m |= 1u << i;
-	return m;
+	for (uint8_t l4 = WW_L4_TCP; l4 <= WW_L4_UDP; l4++)
+		for (int i = 1; i < WW_P_COUNT; i++)
+			if (ww_detectors[i].l4 & l4)
+				l4_masks[l4 - 1] |= 1ull << i;
+}
+
+static uint64_t l4_mask(uint8_t l4)
+{
+	return l4 ? l4_masks[l4 - 1] : 0;
 }
 
 static void cls_init(struct ww_cls *c)
@@ -242,13 +271,13 @@ static void view_init(struct ww_pview *v, const struct ww_cls *c, const struct w
 }
 
 /* Among the protocols in `set`, the one that owns the server port, else the lowest id. */
-static int pick(uint32_t set, const struct ww_pview *v)
+static int pick(uint64_t set, const struct ww_pview *v)
 {
 	if (!(set & (set - 1)))
-		return set ? __builtin_ctz(set) : 0;   /* one candidate: no port lookup */
+		return set ? __builtin_ctzll(set) : 0;   /* one candidate: no port lookup */
 	int first = 0;
 	for (int i = 1; i < WW_P_COUNT; i++) {
-		if (!(set & (1u << i)))
+		if (!(set & (1ull << i)))
 			continue;
 		if (!first)
 			first = i;
@@ -280,10 +309,10 @@ static bool defer_no(struct ww_cls *c, const struct ww_pview *v, int i)
 	if (v->full[v->cur])
 		return false;
 	if (!c->retry_set) {   /* looked up once, on the flow's first NO */
-		c->retry = (1u << pid_of(ww_ports_protocol_of(v->sport, v->ipproto))) & ~1u;
+		c->retry = (1ull << pid_of(ww_ports_protocol_of(v->sport, v->ipproto))) & ~1ull;
 		c->retry_set = 1;
 	}
-	if (!(c->retry & (1u << i)))
+	if (!(c->retry & (1ull << i)))
 		return false;
 	if (c->ipproto == WW_IPPROTO_UDP)
 		return true;
@@ -297,27 +326,27 @@ static bool defer_no(struct ww_cls *c, const struct ww_pview *v, int i)
  * port, FTP and SMTP by the client's verb), and stopping early is most of
  * what makes the common first packet cheap.
  */
-static uint32_t run(struct ww_cls *c, const struct ww_pview *v)
+static uint64_t run(struct ww_cls *c, const struct ww_pview *v)
 {
-	uint32_t yes = 0;
+	uint64_t yes = 0;
 	c->need = 0;
-	for (uint32_t m = c->cand; m && !yes; m &= m - 1) {
-		int i = __builtin_ctz(m);
+	for (uint64_t m = c->cand; m && !yes; m &= m - 1) {
+		int i = __builtin_ctzll(m);
 		switch (ww_detectors[i].fn(v)) {
 		case WW_DET_NO:
 			if (!defer_no(c, v, i))
-				c->cand &= ~(1u << i);
-			c->weak &= ~(1u << i);
-			c->rejected |= 1u << i;
+				c->cand &= ~(1ull << i);
+			c->weak &= ~(1ull << i);
+			c->rejected |= 1ull << i;
 			break;
 		case WW_DET_NEED:
-			c->need |= 1u << i;
+			c->need |= 1ull << i;
 			break;
 		case WW_DET_WEAK:
-			c->weak |= 1u << i;
+			c->weak |= 1ull << i;
 			break;
 		case WW_DET_YES:
-			yes |= 1u << i;
+			yes |= 1ull << i;
 			break;
 		}
 	}
@@ -416,12 +445,12 @@ bool ww_cls_feed(struct ww_cls *c, const struct ww_flow *f, enum ww_dir dir,
 	struct ww_tls_ev tev;
 	tev.sni[0] = tev.alpn[0] = '\0';
 	tev.sni_len = 0;
-	v.tls = (c->cand & (1u << WW_P_TLS)) ? &tev : NULL;
+	v.tls = (c->cand & (1ull << WW_P_TLS)) ? &tev : NULL;
 
-	uint32_t yes = run(c, &v);
+	uint64_t yes = run(c, &v);
 	if (yes) {
 		c->match = (uint8_t)pick(yes, &v);
-		c->rejected &= ~(1u << c->match);   /* an earlier datagram's NO is outvoted */
+		c->rejected &= ~(1ull << c->match);   /* an earlier datagram's NO is outvoted */
 		c->match_pkt = pkt_no;
 		c->match_dir = (int8_t)d;
 		set_ev(c->ev, &c->ev_len, payload, len);
@@ -470,9 +499,9 @@ void ww_cls_finish(struct ww_cls *c, const struct ww_flow *f)
 		tev.sni[0] = tev.alpn[0] = '\0';
 		tev.sni_len = 0;
 		v.tls = &tev;
-		uint32_t saved = c->cand;
+		uint64_t saved = c->cand;
 		c->cand &= c->need;
-		uint32_t yes = run(c, &v);
+		uint64_t yes = run(c, &v);
 		c->cand = saved & ~c->rejected;
 		if (yes) {
 			c->match = (uint8_t)pick(yes, &v);
@@ -487,7 +516,7 @@ void ww_cls_finish(struct ww_cls *c, const struct ww_flow *f)
 			return;
 		}
 	}
-	uint32_t w = c->weak & c->cand;
+	uint64_t w = c->weak & c->cand;
 	if (w) {
 		struct ww_pview v;
 		view_init(&v, c, f);
@@ -506,8 +535,8 @@ static int chosen(const struct ww_cls *c)
 		return c->match;
 	if (c->weak_pick)
 		return c->weak_pick;
-	uint32_t w = c->weak & c->cand;
-	return w ? __builtin_ctz(w) : 0;
+	uint64_t w = c->weak & c->cand;
+	return w ? __builtin_ctzll(w) : 0;
 }
 
 const char *ww_cls_proto_name(uint8_t id)
@@ -524,7 +553,7 @@ uint8_t ww_cls_app_id(const struct ww_cls *c, const struct ww_flow *f, enum ww_a
 	} else if (f && (f->key.proto == WW_IPPROTO_TCP || f->key.proto == WW_IPPROTO_UDP)) {
 		/* ports.h holds only protocols we detect: the guess has an id */
 		int i = pid_of(ww_ports_protocol_of(ww_flow_server_port(f), f->key.proto));
-		if (i && !(c && (c->rejected & (1u << i)))) {
+		if (i && !(c && (c->rejected & (1ull << i)))) {
 			b = WW_APP_BY_PORT;
 			p = i;
 		}

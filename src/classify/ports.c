@@ -41,7 +41,8 @@ struct entry {
  * The built-in standard ports. Sources: IANA's registry, the protocols'
  * RFCs, and what real deployments use (alternative HTTP ports of proxies and
  * app servers; the STARTTLS ports where a mid-stream capture sees only TLS;
- * LLMNR and NetBIOS-NS carrying the DNS format). Strict ports are those
+ * the ports of LLMNR and NetBIOS-NS, which carry the DNS format, belong to
+ * those protocols, not to DNS). Strict ports are those
  * whose protocol speaks first in a way every implementation follows.
  */
 static const struct entry builtin[] = {
@@ -100,8 +101,6 @@ static const struct entry builtin[] = {
 	{ "ssh", 22, 22, L_TCP, F_KNOWN | F_STRICT },
 	{ "ssh", 830, 830, L_TCP, F_KNOWN },          /* NETCONF over SSH, RFC 6242 */
 	{ "dns", 53, 53, L_BOTH, F_KNOWN | F_STRICT },
-	{ "dns", 5355, 5355, L_BOTH, F_KNOWN },       /* LLMNR, RFC 4795 */
-	{ "dns", 137, 137, L_UDP, F_KNOWN },          /* NetBIOS name service, RFC 1002 */
 	{ "mdns", 5353, 5353, L_UDP, F_KNOWN },
 	{ "quic", 443, 443, L_UDP, F_KNOWN },
 	{ "quic", 80, 80, L_UDP, 0 },
@@ -137,10 +136,36 @@ static const struct entry builtin[] = {
 	{ "postgresql", 5432, 5432, L_TCP, F_KNOWN },
 	{ "telnet", 23, 23, L_TCP, F_KNOWN },
 	{ "telnet", 2323, 2323, L_TCP, 0 },
+	{ "ldap", 389, 389, L_BOTH, F_KNOWN },        /* LDAP and CLDAP, RFC 4511, RFC 1798 */
+	{ "ldap", 3268, 3268, L_TCP, F_KNOWN },       /* Active Directory global catalog */
+	{ "xmpp", 5222, 5222, L_TCP, F_KNOWN },       /* client to server, RFC 6120 */
+	{ "xmpp", 5269, 5269, L_TCP, F_KNOWN },       /* server to server */
+	{ "kerberos", 88, 88, L_BOTH, F_KNOWN },      /* RFC 4120 §7.2 */
+	{ "syslog", 514, 514, L_UDP, F_KNOWN },       /* RFC 5426 */
+	{ "syslog", 514, 514, L_TCP, F_KNOWN },       /* IANA's "shell", but what rsyslog and syslog-ng use for TCP */
+	{ "syslog", 601, 601, L_TCP, F_KNOWN },       /* syslog-conn (RFC 3195's port; RFC 6587 senders) */
+	{ "dtls", 6514, 6514, L_UDP, F_KNOWN },       /* syslog over DTLS, RFC 6012 */
+	{ "dcerpc", 135, 135, L_BOTH, F_KNOWN },      /* the endpoint mapper (epmap) */
+	{ "mqtt", 1883, 1883, L_TCP, F_KNOWN },       /* IANA, MQTT 3.1.1 §4.2 */
+	{ "stun", 3478, 3478, L_BOTH, F_KNOWN },      /* STUN and TURN, RFC 8489 §9 */
+	{ "stun", 19302, 19309, L_UDP, F_KNOWN },     /* Google's public STUN servers */
+	{ "dtls", 5349, 5349, L_UDP, F_KNOWN },       /* STUN/TURN over DTLS, RFC 7350 */
+	{ "dtls", 5684, 5684, L_UDP, F_KNOWN },       /* CoAP over DTLS, RFC 7252 */
+	{ "dtls", 4433, 4433, L_UDP, 0 },             /* OpenSSL's s_server default */
+	{ "ssdp", 1900, 1900, L_UDP, F_KNOWN },
+	{ "wireguard", 51820, 51820, L_UDP, F_KNOWN }, /* wg-quick's default ListenPort */
+	{ "openvpn", 1194, 1194, L_BOTH, F_KNOWN },
+	{ "ipsec", 500, 500, L_UDP, F_KNOWN },        /* IKE, RFC 7296 §2 */
+	{ "ipsec", 4500, 4500, L_UDP, F_KNOWN },      /* IKE and ESP behind NAT, RFC 3948 */
+	{ "modbus", 502, 502, L_TCP, F_KNOWN },
+	{ "llmnr", 5355, 5355, L_BOTH, F_KNOWN },     /* RFC 4795 */
+	{ "netbios", 137, 138, L_UDP, F_KNOWN },      /* name and datagram services, RFC 1002 */
+	{ "rtsp", 554, 554, L_TCP, F_KNOWN },         /* RFC 2326 */
+	{ "rtsp", 8554, 8554, L_TCP, F_KNOWN },       /* the usual unprivileged alternative */
 };
 
 #define MAX_ENTRIES 1024   /* built-in + user lines; a user file is a few dozen */
-#define MAX_NAMES   32     /* distinct protocol names: only detected ones (~25) are allowed */
+#define MAX_NAMES   64     /* distinct protocol names: only detected ones (~40) are allowed */
 #define MAX_KNOWN   64     /* known ports listed per protocol and transport (alerts show 16) */
 
 static struct entry entries[MAX_ENTRIES];
@@ -409,8 +434,10 @@ static int fail(char *err, size_t errsz, const char *path, int line, int col, co
 /* Which transports a protocol uses when a user line does not say. */
 static uint8_t default_l4(const char *proto)
 {
-	static const char *const udp_only[] = { "mdns", "quic", "ntp", "dhcp", "snmp", NULL };
-	static const char *const both[] = { "dns", "sip", "bittorrent", NULL };
+	static const char *const udp_only[] = { "mdns", "quic", "ntp", "dhcp", "snmp", "dtls", "ssdp",
+						  "wireguard", "ipsec", "netbios", NULL };
+	static const char *const both[] = { "dns", "sip", "bittorrent", "ldap", "kerberos", "syslog",
+					    "dcerpc", "stun", "openvpn", "llmnr", NULL };
 	for (int i = 0; udp_only[i]; i++)
 		if (strcmp(proto, udp_only[i]) == 0)
 			return L_UDP;

@@ -49,8 +49,13 @@ static bool in_list(const char *p, const char *const *list)
 
 static const char *const high_protos[] = { "ssh", "rdp", "telnet", "smb", NULL };
 static const char *const low_protos[] = { "quic", "sip", "ntp", "mdns", "dhcp", "snmp", NULL };
-/* no fixed port in practice: peers pick them at random */
-static const char *const roaming_protos[] = { "bittorrent", NULL };
+/* no fixed port in practice: peers pick them at random (BitTorrent), ICE
+ * does (RFC 8445: WebRTC's STUN checks and DTLS-SRTP run between the host,
+ * reflexive and relayed candidates' ephemeral ports), the endpoint mapper
+ * hands them out (DCE/RPC services listen on dynamic ports; 135 is only the
+ * mapper), or the answer comes from any port (SSDP's search responses,
+ * UPnP Device Architecture 2.0 §1.3.3) */
+static const char *const roaming_protos[] = { "bittorrent", "stun", "dtls", "dcerpc", "ssdp", NULL };
 
 static const char *upper(const char *p, char *buf, size_t n)
 {

@@ -19,7 +19,9 @@
  * datagram fails (classify.c), so one fuzzed packet does not decide.
  * Over TCP every message carries a 2-byte length prefix (RFC 1035 §4.2.2).
  * NetBIOS name service (RFC 1002) and LLMNR (RFC 4795) use this very format
- * and count as DNS here, as Zeek does; mDNS (port 5353) is mdns.c.
+ * on ports of their own, and are theirs: netbios.c and llmnr.c (Zeek counts
+ * them as DNS, nDPI and Wireshark by their names); mDNS (port 5353) is
+ * mdns.c.
  */
 #include "proto.h"
 
@@ -163,6 +165,9 @@ enum ww_det ww_detect_dns(const struct ww_pview *v)
 {
 	if (v->sport == DNS_MDNS_PORT || v->cport == DNS_MDNS_PORT || v->mcast_mdns)
 		return WW_DET_NO;   /* mdns.c */
+	if (v->sport == WW_LLMNR_PORT || v->cport == WW_LLMNR_PORT || v->sport == WW_NBNS_PORT ||
+	    v->cport == WW_NBNS_PORT)
+		return WW_DET_NO;   /* llmnr.c, netbios.c */
 	enum ww_det a = v->n[0] ? one(v, 0) : WW_DET_NEED;
 	enum ww_det b = v->n[1] ? one(v, 1) : WW_DET_NEED;
 	/* A query is to the server and a response to the client; a datagram

@@ -51,9 +51,25 @@ enum ww_pid {
 	WW_P_MYSQL,
 	WW_P_PGSQL,
 	WW_P_TELNET,
+	WW_P_LDAP,
+	WW_P_XMPP,
+	WW_P_KERBEROS,
+	WW_P_SYSLOG,
+	WW_P_DCERPC,
+	WW_P_MQTT,
+	WW_P_STUN,
+	WW_P_DTLS,
+	WW_P_SSDP,
+	WW_P_WIREGUARD,
+	WW_P_OPENVPN,
+	WW_P_IPSEC,
+	WW_P_MODBUS,
+	WW_P_LLMNR,
+	WW_P_NETBIOS,
+	WW_P_RTSP,
 	WW_P_COUNT
 };
-_Static_assert(WW_P_COUNT <= 32, "candidate sets are 32-bit masks");
+_Static_assert(WW_P_COUNT <= 64, "candidate sets are 64-bit masks");
 
 enum ww_det { WW_DET_NO = 0, WW_DET_NEED, WW_DET_WEAK, WW_DET_YES };
 
@@ -116,6 +132,29 @@ enum ww_det ww_detect_redis(const struct ww_pview *v);
 enum ww_det ww_detect_mysql(const struct ww_pview *v);
 enum ww_det ww_detect_pgsql(const struct ww_pview *v);
 enum ww_det ww_detect_telnet(const struct ww_pview *v);
+enum ww_det ww_detect_ldap(const struct ww_pview *v);
+enum ww_det ww_detect_xmpp(const struct ww_pview *v);
+enum ww_det ww_detect_kerberos(const struct ww_pview *v);
+enum ww_det ww_detect_syslog(const struct ww_pview *v);
+enum ww_det ww_detect_dcerpc(const struct ww_pview *v);
+enum ww_det ww_detect_mqtt(const struct ww_pview *v);
+enum ww_det ww_detect_stun(const struct ww_pview *v);
+enum ww_det ww_detect_dtls(const struct ww_pview *v);
+enum ww_det ww_detect_ssdp(const struct ww_pview *v);
+enum ww_det ww_detect_wireguard(const struct ww_pview *v);
+enum ww_det ww_detect_openvpn(const struct ww_pview *v);
+enum ww_det ww_detect_ipsec(const struct ww_pview *v);
+enum ww_det ww_detect_modbus(const struct ww_pview *v);
+enum ww_det ww_detect_llmnr(const struct ww_pview *v);
+enum ww_det ww_detect_netbios(const struct ww_pview *v);
+enum ww_det ww_detect_rtsp(const struct ww_pview *v);
+
+/* The ports that belong to LLMNR (RFC 4795 §2) and NetBIOS name and
+ * datagram services (RFC 1002 §4, §5): they carry the DNS message format
+ * (name service) and are theirs, not DNS's (dns.c leaves them). */
+#define WW_LLMNR_PORT 5355
+#define WW_NBNS_PORT  137
+#define WW_NBDS_PORT  138
 
 /*
  * Shared by dns.c and mdns.c: validate a DNS message (RFC 1035 §4.1) of
@@ -125,6 +164,42 @@ enum ww_det ww_detect_telnet(const struct ww_pview *v);
  * ends.
  */
 enum ww_det ww_dns_message(const uint8_t *p, uint32_t n, bool mdns);
+
+/*
+ * One BER identifier and definite length (X.690 §8.1) at p[*i], for the
+ * ASN.1 protocols (LDAP, Kerberos): single-byte tags only (every tag these
+ * protocols use is below 31), lengths in at most 4 bytes. YES with *tag,
+ * *len and *i past the header; NEED when the bytes end inside the header;
+ * NO for a multi-byte tag, the indefinite form (which RFC 4511 §5.1 and
+ * RFC 4120 §5.1 exclude: both are DER-like) or a longer length.
+ */
+static inline enum ww_det ww_ber_hdr(const uint8_t *p, uint32_t n, uint32_t *i, uint8_t *tag, uint32_t *len)
+{
+	if (*i >= n)
+		return WW_DET_NEED;
+	uint8_t t = p[*i];
+	if ((t & 0x1f) == 0x1f)
+		return WW_DET_NO;
+	if (*i + 1 >= n)
+		return WW_DET_NEED;
+	uint8_t b = p[*i + 1];
+	uint32_t j = *i + 2, l = b;
+	if (b & 0x80) {
+		uint32_t k = b & 0x7f;
+		if (k == 0 || k > 4)
+			return WW_DET_NO;
+		if (j + k > n)
+			return WW_DET_NEED;
+		l = 0;
+		for (uint32_t m = 0; m < k; m++)
+			l = l << 8 | p[j + m];
+		j += k;
+	}
+	*tag = t;
+	*len = l;
+	*i = j;
+	return WW_DET_YES;
+}
 
 /* Small helpers. */
 static inline uint16_t ww_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
