@@ -82,7 +82,9 @@ static const char *const status_names[] = {
 #define CACHE_BUCKETS (WW_ATTR_CACHE_MAX * 2)   /* chains of about half an entry */
 #define NIL UINT32_MAX
 #define REASON_LEN 160
-#define LISTENERS_KNOWN 1024   /* listener inodes known complete (holders of a shared socket) */
+#define LISTENERS_KNOWN 1024
+#define CGROUP_CACHE 256       /* cgroups whose container is remembered: a host runs tens of
+				  containers, each one cgroup (plus its services') */   /* listener inodes known complete (holders of a shared socket) */
 
 /* An owner copied out of the process cache, shared by cache entries and flows. */
 struct oref {
@@ -90,6 +92,9 @@ struct oref {
 	struct ww_owner o;
 	char comm[32];
 	char *exe, *user, *script;
+	char *parent_comm, *parent_exe, *cmdline;
+	char sha[WW_SHA256_HEX];
+	struct ww_container ctr;
 	int others[WW_OWNER_OTHERS_MAX];
 };
 
@@ -103,6 +108,8 @@ struct ww_attrib {
 	bool local_is_server;
 	bool judged;
 	bool kernel;                    /* the kernel's own traffic: nobody to blame */
+	bool has_kev;                   /* named by the kernel engine: kev is its record */
+	struct ww_tl_kernel kev;        /* recorded with --record (#12.5) */
 	char reason_buf[REASON_LEN];
 };
 
@@ -152,6 +159,11 @@ struct ww_attributor {
 	 * the process cache knowing only some holders of a shared listener */
 	uint64_t complete[LISTENERS_KNOWN];
 	size_t n_complete;
+	struct cgcache {              /* cgroup v2 id -> container (kernel_container()) */
+		uint64_t id;
+		bool found;
+		struct ww_container c;
+	} cg[CGROUP_CACHE];
 };
 
 /* --- owners ------------------------------------------------------------------ */
@@ -171,6 +183,20 @@ static struct oref *oref_new(const struct ww_owner *src)
 	r->o.exe = r->exe;
 	r->o.user = r->user;
 	r->o.script = r->script;
+	r->parent_comm = src->parent_comm ? strdup(src->parent_comm) : NULL;
+	r->parent_exe = src->parent_exe ? strdup(src->parent_exe) : NULL;
+	r->cmdline = src->cmdline ? strndup(src->cmdline, WW_OWNER_CMDLINE_MAX) : NULL;
+	r->o.parent_comm = r->parent_comm;
+	r->o.parent_exe = r->parent_exe;
+	r->o.cmdline = r->cmdline;
+	if (src->exe_sha256) {
+		snprintf(r->sha, sizeof(r->sha), "%s", src->exe_sha256);
+		r->o.exe_sha256 = r->sha;
+	}
+	if (src->container) {
+		r->ctr = *src->container;
+		r->o.container = &r->ctr;
+	}
 	r->o.n_others = src->n_others < WW_OWNER_OTHERS_MAX ? src->n_others : WW_OWNER_OTHERS_MAX;
 	if (r->o.n_others && src->others)
 		memcpy(r->others, src->others, r->o.n_others * sizeof(int));
@@ -193,6 +219,9 @@ static void oref_put(struct oref *r)
 		free(r->exe);
 		free(r->user);
 		free(r->script);
+		free(r->parent_comm);
+		free(r->parent_exe);
+		free(r->cmdline);
 		free(r);
 	}
 }
@@ -683,6 +712,35 @@ void ww_attr_set_kernel(struct ww_attributor *a, struct ww_kattr *k)
 	a->kattr = k;
 }
 
+/*
+ * The container of a process the kernel named: from /proc/PID/cgroup while
+ * it lives, else from what an earlier process of the same cgroup (by its
+ * cgroup v2 id) showed: a container's processes share its cgroup, so the
+ * short-lived client of a container that ran anything before is still
+ * placed. A small direct-mapped cache; a collision costs a lookup, never a
+ * wrong answer (the id is compared).
+ */
+static bool kernel_container(struct ww_attributor *a, const struct ww_kattr_hit *hit,
+			     struct ww_container *out)
+{
+	struct cgcache *c = &a->cg[hit->cgroup_id % CGROUP_CACHE];
+	if (!hit->exited) {
+		int r = ww_procs_container(a->procs, hit->owner.pid, out);
+		if (r >= 0 && hit->cgroup_id) {
+			c->id = hit->cgroup_id;
+			c->found = r > 0;
+			c->c = *out;
+		}
+		if (r >= 0)
+			return r > 0;
+	}
+	if (hit->cgroup_id && c->id == hit->cgroup_id && c->found) {
+		*out = c->c;
+		return true;
+	}
+	return false;
+}
+
 static bool kernel_resolve(struct ww_attributor *a, struct ww_attrib *at, const struct ww_flow *f,
 			   bool lc, bool ls, ww_time_t now)
 {
@@ -703,12 +761,35 @@ static bool kernel_resolve(struct ww_attributor *a, struct ww_attrib *at, const 
 		hit.owner.indicators = ww_procs_indicators(a->procs, hit.owner.pid, hit.owner.comm,
 							   hit.owner.exe, script, sizeof(script));
 		hit.owner.script = script[0] ? script : NULL;
+		/* Who it is: the command line while it lives (else what its exec
+		 * record carried), the parent from the kernel's process table
+		 * (else /proc), the program's digest when asked. */
+		char cmdline[WW_OWNER_CMDLINE_MAX], pcomm[32], pexe[4096], sha[WW_SHA256_HEX];
+		if (!hit.exited && ww_procs_cmdline(a->procs, hit.owner.pid, cmdline, sizeof(cmdline)) > 0)
+			hit.owner.cmdline = cmdline;
+		if (!hit.exited && hit.owner.ppid > 0 && (!hit.owner.parent_comm || !hit.owner.parent_exe) &&
+		    ww_procs_parent(a->procs, hit.owner.pid, pcomm, sizeof(pcomm), pexe, sizeof(pexe)) ==
+			    hit.owner.ppid) {
+			if (!hit.owner.parent_comm && pcomm[0])
+				hit.owner.parent_comm = pcomm;
+			if (!hit.owner.parent_exe && pexe[0])
+				hit.owner.parent_exe = pexe;
+		}
+		if (ww_procs_exe_sha256(a->procs, hit.exited ? -1 : hit.owner.pid, hit.owner.exe,
+					sha, sizeof(sha)) == 0)
+			hit.owner.exe_sha256 = sha;
+		struct ww_container ctr;
+		if (kernel_container(a, &hit, &ctr))
+			hit.owner.container = &ctr;
 		struct oref *own = oref_new(&hit.owner);
 		if (!own)
 			return false;
 		attach(at, own, 0, ST_KERNEL);
 		oref_put(own);
 		at->local_is_server = server_side;
+		at->has_kev = true;
+		at->kev = (struct ww_tl_kernel){ .tid = hit.tid, .cgroup_id = hit.cgroup_id,
+						 .listener = hit.listener, .exited = hit.exited };
 		if (hit.listener)
 			set_reason(at, "listening on local port %u%s", lport,
 				   hit.exited ? "; the process has exited" : "");
@@ -963,8 +1044,9 @@ static void op_flow_end(void *ud, struct ww_flow *f)
 	struct ww_attrib *at = f->attr;
 	if (a->rec) {
 		if (at)
-			ww_timeline_binding(a->rec, f, at->owner, at->inode, status_names[at->status],
-					    at->reason, at->local_is_server);
+			ww_timeline_binding_kernel(a->rec, f, at->owner, at->inode, status_names[at->status],
+						   at->reason, at->local_is_server,
+						   at->has_kev ? &at->kev : NULL);
 		else
 			ww_timeline_binding(a->rec, f, NULL, 0, "unresolved", "out of memory during lookup", false);
 	}

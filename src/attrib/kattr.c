@@ -180,6 +180,8 @@ struct kent {
 	ww_time_t exited;        /* K_PROC: when its exit was read, 0 while it lives */
 	struct ww_kev_task task;
 	char *exe;               /* K_PROC: the program's path, or NULL */
+	char *args;              /* K_PROC: its command line from the exec record (joined by
+				    spaces), or NULL: names a process gone before /proc is read */
 	uint32_t next;           /* bucket chain */
 	uint32_t ppid;
 	bool closed;             /* K_BOUND: released */
@@ -225,8 +227,10 @@ static int ktab_init(struct ktab *t, uint32_t max, ww_time_t keep)
 static void ktab_free(struct ktab *t)
 {
 	if (t->pool)
-		for (uint32_t i = 0; i < t->n_pool; i++)
+		for (uint32_t i = 0; i < t->n_pool; i++) {
 			free(t->pool[i].exe);
+			free(t->pool[i].args);
+		}
 	free(t->buckets);
 	free(t->fifo);
 	free(t->pool);
@@ -256,6 +260,8 @@ static void ktab_pop(struct ktab *t)
 		*p = e->next;
 	free(e->exe);
 	e->exe = NULL;
+	free(e->args);
+	e->args = NULL;
 	e->next = t->free_head;
 	t->free_head = idx;
 	t->head = (t->head + 1) % t->max;
@@ -322,6 +328,9 @@ struct ww_kattr {
 	size_t n_users;
 	char comm[WW_KEV_COMM_LEN + 1];   /* the last hit's strings */
 	char exe[4096];
+	char pcomm[WW_KEV_COMM_LEN + 1];
+	char pexe[4096];
+	char args[WW_KEV_ARGS_MAX + 1];
 };
 
 static char libbpf_msg[LIBBPF_MSG_LEN];
@@ -453,11 +462,16 @@ static const char *user_name(struct ww_kattr *k, uint32_t uid)
 	char *name = NULL;
 	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
 		name = strdup(res->pw_name);
-	size_t slot = k->n_users < USER_CACHE ? k->n_users++ : USER_CACHE - 1;
-	if (slot == USER_CACHE - 1 && k->n_users == USER_CACHE)
-		free(k->users[slot].name);
-	k->users[slot].uid = uid;
-	k->users[slot].name = name;
+	if (k->n_users == USER_CACHE) {
+		/* Full: the oldest goes. Its name is not pointed at any more: a
+		 * hit's strings are copied (attribute.c) before the next call. */
+		free(k->users[0].name);
+		memmove(&k->users[0], &k->users[1], (USER_CACHE - 1) * sizeof(k->users[0]));
+		k->n_users--;
+	}
+	k->users[k->n_users].uid = uid;
+	k->users[k->n_users].name = name;
+	k->n_users++;
 	return name;
 }
 
@@ -532,6 +546,18 @@ static void on_proc(struct ww_kattr *k, const struct ww_kev_proc *e)
 		x = ktab_put(&k->procs, &key, k->now, &fresh);
 		free(x->exe);
 		x->exe = e->filename[0] ? strndup(e->filename, sizeof(e->filename)) : NULL;
+		free(x->args);
+		x->args = NULL;
+		if (e->args_len && e->args_len < sizeof(e->args) && (x->args = malloc(e->args_len + 1))) {
+			uint32_t n = e->args_len;
+			memcpy(x->args, e->args, n);
+			while (n && x->args[n - 1] == '\0')
+				n--;
+			for (uint32_t i = 0; i < n; i++)
+				if (x->args[i] == '\0')
+					x->args[i] = ' ';   /* as /proc's are joined (procs.c) */
+			x->args[n] = '\0';
+		}
 		x->task = e->task;
 		x->ppid = e->task.ppid;
 		x->exited = 0;
@@ -558,10 +584,13 @@ static void on_proc(struct ww_kattr *k, const struct ww_kev_proc *e)
 			}
 		}
 		char *exe = parent->exe ? strdup(parent->exe) : NULL;
+		char *args = parent->args ? strdup(parent->args) : NULL;
 		key = proc_key(e->child);
 		x = ktab_put(&k->procs, &key, k->now, &fresh);
 		free(x->exe);
 		x->exe = exe;
+		free(x->args);
+		x->args = args;
 		x->task = e->task;
 		x->task.pid = x->task.tgid = e->child;
 		x->ppid = e->task.tgid;
@@ -807,6 +836,47 @@ static const char *exe_of(struct ww_kattr *k, uint32_t tgid, bool *exited)
 	return NULL;
 }
 
+/*
+ * The parent's comm and program, and the process's own command line as its
+ * exec record gave it, from the process table; what it lacks the caller
+ * reads from /proc (attribute.c). A parent pid reused since is not told
+ * apart: the table keeps exited processes, so a reuse within
+ * WW_KATTR_EXITED_KEEP_US finds the old one's exit and leaves it unknown.
+ */
+static void parent_of_hit(struct ww_kattr *k, uint32_t tgid, uint32_t ppid, struct ww_owner *o)
+{
+	struct kkey key = proc_key(tgid);
+	struct kent *self = ktab_find(&k->procs, &key);
+	if (self && self->args) {
+		snprintf(k->args, sizeof(k->args), "%s", self->args);
+		o->cmdline = k->args;
+	}
+	if (!ppid)
+		return;
+	key = proc_key(ppid);
+	struct kent *p = ktab_find(&k->procs, &key);
+	if (p) {
+		memcpy(k->pcomm, p->task.comm, WW_KEV_COMM_LEN);
+		k->pcomm[WW_KEV_COMM_LEN] = '\0';
+		o->parent_comm = k->pcomm[0] ? k->pcomm : NULL;
+	}
+	/* the program's path as for the process itself (exe_of()): /proc while
+	 * it lives, the resolved path; else what its exec record said */
+	if (!p || !p->exited) {
+		char link[64];
+		snprintf(link, sizeof(link), "/proc/%u/exe", ppid);
+		ssize_t n = readlink(link, k->pexe, sizeof(k->pexe) - 1);
+		if (n > 0) {
+			k->pexe[n] = '\0';
+			o->parent_exe = k->pexe;
+		}
+	}
+	if (!o->parent_exe && p && p->exe) {
+		snprintf(k->pexe, sizeof(k->pexe), "%s", p->exe);
+		o->parent_exe = k->pexe;
+	}
+}
+
 static void fill_hit(struct ww_kattr *k, const struct kent *e, bool listener, struct ww_kattr_hit *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -819,6 +889,8 @@ static void fill_hit(struct ww_kattr *k, const struct kent *e, bool listener, st
 	out->owner.user = user_name(k, e->task.uid);
 	out->tid = (int)e->task.pid;
 	out->ppid = (int)e->task.ppid;
+	out->owner.ppid = out->ppid;
+	parent_of_hit(k, e->task.tgid, e->task.ppid, &out->owner);
 	out->cgroup_id = e->task.cgroup_id;
 	out->listener = listener;
 	k->st.hits++;

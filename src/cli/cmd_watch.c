@@ -134,6 +134,8 @@ static const char watch_usage[] =
 	"  --attribution MODE     who names the owners: auto (default: the kernel\n"
 	"                         engine, eBPF, when it can run), bpf, or proc\n"
 	"                         (/proc + sock_diag only)\n"
+	"  --hash-exe             process objects carry the program's SHA-256\n"
+	"                         (exe_sha256; cached by device, inode and mtime)\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Needs CAP_NET_RAW to capture; CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH to\n"
@@ -151,7 +153,7 @@ struct watch_opts {
 	enum ww_kattr_mode attribution;
 	unsigned long duration_s, buffer_mb, max_flows, snaplen, stats_every_s;
 	struct ww_flow_cfg flow;   /* --max-flows, --timeout */
-	bool no_decap;
+	bool no_decap, hash_exe;
 	unsigned n_vxlan;
 	uint16_t vxlan[WW_DECODE_MAX_VXLAN_PORTS];   /* --vxlan-port */
 };
@@ -249,7 +251,7 @@ static void summary_line(FILE *out, struct ww_pipeline *pl, struct ww_capture *c
 static int parse_opts(int argc, char **argv, struct watch_opts *o)
 {
 	enum { O_JSON = 256, O_POLICY, O_RECORD, O_DURATION, O_BUFSZ, O_WAIT, O_MAXFLOWS, O_SNAPLEN,
-	       O_FORCE, O_TIMEOUT, O_PORTS, O_STATS, O_HOME_NET, O_ATTRIB, O_NODECAP, O_VXLAN };
+	       O_FORCE, O_TIMEOUT, O_PORTS, O_STATS, O_HOME_NET, O_ATTRIB, O_NODECAP, O_VXLAN, O_HASH };
 	static const struct option lo[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "filter", required_argument, NULL, 'f' },
@@ -270,6 +272,7 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 		{ "attribution", required_argument, NULL, O_ATTRIB },
 		{ "no-decap", no_argument, NULL, O_NODECAP },
 		{ "vxlan-port", required_argument, NULL, O_VXLAN },
+		{ "hash-exe", no_argument, NULL, O_HASH },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -330,6 +333,11 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 		case O_ATTRIB:
 			if (ww_kattr_parse_mode(optarg, &o->attribution) < 0)
 				return ww_cli_usage_error("watch", "--attribution: \"%s\" is not auto, bpf or proc", optarg);
+			break;
+		case O_HASH:
+			if (!ww_procs_hash_built())
+				return ww_cli_usage_error("watch", "--hash-exe: this wirewho is built without libcrypto");
+			o->hash_exe = true;
 			break;
 		case 'h':
 			fputs(watch_usage, stdout);
@@ -515,6 +523,8 @@ int ww_cmd_watch(int argc, char **argv)
 		fprintf(stderr, "wirewho: watch: cannot open /proc: %s\n", strerror(errno));
 		goto fail;
 	}
+	if (o.hash_exe && ww_procs_set_hash_exe(r.procs, true) < 0)
+		goto oom;   /* built in: checked while parsing */
 	r.judge = ww_judge_new();
 	if (!r.judge)
 		goto oom;
