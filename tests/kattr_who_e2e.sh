@@ -204,7 +204,10 @@ for i, (sh, child) in enumerate(chains):
         problems.append(f"comm {p['comm']}")
     if p['ppid'] != sh or not p['parent'] or p['parent']['pid'] != sh:
         problems.append(f"ppid {p['ppid']} parent {p['parent']}")
-    elif p['parent']['comm'] != 'sh' or not (p['parent']['exe'] or '').endswith('dash'):
+    # the resolved program while the shell lives; once it has exited before
+    # its exec record was read, the path it was started by (records.md)
+    elif p['parent']['comm'] != 'sh' or not ((p['parent']['exe'] or '').endswith('dash') or
+                                             (kind == 'kc' and p['parent']['exe'] == '/bin/sh')):
         problems.append(f"parent {p['parent']}")
     if not (p['cmdline'] or '').startswith(want_cmd):
         problems.append(f"cmdline {p['cmdline']!r}, not {want_cmd!r}...")

@@ -58,6 +58,7 @@
 #include "wirewho/judge_flow.h"
 #include "wirewho/kattr.h"
 #include "wirewho/netaddr.h"
+#include "wirewho/netns.h"
 #include "wirewho/netscope.h"
 #include "wirewho/pipeline.h"
 #include "wirewho/policy.h"
@@ -148,6 +149,7 @@ struct ww_attributor {
 	ww_time_t token_time, last_refresh;
 	uint64_t flows_at_refresh;
 	struct ww_kattr *kattr;   /* the kernel engine, asked first; NULL: /proc + sock_diag only */
+	struct ww_netns_set *nsset;   /* the other network namespaces (netns.h); NULL: ours only */
 	/* replay */
 	const struct ww_timeline *tl;
 	/* both */
@@ -741,6 +743,9 @@ static bool kernel_container(struct ww_attributor *a, const struct ww_kattr_hit 
 	return false;
 }
 
+static bool kernel_attach(struct ww_attributor *a, struct ww_attrib *at, struct ww_kattr_hit *hitp,
+			  bool server_side, uint16_t lport);
+
 static bool kernel_resolve(struct ww_attributor *a, struct ww_attrib *at, const struct ww_flow *f,
 			   bool lc, bool ls, ww_time_t now)
 {
@@ -755,6 +760,20 @@ static bool kernel_resolve(struct ww_attributor *a, struct ww_attrib *at, const 
 		struct ww_kattr_hit hit;
 		if (ww_kattr_lookup(a->kattr, f->key.proto, lip, lport, rip, rport, server_side, now, &hit) < 0)
 			continue;
+		return kernel_attach(a, at, &hit, server_side, lport);
+	}
+	return false;
+}
+
+/*
+ * Attach the process the kernel named, with who it is; status "kernel".
+ * False when out of memory.
+ */
+static bool kernel_attach(struct ww_attributor *a, struct ww_attrib *at, struct ww_kattr_hit *hitp,
+			  bool server_side, uint16_t lport)
+{
+	{
+		struct ww_kattr_hit hit = *hitp;
 		/* The kernel names the process; what it looks like is judged
 		 * here as for every other owner (masquerading indicators). */
 		char script[WW_PROCS_SCRIPT_MAX];
@@ -798,6 +817,116 @@ static bool kernel_resolve(struct ww_attributor *a, struct ww_attrib *at, const 
 		a->stats.kernel_hits++;
 		return true;
 	}
+}
+
+/* --- other network namespaces (#12.3) ------------------------------------------------
+ *
+ * A flow neither of whose ends is ours may be a container's, seen on the
+ * host side of its veth. The kernel engine first (its records of other
+ * namespaces, by 5-tuple, taken only when one namespace alone reported it);
+ * then the sock_diag tables of the namespaces that have the flow's
+ * addresses (netns.h), the initiator first; the socket counts only when
+ * exactly one namespace holds that 5-tuple, so namespaces that reuse
+ * addresses never lend each other their sockets. The owner comes from the
+ * process cache as for our own sockets (socket inodes and pids are the
+ * host's, whatever the network namespace).
+ */
+void ww_attr_set_netns(struct ww_attributor *a, struct ww_netns_set *s)
+{
+	a->nsset = s;
+}
+
+#define NS_CANDIDATES 8   /* namespaces asked per address: more that share it is a lab, not a host */
+
+static bool netns_resolve(struct ww_attributor *a, struct ww_attrib *at, const struct ww_flow *f,
+			  ww_time_t now)
+{
+	uint8_t proto = f->key.proto;
+	char why[REASON_LEN] = "";
+	for (int side = 0; side < 2; side++) {
+		bool server_side = side == 1;
+		const struct ww_addr *lip = server_side ? ww_flow_server_ip(f) : ww_flow_client_ip(f);
+		const struct ww_addr *rip = server_side ? ww_flow_client_ip(f) : ww_flow_server_ip(f);
+		uint16_t lport = server_side ? ww_flow_server_port(f) : ww_flow_client_port(f);
+		uint16_t rport = server_side ? ww_flow_client_port(f) : ww_flow_server_port(f);
+		size_t cand[NS_CANDIDATES];
+		size_t nc = ww_netns_with_addr(a->nsset, lip, cand, NS_CANDIDATES);
+		if (nc > NS_CANDIDATES)
+			nc = NS_CANDIDATES;
+		struct ww_sock found;
+		size_t holders = 0, which = 0;
+		for (size_t i = 0; i < nc; i++) {
+			struct ww_sock s;
+			if (!take_token(a, now)) {
+				a->stats.rate_limited++;
+				break;
+			}
+			a->stats.queries++;
+			struct ww_socktab *t = ww_netns_socktab(a->nsset, cand[i]);
+			int q = ww_socktab_query_exact(t, proto, f->key.family, lip, lport, rip, rport, &s);
+			if (q == 0 && s.inode == 0 && server_side && proto == WW_IPPROTO_TCP) {
+				a->stats.queries++;
+				q = ww_socktab_query_exact(t, proto, f->key.family, lip, lport,
+							   ww_addr_is_v4(lip) ? &any4 : &any6, 0, &s);
+				if (q == 0 && s.state != WW_SS_LISTEN)
+					q = -ENOENT;
+			}
+			if (q == 0 && s.inode) {
+				if (holders++ == 0) {
+					found = s;
+					which = cand[i];
+				}
+			}
+		}
+		if (holders > 1) {
+			snprintf(why, sizeof(why), "%zu network namespaces hold this %s socket: not attributed",
+				 holders, server_side ? "server's" : "client's");
+			continue;
+		}
+		if (holders == 0)
+			continue;
+		bool listener = found.state == WW_SS_LISTEN ||
+				(proto == WW_IPPROTO_UDP && ww_netscope_is_unspecified(&found.remote));
+		struct oref *own = owner_of(a, found.inode, found.uid, listener, why, sizeof(why));
+		if (!own) {
+			at->inode = found.inode;
+			continue;
+		}
+		attach(at, own, found.inode, listener ? ST_LISTENER : ST_EXACT);
+		oref_put(own);
+		at->local_is_server = server_side;
+		const char *name = ww_netns_name(a->nsset, which);
+		set_reason(at, "in network namespace %s%snet:[%llu]%s", name, name[0] ? " (" : "",
+			   (unsigned long long)ww_netns_ino(a->nsset, which), name[0] ? ")" : "");
+		a->stats.netns_hits++;
+		return true;
+	}
+	if (why[0])
+		set_reason(at, "%s", why);
+	return false;
+}
+
+/* The kernel engine's records of other namespaces (kattr.h, ww_kattr_lookup_foreign()). */
+static bool kernel_foreign_resolve(struct ww_attributor *a, struct ww_attrib *at, const struct ww_flow *f,
+				   ww_time_t now)
+{
+	for (int side = 0; side < 2; side++) {
+		bool server_side = side == 1;
+		const struct ww_addr *lip = server_side ? ww_flow_server_ip(f) : ww_flow_client_ip(f);
+		const struct ww_addr *rip = server_side ? ww_flow_client_ip(f) : ww_flow_server_ip(f);
+		uint16_t lport = server_side ? ww_flow_server_port(f) : ww_flow_client_port(f);
+		uint16_t rport = server_side ? ww_flow_client_port(f) : ww_flow_server_port(f);
+		struct ww_kattr_hit hit;
+		uint64_t cookie = 0;
+		if (ww_kattr_lookup_foreign(a->kattr, f->key.proto, lip, lport, rip, rport, server_side, now,
+					    &hit, &cookie) < 0)
+			continue;
+		if (!kernel_attach(a, at, &hit, server_side, lport))
+			return false;
+		set_reason(at, "in another network namespace (cookie %llu)%s", (unsigned long long)cookie,
+			   hit.exited ? "; the process has exited" : "");
+		return true;
+	}
 	return false;
 }
 
@@ -808,6 +937,20 @@ static void live_flow_new(struct ww_attributor *a, struct ww_flow *f, ww_time_t 
 	uint8_t proto = f->key.proto;
 
 	if (!lc && !ls) {
+		if ((a->kattr || ww_netns_count(a->nsset)) &&
+		    (f->key.proto == WW_IPPROTO_TCP || f->key.proto == WW_IPPROTO_UDP)) {
+			struct ww_attrib *at = calloc(1, sizeof(*at));
+			if (at) {
+				at->status = ST_UNRESOLVED;
+				if ((a->kattr && kernel_foreign_resolve(a, at, f, ts)) ||
+				    (ww_netns_count(a->nsset) && netns_resolve(a, at, f, ts))) {
+					f->attr = at;
+					return;
+				}
+				oref_put(at->ref);
+				free(at);
+			}
+		}
 		a->stats.not_local++;
 		f->attr = &not_local_attr;
 		return;
@@ -869,6 +1012,7 @@ int ww_attr_periodic(struct ww_attributor *a, ww_time_t now)
 		return 0;
 	if (a->kattr)
 		ww_kattr_poll(a->kattr, now);   /* between flows too: exec storms must not fill the ring */
+	(void)ww_netns_refresh(a->nsset, now);   /* a failed dump keeps the old addresses */
 	cache_expire(a, now);
 	/* Refresh only when flows arrived: an idle host costs nothing. */
 	if (a->last_refresh && (now - a->last_refresh < WW_ATTR_REFRESH_US ||

@@ -36,8 +36,9 @@
  *
  * The program's path: /proc/TGID/exe while the process lives (the resolved
  * path, as the /proc engine reports it, so a policy matches the same
- * string), else the path given to execve as the exec record carried it
- * (possibly relative, or a symlink's name), else the parent's when the
+ * string), else what was read of it when its exec record was (the same
+ * link, then; or the path given to execve, possibly relative or a
+ * symlink's name, when it had exited already), else the parent's when the
  * process forked without exec, else unknown.
  *
  * Without the engine built (meson -Dbpf=disabled, or no libbpf or BTF on the
@@ -128,6 +129,15 @@ int ww_kattr_lookup(struct ww_kattr *k, uint8_t proto, const struct ww_addr *lip
 	return -ENOENT;
 }
 
+int ww_kattr_lookup_foreign(struct ww_kattr *k, uint8_t proto, const struct ww_addr *lip, uint16_t lport,
+			    const struct ww_addr *rip, uint16_t rport, bool inbound, ww_time_t now,
+			    struct ww_kattr_hit *out, uint64_t *netns)
+{
+	(void)k, (void)proto, (void)lip, (void)lport, (void)rip, (void)rport, (void)inbound;
+	(void)now, (void)out, (void)netns;
+	return -ENOENT;
+}
+
 void ww_kattr_stats(const struct ww_kattr *k, struct ww_kattr_stats *st)
 {
 	(void)k;
@@ -185,6 +195,8 @@ struct kent {
 	uint32_t next;           /* bucket chain */
 	uint32_t ppid;
 	bool closed;             /* K_BOUND: released */
+	bool ambiguous;          /* foreign flows: two namespaces reported this 5-tuple */
+	uint64_t netns;          /* foreign flows: the namespace's cookie */
 };
 
 struct ktab {
@@ -319,6 +331,8 @@ struct ww_kattr {
 	int nlinks;
 	int cgroup_fd;
 	struct ktab flows, bound, procs;
+	struct ktab foreign;          /* flows of other network namespaces, by 5-tuple (#12.3) */
+	uint64_t own_netns;           /* ours; 0: the kernel cannot say, every record is ours */
 	ww_time_t now;                /* of the poll being read */
 	struct ww_kattr_stats st;
 	struct {
@@ -514,6 +528,25 @@ static void on_sock(struct ww_kattr *k, const struct ww_kev_sock *e)
 	bool fresh;
 	to_addr(&l, e->h.family, e->laddr);
 	to_addr(&r, e->h.family, e->raddr);
+	bool foreign = k->own_netns && e->netns != k->own_netns;
+	if (foreign) {
+		/* Another namespace's socket (a container's): its flows only, by
+		 * 5-tuple; a 5-tuple two namespaces reported is nobody's. Its
+		 * listeners are not kept: wildcard listeners of several
+		 * containers would all claim the same port. */
+		if (e->h.kind != WW_KEV_FLOW)
+			return;
+		struct kkey key = sock_key(K_FLOW, e->h.proto, &l, e->lport, &r, e->rport);
+		struct kent *x = ktab_put(&k->foreign, &key, k->now, &fresh);
+		if (!fresh && x->netns != e->netns)
+			x->ambiguous = true;
+		else if (fresh)
+			x->ambiguous = false;
+		x->netns = e->netns;
+		x->task = e->task;
+		k->st.flows++;
+		return;
+	}
 	if (e->h.kind == WW_KEV_FLOW) {
 		struct kkey key = sock_key(K_FLOW, e->h.proto, &l, e->lport, &r, e->rport);
 		struct kent *x = ktab_put(&k->flows, &key, k->now, &fresh);
@@ -534,6 +567,25 @@ static void on_sock(struct ww_kattr *k, const struct ww_kev_sock *e)
 	x->closed = false;
 }
 
+/*
+ * The program an exec record ran: /proc/TGID/exe when the process still
+ * lives as the record is read (usually: records are read within
+ * milliseconds), the resolved path the /proc engine would report, so a
+ * process that exits later is named the same way ("/usr/bin/dash", not the
+ * "/bin/sh" it was started as); else the path given to execve.
+ */
+static char *exec_path(const struct ww_kev_proc *e)
+{
+	char link[64], path[4096];
+	snprintf(link, sizeof(link), "/proc/%u/exe", e->task.tgid);
+	ssize_t n = readlink(link, path, sizeof(path) - 1);
+	if (n > 0) {
+		path[n] = '\0';
+		return strdup(path);
+	}
+	return e->filename[0] ? strndup(e->filename, sizeof(e->filename)) : NULL;
+}
+
 static void on_proc(struct ww_kattr *k, const struct ww_kev_proc *e)
 {
 	struct kkey key;
@@ -545,7 +597,7 @@ static void on_proc(struct ww_kattr *k, const struct ww_kev_proc *e)
 		key = proc_key(e->task.tgid);
 		x = ktab_put(&k->procs, &key, k->now, &fresh);
 		free(x->exe);
-		x->exe = e->filename[0] ? strndup(e->filename, sizeof(e->filename)) : NULL;
+		x->exe = exec_path(e);
 		free(x->args);
 		x->args = NULL;
 		if (e->args_len && e->args_len < sizeof(e->args) && (x->args = malloc(e->args_len + 1))) {
@@ -720,7 +772,8 @@ struct ww_kattr *ww_kattr_open(uint64_t netns_cookie, const char *btf_path, char
 	k->cgroup_fd = -1;
 	if (ktab_init(&k->flows, WW_KATTR_FLOWS_MAX, WW_KATTR_KEEP_US) < 0 ||
 	    ktab_init(&k->bound, WW_KATTR_BOUND_MAX, 0) < 0 ||
-	    ktab_init(&k->procs, WW_KATTR_PROCS_MAX, WW_KATTR_EXITED_KEEP_US) < 0) {
+	    ktab_init(&k->procs, WW_KATTR_PROCS_MAX, WW_KATTR_EXITED_KEEP_US) < 0 ||
+	    ktab_init(&k->foreign, WW_KATTR_FLOWS_MAX, WW_KATTR_KEEP_US) < 0) {
 		set_err(err, errsz, "out of memory");
 		rc = ENOMEM;
 		goto err;
@@ -733,7 +786,10 @@ struct ww_kattr *ww_kattr_open(uint64_t netns_cookie, const char *btf_path, char
 			libbpf_msg[0] ? ": " : "", libbpf_msg);
 		goto err;
 	}
-	k->skel->rodata->target_netns = netns_cookie;
+	/* Every namespace's records: ours answer our flows, the others' the
+	 * flows of containers seen through their veth (ww_kattr_lookup_foreign()). */
+	k->skel->rodata->target_netns = 0;
+	k->own_netns = netns_cookie;
 	if ((rc = kattr_bpf__load(k->skel)) < 0) {
 		rc = -rc;
 		set_err(err, errsz, "the kernel refused the BPF programs (%s)%s%s", strerror(rc),
@@ -790,6 +846,7 @@ void ww_kattr_close(struct ww_kattr *k)
 	ktab_free(&k->flows);
 	ktab_free(&k->bound);
 	ktab_free(&k->procs);
+	ktab_free(&k->foreign);
 	for (size_t i = 0; i < k->n_users; i++)
 		free(k->users[i].name);
 	free(k);
@@ -807,6 +864,7 @@ int ww_kattr_poll(struct ww_kattr *k, ww_time_t now)
 	if (n < 0)
 		return n;
 	ktab_expire(&k->flows, now, false);
+	ktab_expire(&k->foreign, now, false);
 	ktab_expire(&k->procs, now, true);
 	k->st.lost = k->skel->bss->lost;
 	return n;
@@ -926,6 +984,23 @@ int ww_kattr_lookup(struct ww_kattr *k, uint8_t proto, const struct ww_addr *lip
 	}
 	k->st.misses++;
 	return -ENOENT;
+}
+
+int ww_kattr_lookup_foreign(struct ww_kattr *k, uint8_t proto, const struct ww_addr *lip, uint16_t lport,
+			    const struct ww_addr *rip, uint16_t rport, bool inbound, ww_time_t now,
+			    struct ww_kattr_hit *out, uint64_t *netns)
+{
+	(void)inbound;   /* listeners of other namespaces are not kept (on_sock()) */
+	ww_kattr_poll(k, now);
+	struct kkey key = sock_key(K_FLOW, proto, lip, lport, rip, rport);
+	struct kent *e = ktab_find(&k->foreign, &key);
+	if (!e)
+		return -ENOENT;
+	if (e->ambiguous)
+		return -EEXIST;
+	fill_hit(k, e, false, out);
+	*netns = e->netns;
+	return 0;
 }
 
 void ww_kattr_stats(const struct ww_kattr *k, struct ww_kattr_stats *st)

@@ -51,6 +51,7 @@
 #include "wirewho/policy.h"
 #include "wirewho/ports.h"
 #include "wirewho/procs.h"
+#include "wirewho/netns.h"
 #include "wirewho/socktab.h"
 #include "wirewho/timeline.h"
 
@@ -363,6 +364,7 @@ struct run {
 	struct ww_procs *procs;
 	struct ww_judge *judge;
 	struct ww_attributor *attr;
+	struct ww_netns_set *nsset;   /* the other network namespaces (netns.h) */
 	struct ww_kattr *kattr;
 	struct ww_tl_writer *rec;
 	struct ww_pipeline *pl;
@@ -386,6 +388,7 @@ static void run_free(struct run *r)
 {
 	ww_pipeline_free(r->pl);
 	ww_attr_free(r->attr);
+	ww_netns_free(r->nsset);
 	ww_kattr_close(r->kattr);
 	ww_judge_free(r->judge);
 	ww_procs_free(r->procs);
@@ -563,6 +566,19 @@ int ww_cmd_watch(int argc, char **argv)
 		snprintf(engine_why, sizeof(engine_why), "the kernel engine cannot run: %s", err);
 	}
 	fprintf(stderr, "wirewho: watch: attribution engine: %s (%s)\n", engine, engine_why);
+	/* The other network namespaces (containers behind a veth), entered now:
+	 * setns() needs CAP_SYS_ADMIN, which the drop below takes away. */
+	{
+		unsigned skipped = 0;
+		int ns_err = 0;
+		r.nsset = ww_netns_open(&skipped, &ns_err);
+		if (!r.nsset)
+			goto oom;
+		ww_attr_set_netns(r.attr, r.nsset);
+		if (skipped)
+			fprintf(stderr, "wirewho: watch: %zu other network namespaces attributed; %u could "
+				"not be entered (needs CAP_SYS_ADMIN at start)\n", ww_netns_count(r.nsset), skipped);
+	}
 	const char *missing = ww_caps_missing_for_owners();
 	if ((rc = ww_caps_drop_to_owner_lookup(o.wait_iface)) < 0) {
 		fprintf(stderr, "wirewho: watch: cannot drop capabilities: %s\n", strerror(-rc));
