@@ -215,6 +215,8 @@ for i, (sh, child) in enumerate(chains):
         problems.append(f"exe_sha256 {p.get('exe_sha256')}")
     if p.get('container') != {'runtime': 'docker', 'id': cid}:
         problems.append(f"container {p.get('container')}")
+    if p.get('unit') != f"docker-{cid}.scope":
+        problems.append(f"unit {p.get('unit')}")
     if child in alerted:
         problems.append("an unexplained_process alert despite the parent=/container= rule")
     if problems:

@@ -451,6 +451,39 @@ static void test_more_than_64_users_keep_every_owners_user_name(void **st)
 	assert_int_equal(system(cmd), 0);
 }
 
+static void test_cgroup_paths_name_the_container_its_kubernetes_pod_and_systemd_unit(void **st)
+{
+	(void)st;
+	struct ww_cgroup_ident id;
+	/* kubelet's systemd driver, containerd: the pod uid with '_' for '-' */
+	assert_int_equal(ww_procs_parse_cgroup(
+		"0::/kubepods.slice/kubepods-besteffort.slice/"
+		"kubepods-besteffort-pod5f3a9c1e_2b4d_4e6f_8a9b_0c1d2e3f4a5b.slice/"
+		"cri-containerd-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope\n", &id), 1);
+	assert_true(id.has_container);
+	assert_string_equal(id.c.runtime, "containerd");
+	assert_string_equal(id.pod_uid, "5f3a9c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b");
+	assert_string_equal(id.unit, "cri-containerd-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope");
+	/* the cgroupfs driver: pod<uid>/<id> */
+	assert_int_equal(ww_procs_parse_cgroup(
+		"0::/kubepods/burstable/pod5f3a9c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b/"
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n", &id), 1);
+	assert_true(id.has_container);
+	assert_string_equal(id.pod_uid, "5f3a9c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b");
+	assert_string_equal(id.unit, "");
+	/* a host service: no container, its unit; on a hybrid host from name=systemd */
+	assert_int_equal(ww_procs_parse_cgroup("1:name=systemd:/system.slice/nginx.service\n0::/\n", &id), 1);
+	assert_false(id.has_container);
+	assert_string_equal(id.unit, "nginx.service");
+	assert_string_equal(id.pod_uid, "");
+	/* the root: nothing */
+	assert_int_equal(ww_procs_parse_cgroup("0::/\n", &id), 0);
+	/* not a uid after "pod" */
+	assert_int_equal(ww_procs_parse_cgroup("0::/podcast.slice/x.service\n", &id), 1);
+	assert_string_equal(id.pod_uid, "");
+	assert_string_equal(id.unit, "x.service");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_missing_proc_root_fails_cleanly),
 		cmocka_unit_test(test_a_forked_and_execd_child_names_its_parent_and_command_line),
 		cmocka_unit_test(test_more_than_64_users_keep_every_owners_user_name),
+		cmocka_unit_test(test_cgroup_paths_name_the_container_its_kubernetes_pod_and_systemd_unit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,7 +51,28 @@ struct ww_owner {
 				     or not readable */
 	const struct ww_container *container;  /* its container (container.h) from its cgroup,
 						  NULL when none or unknown */
+	const char *pod_uid;      /* with a container: its Kubernetes pod's uid, NULL none */
+	const char *unit;         /* the systemd unit (service or scope) of its cgroup, NULL none */
 };
+
+/* What a process's cgroup path says besides its container (procs.c). */
+#define WW_POD_UID_LEN 37     /* a UUID and a NUL */
+#define WW_UNIT_MAX 256       /* a systemd unit name (the kernel's NAME_MAX) */
+struct ww_cgroup_ident {
+	struct ww_container c;
+	bool has_container;
+	char pod_uid[WW_POD_UID_LEN];   /* "" none */
+	char unit[WW_UNIT_MAX];         /* "" none */
+};
+
+/*
+ * Parse a /proc/PID/cgroup text into *out: the container
+ * (ww_container_parse()), the Kubernetes pod uid (a "pod<UID>" component,
+ * or systemd's "kubepods-...-pod<UID with _>.slice"), and the deepest
+ * component that is a systemd service or scope unit. Returns 1 when any
+ * was found, 0 none. Can't fail.
+ */
+int ww_procs_parse_cgroup(const char *text, struct ww_cgroup_ident *out);
 
 #define WW_OWNER_OTHERS_MAX 16   /* other holders of one socket listed (nginx: its workers) */
 #define WW_OWNER_CMDLINE_MAX 4096 /* command line kept: /proc/PID/cmdline's first page (the
@@ -193,10 +214,11 @@ uint32_t ww_procs_indicators(struct ww_procs *p, int pid, const char *comm, cons
 size_t ww_procs_cmdline(struct ww_procs *p, int pid, char *buf, size_t bufsz);
 
 /*
- * The container of a living process, from /proc/PID/cgroup (container.h):
- * 1 with *out filled, 0 none, -errno when unreadable (-ENOENT: gone).
+ * The container, pod and systemd unit of a living process, from
+ * /proc/PID/cgroup (ww_procs_parse_cgroup()): 1 with *out filled, 0 none,
+ * -errno when unreadable (-ENOENT: gone).
  */
-int ww_procs_container(struct ww_procs *p, int pid, struct ww_container *out);
+int ww_procs_container(struct ww_procs *p, int pid, struct ww_cgroup_ident *out);
 
 /*
  * The parent of a living process: its pid (0 when the process is gone, or

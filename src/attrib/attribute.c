@@ -96,6 +96,8 @@ struct oref {
 	char *parent_comm, *parent_exe, *cmdline;
 	char sha[WW_SHA256_HEX];
 	struct ww_container ctr;
+	char pod_uid[WW_POD_UID_LEN];
+	char *unit;
 	int others[WW_OWNER_OTHERS_MAX];
 };
 
@@ -164,7 +166,7 @@ struct ww_attributor {
 	struct cgcache {              /* cgroup v2 id -> container (kernel_container()) */
 		uint64_t id;
 		bool found;
-		struct ww_container c;
+		struct ww_cgroup_ident c;
 	} cg[CGROUP_CACHE];
 };
 
@@ -199,6 +201,12 @@ static struct oref *oref_new(const struct ww_owner *src)
 		r->ctr = *src->container;
 		r->o.container = &r->ctr;
 	}
+	if (src->pod_uid) {
+		snprintf(r->pod_uid, sizeof(r->pod_uid), "%s", src->pod_uid);
+		r->o.pod_uid = r->pod_uid;
+	}
+	r->unit = src->unit ? strdup(src->unit) : NULL;
+	r->o.unit = r->unit;
 	r->o.n_others = src->n_others < WW_OWNER_OTHERS_MAX ? src->n_others : WW_OWNER_OTHERS_MAX;
 	if (r->o.n_others && src->others)
 		memcpy(r->others, src->others, r->o.n_others * sizeof(int));
@@ -224,6 +232,7 @@ static void oref_put(struct oref *r)
 		free(r->parent_comm);
 		free(r->parent_exe);
 		free(r->cmdline);
+		free(r->unit);
 		free(r);
 	}
 }
@@ -723,7 +732,7 @@ void ww_attr_set_kernel(struct ww_attributor *a, struct ww_kattr *k)
  * wrong answer (the id is compared).
  */
 static bool kernel_container(struct ww_attributor *a, const struct ww_kattr_hit *hit,
-			     struct ww_container *out)
+			     struct ww_cgroup_ident *out)
 {
 	struct cgcache *c = &a->cg[hit->cgroup_id % CGROUP_CACHE];
 	if (!hit->exited) {
@@ -797,9 +806,12 @@ static bool kernel_attach(struct ww_attributor *a, struct ww_attrib *at, struct 
 		if (ww_procs_exe_sha256(a->procs, hit.exited ? -1 : hit.owner.pid, hit.owner.exe,
 					sha, sizeof(sha)) == 0)
 			hit.owner.exe_sha256 = sha;
-		struct ww_container ctr;
-		if (kernel_container(a, &hit, &ctr))
-			hit.owner.container = &ctr;
+		struct ww_cgroup_ident ctr;
+		if (kernel_container(a, &hit, &ctr)) {
+			hit.owner.container = ctr.has_container ? &ctr.c : NULL;
+			hit.owner.pod_uid = ctr.has_container && ctr.pod_uid[0] ? ctr.pod_uid : NULL;
+			hit.owner.unit = ctr.unit[0] ? ctr.unit : NULL;
+		}
 		struct oref *own = oref_new(&hit.owner);
 		if (!own)
 			return false;

@@ -93,7 +93,7 @@ struct pent {
 	char parent_comm[COMM_MAX];   /* "" unknown */
 	char *parent_exe;
 	char sha[WW_SHA256_HEX];      /* "" not hashed */
-	struct ww_container ctr;      /* owner.container points here when it has one */
+	struct ww_cgroup_ident ctr;   /* owner.container, pod_uid, unit point here */
 };
 
 struct ucache {
@@ -136,7 +136,7 @@ struct ww_procs {
 		char parent_comm[COMM_MAX];
 		char parent_exe[4096];
 		char sha[WW_SHA256_HEX];
-		struct ww_container ctr;
+		struct ww_cgroup_ident ctr;
 		uint32_t uid;
 		bool have_user;
 	} newest;
@@ -519,14 +519,103 @@ size_t ww_procs_cmdline(struct ww_procs *p, int pid, char *buf, size_t bufsz)
 	return n < 0 ? 0 : (size_t)n < bufsz ? (size_t)n : bufsz - 1;
 }
 
-int ww_procs_container(struct ww_procs *p, int pid, struct ww_container *out)
+/* The cgroup path to read: the v2 line unless it is the root, else name=systemd's. */
+static bool cgroup_path(const char *text, const char **path, size_t *len)
+{
+	const char *v2 = NULL, *sd = NULL;
+	size_t v2n = 0, sdn = 0;
+	for (const char *l = text; *l;) {
+		const char *e = strchr(l, '\n');
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+		if (n > 3 && memcmp(l, "0::", 3) == 0) {
+			v2 = l + 3;
+			v2n = n - 3;
+		} else if (n > 15 && memcmp(l + 1, ":name=systemd:", 14) == 0) {
+			sd = l + 15;
+			sdn = n - 15;
+		} else {
+			const char *c = memchr(l, ':', n);
+			if (c && n > 16 && memcmp(c, ":name=systemd:", 14) == 0) {
+				sd = c + 14;
+				sdn = n - (size_t)(c + 14 - l);
+			}
+		}
+		l += n + (e != NULL);
+	}
+	if (v2 && !(v2n == 1 && v2[0] == '/')) {
+		*path = v2;
+		*len = v2n;
+		return true;
+	}
+	if (sd) {
+		*path = sd;
+		*len = sdn;
+		return true;
+	}
+	return false;
+}
+
+/* A pod uid (36 characters of hex and '-' or '_') at s: into out with '-'. */
+static bool pod_uid_at(const char *s, size_t n, char *out)
+{
+	if (n < 36)
+		return false;
+	for (size_t i = 0; i < 36; i++) {
+		char c = s[i];
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? (c != '-' && c != '_') : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return false;
+		out[i] = dash ? '-' : c;
+	}
+	out[36] = '\0';
+	return true;
+}
+
+int ww_procs_parse_cgroup(const char *text, struct ww_cgroup_ident *out)
+{
+	const char *path;
+	size_t len;
+	memset(out, 0, sizeof(*out));
+	out->has_container = ww_container_parse(text, &out->c) > 0;
+	if (cgroup_path(text, &path, &len)) {
+		for (size_t i = 0; i < len;) {
+			size_t j = i;
+			while (j < len && path[j] != '/')
+				j++;
+			const char *c = path + i;
+			size_t n = j - i;
+			/* cgroupfs: "pod<uid>"; systemd: "kubepods-besteffort-pod<uid_>.slice" */
+			const char *pod = n > 3 && memcmp(c, "pod", 3) == 0 ? c + 3 : NULL;
+			for (size_t k = 0; !pod && n > 4 && k + 4 <= n; k++)
+				if (memcmp(c + k, "-pod", 4) == 0)
+					pod = c + k + 4;
+			if (pod && !pod_uid_at(pod, n - (size_t)(pod - c), out->pod_uid))
+				out->pod_uid[0] = '\0';
+			if ((n > 8 && memcmp(c + n - 8, ".service", 8) == 0) ||
+			    (n > 6 && memcmp(c + n - 6, ".scope", 6) == 0))
+				snprintf(out->unit, sizeof(out->unit), "%.*s", (int)n, c);
+			i = j + 1;
+		}
+	}
+	return out->has_container || out->pod_uid[0] || out->unit[0];
+}
+
+int ww_procs_container(struct ww_procs *p, int pid, struct ww_cgroup_ident *out)
 {
 	char path[32], buf[CGROUP_MAX];
 	snprintf(path, sizeof(path), "%d/cgroup", pid);
 	ssize_t n = read_at(p->procfd, path, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
-	return ww_container_parse(buf, out);
+	return ww_procs_parse_cgroup(buf, out);
+}
+
+/* Point o's container, pod and unit into id. */
+static void owner_cgroup(struct ww_owner *o, const struct ww_cgroup_ident *id)
+{
+	o->container = id->has_container ? &id->c : NULL;
+	o->pod_uid = id->has_container && id->pod_uid[0] ? id->pod_uid : NULL;
+	o->unit = id->unit[0] ? id->unit : NULL;
 }
 
 int ww_procs_parent(struct ww_procs *p, int pid, char *comm, size_t commsz, char *exe, size_t exesz)
@@ -947,7 +1036,7 @@ static void read_identity(struct ww_procs *p, struct pent *e)
 	e->pub.owner.cmdline = e->pub.cmdline;
 	read_parent(p, e);
 	if (ww_procs_container(p, e->pid, &e->ctr) > 0)
-		e->pub.owner.container = &e->ctr;
+		owner_cgroup(&e->pub.owner, &e->ctr);
 	if (p->hash_exe && e->exe &&
 	    ww_procs_exe_sha256(p, e->pid, e->exe, e->sha, sizeof(e->sha)) == 0)
 		e->pub.owner.exe_sha256 = e->sha;
@@ -1584,9 +1673,9 @@ int ww_procs_find_newest(struct ww_procs *p, uint64_t inode, unsigned n_newest,
 			.parent_exe = p->newest.parent_exe[0] ? p->newest.parent_exe : NULL,
 			.cmdline = p->newest.cmdline,
 			.exe_sha256 = hashed ? p->newest.sha : NULL,
-			.container = ww_procs_container(p, (int)tgid, &p->newest.ctr) > 0 ? &p->newest.ctr
-											   : NULL,
 		};
+		if (ww_procs_container(p, (int)tgid, &p->newest.ctr) > 0)
+			owner_cgroup(out, &p->newest.ctr);
 		return 1;
 	}
 	return 0;

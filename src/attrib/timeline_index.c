@@ -195,7 +195,7 @@ static void parse_others(const char *s, int *out, unsigned *n)
 	}
 }
 
-struct recstr { ssize_t comm, exe, user, reason, script, pcomm, pexe, cmdline, sha; };
+struct recstr { ssize_t comm, exe, user, reason, script, pcomm, pexe, cmdline, sha, pod, unit; };
 
 static int add_record(struct ww_timeline *tl, const struct ww_jsonr_obj *o, struct recstr *rs,
 		      struct ww_flowkey *k, const char **why)
@@ -261,9 +261,11 @@ static int add_record(struct ww_timeline *tl, const struct ww_jsonr_obj *o, stru
 	rs->cmdline = keep_str(tl, r.has_owner ? ww_jsonr_get_str(o, "cmdline") : NULL);
 	const char *sha = r.has_owner ? ww_jsonr_get_str(o, "exe_sha256") : NULL;
 	rs->sha = keep_str(tl, sha && strlen(sha) == 64 ? sha : NULL);
+	rs->pod = keep_str(tl, r.owner.container ? ww_jsonr_get_str(o, "container_pod_uid") : NULL);
+	rs->unit = keep_str(tl, r.has_owner ? ww_jsonr_get_str(o, "unit") : NULL);
 	if (rs->comm == -2 || rs->exe == -2 || rs->user == -2 || rs->reason == -2 ||
 	    rs->script == -2 || rs->pcomm == -2 || rs->pexe == -2 || rs->cmdline == -2 ||
-	    rs->sha == -2) {
+	    rs->sha == -2 || rs->pod == -2 || rs->unit == -2) {
 		*why = "out of memory";
 		return -1;
 	}
@@ -519,6 +521,8 @@ bad:
 		r->owner.exe_sha256 = rs[i].sha >= 0 ? tl->strings + rs[i].sha : NULL;
 		if (r->owner.container)
 			r->owner.container = &r->ctr;
+		r->owner.pod_uid = rs[i].pod >= 0 ? tl->strings + rs[i].pod : NULL;
+		r->owner.unit = rs[i].unit >= 0 ? tl->strings + rs[i].unit : NULL;
 	}
 	if (build_index(tl) < 0) {
 		snprintf(err, errsz, "%s: out of memory", path);

@@ -391,7 +391,11 @@ int ww_timeline_binding_kernel(struct ww_tl_writer *w, const struct ww_flow *f,
 		if (o->container) {
 			ww_jw_str(&w->jw, "container_runtime", o->container->runtime);
 			ww_jw_str(&w->jw, "container_id", o->container->id);
+			if (o->pod_uid)
+				ww_jw_str(&w->jw, "container_pod_uid", o->pod_uid);
 		}
+		if (o->unit)
+			ww_jw_str(&w->jw, "unit", o->unit);
 	}
 	if (k) {
 		/* what the kernel engine saw of the socket (#12.5) */

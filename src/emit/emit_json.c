@@ -89,8 +89,12 @@ void ww_emit_json_identity(struct ww_jw *w, const struct ww_owner *o, bool with_
 		ww_jw_obj_begin(w, "container");
 		ww_jw_str(w, "runtime", o->container->runtime);
 		ww_jw_str(w, "id", o->container->id);
+		if (o->pod_uid)
+			ww_jw_str(w, "pod_uid", o->pod_uid);
 		ww_jw_obj_end(w);
 	}
+	if (o->unit)
+		ww_jw_str(w, "unit", o->unit);
 }
 
 static void attribution(struct ww_jw *w, const struct ww_flow_view *v)

@@ -285,7 +285,15 @@ int ww_emit_json_socket(struct ww_jw *w, FILE *out, const struct ww_sock_view *v
 			fb_str(f, p->owner.container->runtime);
 			FB_LIT(f, ",\"id\":");
 			fb_str(f, p->owner.container->id);
+			if (p->owner.pod_uid) {
+				FB_LIT(f, ",\"pod_uid\":");
+				fb_str(f, p->owner.pod_uid);
+			}
 			FB_LIT(f, "}");
+		}
+		if (p->owner.unit) {
+			FB_LIT(f, ",\"unit\":");
+			fb_str(f, p->owner.unit);
 		}
 		FB_LIT(f, "}");
 	}
