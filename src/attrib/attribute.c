@@ -59,6 +59,7 @@
 #include "wirewho/kattr.h"
 #include "wirewho/netaddr.h"
 #include "wirewho/netns.h"
+#include "wirewho/conntrack.h"
 #include "wirewho/netscope.h"
 #include "wirewho/pipeline.h"
 #include "wirewho/policy.h"
@@ -152,6 +153,7 @@ struct ww_attributor {
 	uint64_t flows_at_refresh;
 	struct ww_kattr *kattr;   /* the kernel engine, asked first; NULL: /proc + sock_diag only */
 	struct ww_netns_set *nsset;   /* the other network namespaces (netns.h); NULL: ours only */
+	struct ww_ct *ct;             /* NAT seen backwards (conntrack.h); NULL: none */
 	/* replay */
 	const struct ww_timeline *tl;
 	/* both */
@@ -850,17 +852,33 @@ void ww_attr_set_netns(struct ww_attributor *a, struct ww_netns_set *s)
 
 #define NS_CANDIDATES 8   /* namespaces asked per address: more that share it is a lab, not a host */
 
-static bool netns_resolve(struct ww_attributor *a, struct ww_attrib *at, const struct ww_flow *f,
+/* A flow's 5-tuple, client -> server: the flow's own, or the inside one behind a NAT. */
+struct tup {
+	uint8_t proto;
+	int family;
+	struct ww_addr cip, sip;
+	uint16_t cport, sport;
+};
+
+static struct tup flow_tup(const struct ww_flow *f)
+{
+	struct tup t = { .proto = f->key.proto, .family = f->key.family, .cip = *ww_flow_client_ip(f),
+			 .sip = *ww_flow_server_ip(f), .cport = ww_flow_client_port(f),
+			 .sport = ww_flow_server_port(f) };
+	return t;
+}
+
+static bool netns_resolve(struct ww_attributor *a, struct ww_attrib *at, const struct tup *t,
 			  ww_time_t now)
 {
-	uint8_t proto = f->key.proto;
+	uint8_t proto = t->proto;
 	char why[REASON_LEN] = "";
 	for (int side = 0; side < 2; side++) {
 		bool server_side = side == 1;
-		const struct ww_addr *lip = server_side ? ww_flow_server_ip(f) : ww_flow_client_ip(f);
-		const struct ww_addr *rip = server_side ? ww_flow_client_ip(f) : ww_flow_server_ip(f);
-		uint16_t lport = server_side ? ww_flow_server_port(f) : ww_flow_client_port(f);
-		uint16_t rport = server_side ? ww_flow_client_port(f) : ww_flow_server_port(f);
+		const struct ww_addr *lip = server_side ? &t->sip : &t->cip;
+		const struct ww_addr *rip = server_side ? &t->cip : &t->sip;
+		uint16_t lport = server_side ? t->sport : t->cport;
+		uint16_t rport = server_side ? t->cport : t->sport;
 		size_t cand[NS_CANDIDATES];
 		size_t nc = ww_netns_with_addr(a->nsset, lip, cand, NS_CANDIDATES);
 		if (nc > NS_CANDIDATES)
@@ -874,11 +892,11 @@ static bool netns_resolve(struct ww_attributor *a, struct ww_attrib *at, const s
 				break;
 			}
 			a->stats.queries++;
-			struct ww_socktab *t = ww_netns_socktab(a->nsset, cand[i]);
-			int q = ww_socktab_query_exact(t, proto, f->key.family, lip, lport, rip, rport, &s);
+			struct ww_socktab *tab = ww_netns_socktab(a->nsset, cand[i]);
+			int q = ww_socktab_query_exact(tab, proto, t->family, lip, lport, rip, rport, &s);
 			if (q == 0 && s.inode == 0 && server_side && proto == WW_IPPROTO_TCP) {
 				a->stats.queries++;
-				q = ww_socktab_query_exact(t, proto, f->key.family, lip, lport,
+				q = ww_socktab_query_exact(tab, proto, t->family, lip, lport,
 							   ww_addr_is_v4(lip) ? &any4 : &any6, 0, &s);
 				if (q == 0 && s.state != WW_SS_LISTEN)
 					q = -ENOENT;
@@ -919,18 +937,18 @@ static bool netns_resolve(struct ww_attributor *a, struct ww_attrib *at, const s
 }
 
 /* The kernel engine's records of other namespaces (kattr.h, ww_kattr_lookup_foreign()). */
-static bool kernel_foreign_resolve(struct ww_attributor *a, struct ww_attrib *at, const struct ww_flow *f,
+static bool kernel_foreign_resolve(struct ww_attributor *a, struct ww_attrib *at, const struct tup *t,
 				   ww_time_t now)
 {
 	for (int side = 0; side < 2; side++) {
 		bool server_side = side == 1;
-		const struct ww_addr *lip = server_side ? ww_flow_server_ip(f) : ww_flow_client_ip(f);
-		const struct ww_addr *rip = server_side ? ww_flow_client_ip(f) : ww_flow_server_ip(f);
-		uint16_t lport = server_side ? ww_flow_server_port(f) : ww_flow_client_port(f);
-		uint16_t rport = server_side ? ww_flow_client_port(f) : ww_flow_server_port(f);
+		const struct ww_addr *lip = server_side ? &t->sip : &t->cip;
+		const struct ww_addr *rip = server_side ? &t->cip : &t->sip;
+		uint16_t lport = server_side ? t->sport : t->cport;
+		uint16_t rport = server_side ? t->cport : t->sport;
 		struct ww_kattr_hit hit;
 		uint64_t cookie = 0;
-		if (ww_kattr_lookup_foreign(a->kattr, f->key.proto, lip, lport, rip, rport, server_side, now,
+		if (ww_kattr_lookup_foreign(a->kattr, t->proto, lip, lport, rip, rport, server_side, now,
 					    &hit, &cookie) < 0)
 			continue;
 		if (!kernel_attach(a, at, &hit, server_side, lport))
@@ -942,20 +960,62 @@ static bool kernel_foreign_resolve(struct ww_attributor *a, struct ww_attrib *at
 	return false;
 }
 
+/*
+ * A flow captured after a NAT (conntrack.h): its inside 5-tuple, then the
+ * owner of that, in whichever namespace (the masqueraded network is
+ * usually the router's containers or namespaces). False when the flow was
+ * not translated or its inside owner was not found: then the flow goes the
+ * usual way.
+ */
+void ww_attr_set_conntrack(struct ww_attributor *a, struct ww_ct *c)
+{
+	a->ct = c;
+}
+
+static bool nat_resolve(struct ww_attributor *a, struct ww_flow *f, ww_time_t now)
+{
+	struct tup in = flow_tup(f), t = in;
+	if (ww_ct_lookup(a->ct, in.proto, &in.cip, in.cport, &in.sip, in.sport, now, &t.cip, &t.cport,
+			 &t.sip, &t.sport) < 0)
+		return false;
+	struct ww_attrib *at = calloc(1, sizeof(*at));
+	if (!at)
+		return false;
+	at->status = ST_UNRESOLVED;
+	bool ok = (a->kattr && kernel_foreign_resolve(a, at, &t, now)) ||
+		  (ww_netns_count(a->nsset) && netns_resolve(a, at, &t, now));
+	if (!ok) {
+		oref_put(at->ref);
+		free(at);
+		return false;
+	}
+	char inside[2 * WW_ADDRSTRLEN + 32], c[WW_ADDRSTRLEN];
+	snprintf(inside, sizeof(inside), "%s:%u", ww_addr_str(&t.cip, t.family, c), t.cport);
+	char prev[REASON_LEN];
+	snprintf(prev, sizeof(prev), "%s", at->reason ? at->reason : "");
+	set_reason(at, "through NAT from %s; %s", inside, prev);
+	a->stats.nat_hits++;
+	f->attr = at;
+	return true;
+}
+
 static void live_flow_new(struct ww_attributor *a, struct ww_flow *f, ww_time_t ts)
 {
 	bool lc = ww_netaddr_is_local(a->na, ww_flow_client_ip(f));
 	bool ls = ww_netaddr_is_local(a->na, ww_flow_server_ip(f));
 	uint8_t proto = f->key.proto;
 
+	if (a->ct && (proto == WW_IPPROTO_TCP || proto == WW_IPPROTO_UDP) && nat_resolve(a, f, ts))
+		return;
 	if (!lc && !ls) {
 		if ((a->kattr || ww_netns_count(a->nsset)) &&
 		    (f->key.proto == WW_IPPROTO_TCP || f->key.proto == WW_IPPROTO_UDP)) {
 			struct ww_attrib *at = calloc(1, sizeof(*at));
+			struct tup t = flow_tup(f);
 			if (at) {
 				at->status = ST_UNRESOLVED;
-				if ((a->kattr && kernel_foreign_resolve(a, at, f, ts)) ||
-				    (ww_netns_count(a->nsset) && netns_resolve(a, at, f, ts))) {
+				if ((a->kattr && kernel_foreign_resolve(a, at, &t, ts)) ||
+				    (ww_netns_count(a->nsset) && netns_resolve(a, at, &t, ts))) {
 					f->attr = at;
 					return;
 				}

@@ -52,6 +52,7 @@
 #include "wirewho/ports.h"
 #include "wirewho/procs.h"
 #include "wirewho/netns.h"
+#include "wirewho/conntrack.h"
 #include "wirewho/socktab.h"
 #include "wirewho/timeline.h"
 
@@ -365,6 +366,7 @@ struct run {
 	struct ww_judge *judge;
 	struct ww_attributor *attr;
 	struct ww_netns_set *nsset;   /* the other network namespaces (netns.h) */
+	struct ww_ct *ct;             /* conntrack events (conntrack.h), or NULL */
 	struct ww_kattr *kattr;
 	struct ww_tl_writer *rec;
 	struct ww_pipeline *pl;
@@ -389,6 +391,7 @@ static void run_free(struct run *r)
 	ww_pipeline_free(r->pl);
 	ww_attr_free(r->attr);
 	ww_netns_free(r->nsset);
+	ww_ct_free(r->ct);
 	ww_kattr_close(r->kattr);
 	ww_judge_free(r->judge);
 	ww_procs_free(r->procs);
@@ -578,6 +581,14 @@ int ww_cmd_watch(int argc, char **argv)
 		if (skipped)
 			fprintf(stderr, "wirewho: watch: %zu other network namespaces attributed; %u could "
 				"not be entered (needs CAP_SYS_ADMIN at start)\n", ww_netns_count(r.nsset), skipped);
+		/* NAT seen backwards: conntrack's events, subscribed while we hold
+		 * CAP_NET_ADMIN (binding needs it, reading does not). */
+		r.ct = ww_ct_open(&ns_err);
+		if (r.ct)
+			ww_attr_set_conntrack(r.attr, r.ct);
+		else if (ns_err != -EPROTONOSUPPORT)
+			fprintf(stderr, "wirewho: watch: conntrack events: %s: flows after a NAT are not "
+				"mapped to their inside owner\n", strerror(-ns_err));
 	}
 	const char *missing = ww_caps_missing_for_owners();
 	if ((rc = ww_caps_drop_to_owner_lookup(o.wait_iface)) < 0) {
