@@ -20,6 +20,12 @@
 # after), which /proc/PID/stat does not see: it is spent in the clients'
 # system calls and in the packet path.
 #
+# TOPO=container (environment) runs the container topology of #12.3
+# instead: the clients' namespace is a "container" (192.0.2.10) behind a
+# veth whose other end is in a "host" namespace that routes to the server
+# (198.51.100.2); wirewho runs in the host namespace on the container's
+# veth, so neither end of a client's flow is the host's address.
+#
 # usage: bench_shortlived.sh WIREWHO [N=200] [RATE=50] [HOLDS="0 1"] [PROTOS="tcp udp"] [ENGINES="bpf proc"]
 # Needs root. Prints a table; never fails on numbers.
 set -u
@@ -38,7 +44,11 @@ SRV=wwwatch-bsrv-$ID
 VC=wwwatch-bc$((ID % 10000))
 VS=wwwatch-bs$((ID % 10000))
 T=$(mktemp -d /tmp/wwwatch-bench.XXXXXX)
-NSES=("$CLI" "$SRV")
+TOPO=${TOPO:-direct}
+HOSTNS=wwwatch-bhost-$ID
+VH=wwwatch-bh$((ID % 10000))
+VH2=wwwatch-bx$((ID % 10000))
+NSES=("$CLI" "$SRV" "$HOSTNS")
 . "$(dirname "$(readlink -f "$0")")/../scripts/netns-lib.sh"
 
 cat > "$T/client.c" <<'EOF'
@@ -116,15 +126,38 @@ cc -O2 -o "$T/wwclient" "$T/client.c" || exit 1
 cc -O2 -o "$T/launch" "$T/launch.c" || exit 1
 
 ip netns add "$CLI" && ip netns add "$SRV" || exit 1
-ip link add "$VC" netns "$CLI" type veth peer name "$VS" netns "$SRV" || exit 1
-for ns in "$CLI" "$SRV"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip -n "$ns" link set lo up
-done
-ip -n "$CLI" addr add 198.51.100.1/24 dev "$VC"
-ip -n "$SRV" addr add 198.51.100.2/24 dev "$VS"
-ip -n "$CLI" link set "$VC" up
-ip -n "$SRV" link set "$VS" up
+if [ "$TOPO" = container ]; then
+	ip netns add "$HOSTNS" || exit 1
+	ip link add "$VC" netns "$CLI" type veth peer name "$VH" netns "$HOSTNS" || exit 1
+	ip link add "$VH2" netns "$HOSTNS" type veth peer name "$VS" netns "$SRV" || exit 1
+	for ns in "$CLI" "$SRV" "$HOSTNS"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+		ip -n "$ns" link set lo up
+	done
+	ip -n "$CLI" addr add 192.0.2.10/24 dev "$VC"
+	ip -n "$HOSTNS" addr add 192.0.2.1/24 dev "$VH"
+	ip -n "$HOSTNS" addr add 198.51.100.1/24 dev "$VH2"
+	ip -n "$SRV" addr add 198.51.100.2/24 dev "$VS"
+	ip -n "$CLI" link set "$VC" up
+	ip -n "$HOSTNS" link set "$VH" up
+	ip -n "$HOSTNS" link set "$VH2" up
+	ip -n "$SRV" link set "$VS" up
+	ip -n "$CLI" route add default via 192.0.2.1
+	ip -n "$SRV" route add default via 198.51.100.1
+	ip netns exec "$HOSTNS" sysctl -qw net.ipv4.ip_forward=1
+	WNS=$HOSTNS WIF=$VH   # wirewho on the host side of the container's veth
+else
+	ip link add "$VC" netns "$CLI" type veth peer name "$VS" netns "$SRV" || exit 1
+	for ns in "$CLI" "$SRV"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+		ip -n "$ns" link set lo up
+	done
+	ip -n "$CLI" addr add 198.51.100.1/24 dev "$VC"
+	ip -n "$SRV" addr add 198.51.100.2/24 dev "$VS"
+	ip -n "$CLI" link set "$VC" up
+	ip -n "$SRV" link set "$VS" up
+	WNS=$CLI WIF=$VC
+fi
 
 cat > "$T/sink.py" <<'EOF'
 import asyncio
@@ -169,7 +202,7 @@ for engine in $ENGINES; do
 for proto in $PROTOS; do
 	for hold in $HOLDS; do
 		out="$T/$engine-$proto-$hold"
-		ip netns exec "$CLI" "$WW" watch -i "$VC" --json -f "port 9000" --duration 600 \
+		ip netns exec "$WNS" "$WW" watch -i "$WIF" --json -f "port 9000" --duration 600 \
 			--attribution "$engine" >"$out.json" 2>"$out.err" &
 		WPID=$!
 		PIDS+=($WPID)
@@ -215,6 +248,13 @@ for f in flows:
         reasons[f['attribution']['reason']] = reasons.get(f['attribution']['reason'], 0) + 1
 for r, k in sorted(reasons.items(), key=lambda x: -x[1]):
     print(f"      unresolved x{k}: {r}")
+others = {}
+for f in flows:
+    if f['process'] and (f['process']['pid'] not in set(pids) or f['process']['comm'] != 'wwclient'):
+        k = f"{f['process']['comm']} ({f['attribution']['status']}: {f['attribution']['reason'][:60]})"
+        others[k] = others.get(k, 0) + 1
+for r, k in sorted(others.items(), key=lambda x: -x[1]):
+    print(f"      other owner x{k}: {r}")
 EOF
 	done
 done

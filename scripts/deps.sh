@@ -12,11 +12,14 @@ set -eu
 # skeleton generator and vmlinux.h from the kernel's BTF) and clang/llvm (the
 # BPF target); without them meson builds wirewho without it. capsh runs the
 # engine's fallback test without the BPF capabilities.
+# --hash-exe (#12.4, process objects' exe_sha256): libcrypto's EVP SHA-256
+# from libssl-dev. nftables: kattr_nat_e2e's masquerading router (#12.3).
 PKGS="gcc clang llvm meson ninja-build pkg-config libpcap-dev libmnl-dev libcmocka-dev
 libbpf-dev bpftool libcap2-bin
 libcap-dev iproute2 tcpdump dnsutils bind9 openssh-server openssh-client curl openssl
 python3 python3-jsonschema netbase procps psmisc socat systemd man-db util-linux
 iputils-ping nginx-light perl
+libssl-dev nftables
 nats-server libnats-dev rsyslog"
 # (the line above: issue #15, the fleet sinks and their tests: NATS JetStream, syslog)
 

@@ -31,9 +31,10 @@ def check(cond, what):
 
 
 TS = "2026-11-26T06:22:25.123456Z"
-PROC = {"pid": 4242, "comm": "curl", "exe": "/usr/bin/curl", "uid": 0, "user": "root",
-        "indicators": [], "script": None}
-SPROC = dict(PROC, cmdline="curl -s http://192.0.2.2/")
+IDENT = {"ppid": 4200, "parent": {"pid": 4200, "comm": "bash", "exe": "/usr/bin/bash"}}
+PROC = dict({"pid": 4242, "comm": "curl", "exe": "/usr/bin/curl", "uid": 0, "user": "root",
+             "indicators": [], "script": None, "cmdline": "curl -s http://192.0.2.2/"}, **IDENT)
+SPROC = dict(PROC)
 FLOW = {"type": "flow", "ts": TS, "flow_id": 1, "community_id": "1:G4eydgGReHmMaXpB6bTBWinZGGc=",
         "proto": "tcp", "src_ip": "192.0.2.1", "src_port": 40250, "dst_ip": "192.0.2.2",
         "dst_port": 443, "start": TS, "end": TS, "pkts_toserver": 7, "pkts_toclient": 5,
@@ -143,7 +144,11 @@ caught("a TCP flow with null ports", dict(FLOW, dst_port=None))
 caught("an ICMP flow without icmp_id", without(ICMP, "icmp_id"))
 caught("a port-less flow with ports", dict(GRE, src_port=0))
 caught("a named protocol as a number", dict(GRE, proto="6"))
-caught("a process with an extra member", dict(FLOW, process=dict(PROC, ppid=1)))
+caught("a process with an extra member", dict(FLOW, process=dict(PROC, tty=1)))
+caught("a process without its parent", dict(FLOW, process=without(PROC, "parent")))
+caught("a parent without exe", dict(FLOW, process=dict(PROC, parent={"pid": 1, "comm": "init"})))
+caught("an exe_sha256 that is not 64 hex digits", dict(FLOW, process=dict(PROC, exe_sha256="abc")))
+caught("a container without id", dict(FLOW, process=dict(PROC, container={"runtime": "docker"})))
 caught("attribution with an unknown status", dict(FLOW, attribution={"status": "guessed", "reason": ""}))
 caught("attribution without reason", dict(FLOW, attribution={"status": "exact"}))
 caught("an alert with an unknown kind", dict(FLOW_ALERT, kind="port_mismatch.odd"))
@@ -164,7 +169,7 @@ caught("an owned socket with owner_reason", dict(SOCKET, owner_reason="not_found
 caught("an ownerless socket without owner_reason", without(RAW, "owner_reason"))
 caught("a raw socket without raw_protocol", without(RAW, "raw_protocol"))
 caught("a TCP socket with raw_protocol", dict(SOCKET, raw_protocol=6))
-caught("a socket process without cmdline", dict(SOCKET, processes=[PROC]))
+caught("a socket process without cmdline", dict(SOCKET, processes=[without(SPROC, "cmdline")]))
 caught("stats without skipped_packets", without(STATS, "skipped_packets"))
 caught("stats with a negative count", dict(STATS, packets=-1))
 caught("an unknown record type", dict(STATS, type="summary"))

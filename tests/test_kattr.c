@@ -118,6 +118,58 @@ static void test_udp_client_that_sent_and_exited_is_named_by_the_kernel(void **s
 	check_exited_client_is_named(SOCK_DGRAM, WW_IPPROTO_UDP, "wwkt-udp");
 }
 
+/*
+ * A child that execs bash, which connects, sends and exits: once it is
+ * gone, the kernel's records alone say who it was: its command line (the
+ * exec record's argv), its parent (this test: its comm and program).
+ */
+static void test_an_execd_client_that_exited_is_named_with_its_command_line_and_parent(void **state)
+{
+	(void)state;
+	if (access("/bin/bash", X_OK) < 0)
+		skip();
+	struct ww_kattr *k = open_or_skip();
+	uint16_t port;
+	int srv = server(SOCK_STREAM, &port);
+	char script[64];
+	snprintf(script, sizeof(script), "echo x > /dev/tcp/127.0.0.1/%u", port);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl("/bin/bash", "bash", "-c", script, (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct sockaddr_in peer;
+	socklen_t len = sizeof(peer);
+	int c = accept(srv, (struct sockaddr *)&peer, &len);
+	assert_true(c >= 0);
+	struct ww_addr lo = ww_test_addr("127.0.0.1");
+	struct ww_kattr_hit hit;
+	assert_int_equal(ww_kattr_lookup(k, WW_IPPROTO_TCP, &lo, ntohs(peer.sin_port), &lo, port, false,
+					 ww_wall_now(), &hit), 0);
+	assert_int_equal(hit.owner.pid, pid);
+	assert_true(hit.exited);
+	assert_string_equal(hit.owner.comm, "bash");
+	char want[128];
+	snprintf(want, sizeof(want), "bash -c %s", script);
+	assert_non_null(hit.owner.cmdline);
+	assert_string_equal(hit.owner.cmdline, want);
+	assert_int_equal(hit.owner.ppid, getpid());
+	assert_string_equal(hit.owner.parent_comm, "test_kattr");
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	assert_true(n > 0);
+	exe[n] = '\0';
+	assert_non_null(hit.owner.parent_exe);
+	assert_string_equal(hit.owner.parent_exe, exe);
+	close(c);
+	close(srv);
+	ww_kattr_close(k);
+}
+
 static void test_unconnected_udp_sender_is_named_for_each_peer(void **state)
 {
 	(void)state;
@@ -226,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_a_bogus_btf_path_is_refused_with_its_reason),
 		cmocka_unit_test(test_tcp_client_that_connected_and_exited_is_named_by_the_kernel),
 		cmocka_unit_test(test_udp_client_that_sent_and_exited_is_named_by_the_kernel),
+		cmocka_unit_test(test_an_execd_client_that_exited_is_named_with_its_command_line_and_parent),
 		cmocka_unit_test(test_unconnected_udp_sender_is_named_for_each_peer),
 		cmocka_unit_test(test_inbound_flow_is_named_by_its_listener_and_not_after_close),
 		cmocka_unit_test(test_a_flow_nobody_opened_is_not_found),

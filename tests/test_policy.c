@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "wirewho/policy.h"
+#include "wirewho/procs.h"
 #include "wirewho/socktab.h"
 #include "wirewho/netscope.h"
 #include "test_util.h"
@@ -569,6 +570,86 @@ static void test_learning_nothing_writes_only_the_header(void **st)
 	ww_policy_learn_free(NULL);
 }
 
+/* An outbound connection of python3 started by a shell, in a docker container. */
+static struct ww_owner child_of_sh(struct ww_container *c)
+{
+	snprintf(c->runtime, sizeof(c->runtime), "docker");
+	snprintf(c->id, sizeof(c->id), "3f2a9c0d1e2b3a4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4");
+	struct ww_owner o = {
+		.pid = 4242, .uid = 0, .comm = "python3", .exe = "/usr/bin/python3.11",
+		.ppid = 4200, .parent_comm = "sh", .parent_exe = "/usr/bin/dash", .container = c,
+	};
+	return o;
+}
+
+static void test_parent_rule_matches_the_parents_comm_or_with_a_slash_its_exe(void **st)
+{
+	(void)st;
+	struct ww_container c;
+	struct ww_owner o = child_of_sh(&c);
+	struct ww_policy *p = parse_ok("allow comm=python3 parent=sh\n"
+				       "allow comm=curl parent=/usr/bin/*\n"
+				       "review parent=cron,atd\n");
+	struct ww_policy_query q = { .comm = o.comm, .exe = o.exe, .uid = 0, .owner = &o,
+				     .proto = WW_IPPROTO_TCP, .state = WW_SS_ESTABLISHED, .flow = true,
+				     .dir = WW_DIR_OUT, .bind_scope = -1 };
+	struct ww_policy_verdict v;
+	assert_true(ww_policy_match(p, &q, &v));
+	assert_int_equal(v.line, 1);
+	o.parent_comm = "bash";   /* another parent: line 1 no longer explains it */
+	assert_false(ww_policy_match(p, &q, &v));
+	q.comm = o.comm = "curl";   /* by the parent's exe: /usr/bin/dash */
+	assert_true(ww_policy_match(p, &q, &v));
+	assert_int_equal(v.line, 2);
+	o.parent_exe = "/usr/local/bin/dash";   /* FNM_PATHNAME: * does not cross / */
+	assert_false(ww_policy_match(p, &q, &v));
+	o.parent_comm = "cron";
+	assert_true(ww_policy_match(p, &q, &v));
+	assert_int_equal(v.action, WW_POLICY_REVIEW);
+	ww_policy_free(p);
+}
+
+static void test_parent_rule_never_matches_an_unknown_parent_or_owner(void **st)
+{
+	(void)st;
+	struct ww_container c;
+	struct ww_owner o = child_of_sh(&c);
+	struct ww_policy *p = parse_ok("allow parent=*\n");
+	struct ww_policy_query q = { .comm = o.comm, .uid = 0, .owner = &o, .bind_scope = -1,
+				     .state = -1 };
+	struct ww_policy_verdict v;
+	assert_true(ww_policy_match(p, &q, &v));
+	o.ppid = 0;   /* the parent is unknown */
+	assert_false(ww_policy_match(p, &q, &v));
+	q.owner = NULL;
+	assert_false(ww_policy_match(p, &q, &v));
+	ww_policy_free(p);
+}
+
+static void test_container_rule_matches_the_id_or_runtime_and_id_and_never_the_host(void **st)
+{
+	(void)st;
+	struct ww_container c;
+	struct ww_owner o = child_of_sh(&c);
+	struct ww_policy *p = parse_ok("allow container=docker:3f2a9c* comm=python3\n"
+				       "ignore container=9e*\n"
+				       "review container=*\n");
+	struct ww_policy_query q = { .comm = o.comm, .uid = 0, .owner = &o, .bind_scope = -1,
+				     .state = -1 };
+	struct ww_policy_verdict v;
+	assert_true(ww_policy_match(p, &q, &v));
+	assert_int_equal(v.line, 1);
+	snprintf(c.runtime, sizeof(c.runtime), "podman");   /* same id, other runtime */
+	assert_true(ww_policy_match(p, &q, &v));
+	assert_int_equal(v.line, 3);
+	snprintf(c.id, sizeof(c.id), "9e01");
+	assert_true(ww_policy_match(p, &q, &v));
+	assert_int_equal(v.line, 2);
+	o.container = NULL;   /* a host process: in no container */
+	assert_false(ww_policy_match(p, &q, &v));
+	ww_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -596,6 +677,9 @@ int main(void)
 		cmocka_unit_test(test_learned_rules_fit_the_kind_of_socket),
 		cmocka_unit_test(test_an_anomaly_is_learned_as_an_ignore_rule_and_a_reviewed_socket_not_at_all),
 		cmocka_unit_test(test_learning_nothing_writes_only_the_header),
+		cmocka_unit_test(test_parent_rule_matches_the_parents_comm_or_with_a_slash_its_exe),
+		cmocka_unit_test(test_parent_rule_never_matches_an_unknown_parent_or_owner),
+		cmocka_unit_test(test_container_rule_matches_the_id_or_runtime_and_id_and_never_the_host),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -333,6 +333,157 @@ static void test_missing_proc_root_fails_cleanly(void **st)
 	assert_int_equal(errno, ENOENT);
 }
 
+static void test_a_forked_and_execd_child_names_its_parent_and_command_line(void **st)
+{
+	(void)st;
+	int s = socket(AF_INET, SOCK_DGRAM, 0);   /* inherited by the child's program */
+	uint64_t ino = inode_of(s);
+	int sync[2];
+	assert_int_equal(pipe(sync), 0);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		close(sync[0]);
+		if (dup2(sync[1], 9) < 0)
+			_exit(126);
+		alarm(60);   /* never outlive a failed test (kept across exec) */
+		execl("/bin/sh", "sh", "-c", "echo >&9; exec 9>&-; exec sleep 30", (char *)NULL);
+		_exit(127);
+	}
+	close(sync[1]);
+	close(s);   /* only the child holds it now */
+	char c;
+	assert_int_equal(read(sync[0], &c, 1), 1);   /* the shell ran: the exec follows */
+	close(sync[0]);
+	struct ww_procs *p = ww_procs_new(NULL);
+	const struct ww_proc *o[4];
+	size_t n = 0;
+	for (int i = 0; i < 200; i++) {   /* until sh has become sleep (2 s at most) */
+		assert_int_equal(ww_procs_refresh(p, &ino, 1), 0);
+		n = ww_procs_owners(p, ino, o, 4);
+		if (n == 1 && strcmp(o[0]->owner.comm, "sleep") == 0)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(n, 1);
+	assert_int_equal(o[0]->owner.pid, child);
+	assert_string_equal(o[0]->owner.comm, "sleep");
+	assert_string_equal(o[0]->owner.cmdline, "sleep 30");
+	assert_int_equal(o[0]->owner.ppid, getpid());
+	assert_string_equal(o[0]->owner.parent_comm, "test_procs");
+	char exe[4096];
+	ssize_t el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	assert_true(el > 0);
+	exe[el] = '\0';
+	assert_string_equal(o[0]->owner.parent_exe, exe);
+	/* the newest-first search says the same */
+	struct ww_owner nw;
+	unsigned denied = 0;
+	struct ww_procs *q = ww_procs_new(NULL);
+	if (ww_procs_find_newest(q, ino, 4096, &nw, &denied) == 1) {
+		assert_int_equal(nw.ppid, getpid());
+		assert_string_equal(nw.parent_comm, "test_procs");
+		assert_string_equal(nw.cmdline, "sleep 30");
+	}
+	ww_procs_free(q);
+	kill(child, SIGTERM);
+	waitpid(child, NULL, 0);
+	ww_procs_free(p);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/*
+ * A /proc of 66 processes, each of another uid and each holding one socket:
+ * more users than the name cache's 64 first slots. The 64th is root; the
+ * 65th and 66th are uids without a name. Every owner's user name must stay
+ * readable after the cache has grown past them (it once freed the 64th
+ * slot's name, which root's entry still pointed at).
+ */
+static void test_more_than_64_users_keep_every_owners_user_name(void **st)
+{
+	(void)st;
+	char dir[] = "/tmp/wwprocs-users.XXXXXX", path[256], text[256];
+	assert_non_null(mkdtemp(dir));
+	enum { NPROC = 66, ROOT_AT = 64 };
+	uint64_t want[NPROC];
+	for (int i = 1; i <= NPROC; i++) {
+		unsigned uid = i == ROOT_AT ? 0 : 3999000u + (unsigned)i;   /* no such users */
+		snprintf(path, sizeof(path), "%s/%d", dir, i);
+		assert_int_equal(mkdir(path, 0755), 0);
+		snprintf(path, sizeof(path), "%s/%d/stat", dir, i);
+		snprintf(text, sizeof(text), "%d (p%d) S 1 %d %d 0 -1 0 0 0 0 0 0 0 0 20 0 1 0 %d 0 0\n",
+			 i, i, i, i, 100 + i);
+		write_file(path, text);
+		snprintf(path, sizeof(path), "%s/%d/status", dir, i);
+		snprintf(text, sizeof(text), "Name:\tp%d\nTgid:\t%d\nUid:\t%u\t%u\t%u\t%u\n", i, i, uid,
+			 uid, uid, uid);
+		write_file(path, text);
+		snprintf(path, sizeof(path), "%s/%d/cmdline", dir, i);
+		write_file(path, "p");
+		snprintf(path, sizeof(path), "%s/%d/fd", dir, i);
+		assert_int_equal(mkdir(path, 0755), 0);
+		snprintf(path, sizeof(path), "%s/%d/fd/3", dir, i);
+		snprintf(text, sizeof(text), "socket:[%d]", 7000 + i);
+		assert_int_equal(symlink(text, path), 0);
+		want[i - 1] = 7000u + (unsigned)i;
+	}
+	struct ww_procs *p = ww_procs_new(dir);
+	assert_non_null(p);
+	assert_int_equal(ww_procs_refresh(p, want, NPROC), 0);
+	const struct ww_proc *o[2];
+	assert_int_equal(ww_procs_owners(p, 7000 + ROOT_AT, o, 2), 1);
+	struct passwd *pw = getpwuid(0);
+	assert_non_null(pw);
+	assert_non_null(o[0]->owner.user);
+	assert_string_equal(o[0]->owner.user, pw->pw_name);
+	assert_int_equal(ww_procs_owners(p, 7000 + NPROC, o, 2), 1);
+	assert_null(o[0]->owner.user);
+	ww_procs_free(p);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_cgroup_paths_name_the_container_its_kubernetes_pod_and_systemd_unit(void **st)
+{
+	(void)st;
+	struct ww_cgroup_ident id;
+	/* kubelet's systemd driver, containerd: the pod uid with '_' for '-' */
+	assert_int_equal(ww_procs_parse_cgroup(
+		"0::/kubepods.slice/kubepods-besteffort.slice/"
+		"kubepods-besteffort-pod5f3a9c1e_2b4d_4e6f_8a9b_0c1d2e3f4a5b.slice/"
+		"cri-containerd-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope\n", &id), 1);
+	assert_true(id.has_container);
+	assert_string_equal(id.c.runtime, "containerd");
+	assert_string_equal(id.pod_uid, "5f3a9c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b");
+	assert_string_equal(id.unit, "cri-containerd-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope");
+	/* the cgroupfs driver: pod<uid>/<id> */
+	assert_int_equal(ww_procs_parse_cgroup(
+		"0::/kubepods/burstable/pod5f3a9c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b/"
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n", &id), 1);
+	assert_true(id.has_container);
+	assert_string_equal(id.pod_uid, "5f3a9c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b");
+	assert_string_equal(id.unit, "");
+	/* a host service: no container, its unit; on a hybrid host from name=systemd */
+	assert_int_equal(ww_procs_parse_cgroup("1:name=systemd:/system.slice/nginx.service\n0::/\n", &id), 1);
+	assert_false(id.has_container);
+	assert_string_equal(id.unit, "nginx.service");
+	assert_string_equal(id.pod_uid, "");
+	/* the root: nothing */
+	assert_int_equal(ww_procs_parse_cgroup("0::/\n", &id), 0);
+	/* not a uid after "pod" */
+	assert_int_equal(ww_procs_parse_cgroup("0::/podcast.slice/x.service\n", &id), 1);
+	assert_string_equal(id.pod_uid, "");
+	assert_string_equal(id.unit, "x.service");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +498,9 @@ int main(void)
 		cmocka_unit_test(test_unreadable_fd_tables_explain_unknown_owner_as_permission),
 		cmocka_unit_test(test_socket_without_inode_and_invisible_owner_are_explained),
 		cmocka_unit_test(test_missing_proc_root_fails_cleanly),
+		cmocka_unit_test(test_a_forked_and_execd_child_names_its_parent_and_command_line),
+		cmocka_unit_test(test_more_than_64_users_keep_every_owners_user_name),
+		cmocka_unit_test(test_cgroup_paths_name_the_container_its_kubernetes_pod_and_systemd_unit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

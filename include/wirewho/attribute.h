@@ -57,6 +57,21 @@ struct ww_attributor *ww_attr_new_recorded(const struct ww_timeline *tl, struct 
  */
 void ww_attr_set_kernel(struct ww_attributor *a, struct ww_kattr *k);
 
+/*
+ * Look for the owners of flows that are not ours in the other network
+ * namespaces `s` (borrowed; NULL: none; netns.h). Live only. Can't fail.
+ */
+struct ww_netns_set;
+void ww_attr_set_netns(struct ww_attributor *a, struct ww_netns_set *s);
+
+/*
+ * Map flows captured after a NAT back to their inside 5-tuple through `c`
+ * (borrowed; NULL: none; conntrack.h) before anything else. Live only.
+ * Can't fail.
+ */
+struct ww_ct;
+void ww_attr_set_conntrack(struct ww_attributor *a, struct ww_ct *c);
+
 /* Write a binding per ended flow to `w` (borrowed; NULL stops). Can't fail. */
 void ww_attr_set_recorder(struct ww_attributor *a, struct ww_tl_writer *w);
 
@@ -85,6 +100,8 @@ struct ww_attr_stats {
 	uint64_t unresolved;
 	uint64_t rate_limited;   /* lookups skipped by WW_ATTR_QUERY_RATE */
 	uint64_t kernel_hits;    /* owners named by the kernel engine */
+	uint64_t netns_hits;     /* owners found in another network namespace's socket table */
+	uint64_t nat_hits;       /* flows named through a NAT's inside 5-tuple (conntrack.h) */
 };
 
 #endif

@@ -87,6 +87,10 @@ int ww_emit_json_alert(struct ww_jw *w, FILE *out, const struct ww_alert *a,
 int ww_emit_json_stats(struct ww_jw *w, FILE *out, const struct ww_stats *s, ww_time_t ts);
 /* "process": {pid, comm, exe, uid, user} or null; shared with the socket writer. */
 void ww_emit_json_owner(struct ww_jw *w, const struct ww_owner *o);
+/* Who the process is (#12.4): "ppid", "parent" {pid, comm, exe} or null,
+ * "cmdline" (when with_cmdline), "exe_sha256" and "container" {runtime, id}
+ * (when known). Can't fail. */
+void ww_emit_json_identity(struct ww_jw *w, const struct ww_owner *o, bool with_cmdline);
 int ww_emit_text_flow(FILE *out, unsigned *rows, bool color, const struct ww_flow_view *v);
 /* The live form (watch): TIME, EV ("new" at its first packet, "end" with
  * the time of its last), then the flow in at most 100 columns for IPv4 and

@@ -4,9 +4,10 @@
  * first packet is on the wire, so a flow is attributed at its first packet
  * even when its process has already exited.
  *
- * The programs report into a ring buffer; this module reads it into three
+ * The programs report into a ring buffer; this module reads it into four
  * bounded tables: flows by (protocol, local end, remote end) within the
- * watched network namespace, listening and bound sockets by (protocol,
+ * watched network namespace, the same for every other namespace (a
+ * container's, seen through its veth; ww_kattr_lookup_foreign()), listening and bound sockets by (protocol,
  * local address, local port), and a process table (program path, parent)
  * kept by exec/fork/exit events without scanning /proc. A lookup first
  * drains the ring buffer (the record of a flow's first packet was written
@@ -63,8 +64,9 @@ struct ww_kattr_hit {
 struct ww_kattr;
 
 /*
- * Load, verify and attach the programs, watching the network namespace
- * whose cookie is `netns_cookie` (0: every namespace); `btf_path` is the
+ * Load, verify and attach the programs, for the network namespace whose
+ * cookie is `netns_cookie` (0: take every namespace's records as ours);
+ * other namespaces' flows are kept apart (ww_kattr_lookup_foreign()); `btf_path` is the
  * kernel BTF to relocate against (NULL: the kernel's own). Returns the
  * engine, or NULL with errno set and a sentence in `err` saying why the
  * kernel engine cannot run (ENOTSUP: not built; ENOENT: no BTF or no cgroup
@@ -94,6 +96,17 @@ int ww_kattr_poll(struct ww_kattr *k, ww_time_t now);
 int ww_kattr_lookup(struct ww_kattr *k, uint8_t proto, const struct ww_addr *lip, uint16_t lport,
 		    const struct ww_addr *rip, uint16_t rport, bool inbound, ww_time_t now,
 		    struct ww_kattr_hit *out);
+
+/*
+ * The owner of a flow of another network namespace (a container seen
+ * through its veth, #12.3): the process whose socket sent that 5-tuple's
+ * first packet, in whichever namespace, with the namespace's cookie in
+ * *netns. Returns 0, -ENOENT when no namespace reported it, -EEXIST when
+ * two did (the 5-tuple names nobody then).
+ */
+int ww_kattr_lookup_foreign(struct ww_kattr *k, uint8_t proto, const struct ww_addr *lip, uint16_t lport,
+			    const struct ww_addr *rip, uint16_t rport, bool inbound, ww_time_t now,
+			    struct ww_kattr_hit *out, uint64_t *netns);
 
 struct ww_kattr_stats {
 	uint64_t records;     /* ring-buffer records read */

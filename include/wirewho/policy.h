@@ -29,6 +29,11 @@
  *   dir=in|out    in: the local end is the server (accepted connection,
  *                 listener); out: this host connected out
  *   bind=any|interface|loopback   the socket's bind scope
+ *   parent=GLOB   the parent process: a glob with a '/' matches its exe
+ *                 (FNM_PATHNAME), one without matches its comm
+ *   container=GLOB  the process's container (container.h): its id, or
+ *                 RUNTIME:ID (docker:3f2a*); `*` is any container. A
+ *                 process in none never matches
  *   app=NAME      the protocol the classifier proved on a flow (http, tls,
  *                 ssh, ...). A rule with app= is only asked whether a
  *                 protocol off its standard port is expected there
@@ -38,8 +43,8 @@
  * A value with spaces, commas, quotes or '#' is written in double quotes
  * with \" \\ and \xHH escapes; only a quoted value may be empty, and a
  * quoted number given to user= is a name. A line `home_net CIDR[,CIDR...]`
- * declares the site's networks (netscope.h) when the file is loaded. A rule that needs a process (comm, exe, user)
- * never matches a socket whose owner is unknown.
+ * declares the site's networks (netscope.h) when the file is loaded. A rule that needs a process (comm, exe, user,
+ * parent, container) never matches a socket whose owner is unknown.
  */
 #ifndef WIREWHO_POLICY_H
 #define WIREWHO_POLICY_H
@@ -66,6 +71,8 @@ struct ww_policy_query {
 	uint8_t proto;                  /* WW_IPPROTO_TCP, WW_IPPROTO_UDP, WW_SOCK_PROTO_RAW */
 	bool flow;                      /* a flow, not a socket: `state` is read as below */
 	const char *app;                /* the flow's proven protocol, for ww_policy_match_app; NULL otherwise */
+	const struct ww_owner *owner;   /* parent= and container= read its parent and container;
+					   NULL unknown */
 	uint32_t indicators;            /* the owner's masquerading indicators (procs.h), 0 none:
 					   never matched, but --learn will not whitelist such a process */
 };

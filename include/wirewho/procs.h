@@ -25,6 +25,7 @@
 #define WIREWHO_PROCS_H
 
 #include "wirewho/common.h"
+#include "wirewho/container.h"
 
 /*
  * A process that owns a socket, as records show it (from /proc or a
@@ -40,9 +41,43 @@ struct ww_owner {
 	const char *script; /* an interpreter's script from its command line, NULL if none */
 	const int *others;  /* the other processes that hold the same socket, by pid */
 	unsigned n_others;  /* how many of them (others[] has at most WW_OWNER_OTHERS_MAX) */
+	/* Who the process is (#12.4), added at the end: */
+	int ppid;                 /* the parent's pid (tgid) when the process was read; 0 unknown */
+	const char *parent_comm;  /* the parent's comm, NULL unknown (it had exited, or unreadable) */
+	const char *parent_exe;   /* the parent's program path, NULL unknown */
+	const char *cmdline;      /* arguments joined by spaces, at most WW_OWNER_CMDLINE_MAX bytes;
+				     NULL unknown ("" a kernel thread's) */
+	const char *exe_sha256;   /* the program's SHA-256 in hex (--hash-exe), NULL when not asked
+				     or not readable */
+	const struct ww_container *container;  /* its container (container.h) from its cgroup,
+						  NULL when none or unknown */
+	const char *pod_uid;      /* with a container: its Kubernetes pod's uid, NULL none */
+	const char *unit;         /* the systemd unit (service or scope) of its cgroup, NULL none */
 };
 
+/* What a process's cgroup path says besides its container (procs.c). */
+#define WW_POD_UID_LEN 37     /* a UUID and a NUL */
+#define WW_UNIT_MAX 256       /* a systemd unit name (the kernel's NAME_MAX) */
+struct ww_cgroup_ident {
+	struct ww_container c;
+	bool has_container;
+	char pod_uid[WW_POD_UID_LEN];   /* "" none */
+	char unit[WW_UNIT_MAX];         /* "" none */
+};
+
+/*
+ * Parse a /proc/PID/cgroup text into *out: the container
+ * (ww_container_parse()), the Kubernetes pod uid (a "pod<UID>" component,
+ * or systemd's "kubepods-...-pod<UID with _>.slice"), and the deepest
+ * component that is a systemd service or scope unit. Returns 1 when any
+ * was found, 0 none. Can't fail.
+ */
+int ww_procs_parse_cgroup(const char *text, struct ww_cgroup_ident *out);
+
 #define WW_OWNER_OTHERS_MAX 16   /* other holders of one socket listed (nginx: its workers) */
+#define WW_OWNER_CMDLINE_MAX 4096 /* command line kept: /proc/PID/cmdline's first page (the
+				     kernel engine's exec record keeps WW_KEV_ARGS_MAX); longer
+				     ones are cut there */
 
 /*
  * Signs that a process is not what its name says (issue #11.4), computed
@@ -169,6 +204,48 @@ int ww_procs_find_newest(struct ww_procs *p, uint64_t inode, unsigned n_newest,
 #define WW_PROCS_SCRIPT_MAX 512   /* an interpreter's script path kept; longer ones are cut */
 uint32_t ww_procs_indicators(struct ww_procs *p, int pid, const char *comm, const char *exe,
 			     char *script, size_t scriptsz);
+
+/*
+ * The command line of a process known from elsewhere (the kernel engine's
+ * record), while it lives: arguments joined by spaces into buf (bufsz
+ * bytes, at most WW_OWNER_CMDLINE_MAX are read), "" when it is gone or
+ * unreadable. Returns its length. This function can't fail.
+ */
+size_t ww_procs_cmdline(struct ww_procs *p, int pid, char *buf, size_t bufsz);
+
+/*
+ * The container, pod and systemd unit of a living process, from
+ * /proc/PID/cgroup (ww_procs_parse_cgroup()): 1 with *out filled, 0 none,
+ * -errno when unreadable (-ENOENT: gone).
+ */
+int ww_procs_container(struct ww_procs *p, int pid, struct ww_cgroup_ident *out);
+
+/*
+ * The parent of a living process: its pid (0 when the process is gone, or
+ * the kernel started it), its comm and program path into comm[] and exe[]
+ * ("" when unknown). This function can't fail.
+ */
+int ww_procs_parent(struct ww_procs *p, int pid, char *comm, size_t commsz, char *exe, size_t exesz);
+
+/*
+ * --hash-exe: owners found from now on carry their program's SHA-256
+ * (exe_sha256), cached by the file's device, inode, size and mtime, so a
+ * program is read once however many processes run it. Files over 512 MB
+ * are not hashed. Returns 0, -ENOTSUP when wirewho was built without
+ * libcrypto (ww_procs_hash_built()), -ENOMEM.
+ */
+#define WW_SHA256_HEX 65   /* 64 hex digits and a NUL */
+bool ww_procs_hash_built(void);
+int ww_procs_set_hash_exe(struct ww_procs *p, bool on);
+
+/*
+ * The SHA-256 of process `pid`'s program (/proc/PID/exe, the running file
+ * even when deleted), or when that is gone of the absolute path `exe`
+ * (NULL: none), as 64 hex digits into out (outsz >= WW_SHA256_HEX).
+ * Returns 0, -EINVAL when --hash-exe is off, -ENOTSUP (not built), -EFBIG
+ * (not a regular file, or too large), or the -errno of opening or reading it.
+ */
+int ww_procs_exe_sha256(struct ww_procs *p, int pid, const char *exe, char *out, size_t outsz);
 
 /*
  * Why `inode` (of a socket with uid `sock_uid`) has no owner: a code and a

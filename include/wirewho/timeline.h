@@ -74,6 +74,25 @@ int ww_timeline_binding(struct ww_tl_writer *w, const struct ww_flow *f,
 			const char *status, const char *reason, bool local_is_server);
 
 /*
+ * What the kernel engine saw of a flow's socket (kattr.h), recorded beside
+ * the binding (#12.5): the thread that connected, sent or listened, its
+ * cgroup v2 id, whether the record was of the flow itself or of the
+ * listening/bound socket on its port, and whether the process had exited
+ * by the time the flow's first packet was read.
+ */
+struct ww_tl_kernel {
+	int tid;
+	uint64_t cgroup_id;
+	bool listener;
+	bool exited;
+};
+
+/* ww_timeline_binding() with the kernel engine's record `k` (NULL: none). 0 or -EIO. */
+int ww_timeline_binding_kernel(struct ww_tl_writer *w, const struct ww_flow *f,
+			       const struct ww_owner *owner, uint64_t inode, const char *status,
+			       const char *reason, bool local_is_server, const struct ww_tl_kernel *k);
+
+/*
  * Push buffered packets to disk (call once a second). 0 or -EIO when any
  * write of either file has failed so far (sticky).
  */
@@ -104,6 +123,9 @@ struct ww_tl_rec {
 	bool local_is_server;    /* the owner's socket is the flow's server end */
 	const char *status;      /* the live status: "exact", "listener", "cached", "unresolved"... */
 	const char *reason;
+	struct ww_container ctr;      /* owner.container points here when recorded */
+	struct ww_tl_kernel kernel;   /* the kernel engine's record (has_kernel) */
+	bool has_kernel;
 	uint32_t next;           /* reader-private: next record with the same key */
 	int others[WW_OWNER_OTHERS_MAX];   /* owner.others points here */
 };

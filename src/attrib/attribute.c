@@ -66,6 +66,8 @@
 #include "wirewho/judge_flow.h"
 #include "wirewho/kattr.h"
 #include "wirewho/netaddr.h"
+#include "wirewho/netns.h"
+#include "wirewho/conntrack.h"
 #include "wirewho/netscope.h"
 #include "wirewho/pipeline.h"
 #include "wirewho/policy.h"
@@ -96,6 +98,8 @@ static const char *const status_names[] = {
 #define WW_ATTR_NOLISTEN_US (20 * 1000)   /* trust "nothing listens" this long: a flood to the port
 					     costs 100 queries a second, not 20,000; a probe loop
 					     (refused, sleep, retry) waits longer than this */
+#define CGROUP_CACHE 256       /* cgroups whose container is remembered: a host runs tens of
+				  containers, each one cgroup (plus its services') */
 
 /* An owner copied out of the process cache, shared by cache entries and flows. */
 struct oref {
@@ -103,6 +107,11 @@ struct oref {
 	struct ww_owner o;
 	char comm[32];
 	char *exe, *user, *script;
+	char *parent_comm, *parent_exe, *cmdline;
+	char sha[WW_SHA256_HEX];
+	struct ww_container ctr;
+	char pod_uid[WW_POD_UID_LEN];
+	char *unit;
 	int others[WW_OWNER_OTHERS_MAX];
 };
 
@@ -116,6 +125,8 @@ struct ww_attrib {
 	bool local_is_server;
 	bool judged;
 	bool kernel;                    /* the kernel's own traffic: nobody to blame */
+	bool has_kev;                   /* named by the kernel engine: kev is its record */
+	struct ww_tl_kernel kev;        /* recorded with --record (#12.5) */
 	char reason_buf[REASON_LEN];
 };
 
@@ -161,6 +172,8 @@ struct ww_attributor {
 	ww_time_t token_time, last_refresh;
 	uint64_t flows_at_refresh;
 	struct ww_kattr *kattr;   /* the kernel engine, asked first; NULL: /proc + sock_diag only */
+	struct ww_netns_set *nsset;   /* the other network namespaces (netns.h); NULL: ours only */
+	struct ww_ct *ct;             /* NAT seen backwards (conntrack.h); NULL: none */
 	/* replay */
 	const struct ww_timeline *tl;
 	/* both */
@@ -173,6 +186,11 @@ struct ww_attributor {
 	 * the process cache knowing only some holders of a shared listener */
 	uint64_t complete[LISTENERS_KNOWN];
 	size_t n_complete;
+	struct cgcache {              /* cgroup v2 id -> container (kernel_container()) */
+		uint64_t id;
+		bool found;
+		struct ww_cgroup_ident c;
+	} cg[CGROUP_CACHE];
 };
 
 /* --- owners ------------------------------------------------------------------ */
@@ -192,6 +210,26 @@ static struct oref *oref_new(const struct ww_owner *src)
 	r->o.exe = r->exe;
 	r->o.user = r->user;
 	r->o.script = r->script;
+	r->parent_comm = src->parent_comm ? strdup(src->parent_comm) : NULL;
+	r->parent_exe = src->parent_exe ? strdup(src->parent_exe) : NULL;
+	r->cmdline = src->cmdline ? strndup(src->cmdline, WW_OWNER_CMDLINE_MAX) : NULL;
+	r->o.parent_comm = r->parent_comm;
+	r->o.parent_exe = r->parent_exe;
+	r->o.cmdline = r->cmdline;
+	if (src->exe_sha256) {
+		snprintf(r->sha, sizeof(r->sha), "%s", src->exe_sha256);
+		r->o.exe_sha256 = r->sha;
+	}
+	if (src->container) {
+		r->ctr = *src->container;
+		r->o.container = &r->ctr;
+	}
+	if (src->pod_uid) {
+		snprintf(r->pod_uid, sizeof(r->pod_uid), "%s", src->pod_uid);
+		r->o.pod_uid = r->pod_uid;
+	}
+	r->unit = src->unit ? strdup(src->unit) : NULL;
+	r->o.unit = r->unit;
 	r->o.n_others = src->n_others < WW_OWNER_OTHERS_MAX ? src->n_others : WW_OWNER_OTHERS_MAX;
 	if (r->o.n_others && src->others)
 		memcpy(r->others, src->others, r->o.n_others * sizeof(int));
@@ -214,6 +252,10 @@ static void oref_put(struct oref *r)
 		free(r->exe);
 		free(r->user);
 		free(r->script);
+		free(r->parent_comm);
+		free(r->parent_exe);
+		free(r->cmdline);
+		free(r->unit);
 		free(r);
 	}
 }
@@ -739,6 +781,38 @@ void ww_attr_set_kernel(struct ww_attributor *a, struct ww_kattr *k)
 	a->kattr = k;
 }
 
+/*
+ * The container of a process the kernel named: from /proc/PID/cgroup while
+ * it lives, else from what an earlier process of the same cgroup (by its
+ * cgroup v2 id) showed: a container's processes share its cgroup, so the
+ * short-lived client of a container that ran anything before is still
+ * placed. A small direct-mapped cache; a collision costs a lookup, never a
+ * wrong answer (the id is compared).
+ */
+static bool kernel_container(struct ww_attributor *a, const struct ww_kattr_hit *hit,
+			     struct ww_cgroup_ident *out)
+{
+	struct cgcache *c = &a->cg[hit->cgroup_id % CGROUP_CACHE];
+	if (!hit->exited) {
+		int r = ww_procs_container(a->procs, hit->owner.pid, out);
+		if (r >= 0 && hit->cgroup_id) {
+			c->id = hit->cgroup_id;
+			c->found = r > 0;
+			c->c = *out;
+		}
+		if (r >= 0)
+			return r > 0;
+	}
+	if (hit->cgroup_id && c->id == hit->cgroup_id && c->found) {
+		*out = c->c;
+		return true;
+	}
+	return false;
+}
+
+static bool kernel_attach(struct ww_attributor *a, struct ww_attrib *at, struct ww_kattr_hit *hitp,
+			  bool server_side, uint16_t lport);
+
 static bool kernel_resolve(struct ww_attributor *a, struct ww_attrib *at, const struct ww_flow *f,
 			   bool lc, bool ls, ww_time_t now)
 {
@@ -753,18 +827,58 @@ static bool kernel_resolve(struct ww_attributor *a, struct ww_attrib *at, const 
 		struct ww_kattr_hit hit;
 		if (ww_kattr_lookup(a->kattr, f->key.proto, lip, lport, rip, rport, server_side, now, &hit) < 0)
 			continue;
+		return kernel_attach(a, at, &hit, server_side, lport);
+	}
+	return false;
+}
+
+/*
+ * Attach the process the kernel named, with who it is; status "kernel".
+ * False when out of memory.
+ */
+static bool kernel_attach(struct ww_attributor *a, struct ww_attrib *at, struct ww_kattr_hit *hitp,
+			  bool server_side, uint16_t lport)
+{
+	{
+		struct ww_kattr_hit hit = *hitp;
 		/* The kernel names the process; what it looks like is judged
 		 * here as for every other owner (masquerading indicators). */
 		char script[WW_PROCS_SCRIPT_MAX];
 		hit.owner.indicators = ww_procs_indicators(a->procs, hit.owner.pid, hit.owner.comm,
 							   hit.owner.exe, script, sizeof(script));
 		hit.owner.script = script[0] ? script : NULL;
+		/* Who it is: the command line while it lives (else what its exec
+		 * record carried), the parent from the kernel's process table
+		 * (else /proc), the program's digest when asked. */
+		char cmdline[WW_OWNER_CMDLINE_MAX], pcomm[32], pexe[4096], sha[WW_SHA256_HEX];
+		if (!hit.exited && ww_procs_cmdline(a->procs, hit.owner.pid, cmdline, sizeof(cmdline)) > 0)
+			hit.owner.cmdline = cmdline;
+		if (!hit.exited && hit.owner.ppid > 0 && (!hit.owner.parent_comm || !hit.owner.parent_exe) &&
+		    ww_procs_parent(a->procs, hit.owner.pid, pcomm, sizeof(pcomm), pexe, sizeof(pexe)) ==
+			    hit.owner.ppid) {
+			if (!hit.owner.parent_comm && pcomm[0])
+				hit.owner.parent_comm = pcomm;
+			if (!hit.owner.parent_exe && pexe[0])
+				hit.owner.parent_exe = pexe;
+		}
+		if (ww_procs_exe_sha256(a->procs, hit.exited ? -1 : hit.owner.pid, hit.owner.exe,
+					sha, sizeof(sha)) == 0)
+			hit.owner.exe_sha256 = sha;
+		struct ww_cgroup_ident ctr;
+		if (kernel_container(a, &hit, &ctr)) {
+			hit.owner.container = ctr.has_container ? &ctr.c : NULL;
+			hit.owner.pod_uid = ctr.has_container && ctr.pod_uid[0] ? ctr.pod_uid : NULL;
+			hit.owner.unit = ctr.unit[0] ? ctr.unit : NULL;
+		}
 		struct oref *own = oref_new(&hit.owner);
 		if (!own)
 			return false;
 		attach(at, own, 0, ST_KERNEL);
 		oref_put(own);
 		at->local_is_server = server_side;
+		at->has_kev = true;
+		at->kev = (struct ww_tl_kernel){ .tid = hit.tid, .cgroup_id = hit.cgroup_id,
+						 .listener = hit.listener, .exited = hit.exited };
 		if (hit.listener)
 			set_reason(at, "listening on local port %u%s", lport,
 				   hit.exited ? "; the process has exited" : "");
@@ -773,7 +887,172 @@ static bool kernel_resolve(struct ww_attributor *a, struct ww_attrib *at, const 
 		a->stats.kernel_hits++;
 		return true;
 	}
+}
+
+/* --- other network namespaces (#12.3) ------------------------------------------------
+ *
+ * A flow neither of whose ends is ours may be a container's, seen on the
+ * host side of its veth. The kernel engine first (its records of other
+ * namespaces, by 5-tuple, taken only when one namespace alone reported it);
+ * then the sock_diag tables of the namespaces that have the flow's
+ * addresses (netns.h), the initiator first; the socket counts only when
+ * exactly one namespace holds that 5-tuple, so namespaces that reuse
+ * addresses never lend each other their sockets. The owner comes from the
+ * process cache as for our own sockets (socket inodes and pids are the
+ * host's, whatever the network namespace).
+ */
+void ww_attr_set_netns(struct ww_attributor *a, struct ww_netns_set *s)
+{
+	a->nsset = s;
+}
+
+#define NS_CANDIDATES 8   /* namespaces asked per address: more that share it is a lab, not a host */
+
+/* A flow's 5-tuple, client -> server: the flow's own, or the inside one behind a NAT. */
+struct tup {
+	uint8_t proto;
+	int family;
+	struct ww_addr cip, sip;
+	uint16_t cport, sport;
+};
+
+static struct tup flow_tup(const struct ww_flow *f)
+{
+	struct tup t = { .proto = f->key.proto, .family = f->key.family, .cip = *ww_flow_client_ip(f),
+			 .sip = *ww_flow_server_ip(f), .cport = ww_flow_client_port(f),
+			 .sport = ww_flow_server_port(f) };
+	return t;
+}
+
+static bool netns_resolve(struct ww_attributor *a, struct ww_attrib *at, const struct tup *t,
+			  ww_time_t now)
+{
+	uint8_t proto = t->proto;
+	char why[REASON_LEN] = "";
+	for (int side = 0; side < 2; side++) {
+		bool server_side = side == 1;
+		const struct ww_addr *lip = server_side ? &t->sip : &t->cip;
+		const struct ww_addr *rip = server_side ? &t->cip : &t->sip;
+		uint16_t lport = server_side ? t->sport : t->cport;
+		uint16_t rport = server_side ? t->cport : t->sport;
+		size_t cand[NS_CANDIDATES];
+		size_t nc = ww_netns_with_addr(a->nsset, lip, cand, NS_CANDIDATES);
+		if (nc > NS_CANDIDATES)
+			nc = NS_CANDIDATES;
+		struct ww_sock found;
+		size_t holders = 0, which = 0;
+		for (size_t i = 0; i < nc; i++) {
+			struct ww_sock s;
+			if (!take_token(a, now)) {
+				a->stats.rate_limited++;
+				break;
+			}
+			a->stats.queries++;
+			struct ww_socktab *tab = ww_netns_socktab(a->nsset, cand[i]);
+			int q = ww_socktab_query_exact(tab, proto, t->family, lip, lport, rip, rport, &s);
+			if (q == 0 && s.inode == 0 && server_side && proto == WW_IPPROTO_TCP) {
+				a->stats.queries++;
+				q = ww_socktab_query_exact(tab, proto, t->family, lip, lport,
+							   ww_addr_is_v4(lip) ? &any4 : &any6, 0, &s);
+				if (q == 0 && s.state != WW_SS_LISTEN)
+					q = -ENOENT;
+			}
+			if (q == 0 && s.inode) {
+				if (holders++ == 0) {
+					found = s;
+					which = cand[i];
+				}
+			}
+		}
+		if (holders > 1) {
+			snprintf(why, sizeof(why), "%zu network namespaces hold this %s socket: not attributed",
+				 holders, server_side ? "server's" : "client's");
+			continue;
+		}
+		if (holders == 0)
+			continue;
+		bool listener = found.state == WW_SS_LISTEN ||
+				(proto == WW_IPPROTO_UDP && ww_netscope_is_unspecified(&found.remote));
+		struct oref *own = owner_of(a, found.inode, found.uid, listener, why, sizeof(why));
+		if (!own) {
+			at->inode = found.inode;
+			continue;
+		}
+		attach(at, own, found.inode, listener ? ST_LISTENER : ST_EXACT);
+		oref_put(own);
+		at->local_is_server = server_side;
+		const char *name = ww_netns_name(a->nsset, which);
+		set_reason(at, "in network namespace %s%snet:[%llu]%s", name, name[0] ? " (" : "",
+			   (unsigned long long)ww_netns_ino(a->nsset, which), name[0] ? ")" : "");
+		a->stats.netns_hits++;
+		return true;
+	}
+	if (why[0])
+		set_reason(at, "%s", why);
 	return false;
+}
+
+/* The kernel engine's records of other namespaces (kattr.h, ww_kattr_lookup_foreign()). */
+static bool kernel_foreign_resolve(struct ww_attributor *a, struct ww_attrib *at, const struct tup *t,
+				   ww_time_t now)
+{
+	for (int side = 0; side < 2; side++) {
+		bool server_side = side == 1;
+		const struct ww_addr *lip = server_side ? &t->sip : &t->cip;
+		const struct ww_addr *rip = server_side ? &t->cip : &t->sip;
+		uint16_t lport = server_side ? t->sport : t->cport;
+		uint16_t rport = server_side ? t->cport : t->sport;
+		struct ww_kattr_hit hit;
+		uint64_t cookie = 0;
+		if (ww_kattr_lookup_foreign(a->kattr, t->proto, lip, lport, rip, rport, server_side, now,
+					    &hit, &cookie) < 0)
+			continue;
+		if (!kernel_attach(a, at, &hit, server_side, lport))
+			return false;
+		set_reason(at, "in another network namespace (cookie %llu)%s", (unsigned long long)cookie,
+			   hit.exited ? "; the process has exited" : "");
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A flow captured after a NAT (conntrack.h): its inside 5-tuple, then the
+ * owner of that, in whichever namespace (the masqueraded network is
+ * usually the router's containers or namespaces). False when the flow was
+ * not translated or its inside owner was not found: then the flow goes the
+ * usual way.
+ */
+void ww_attr_set_conntrack(struct ww_attributor *a, struct ww_ct *c)
+{
+	a->ct = c;
+}
+
+static bool nat_resolve(struct ww_attributor *a, struct ww_flow *f, ww_time_t now)
+{
+	struct tup in = flow_tup(f), t = in;
+	if (ww_ct_lookup(a->ct, in.proto, &in.cip, in.cport, &in.sip, in.sport, now, &t.cip, &t.cport,
+			 &t.sip, &t.sport) < 0)
+		return false;
+	struct ww_attrib *at = calloc(1, sizeof(*at));
+	if (!at)
+		return false;
+	at->status = ST_UNRESOLVED;
+	bool ok = (a->kattr && kernel_foreign_resolve(a, at, &t, now)) ||
+		  (ww_netns_count(a->nsset) && netns_resolve(a, at, &t, now));
+	if (!ok) {
+		oref_put(at->ref);
+		free(at);
+		return false;
+	}
+	char inside[2 * WW_ADDRSTRLEN + 32], c[WW_ADDRSTRLEN];
+	snprintf(inside, sizeof(inside), "%s:%u", ww_addr_str(&t.cip, t.family, c), t.cport);
+	char prev[REASON_LEN];
+	snprintf(prev, sizeof(prev), "%s", at->reason ? at->reason : "");
+	set_reason(at, "through NAT from %s; %s", inside, prev);
+	a->stats.nat_hits++;
+	f->attr = at;
+	return true;
 }
 
 static void live_flow_new(struct ww_attributor *a, struct ww_flow *f, ww_time_t ts)
@@ -782,7 +1061,24 @@ static void live_flow_new(struct ww_attributor *a, struct ww_flow *f, ww_time_t 
 	bool ls = ww_netaddr_is_local(a->na, ww_flow_server_ip(f));
 	uint8_t proto = f->key.proto;
 
+	if (a->ct && (proto == WW_IPPROTO_TCP || proto == WW_IPPROTO_UDP) && nat_resolve(a, f, ts))
+		return;
 	if (!lc && !ls) {
+		if ((a->kattr || ww_netns_count(a->nsset)) &&
+		    (f->key.proto == WW_IPPROTO_TCP || f->key.proto == WW_IPPROTO_UDP)) {
+			struct ww_attrib *at = calloc(1, sizeof(*at));
+			struct tup t = flow_tup(f);
+			if (at) {
+				at->status = ST_UNRESOLVED;
+				if ((a->kattr && kernel_foreign_resolve(a, at, &t, ts)) ||
+				    (ww_netns_count(a->nsset) && netns_resolve(a, at, &t, ts))) {
+					f->attr = at;
+					return;
+				}
+				oref_put(at->ref);
+				free(at);
+			}
+		}
 		a->stats.not_local++;
 		f->attr = &not_local_attr;
 		return;
@@ -845,6 +1141,7 @@ int ww_attr_periodic(struct ww_attributor *a, ww_time_t now)
 		return 0;
 	if (a->kattr)
 		ww_kattr_poll(a->kattr, now);   /* between flows too: exec storms must not fill the ring */
+	(void)ww_netns_refresh(a->nsset, now);   /* a failed dump keeps the old addresses */
 	cache_expire(a, now);
 	/* Refresh only when flows arrived: an idle host costs nothing. */
 	if (a->last_refresh && (now - a->last_refresh < WW_ATTR_REFRESH_US ||
@@ -1022,8 +1319,9 @@ static void op_flow_end(void *ud, struct ww_flow *f)
 	struct ww_attrib *at = f->attr;
 	if (a->rec) {
 		if (at)
-			ww_timeline_binding(a->rec, f, at->owner, at->inode, status_names[at->status],
-					    at->reason, at->local_is_server);
+			ww_timeline_binding_kernel(a->rec, f, at->owner, at->inode, status_names[at->status],
+						   at->reason, at->local_is_server,
+						   at->has_kev ? &at->kev : NULL);
 		else
 			ww_timeline_binding(a->rec, f, NULL, 0, "unresolved", "out of memory during lookup", false);
 	}

@@ -36,8 +36,9 @@
  *
  * The program's path: /proc/TGID/exe while the process lives (the resolved
  * path, as the /proc engine reports it, so a policy matches the same
- * string), else the path given to execve as the exec record carried it
- * (possibly relative, or a symlink's name), else the parent's when the
+ * string), else what was read of it when its exec record was (the same
+ * link, then; or the path given to execve, possibly relative or a
+ * symlink's name, when it had exited already), else the parent's when the
  * process forked without exec, else unknown.
  *
  * Without the engine built (meson -Dbpf=disabled, or no libbpf or BTF on the
@@ -128,6 +129,15 @@ int ww_kattr_lookup(struct ww_kattr *k, uint8_t proto, const struct ww_addr *lip
 	return -ENOENT;
 }
 
+int ww_kattr_lookup_foreign(struct ww_kattr *k, uint8_t proto, const struct ww_addr *lip, uint16_t lport,
+			    const struct ww_addr *rip, uint16_t rport, bool inbound, ww_time_t now,
+			    struct ww_kattr_hit *out, uint64_t *netns)
+{
+	(void)k, (void)proto, (void)lip, (void)lport, (void)rip, (void)rport, (void)inbound;
+	(void)now, (void)out, (void)netns;
+	return -ENOENT;
+}
+
 void ww_kattr_stats(const struct ww_kattr *k, struct ww_kattr_stats *st)
 {
 	(void)k;
@@ -180,9 +190,13 @@ struct kent {
 	ww_time_t exited;        /* K_PROC: when its exit was read, 0 while it lives */
 	struct ww_kev_task task;
 	char *exe;               /* K_PROC: the program's path, or NULL */
+	char *args;              /* K_PROC: its command line from the exec record (joined by
+				    spaces), or NULL: names a process gone before /proc is read */
 	uint32_t next;           /* bucket chain */
 	uint32_t ppid;
 	bool closed;             /* K_BOUND: released */
+	bool ambiguous;          /* foreign flows: two namespaces reported this 5-tuple */
+	uint64_t netns;          /* foreign flows: the namespace's cookie */
 };
 
 struct ktab {
@@ -225,8 +239,10 @@ static int ktab_init(struct ktab *t, uint32_t max, ww_time_t keep)
 static void ktab_free(struct ktab *t)
 {
 	if (t->pool)
-		for (uint32_t i = 0; i < t->n_pool; i++)
+		for (uint32_t i = 0; i < t->n_pool; i++) {
 			free(t->pool[i].exe);
+			free(t->pool[i].args);
+		}
 	free(t->buckets);
 	free(t->fifo);
 	free(t->pool);
@@ -256,6 +272,8 @@ static void ktab_pop(struct ktab *t)
 		*p = e->next;
 	free(e->exe);
 	e->exe = NULL;
+	free(e->args);
+	e->args = NULL;
 	e->next = t->free_head;
 	t->free_head = idx;
 	t->head = (t->head + 1) % t->max;
@@ -313,6 +331,8 @@ struct ww_kattr {
 	int nlinks;
 	int cgroup_fd;
 	struct ktab flows, bound, procs;
+	struct ktab foreign;          /* flows of other network namespaces, by 5-tuple (#12.3) */
+	uint64_t own_netns;           /* ours; 0: the kernel cannot say, every record is ours */
 	ww_time_t now;                /* of the poll being read */
 	struct ww_kattr_stats st;
 	struct {
@@ -322,6 +342,9 @@ struct ww_kattr {
 	size_t n_users;
 	char comm[WW_KEV_COMM_LEN + 1];   /* the last hit's strings */
 	char exe[4096];
+	char pcomm[WW_KEV_COMM_LEN + 1];
+	char pexe[4096];
+	char args[WW_KEV_ARGS_MAX + 1];
 };
 
 static char libbpf_msg[LIBBPF_MSG_LEN];
@@ -453,11 +476,16 @@ static const char *user_name(struct ww_kattr *k, uint32_t uid)
 	char *name = NULL;
 	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
 		name = strdup(res->pw_name);
-	size_t slot = k->n_users < USER_CACHE ? k->n_users++ : USER_CACHE - 1;
-	if (slot == USER_CACHE - 1 && k->n_users == USER_CACHE)
-		free(k->users[slot].name);
-	k->users[slot].uid = uid;
-	k->users[slot].name = name;
+	if (k->n_users == USER_CACHE) {
+		/* Full: the oldest goes. Its name is not pointed at any more: a
+		 * hit's strings are copied (attribute.c) before the next call. */
+		free(k->users[0].name);
+		memmove(&k->users[0], &k->users[1], (USER_CACHE - 1) * sizeof(k->users[0]));
+		k->n_users--;
+	}
+	k->users[k->n_users].uid = uid;
+	k->users[k->n_users].name = name;
+	k->n_users++;
 	return name;
 }
 
@@ -500,6 +528,25 @@ static void on_sock(struct ww_kattr *k, const struct ww_kev_sock *e)
 	bool fresh;
 	to_addr(&l, e->h.family, e->laddr);
 	to_addr(&r, e->h.family, e->raddr);
+	bool foreign = k->own_netns && e->netns != k->own_netns;
+	if (foreign) {
+		/* Another namespace's socket (a container's): its flows only, by
+		 * 5-tuple; a 5-tuple two namespaces reported is nobody's. Its
+		 * listeners are not kept: wildcard listeners of several
+		 * containers would all claim the same port. */
+		if (e->h.kind != WW_KEV_FLOW)
+			return;
+		struct kkey key = sock_key(K_FLOW, e->h.proto, &l, e->lport, &r, e->rport);
+		struct kent *x = ktab_put(&k->foreign, &key, k->now, &fresh);
+		if (!fresh && x->netns != e->netns)
+			x->ambiguous = true;
+		else if (fresh)
+			x->ambiguous = false;
+		x->netns = e->netns;
+		x->task = e->task;
+		k->st.flows++;
+		return;
+	}
 	if (e->h.kind == WW_KEV_FLOW) {
 		struct kkey key = sock_key(K_FLOW, e->h.proto, &l, e->lport, &r, e->rport);
 		struct kent *x = ktab_put(&k->flows, &key, k->now, &fresh);
@@ -520,6 +567,25 @@ static void on_sock(struct ww_kattr *k, const struct ww_kev_sock *e)
 	x->closed = false;
 }
 
+/*
+ * The program an exec record ran: /proc/TGID/exe when the process still
+ * lives as the record is read (usually: records are read within
+ * milliseconds), the resolved path the /proc engine would report, so a
+ * process that exits later is named the same way ("/usr/bin/dash", not the
+ * "/bin/sh" it was started as); else the path given to execve.
+ */
+static char *exec_path(const struct ww_kev_proc *e)
+{
+	char link[64], path[4096];
+	snprintf(link, sizeof(link), "/proc/%u/exe", e->task.tgid);
+	ssize_t n = readlink(link, path, sizeof(path) - 1);
+	if (n > 0) {
+		path[n] = '\0';
+		return strdup(path);
+	}
+	return e->filename[0] ? strndup(e->filename, sizeof(e->filename)) : NULL;
+}
+
 static void on_proc(struct ww_kattr *k, const struct ww_kev_proc *e)
 {
 	struct kkey key;
@@ -531,7 +597,19 @@ static void on_proc(struct ww_kattr *k, const struct ww_kev_proc *e)
 		key = proc_key(e->task.tgid);
 		x = ktab_put(&k->procs, &key, k->now, &fresh);
 		free(x->exe);
-		x->exe = e->filename[0] ? strndup(e->filename, sizeof(e->filename)) : NULL;
+		x->exe = exec_path(e);
+		free(x->args);
+		x->args = NULL;
+		if (e->args_len && e->args_len < sizeof(e->args) && (x->args = malloc(e->args_len + 1))) {
+			uint32_t n = e->args_len;
+			memcpy(x->args, e->args, n);
+			while (n && x->args[n - 1] == '\0')
+				n--;
+			for (uint32_t i = 0; i < n; i++)
+				if (x->args[i] == '\0')
+					x->args[i] = ' ';   /* as /proc's are joined (procs.c) */
+			x->args[n] = '\0';
+		}
 		x->task = e->task;
 		x->ppid = e->task.ppid;
 		x->exited = 0;
@@ -558,10 +636,13 @@ static void on_proc(struct ww_kattr *k, const struct ww_kev_proc *e)
 			}
 		}
 		char *exe = parent->exe ? strdup(parent->exe) : NULL;
+		char *args = parent->args ? strdup(parent->args) : NULL;
 		key = proc_key(e->child);
 		x = ktab_put(&k->procs, &key, k->now, &fresh);
 		free(x->exe);
 		x->exe = exe;
+		free(x->args);
+		x->args = args;
 		x->task = e->task;
 		x->task.pid = x->task.tgid = e->child;
 		x->ppid = e->task.tgid;
@@ -691,7 +772,8 @@ struct ww_kattr *ww_kattr_open(uint64_t netns_cookie, const char *btf_path, char
 	k->cgroup_fd = -1;
 	if (ktab_init(&k->flows, WW_KATTR_FLOWS_MAX, WW_KATTR_KEEP_US) < 0 ||
 	    ktab_init(&k->bound, WW_KATTR_BOUND_MAX, 0) < 0 ||
-	    ktab_init(&k->procs, WW_KATTR_PROCS_MAX, WW_KATTR_EXITED_KEEP_US) < 0) {
+	    ktab_init(&k->procs, WW_KATTR_PROCS_MAX, WW_KATTR_EXITED_KEEP_US) < 0 ||
+	    ktab_init(&k->foreign, WW_KATTR_FLOWS_MAX, WW_KATTR_KEEP_US) < 0) {
 		set_err(err, errsz, "out of memory");
 		rc = ENOMEM;
 		goto err;
@@ -704,7 +786,10 @@ struct ww_kattr *ww_kattr_open(uint64_t netns_cookie, const char *btf_path, char
 			libbpf_msg[0] ? ": " : "", libbpf_msg);
 		goto err;
 	}
-	k->skel->rodata->target_netns = netns_cookie;
+	/* Every namespace's records: ours answer our flows, the others' the
+	 * flows of containers seen through their veth (ww_kattr_lookup_foreign()). */
+	k->skel->rodata->target_netns = 0;
+	k->own_netns = netns_cookie;
 	if ((rc = kattr_bpf__load(k->skel)) < 0) {
 		rc = -rc;
 		set_err(err, errsz, "the kernel refused the BPF programs (%s)%s%s", strerror(rc),
@@ -761,6 +846,7 @@ void ww_kattr_close(struct ww_kattr *k)
 	ktab_free(&k->flows);
 	ktab_free(&k->bound);
 	ktab_free(&k->procs);
+	ktab_free(&k->foreign);
 	for (size_t i = 0; i < k->n_users; i++)
 		free(k->users[i].name);
 	free(k);
@@ -778,6 +864,7 @@ int ww_kattr_poll(struct ww_kattr *k, ww_time_t now)
 	if (n < 0)
 		return n;
 	ktab_expire(&k->flows, now, false);
+	ktab_expire(&k->foreign, now, false);
 	ktab_expire(&k->procs, now, true);
 	k->st.lost = k->skel->bss->lost;
 	return n;
@@ -807,6 +894,47 @@ static const char *exe_of(struct ww_kattr *k, uint32_t tgid, bool *exited)
 	return NULL;
 }
 
+/*
+ * The parent's comm and program, and the process's own command line as its
+ * exec record gave it, from the process table; what it lacks the caller
+ * reads from /proc (attribute.c). A parent pid reused since is not told
+ * apart: the table keeps exited processes, so a reuse within
+ * WW_KATTR_EXITED_KEEP_US finds the old one's exit and leaves it unknown.
+ */
+static void parent_of_hit(struct ww_kattr *k, uint32_t tgid, uint32_t ppid, struct ww_owner *o)
+{
+	struct kkey key = proc_key(tgid);
+	struct kent *self = ktab_find(&k->procs, &key);
+	if (self && self->args) {
+		snprintf(k->args, sizeof(k->args), "%s", self->args);
+		o->cmdline = k->args;
+	}
+	if (!ppid)
+		return;
+	key = proc_key(ppid);
+	struct kent *p = ktab_find(&k->procs, &key);
+	if (p) {
+		memcpy(k->pcomm, p->task.comm, WW_KEV_COMM_LEN);
+		k->pcomm[WW_KEV_COMM_LEN] = '\0';
+		o->parent_comm = k->pcomm[0] ? k->pcomm : NULL;
+	}
+	/* the program's path as for the process itself (exe_of()): /proc while
+	 * it lives, the resolved path; else what its exec record said */
+	if (!p || !p->exited) {
+		char link[64];
+		snprintf(link, sizeof(link), "/proc/%u/exe", ppid);
+		ssize_t n = readlink(link, k->pexe, sizeof(k->pexe) - 1);
+		if (n > 0) {
+			k->pexe[n] = '\0';
+			o->parent_exe = k->pexe;
+		}
+	}
+	if (!o->parent_exe && p && p->exe) {
+		snprintf(k->pexe, sizeof(k->pexe), "%s", p->exe);
+		o->parent_exe = k->pexe;
+	}
+}
+
 static void fill_hit(struct ww_kattr *k, const struct kent *e, bool listener, struct ww_kattr_hit *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -819,6 +947,8 @@ static void fill_hit(struct ww_kattr *k, const struct kent *e, bool listener, st
 	out->owner.user = user_name(k, e->task.uid);
 	out->tid = (int)e->task.pid;
 	out->ppid = (int)e->task.ppid;
+	out->owner.ppid = out->ppid;
+	parent_of_hit(k, e->task.tgid, e->task.ppid, &out->owner);
 	out->cgroup_id = e->task.cgroup_id;
 	out->listener = listener;
 	k->st.hits++;
@@ -854,6 +984,23 @@ int ww_kattr_lookup(struct ww_kattr *k, uint8_t proto, const struct ww_addr *lip
 	}
 	k->st.misses++;
 	return -ENOENT;
+}
+
+int ww_kattr_lookup_foreign(struct ww_kattr *k, uint8_t proto, const struct ww_addr *lip, uint16_t lport,
+			    const struct ww_addr *rip, uint16_t rport, bool inbound, ww_time_t now,
+			    struct ww_kattr_hit *out, uint64_t *netns)
+{
+	(void)inbound;   /* listeners of other namespaces are not kept (on_sock()) */
+	ww_kattr_poll(k, now);
+	struct kkey key = sock_key(K_FLOW, proto, lip, lport, rip, rport);
+	struct kent *e = ktab_find(&k->foreign, &key);
+	if (!e)
+		return -ENOENT;
+	if (e->ambiguous)
+		return -EEXIST;
+	fill_hit(k, e, false, out);
+	*netns = e->netns;
+	return 0;
 }
 
 void ww_kattr_stats(const struct ww_kattr *k, struct ww_kattr_stats *st)

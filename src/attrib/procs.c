@@ -67,6 +67,7 @@
                                  dcache locks are shared */
 #define PARALLEL_MIN_FDS 2000 /* below this a thread costs more than it saves */
 #define NEWEST_COMM_MAX 32    /* /proc/PID/comm: 15 bytes and a newline */
+#define CGROUP_MAX 4096       /* /proc/PID/cgroup: one v2 line, or 13 v1 controllers */
 #define NEWEST_STATUS_MAX 2048 /* /proc/PID/status up to Uid: is ~ 600 bytes */
 
 struct link {
@@ -89,12 +90,24 @@ struct pent {
 	int scan_rc;             /* result of the parallel scan */
 	char comm[COMM_MAX];
 	char *exe, *cmdline, *script;
+	char parent_comm[COMM_MAX];   /* "" unknown */
+	char *parent_exe;
+	char sha[WW_SHA256_HEX];      /* "" not hashed */
+	struct ww_cgroup_ident ctr;   /* owner.container, pod_uid, unit point here */
 };
 
 struct ucache {
 	uint32_t uid;
 	char *name;              /* NULL: no such user */
 };
+
+/*
+ * User names handed out stay valid as long as the cache: a process entry
+ * points at its user's name. Past USER_CACHE distinct uids the names go on
+ * a growing list (looked up linearly: a host with that many users running
+ * processes is rare) instead of replacing a slot, whose name a process
+ * entry may still point at.
+ */
 
 struct ww_procs {
 	int procfd;
@@ -106,8 +119,10 @@ struct ww_procs {
 	size_t idx_cap, idx_used;
 	uint64_t *unresolved;    /* sorted inodes a full scan could not place */
 	size_t n_unresolved;
-	struct ucache users[USER_CACHE];
-	size_t n_users;
+	struct ucache *users;    /* USER_CACHE at first, doubled when full (above) */
+	size_t n_users, cap_users;
+	bool hash_exe;           /* --hash-exe: owners carry their program's SHA-256 */
+	struct ww_exehash *hashes;
 	struct ww_procs_stats st;
 	/* ww_procs_find_newest(): /proc/loadavg, opened at its first call */
 	int loadavg_fd;          /* -1: not open (yet, or it cannot be) */
@@ -117,12 +132,19 @@ struct ww_procs {
 		char exe[4096];
 		char user[64];
 		char script[WW_PROCS_SCRIPT_MAX];
+		char cmdline[CMDLINE_MAX];
+		char parent_comm[COMM_MAX];
+		char parent_exe[4096];
+		char sha[WW_SHA256_HEX];
+		struct ww_cgroup_ident ctr;
 		uint32_t uid;
 		bool have_user;
 	} newest;
 };
 
 /* ---- small helpers ---- */
+
+static int parent_of(int procfd, int pid, char *comm, size_t commsz, char *exe, size_t exesz);
 
 static ssize_t read_at(int dirfd, const char *path, char *buf, size_t sz)
 {
@@ -138,8 +160,8 @@ static ssize_t read_at(int dirfd, const char *path, char *buf, size_t sz)
 	return n;
 }
 
-/* comm and start time from /proc/PID/stat; comm may hold ')' and spaces. */
-static int read_stat(int procfd, int pid, char *comm, size_t commsz, uint64_t *start)
+/* comm, start time and (ppid non-NULL) the parent from /proc/PID/stat; comm may hold ')' and spaces. */
+static int read_stat(int procfd, int pid, char *comm, size_t commsz, uint64_t *start, int *ppid)
 {
 	char path[32], buf[STAT_MAX];
 	snprintf(path, sizeof(path), "%d/stat", pid);
@@ -154,8 +176,10 @@ static int read_stat(int procfd, int pid, char *comm, size_t commsz, uint64_t *s
 		cl = commsz - 1;
 	memcpy(comm, open + 1, cl);
 	comm[cl] = '\0';
-	/* fields after ")": 3 state ... 22 starttime -> the 20th token after */
+	/* fields after ")": 3 state, 4 ppid ... 22 starttime -> the 20th token after */
 	char *s = close_p + 1;
+	if (ppid && sscanf(s, " %*c %d", ppid) != 1)
+		*ppid = 0;
 	for (int field = 3; field < 22; field++) {
 		s = strchr(s + 1, ' ');
 		if (!s)
@@ -485,6 +509,120 @@ uint32_t ww_procs_indicators(struct ww_procs *p, int pid, const char *comm, cons
 				  script, scriptsz);
 }
 
+size_t ww_procs_cmdline(struct ww_procs *p, int pid, char *buf, size_t bufsz)
+{
+	char raw[CMDLINE_MAX];
+	size_t rawn = 0;
+	char *joined = read_cmdline(p->procfd, pid, raw, sizeof(raw), &rawn);
+	int n = snprintf(buf, bufsz, "%s", joined ? joined : "");
+	free(joined);
+	return n < 0 ? 0 : (size_t)n < bufsz ? (size_t)n : bufsz - 1;
+}
+
+/* The cgroup path to read: the v2 line unless it is the root, else name=systemd's. */
+static bool cgroup_path(const char *text, const char **path, size_t *len)
+{
+	const char *v2 = NULL, *sd = NULL;
+	size_t v2n = 0, sdn = 0;
+	for (const char *l = text; *l;) {
+		const char *e = strchr(l, '\n');
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+		if (n > 3 && memcmp(l, "0::", 3) == 0) {
+			v2 = l + 3;
+			v2n = n - 3;
+		} else if (n > 15 && memcmp(l + 1, ":name=systemd:", 14) == 0) {
+			sd = l + 15;
+			sdn = n - 15;
+		} else {
+			const char *c = memchr(l, ':', n);
+			if (c && n > 16 && memcmp(c, ":name=systemd:", 14) == 0) {
+				sd = c + 14;
+				sdn = n - (size_t)(c + 14 - l);
+			}
+		}
+		l += n + (e != NULL);
+	}
+	if (v2 && !(v2n == 1 && v2[0] == '/')) {
+		*path = v2;
+		*len = v2n;
+		return true;
+	}
+	if (sd) {
+		*path = sd;
+		*len = sdn;
+		return true;
+	}
+	return false;
+}
+
+/* A pod uid (36 characters of hex and '-' or '_') at s: into out with '-'. */
+static bool pod_uid_at(const char *s, size_t n, char *out)
+{
+	if (n < 36)
+		return false;
+	for (size_t i = 0; i < 36; i++) {
+		char c = s[i];
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? (c != '-' && c != '_') : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return false;
+		out[i] = dash ? '-' : c;
+	}
+	out[36] = '\0';
+	return true;
+}
+
+int ww_procs_parse_cgroup(const char *text, struct ww_cgroup_ident *out)
+{
+	const char *path;
+	size_t len;
+	memset(out, 0, sizeof(*out));
+	out->has_container = ww_container_parse(text, &out->c) > 0;
+	if (cgroup_path(text, &path, &len)) {
+		for (size_t i = 0; i < len;) {
+			size_t j = i;
+			while (j < len && path[j] != '/')
+				j++;
+			const char *c = path + i;
+			size_t n = j - i;
+			/* cgroupfs: "pod<uid>"; systemd: "kubepods-besteffort-pod<uid_>.slice" */
+			const char *pod = n > 3 && memcmp(c, "pod", 3) == 0 ? c + 3 : NULL;
+			for (size_t k = 0; !pod && n > 4 && k + 4 <= n; k++)
+				if (memcmp(c + k, "-pod", 4) == 0)
+					pod = c + k + 4;
+			if (pod && !pod_uid_at(pod, n - (size_t)(pod - c), out->pod_uid))
+				out->pod_uid[0] = '\0';
+			if ((n > 8 && memcmp(c + n - 8, ".service", 8) == 0) ||
+			    (n > 6 && memcmp(c + n - 6, ".scope", 6) == 0))
+				snprintf(out->unit, sizeof(out->unit), "%.*s", (int)n, c);
+			i = j + 1;
+		}
+	}
+	return out->has_container || out->pod_uid[0] || out->unit[0];
+}
+
+int ww_procs_container(struct ww_procs *p, int pid, struct ww_cgroup_ident *out)
+{
+	char path[32], buf[CGROUP_MAX];
+	snprintf(path, sizeof(path), "%d/cgroup", pid);
+	ssize_t n = read_at(p->procfd, path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return ww_procs_parse_cgroup(buf, out);
+}
+
+/* Point o's container, pod and unit into id. */
+static void owner_cgroup(struct ww_owner *o, const struct ww_cgroup_ident *id)
+{
+	o->container = id->has_container ? &id->c : NULL;
+	o->pod_uid = id->has_container && id->pod_uid[0] ? id->pod_uid : NULL;
+	o->unit = id->unit[0] ? id->unit : NULL;
+}
+
+int ww_procs_parent(struct ww_procs *p, int pid, char *comm, size_t commsz, char *exe, size_t exesz)
+{
+	return parent_of(p->procfd, pid, comm, commsz, exe, exesz);
+}
+
 static const char *user_name(struct ww_procs *p, uint32_t uid)
 {
 	for (size_t i = 0; i < p->n_users; i++)
@@ -495,17 +633,160 @@ static const char *user_name(struct ww_procs *p, uint32_t uid)
 	char *name = NULL;
 	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
 		name = strdup(res->pw_name);
-	if (p->n_users < USER_CACHE) {
-		p->users[p->n_users].uid = uid;
-		p->users[p->n_users].name = name;
-		p->n_users++;
-		return name;
+	if (p->n_users == p->cap_users) {
+		size_t nc = p->cap_users ? p->cap_users * 2 : USER_CACHE;
+		struct ucache *nu = realloc(p->users, nc * sizeof(*nu));
+		if (!nu) {
+			free(name);
+			return NULL;   /* out of memory: the record shows no user name */
+		}
+		p->users = nu;
+		p->cap_users = nc;
 	}
-	/* Cache full (a host with > 64 users): keep the answer in the last slot. */
-	free(p->users[USER_CACHE - 1].name);
-	p->users[USER_CACHE - 1].uid = uid;
-	p->users[USER_CACHE - 1].name = name;
+	p->users[p->n_users].uid = uid;
+	p->users[p->n_users].name = name;
+	p->n_users++;
 	return name;
+}
+
+/* ---- --hash-exe: the program's SHA-256, cached by file identity ---- */
+
+#define EXEHASH_MAX 1024          /* programs remembered; beyond, the oldest slot is reused
+				     (the digest is copied out, so nobody points at it) */
+#define EXEHASH_FILE_MAX (512LL << 20)   /* larger files are not hashed: one such read at a
+					    flow's first packet would stall the capture */
+#define EXEHASH_CHUNK 65536
+
+struct exehash_ent {
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+	off_t size;
+	char hex[WW_SHA256_HEX];
+};
+
+struct ww_exehash {
+	struct exehash_ent v[EXEHASH_MAX];
+	size_t n, next;
+};
+
+static void ww_exehash_free(struct ww_exehash *h)
+{
+	free(h);
+}
+
+bool ww_procs_hash_built(void)
+{
+#ifdef WW_HAVE_LIBCRYPTO
+	return true;
+#else
+	return false;
+#endif
+}
+
+int ww_procs_set_hash_exe(struct ww_procs *p, bool on)
+{
+	if (on && !ww_procs_hash_built())
+		return -ENOTSUP;
+	if (on && !p->hashes && !(p->hashes = calloc(1, sizeof(*p->hashes))))
+		return -ENOMEM;
+	p->hash_exe = on;
+	return 0;
+}
+
+#ifdef WW_HAVE_LIBCRYPTO
+#include <openssl/evp.h>
+
+static int sha256_fd(int fd, char hex[WW_SHA256_HEX])
+{
+	unsigned char md[EVP_MAX_MD_SIZE], *buf = malloc(EXEHASH_CHUNK);
+	unsigned mdlen = 0;
+	int rc = -EIO;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (!buf || !ctx) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		goto out;
+	for (;;) {
+		ssize_t n = read(fd, buf, EXEHASH_CHUNK);
+		if (n < 0) {
+			rc = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1)
+			goto out;
+	}
+	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32)
+		goto out;
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	rc = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	free(buf);
+	return rc;
+}
+#endif
+
+int ww_procs_exe_sha256(struct ww_procs *p, int pid, const char *exe, char *out, size_t outsz)
+{
+#ifdef WW_HAVE_LIBCRYPTO
+	char path[32];
+	struct stat st;
+	int fd = -1;
+	if (!p->hash_exe || !p->hashes || outsz < WW_SHA256_HEX)
+		return -EINVAL;
+	if (pid > 0) {
+		/* the running program itself, even deleted or in another mount namespace */
+		snprintf(path, sizeof(path), "%d/exe", pid);
+		fd = openat(p->procfd, path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0 && exe && exe[0] == '/')
+		fd = open(exe, O_RDONLY | O_CLOEXEC);   /* exited: the path it ran */
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > EXEHASH_FILE_MAX) {
+		close(fd);
+		return -EFBIG;
+	}
+	struct ww_exehash *h = p->hashes;
+	for (size_t i = 0; i < h->n; i++) {
+		const struct exehash_ent *x = &h->v[i];
+		if (x->dev == st.st_dev && x->ino == st.st_ino && x->size == st.st_size &&
+		    x->mtime.tv_sec == st.st_mtim.tv_sec && x->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+			close(fd);
+			memcpy(out, x->hex, WW_SHA256_HEX);
+			return 0;
+		}
+	}
+	char hex[WW_SHA256_HEX];
+	int rc = sha256_fd(fd, hex);
+	close(fd);
+	if (rc < 0)
+		return rc;
+	size_t slot = h->n;
+	if (h->n < EXEHASH_MAX) {
+		h->n++;
+	} else {
+		slot = h->next;
+		h->next = (h->next + 1) % EXEHASH_MAX;
+	}
+	struct exehash_ent *x = &h->v[slot];
+	x->dev = st.st_dev;
+	x->ino = st.st_ino;
+	x->size = st.st_size;
+	x->mtime = st.st_mtim;
+	memcpy(x->hex, hex, WW_SHA256_HEX);
+	memcpy(out, hex, WW_SHA256_HEX);
+	return 0;
+#else
+	(void)p, (void)pid, (void)exe, (void)out, (void)outsz;
+	return -ENOTSUP;
+#endif
 }
 
 static void pent_free(struct pent *e)
@@ -516,6 +797,7 @@ static void pent_free(struct pent *e)
 	free(e->exe);
 	free(e->cmdline);
 	free(e->script);
+	free(e->parent_exe);
 	free(e);
 }
 
@@ -692,6 +974,40 @@ static int scan_fds(struct ww_procs *p, struct pent *e)
 	return rc;
 }
 
+/*
+ * A process's parent, as it is now: its pid from stat (0 for a process the
+ * kernel started, or when unreadable), its comm and exe (either may be
+ * unknown: the parent exited, or is another user's). Returns the pid.
+ */
+static int parent_of(int procfd, int pid, char *comm, size_t commsz, char *exe, size_t exesz)
+{
+	char c[COMM_MAX], path[32];
+	uint64_t start;
+	int ppid = 0;
+	comm[0] = exe[0] = '\0';
+	if (read_stat(procfd, pid, c, sizeof(c), &start, &ppid) < 0 || ppid <= 0)
+		return 0;
+	if (read_stat(procfd, ppid, comm, commsz, &start, NULL) < 0)
+		comm[0] = '\0';
+	snprintf(path, sizeof(path), "%d/exe", ppid);
+	ssize_t n = readlinkat(procfd, path, exe, exesz - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	return ppid;
+}
+
+static void read_parent(struct ww_procs *p, struct pent *e)
+{
+	char exe[4096];
+	free(e->parent_exe);
+	e->parent_exe = NULL;
+	e->pub.owner.ppid = parent_of(p->procfd, e->pid, e->parent_comm, sizeof(e->parent_comm),
+				      exe, sizeof(exe));
+	if (exe[0])
+		e->parent_exe = strdup(exe);
+	e->pub.owner.parent_comm = e->parent_comm[0] ? e->parent_comm : NULL;
+	e->pub.owner.parent_exe = e->parent_exe;
+}
+
 /* Fill a new entry's identity (everything except the fd table). */
 static void read_identity(struct ww_procs *p, struct pent *e)
 {
@@ -717,6 +1033,13 @@ static void read_identity(struct ww_procs *p, struct pent *e)
 	e->pub.owner.exe = e->exe;
 	e->pub.owner.user = user_name(p, (uint32_t)e->pub.owner.uid);
 	e->pub.cmdline = e->cmdline ? e->cmdline : "";
+	e->pub.owner.cmdline = e->pub.cmdline;
+	read_parent(p, e);
+	if (ww_procs_container(p, e->pid, &e->ctr) > 0)
+		owner_cgroup(&e->pub.owner, &e->ctr);
+	if (p->hash_exe && e->exe &&
+	    ww_procs_exe_sha256(p, e->pid, e->exe, e->sha, sizeof(e->sha)) == 0)
+		e->pub.owner.exe_sha256 = e->sha;
 }
 
 static long long fd_count(struct ww_procs *p, int pid)
@@ -762,6 +1085,8 @@ void ww_procs_free(struct ww_procs *p)
 	free(p->unresolved);
 	for (size_t i = 0; i < p->n_users; i++)
 		free(p->users[i].name);
+	free(p->users);
+	ww_exehash_free(p->hashes);
 	close(p->procfd);
 	if (p->loadavg_fd >= 0)
 		close(p->loadavg_fd);
@@ -915,7 +1240,7 @@ int ww_procs_refresh(struct ww_procs *p, const uint64_t *want, size_t n_want)
 		uint64_t start;
 		struct pent *old = find_pid(p, pid);
 		p->st.seen++;
-		if (read_stat(p->procfd, pid, comm, sizeof(comm), &start) < 0) {
+		if (read_stat(p->procfd, pid, comm, sizeof(comm), &start, NULL) < 0) {
 			p->st.vanished++;
 			continue;   /* exited between the listing and now */
 		}
@@ -1160,7 +1485,7 @@ int ww_procs_find_inode(struct ww_procs *p, uint64_t inode, const struct ww_proc
 			return -ENOMEM;
 		}
 		e->pid = pids[i];
-		if (read_stat(p->procfd, e->pid, e->comm, sizeof(e->comm), &e->pub.start_time) < 0 ||
+		if (read_stat(p->procfd, e->pid, e->comm, sizeof(e->comm), &e->pub.start_time, NULL) < 0 ||
 		    scan_fds(p, e) == -ENOENT) {
 			pent_free(e);
 			continue;
@@ -1328,7 +1653,14 @@ int ww_procs_find_newest(struct ww_procs *p, uint64_t inode, unsigned n_newest,
 			exe[el] = '\0';
 		char raw[CMDLINE_MAX];
 		size_t rawn;
-		free(read_cmdline(p->procfd, (int)tgid, raw, sizeof(raw), &rawn));
+		char *cl_joined = read_cmdline(p->procfd, (int)tgid, raw, sizeof(raw), &rawn);
+		snprintf(p->newest.cmdline, sizeof(p->newest.cmdline), "%s", cl_joined ? cl_joined : "");
+		free(cl_joined);
+		int ppid = parent_of(p->procfd, (int)tgid, p->newest.parent_comm,
+				     sizeof(p->newest.parent_comm), p->newest.parent_exe,
+				     sizeof(p->newest.parent_exe));
+		bool hashed = p->hash_exe && el > 0 &&
+			      ww_procs_exe_sha256(p, (int)tgid, exe, p->newest.sha, sizeof(p->newest.sha)) == 0;
 		uint32_t ind = compute_indicators(p->procfd, (int)tgid, comm, el > 0 ? exe : NULL,
 						  el > 0 ? 0 : exe_err ? exe_err : ENOENT, raw, rawn,
 						  p->newest.script, sizeof(p->newest.script));
@@ -1336,7 +1668,14 @@ int ww_procs_find_newest(struct ww_procs *p, uint64_t inode, unsigned n_newest,
 			.pid = (int)tgid, .uid = (int)euid, .comm = comm, .exe = el > 0 ? exe : NULL,
 			.user = euid >= 0 ? newest_user(p, (uint32_t)euid) : NULL,
 			.indicators = ind, .script = p->newest.script[0] ? p->newest.script : NULL,
+			.ppid = ppid,
+			.parent_comm = p->newest.parent_comm[0] ? p->newest.parent_comm : NULL,
+			.parent_exe = p->newest.parent_exe[0] ? p->newest.parent_exe : NULL,
+			.cmdline = p->newest.cmdline,
+			.exe_sha256 = hashed ? p->newest.sha : NULL,
 		};
+		if (ww_procs_container(p, (int)tgid, &p->newest.ctr) > 0)
+			owner_cgroup(out, &p->newest.ctr);
 		return 1;
 	}
 	return 0;

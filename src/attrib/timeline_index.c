@@ -195,7 +195,7 @@ static void parse_others(const char *s, int *out, unsigned *n)
 	}
 }
 
-struct recstr { ssize_t comm, exe, user, reason, script; };
+struct recstr { ssize_t comm, exe, user, reason, script, pcomm, pexe, cmdline, sha, pod, unit; };
 
 static int add_record(struct ww_timeline *tl, const struct ww_jsonr_obj *o, struct recstr *rs,
 		      struct ww_flowkey *k, const char **why)
@@ -231,14 +231,41 @@ static int add_record(struct ww_timeline *tl, const struct ww_jsonr_obj *o, stru
 		r.owner.uid = (int)(int64_t)uid;
 		r.owner.indicators = parse_indicators(ww_jsonr_get_str(o, "indicators"));
 		parse_others(ww_jsonr_get_str(o, "other_holders"), r.others, &r.owner.n_others);
+		if (ww_jsonr_get_num(o, "ppid", 1, 4194304, &v))
+			r.owner.ppid = (int)v;
+		const char *crt = ww_jsonr_get_str(o, "container_runtime");
+		const char *cid = ww_jsonr_get_str(o, "container_id");
+		if (crt && cid) {
+			snprintf(r.ctr.runtime, sizeof(r.ctr.runtime), "%s", crt);
+			snprintf(r.ctr.id, sizeof(r.ctr.id), "%s", cid);
+			r.owner.container = &r.ctr;   /* re-pointed once the record is in place */
+		}
+	}
+	if (ww_jsonr_get_num(o, "kernel_tid", 0, 4194304, &v)) {
+		const char *ev = ww_jsonr_get_str(o, "kernel_event");
+		const char *ex = ww_jsonr_get_str(o, "kernel_exited");
+		r.has_kernel = true;
+		r.kernel.tid = (int)v;
+		if (ww_jsonr_get_num(o, "kernel_cgroup", 0, 1.8e19, &v))
+			r.kernel.cgroup_id = (uint64_t)v;
+		r.kernel.listener = ev && strcmp(ev, "bound") == 0;
+		r.kernel.exited = ex && strcmp(ex, "yes") == 0;
 	}
 	rs->comm = keep_str(tl, r.has_owner ? ww_jsonr_get_str(o, "comm") : NULL);
 	rs->exe = keep_str(tl, ww_jsonr_get_str(o, "exe"));
 	rs->user = keep_str(tl, ww_jsonr_get_str(o, "user"));
 	rs->reason = keep_str(tl, ww_jsonr_get_str(o, "reason"));
 	rs->script = keep_str(tl, r.has_owner ? ww_jsonr_get_str(o, "script") : NULL);
+	rs->pcomm = keep_str(tl, r.owner.ppid ? ww_jsonr_get_str(o, "parent_comm") : NULL);
+	rs->pexe = keep_str(tl, r.owner.ppid ? ww_jsonr_get_str(o, "parent_exe") : NULL);
+	rs->cmdline = keep_str(tl, r.has_owner ? ww_jsonr_get_str(o, "cmdline") : NULL);
+	const char *sha = r.has_owner ? ww_jsonr_get_str(o, "exe_sha256") : NULL;
+	rs->sha = keep_str(tl, sha && strlen(sha) == 64 ? sha : NULL);
+	rs->pod = keep_str(tl, r.owner.container ? ww_jsonr_get_str(o, "container_pod_uid") : NULL);
+	rs->unit = keep_str(tl, r.has_owner ? ww_jsonr_get_str(o, "unit") : NULL);
 	if (rs->comm == -2 || rs->exe == -2 || rs->user == -2 || rs->reason == -2 ||
-	    rs->script == -2) {
+	    rs->script == -2 || rs->pcomm == -2 || rs->pexe == -2 || rs->cmdline == -2 ||
+	    rs->sha == -2 || rs->pod == -2 || rs->unit == -2) {
 		*why = "out of memory";
 		return -1;
 	}
@@ -488,6 +515,14 @@ bad:
 		r->reason = rs[i].reason >= 0 ? tl->strings + rs[i].reason : "";
 		r->owner.script = rs[i].script >= 0 ? tl->strings + rs[i].script : NULL;
 		r->owner.others = r->others;
+		r->owner.parent_comm = rs[i].pcomm >= 0 ? tl->strings + rs[i].pcomm : NULL;
+		r->owner.parent_exe = rs[i].pexe >= 0 ? tl->strings + rs[i].pexe : NULL;
+		r->owner.cmdline = rs[i].cmdline >= 0 ? tl->strings + rs[i].cmdline : NULL;
+		r->owner.exe_sha256 = rs[i].sha >= 0 ? tl->strings + rs[i].sha : NULL;
+		if (r->owner.container)
+			r->owner.container = &r->ctr;
+		r->owner.pod_uid = rs[i].pod >= 0 ? tl->strings + rs[i].pod : NULL;
+		r->owner.unit = rs[i].unit >= 0 ? tl->strings + rs[i].unit : NULL;
 	}
 	if (build_index(tl) < 0) {
 		snprintf(err, errsz, "%s: out of memory", path);

@@ -316,6 +316,13 @@ int ww_timeline_binding(struct ww_tl_writer *w, const struct ww_flow *f,
 			const struct ww_owner *o, uint64_t inode,
 			const char *status, const char *reason, bool local_is_server)
 {
+	return ww_timeline_binding_kernel(w, f, o, inode, status, reason, local_is_server, NULL);
+}
+
+int ww_timeline_binding_kernel(struct ww_tl_writer *w, const struct ww_flow *f,
+			       const struct ww_owner *o, uint64_t inode, const char *status,
+			       const char *reason, bool local_is_server, const struct ww_tl_kernel *k)
+{
 	char a[WW_ADDRSTRLEN];
 	uint8_t proto = f->key.proto;
 	bool icmp = proto == WW_IPPROTO_ICMP || proto == WW_IPPROTO_ICMPV6;
@@ -369,6 +376,34 @@ int ww_timeline_binding(struct ww_tl_writer *w, const struct ww_flow *f,
 						      o->others[i]);
 			ww_jw_str(&w->jw, "other_holders", pids);
 		}
+		/* who the process is (#12.4), flat: the line reader takes scalars */
+		if (o->ppid > 0) {
+			ww_jw_int(&w->jw, "ppid", o->ppid);
+			if (o->parent_comm)
+				ww_jw_str(&w->jw, "parent_comm", o->parent_comm);
+			if (o->parent_exe)
+				ww_jw_str(&w->jw, "parent_exe", o->parent_exe);
+		}
+		if (o->cmdline)
+			ww_jw_str(&w->jw, "cmdline", o->cmdline);
+		if (o->exe_sha256)
+			ww_jw_str(&w->jw, "exe_sha256", o->exe_sha256);
+		if (o->container) {
+			ww_jw_str(&w->jw, "container_runtime", o->container->runtime);
+			ww_jw_str(&w->jw, "container_id", o->container->id);
+			if (o->pod_uid)
+				ww_jw_str(&w->jw, "container_pod_uid", o->pod_uid);
+		}
+		if (o->unit)
+			ww_jw_str(&w->jw, "unit", o->unit);
+	}
+	if (k) {
+		/* what the kernel engine saw of the socket (#12.5) */
+		ww_jw_int(&w->jw, "kernel_tid", k->tid);
+		ww_jw_uint(&w->jw, "kernel_cgroup", k->cgroup_id);
+		ww_jw_str(&w->jw, "kernel_event", k->listener ? "bound" : "flow");
+		if (k->exited)
+			ww_jw_str(&w->jw, "kernel_exited", "yes");
 	}
 	int rc = tl_record(w);
 	if (rc == 0)

@@ -54,13 +54,14 @@ static const char help_text[] =
 	"  --learn           print a policy that explains everything present now\n"
 	"  -q, --quiet       alerts only (no socket records / no table)\n"
 	"  --passes N        benchmark: run the audit N times, timings on stderr\n"
+	"  --hash-exe        process objects carry the program's SHA-256 (exe_sha256)\n"
 	WW_SINK_USAGE
 	"  -h, --help        this text\n"
 	"\n"
 	"Exit status: 0 ran (alerts or not), 1 runtime failure, 2 bad usage or policy.\n";
 
 struct opts {
-	bool json, all, all_netns, learn, quiet;
+	bool json, all, all_netns, learn, quiet, hash_exe;
 	const char *policy;
 	unsigned long passes;
 	struct ww_sinks_cfg sinks;   /* --output, --spool, --syslog-* */
@@ -87,7 +88,7 @@ struct ns {
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { O_JSON = 256, O_POLICY, O_ALL, O_ALL_NETNS, O_LEARN, O_PASSES, O_HOME_NET };
+	enum { O_JSON = 256, O_POLICY, O_ALL, O_ALL_NETNS, O_LEARN, O_PASSES, O_HOME_NET, O_HASH };
 	static const struct option lo[] = {
 		{ "json", no_argument, NULL, O_JSON },
 		{ "policy", required_argument, NULL, O_POLICY },
@@ -97,6 +98,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "learn", no_argument, NULL, O_LEARN },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "passes", required_argument, NULL, O_PASSES },
+		{ "hash-exe", no_argument, NULL, O_HASH },
 		{ "help", no_argument, NULL, 'h' },
 		WW_SINK_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -123,6 +125,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_ALL: o->all = true; break;
 		case O_ALL_NETNS: o->all_netns = true; break;
 		case O_LEARN: o->learn = true; break;
+		case O_HASH:
+			if (!ww_procs_hash_built()) {
+				ww_cli_usage_error("sockets", "--hash-exe: this wirewho is built without libcrypto");
+				return -1;
+			}
+			o->hash_exe = true;
+			break;
 		case 'q': o->quiet = true; break;
 		case 'h': fputs(help_text, stdout); return 1;
 		case O_PASSES:
@@ -616,6 +625,11 @@ int ww_cmd_sockets(int argc, char **argv)
 	if (find_namespaces(r.o.all_netns, &r.ns, &r.n_ns) < 0 ||
 	    open_tables(r.ns, r.n_ns) < 0 || !(r.procs = ww_procs_new(NULL))) {
 		fprintf(stderr, "wirewho sockets: cannot read the socket table: %s\n", strerror(errno));
+		rc = 1;
+		goto out;
+	}
+	if (r.o.hash_exe && ww_procs_set_hash_exe(r.procs, true) < 0) {
+		fprintf(stderr, "wirewho sockets: --hash-exe: out of memory\n");
 		rc = 1;
 		goto out;
 	}

@@ -51,6 +51,8 @@
 #include "wirewho/policy.h"
 #include "wirewho/ports.h"
 #include "wirewho/procs.h"
+#include "wirewho/netns.h"
+#include "wirewho/conntrack.h"
 #include "wirewho/sink.h"
 #include "wirewho/socktab.h"
 #include "wirewho/timeline.h"
@@ -146,6 +148,8 @@ static const char watch_usage[] =
 	"  --attribution MODE     who names the owners: auto (default: the kernel\n"
 	"                         engine, eBPF, when it can run), bpf, or proc\n"
 	"                         (/proc + sock_diag only)\n"
+	"  --hash-exe             process objects carry the program's SHA-256\n"
+	"                         (exe_sha256; cached by device, inode and mtime)\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Needs CAP_NET_RAW to capture; CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH to\n"
@@ -163,7 +167,7 @@ struct watch_opts {
 	enum ww_kattr_mode attribution;
 	unsigned long duration_s, buffer_mb, max_flows, snaplen, stats_every_s;
 	struct ww_flow_cfg flow;   /* --max-flows, --timeout */
-	bool no_decap;
+	bool no_decap, hash_exe;
 	unsigned n_vxlan;
 	uint16_t vxlan[WW_DECODE_MAX_VXLAN_PORTS];   /* --vxlan-port */
 	struct ww_sinks_cfg sinks;                   /* --output, --spool, --syslog-* */
@@ -262,7 +266,7 @@ static void summary_line(FILE *out, struct ww_pipeline *pl, struct ww_capture *c
 static int parse_opts(int argc, char **argv, struct watch_opts *o)
 {
 	enum { O_JSON = 256, O_POLICY, O_RECORD, O_DURATION, O_BUFSZ, O_WAIT, O_MAXFLOWS, O_SNAPLEN,
-	       O_FORCE, O_TIMEOUT, O_PORTS, O_STATS, O_HOME_NET, O_ATTRIB, O_NODECAP, O_VXLAN };
+	       O_FORCE, O_TIMEOUT, O_PORTS, O_STATS, O_HOME_NET, O_ATTRIB, O_NODECAP, O_VXLAN, O_HASH };
 	static const struct option lo[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "filter", required_argument, NULL, 'f' },
@@ -283,6 +287,7 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 		{ "attribution", required_argument, NULL, O_ATTRIB },
 		{ "no-decap", no_argument, NULL, O_NODECAP },
 		{ "vxlan-port", required_argument, NULL, O_VXLAN },
+		{ "hash-exe", no_argument, NULL, O_HASH },
 		{ "help", no_argument, NULL, 'h' },
 		WW_SINK_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -346,6 +351,11 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 			if (ww_kattr_parse_mode(optarg, &o->attribution) < 0)
 				return ww_cli_usage_error("watch", "--attribution: \"%s\" is not auto, bpf or proc", optarg);
 			break;
+		case O_HASH:
+			if (!ww_procs_hash_built())
+				return ww_cli_usage_error("watch", "--hash-exe: this wirewho is built without libcrypto");
+			o->hash_exe = true;
+			break;
 		case 'h':
 			fputs(watch_usage, stdout);
 			return -1;
@@ -378,6 +388,8 @@ struct run {
 	struct ww_procs *procs;
 	struct ww_judge *judge;
 	struct ww_attributor *attr;
+	struct ww_netns_set *nsset;   /* the other network namespaces (netns.h) */
+	struct ww_ct *ct;             /* conntrack events (conntrack.h), or NULL */
 	struct ww_kattr *kattr;
 	struct ww_tl_writer *rec;
 	struct ww_pipeline *pl;
@@ -402,6 +414,8 @@ static void run_free(struct run *r)
 {
 	ww_pipeline_free(r->pl);
 	ww_attr_free(r->attr);
+	ww_netns_free(r->nsset);
+	ww_ct_free(r->ct);
 	ww_kattr_close(r->kattr);
 	ww_judge_free(r->judge);
 	ww_procs_free(r->procs);
@@ -541,6 +555,8 @@ int ww_cmd_watch(int argc, char **argv)
 		fprintf(stderr, "wirewho: watch: cannot open /proc: %s\n", strerror(errno));
 		goto fail;
 	}
+	if (o.hash_exe && ww_procs_set_hash_exe(r.procs, true) < 0)
+		goto oom;   /* built in: checked while parsing */
 	r.judge = ww_judge_new();
 	if (!r.judge)
 		goto oom;
@@ -579,6 +595,27 @@ int ww_cmd_watch(int argc, char **argv)
 		snprintf(engine_why, sizeof(engine_why), "the kernel engine cannot run: %s", err);
 	}
 	fprintf(stderr, "wirewho: watch: attribution engine: %s (%s)\n", engine, engine_why);
+	/* The other network namespaces (containers behind a veth), entered now:
+	 * setns() needs CAP_SYS_ADMIN, which the drop below takes away. */
+	{
+		unsigned skipped = 0;
+		int ns_err = 0;
+		r.nsset = ww_netns_open(&skipped, &ns_err);
+		if (!r.nsset)
+			goto oom;
+		ww_attr_set_netns(r.attr, r.nsset);
+		if (skipped)
+			fprintf(stderr, "wirewho: watch: %zu other network namespaces attributed; %u could "
+				"not be entered (needs CAP_SYS_ADMIN at start)\n", ww_netns_count(r.nsset), skipped);
+		/* NAT seen backwards: conntrack's events, subscribed while we hold
+		 * CAP_NET_ADMIN (binding needs it, reading does not). */
+		r.ct = ww_ct_open(&ns_err);
+		if (r.ct)
+			ww_attr_set_conntrack(r.attr, r.ct);
+		else if (ns_err != -EPROTONOSUPPORT)
+			fprintf(stderr, "wirewho: watch: conntrack events: %s: flows after a NAT are not "
+				"mapped to their inside owner\n", strerror(-ns_err));
+	}
 	const char *missing = ww_caps_missing_for_owners();
 	if ((rc = ww_caps_drop_to_owner_lookup(o.wait_iface)) < 0) {
 		fprintf(stderr, "wirewho: watch: cannot drop capabilities: %s\n", strerror(-rc));

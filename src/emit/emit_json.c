@@ -65,7 +65,36 @@ void ww_emit_json_owner(struct ww_jw *w, const struct ww_owner *o)
 			ww_jw_int(w, NULL, o->others[i]);
 		ww_jw_arr_end(w);
 	}
+	ww_emit_json_identity(w, o, true);
 	ww_jw_obj_end(w);
+}
+
+void ww_emit_json_identity(struct ww_jw *w, const struct ww_owner *o, bool with_cmdline)
+{
+	ww_jw_int(w, "ppid", o->ppid);
+	if (o->ppid > 0) {
+		ww_jw_obj_begin(w, "parent");
+		ww_jw_int(w, "pid", o->ppid);
+		ww_jw_str(w, "comm", o->parent_comm);
+		ww_jw_str(w, "exe", o->parent_exe);
+		ww_jw_obj_end(w);
+	} else {
+		ww_jw_null(w, "parent");
+	}
+	if (with_cmdline)
+		ww_jw_str(w, "cmdline", o->cmdline);
+	if (o->exe_sha256)
+		ww_jw_str(w, "exe_sha256", o->exe_sha256);
+	if (o->container) {
+		ww_jw_obj_begin(w, "container");
+		ww_jw_str(w, "runtime", o->container->runtime);
+		ww_jw_str(w, "id", o->container->id);
+		if (o->pod_uid)
+			ww_jw_str(w, "pod_uid", o->pod_uid);
+		ww_jw_obj_end(w);
+	}
+	if (o->unit)
+		ww_jw_str(w, "unit", o->unit);
 }
 
 static void attribution(struct ww_jw *w, const struct ww_flow_view *v)

@@ -49,6 +49,7 @@ static void process_obj(struct ww_jw *w, const struct ww_proc *p, int ns_pid)
 			ww_jw_str(w, NULL, ww_procs_indicator_name(1u << i));
 	ww_jw_arr_end(w);
 	ww_jw_str(w, "script", p->owner.script);
+	ww_emit_json_identity(w, &p->owner, false);   /* cmdline is above */
 	ww_jw_obj_end(w);
 }
 
@@ -273,6 +274,39 @@ int ww_emit_json_socket(struct ww_jw *w, FILE *out, const struct ww_sock_view *v
 			}
 		FB_LIT(f, "],\"script\":");
 		fb_str(f, p->owner.script);
+		/* who it is (#12.4), as ww_emit_json_identity() writes it */
+		FB_LIT(f, ",\"ppid\":");
+		fb_i64(f, p->owner.ppid);
+		if (p->owner.ppid > 0) {
+			FB_LIT(f, ",\"parent\":{\"pid\":");
+			fb_i64(f, p->owner.ppid);
+			FB_LIT(f, ",\"comm\":");
+			fb_str(f, p->owner.parent_comm);
+			FB_LIT(f, ",\"exe\":");
+			fb_str(f, p->owner.parent_exe);
+			FB_LIT(f, "}");
+		} else {
+			FB_LIT(f, ",\"parent\":null");
+		}
+		if (p->owner.exe_sha256) {
+			FB_LIT(f, ",\"exe_sha256\":");
+			fb_str(f, p->owner.exe_sha256);
+		}
+		if (p->owner.container) {
+			FB_LIT(f, ",\"container\":{\"runtime\":");
+			fb_str(f, p->owner.container->runtime);
+			FB_LIT(f, ",\"id\":");
+			fb_str(f, p->owner.container->id);
+			if (p->owner.pod_uid) {
+				FB_LIT(f, ",\"pod_uid\":");
+				fb_str(f, p->owner.pod_uid);
+			}
+			FB_LIT(f, "}");
+		}
+		if (p->owner.unit) {
+			FB_LIT(f, ",\"unit\":");
+			fb_str(f, p->owner.unit);
+		}
 		FB_LIT(f, "}");
 	}
 	FB_LIT(f, "]");

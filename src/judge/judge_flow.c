@@ -348,6 +348,7 @@ static void flow_query(const struct ww_judge_flow *in, struct ww_policy_query *q
 		q.exe = in->owner->exe;
 		q.user = in->owner->user;
 		q.uid = in->owner->uid;
+		q.owner = in->owner;
 	} else {
 		q.uid = -1;
 	}

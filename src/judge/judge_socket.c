@@ -252,6 +252,7 @@ void ww_judge_socket_query(const struct ww_sock_view *v, size_t i, struct ww_pol
 		q->exe = o->exe;
 		q->user = o->user;
 		q->uid = o->uid;
+		q->owner = o;
 		q->indicators = o->indicators;
 	}
 	q->proto = s->proto;

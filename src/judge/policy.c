@@ -48,6 +48,8 @@ struct rule {
 	char **comm; size_t n_comm;
 	char **exe; size_t n_exe;
 	char **apps; size_t n_apps;   /* app=: only ww_policy_match_app() asks these rules */
+	char **parent; size_t n_parent;         /* parent=: exe glob with '/', else comm glob */
+	char **container; size_t n_container;   /* container=: id or RUNTIME:ID glob */
 	struct user *users; size_t n_users;
 	struct range *ports; size_t n_ports;
 	struct range *rports; size_t n_rports;
@@ -293,6 +295,12 @@ static int parse_pair(struct parser *ps, struct rule *r)
 		if (!strcmp(key, "comm")) {
 			if (push_str(&r->comm, &r->n_comm, val))
 				return -ENOMEM;
+		} else if (!strcmp(key, "parent")) {
+			if (push_str(&r->parent, &r->n_parent, val))
+				return -ENOMEM;
+		} else if (!strcmp(key, "container")) {
+			if (push_str(&r->container, &r->n_container, val))
+				return -ENOMEM;
 		} else if (!strcmp(key, "app")) {
 			if (push_str(&r->apps, &r->n_apps, val))
 				return -ENOMEM;
@@ -373,6 +381,12 @@ static void rule_free(struct rule *r)
 	for (size_t i = 0; i < r->n_apps; i++)
 		free(r->apps[i]);
 	free(r->apps);
+	for (size_t i = 0; i < r->n_parent; i++)
+		free(r->parent[i]);
+	free(r->parent);
+	for (size_t i = 0; i < r->n_container; i++)
+		free(r->container[i]);
+	free(r->container);
 	for (size_t i = 0; i < r->n_users; i++)
 		free(r->users[i].name);
 	free(r->comm);
@@ -643,6 +657,35 @@ static bool flow_state_match(uint32_t mask, const struct ww_policy_query *q)
 	return (mask & (1u << WW_SS_CLOSE)) && q->proto != WW_IPPROTO_TCP;
 }
 
+/* parent=: a glob with a '/' names the parent's program, one without its comm. */
+static bool parent_match(const struct rule *r, const struct ww_owner *o)
+{
+	if (!o || o->ppid <= 0)
+		return false;
+	for (size_t i = 0; i < r->n_parent; i++) {
+		const char *g = r->parent[i];
+		bool path = strchr(g, '/') != NULL;
+		const char *v = path ? o->parent_exe : o->parent_comm;
+		if (v && fnmatch(g, v, path ? FNM_PATHNAME : 0) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* container=: the id, or RUNTIME:ID. */
+static bool container_match(const struct rule *r, const struct ww_owner *o)
+{
+	if (!o || !o->container)
+		return false;
+	char label[WW_CONTAINER_RUNTIME_MAX + WW_CONTAINER_ID_MAX + 1];
+	snprintf(label, sizeof(label), "%s:%s", o->container->runtime, o->container->id);
+	for (size_t i = 0; i < r->n_container; i++)
+		if (fnmatch(r->container[i], o->container->id, 0) == 0 ||
+		    fnmatch(r->container[i], label, 0) == 0)
+			return true;
+	return false;
+}
+
 static bool rule_match(const struct rule *r, const struct ww_policy_query *q)
 {
 	if (r->n_apps) {
@@ -680,6 +723,10 @@ static bool rule_match(const struct rule *r, const struct ww_policy_query *q)
 	if (r->n_comm && (!q->comm || !globs_match(r->comm, r->n_comm, q->comm, 0)))
 		return false;
 	if (r->n_exe && (!q->exe || !globs_match(r->exe, r->n_exe, q->exe, FNM_PATHNAME)))
+		return false;
+	if (r->n_parent && !parent_match(r, q->owner))
+		return false;
+	if (r->n_container && !container_match(r, q->owner))
 		return false;
 	if (r->n_users) {
 		bool ok = false;

@@ -328,6 +328,8 @@ static __always_inline struct ww_kev_proc *proc_event(__u8 kind)
 	e->child = 0;
 	e->pad = 0;
 	e->filename[0] = '\0';
+	e->args_len = 0;
+	e->pad2 = 0;
 	fill_task(&e->task);
 	return e;
 }
@@ -340,6 +342,17 @@ int ww_exec(struct trace_event_raw_sched_process_exec *ctx)
 		return 0;
 	unsigned off = ctx->__data_loc_filename & 0xffff;
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), (void *)ctx + off);
+	/* The new argv, as /proc/PID/cmdline shows it: exec has just copied it
+	 * onto the new stack, so the pages are there (a fault leaves it empty). */
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	unsigned long as = BPF_CORE_READ(t, mm, arg_start), ae = BPF_CORE_READ(t, mm, arg_end);
+	__u64 n = ae > as ? ae - as : 0;
+	if (n > WW_KEV_ARGS_MAX - 1)
+		n = WW_KEV_ARGS_MAX - 1;
+	n &= WW_KEV_ARGS_MAX - 1;   /* the verifier's bound */
+	e->args_len = 0;
+	if (n && bpf_probe_read_user(e->args, n, (void *)as) == 0)
+		e->args_len = (__u32)n;
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }

@@ -17,6 +17,9 @@
 
 #define WW_KEV_COMM_LEN 16     /* TASK_COMM_LEN */
 #define WW_KEV_PATH_MAX 256    /* of the exec filename; longer ones are cut */
+#define WW_KEV_ARGS_MAX 512    /* of the exec's arguments, 511 bytes read (NUL-separated, as in
+				  /proc/PID/cmdline); longer ones are cut: it names
+				  a process that exits before user space reads it */
 
 enum ww_kev_kind {
 	WW_KEV_FLOW = 1,   /* a socket's first packet to a peer (connect or send) */
@@ -66,6 +69,9 @@ struct ww_kev_proc {
 	__u32 child;                 /* fork: the new task's id */
 	__u32 pad;
 	char filename[WW_KEV_PATH_MAX];  /* exec: the path given to execve */
+	__u32 args_len;                  /* exec: bytes of args[] read, 0 none */
+	__u32 pad2;
+	char args[WW_KEV_ARGS_MAX];      /* exec: the new program's argv, NUL-separated */
 };
 
 #endif
