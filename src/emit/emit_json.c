@@ -10,6 +10,7 @@
 #include "wirewho/emit.h"
 #include "wirewho/community_id.h"
 #include "wirewho/jsonw.h"
+#include "wirewho/meta.h"
 
 static const char *const end_names[] = {
 	[WW_END_CLOSED] = "closed", [WW_END_TIMEOUT] = "timeout", [WW_END_REUSED] = "reused",
@@ -124,6 +125,62 @@ static char *put_str_or_null(char *p, const char *s, size_t n)
 	return s ? ww_json_put_str(p, s, n) : LIT(p, "null");
 }
 
+/* Room the tls object takes at most: its fixed text, the name and ALPN escaped (6 a byte). */
+#define TLS_OBJ_ROOM(sni_n) (200 + 3 * (WW_JA4_LEN + 16) + 6 * (sni_n) + \
+			     6 * WW_TLSMETA_ALPN_BYTES + 4 * WW_TLSMETA_ALPN_MAX)
+
+/*
+ * The "tls" object: what the hellos said (meta.h). A field the hellos did
+ * not give is left out: no ServerHello seen, no ja3s.
+ */
+static char *put_tls(char *p, const struct ww_meta *m)
+{
+	const struct ww_tls_meta *t = &m->tls;
+	char c = '{';
+	if (m->sni_len) {
+		p = LIT(p, "{\"sni\":");
+		p = ww_json_put_str(p, m->sni, m->sni_len);
+		c = ',';
+	}
+	if (t->have & WW_TLSMETA_CLIENT) {
+		*p++ = c;
+		p = LIT(p, "\"alpn\":[");
+		for (unsigned i = 0, off = 0; i < t->alpn_n; off += t->alpn_len[i++]) {
+			if (i)
+				*p++ = ',';
+			p = ww_json_put_str(p, t->alpn + off, t->alpn_len[i]);
+		}
+		*p++ = ']';
+		c = ',';
+	}
+	uint16_t ver = (t->have & WW_TLSMETA_SERVER) ? t->server_version : t->client_version;
+	const char *vn = (t->have & (WW_TLSMETA_CLIENT | WW_TLSMETA_SERVER)) ? ww_tlsmeta_version_name(ver) : NULL;
+	if (vn) {
+		*p++ = c;
+		p = LIT(p, "\"version\":");
+		p = put_own_str(p, vn, strlen(vn));
+		c = ',';
+	}
+	if (t->have & WW_TLSMETA_CLIENT) {
+		*p++ = c;
+		p = LIT(p, "\"ja4\":");
+		p = put_own_str(p, t->ja4, strlen(t->ja4));
+		p = LIT(p, ",\"ja3\":");
+		p = put_own_str(p, t->ja3, WW_JA3_LEN);
+		c = ',';
+	}
+	if (t->have & WW_TLSMETA_SERVER) {
+		*p++ = c;
+		p = LIT(p, "\"ja3s\":");
+		p = put_own_str(p, t->ja3s, WW_JA3_LEN);
+		c = ',';
+	}
+	if (c == '{')
+		*p++ = '{';
+	*p++ = '}';
+	return p;
+}
+
 /*
  * The flow record, the one written at the rate flows end (a replay's end
  * writes hundreds of thousands at once), so it is written straight into
@@ -152,7 +209,8 @@ int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
 	/* fixed text and numbers: well under 700 bytes; strings escaped: 6 a byte */
 	w->need_comma = false;
 	p = ww_jw_room(w, 700 + 2 * WW_ADDRSTRLEN +
-		       6 * (app_n + by_n + status_n + reason_n + service_n + sni_n));
+		       6 * (app_n + by_n + status_n + reason_n + service_n + sni_n) +
+		       (v->meta ? TLS_OBJ_ROOM(v->meta->sni_len) : 0));
 	if (!p)
 		return ww_jw_finish(w, out);   /* -ENOMEM */
 	ww_community_id_flow(f, cid);
@@ -198,6 +256,10 @@ int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
 	if (sni) {
 		p = LIT(p, ",\"sni\":");
 		p = ww_json_put_str(p, sni, sni_n);
+	}
+	if (v->meta && (v->meta->has_tls || v->meta->sni_len)) {
+		p = LIT(p, ",\"tls\":");
+		p = put_tls(p, v->meta);
 	}
 	if (v->owner) {
 		ww_jw_wrote(w, p);
