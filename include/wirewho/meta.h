@@ -1,7 +1,9 @@
 /*
  * meta.h - what a flow says about "whom": the out-of-line metadata object
- * a flow record points to once its payload named the other end (TLS today:
- * server name, ALPN, version and the JA3/JA3S/JA4 fingerprints).
+ * a flow record points to once its payload named the other end: TLS
+ * (server name, ALPN, version, JA3/JA3S/JA4), HTTP (method, Host, target,
+ * User-Agent, status), DNS/mDNS (query, type, rcode, answers) or SSH (both
+ * identification strings); one of them per flow (a union by kind).
  *
  * Memory: struct ww_flow holds one pointer (ww_flow.meta), NULL for every
  * flow without metadata, so a flow that carries none costs what it cost
@@ -11,8 +13,10 @@
  * (fixed arrays, lengths kept) and raw from the packet: the writers escape.
  *
  * Parsers: tlsmeta.c reads a ClientHello and a ServerHello (the TLS record
- * layer gathered, bounded) into struct ww_tls_meta. They are pure functions
- * of their bytes, so the fuzzer calls them on anything.
+ * layer gathered, bounded) into struct ww_tls_meta; httpmeta.c, dnsmeta.c
+ * and sshmeta.c the others; meta.c makes the object and feeds it the other
+ * side's first packets. They are pure functions of their bytes, so the
+ * fuzzers (fuzz_tlsmeta, fuzz_meta) call them on anything.
  */
 #ifndef WIREWHO_META_H
 #define WIREWHO_META_H
@@ -81,7 +85,8 @@ struct ww_meta {
 	uint16_t sni_len;                     /* bytes of sni, NULs included; 0: none */
 	uint8_t has_tls;                      /* tls holds something */
 	uint8_t kind;                         /* enum ww_meta_kind: which of the union */
-	uint8_t feeds;                        /* payload packets offered after the answer settled */
+	uint8_t feeds;                        /* the answering side's payload packets offered after settling */
+	uint8_t others;                       /* the asking side's, meanwhile */
 	uint8_t tcp;                          /* the flow is TCP (DNS messages carry a length) */
 	char sni[WW_NAME_MAX];                /* TLS server name as the detector read it */
 	union {

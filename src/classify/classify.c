@@ -354,6 +354,16 @@ static void save_tls(struct ww_cls *c, const struct ww_tls_ev *ev, const struct 
 		memcpy(c->tls, ev, sizeof(*ev));
 }
 
+/* Another protocol that names the other end proven on view v: its metadata (meta.c). */
+static void save_meta(struct ww_cls *c, const struct ww_pview *v)
+{
+	enum ww_meta_kind k = c->match == WW_P_HTTP ? WW_META_HTTP :
+			      c->match == WW_P_DNS || c->match == WW_P_MDNS ? WW_META_DNS :
+			      c->match == WW_P_SSH ? WW_META_SSH : WW_META_NONE;
+	if (k != WW_META_NONE && !c->meta)
+		c->meta = ww_meta_open(k, v->d, v->n, v->ipproto == WW_IPPROTO_TCP);
+}
+
 /*
  * When the answer is final with nothing proven, on a port where that could
  * be port_mismatch.unidentified, and one direction has carried no payload
@@ -446,6 +456,8 @@ bool ww_cls_feed(struct ww_cls *c, const struct ww_flow *f, enum ww_dir dir,
 		set_ev(c->ev, &c->ev_len, payload, len);
 		if (c->match == WW_P_TLS)
 			save_tls(c, &tev, &v);
+		else
+			save_meta(c, &v);
 		c->final = c->done = 1;
 		return true;
 	}
@@ -503,6 +515,8 @@ void ww_cls_finish(struct ww_cls *c, const struct ww_flow *f)
 			}
 			if (c->match == WW_P_TLS)
 				save_tls(c, &tev, &v);
+			else
+				save_meta(c, &v);
 			return;
 		}
 	}

@@ -16,7 +16,8 @@
 
 #include "wirewho/meta.h"
 
-#define META_FEEDS_MAX 4   /* packets offered after settling: the answer is in the first one or two */
+#define META_FEEDS_MAX 4    /* the other side's packets offered after settling: the answer is in the first one or two */
+#define META_OTHERS_MAX 16  /* the asking side's packets meanwhile, before giving up */
 
 struct ww_meta *ww_meta_new(void)
 {
@@ -77,8 +78,8 @@ bool ww_meta_wants(const struct ww_meta *m)
 		return false;
 	switch (m->kind) {
 	case WW_META_TLS:  return m->tcp && !(m->tls.have & WW_TLSMETA_SERVER);
-	case WW_META_HTTP: return m->http.have_req && !m->http.status;
-	case WW_META_DNS:  return m->dns.have_query && !m->dns.have_answer;
+	case WW_META_HTTP: return !m->http.have_req || !m->http.status;
+	case WW_META_DNS:  return !m->dns.have_query || !m->dns.have_answer;
 	case WW_META_SSH:  return !m->ssh.client.set || !m->ssh.server.set;
 	default:           return false;
 	}
@@ -88,6 +89,18 @@ bool ww_meta_feed(struct ww_meta *m, int dir, const uint8_t *p, uint32_t n)
 {
 	if (!ww_meta_wants(m))
 		return true;
+	if (dir == 0 && m->kind == WW_META_HTTP && !m->http.have_req) {
+		m->feeds++;   /* the response came first (a capture's cut): the request now */
+		(void)ww_httpmeta_request(&m->http, p, n);
+		return !ww_meta_wants(m);
+	}
+	if (dir == 0 && m->kind != WW_META_SSH && m->kind != WW_META_DNS) {
+		/* the client again (its retransmissions, the rest of its
+		 * request) while the answer is awaited: counted apart */
+		if (++m->others >= META_OTHERS_MAX)
+			m->feeds = META_FEEDS_MAX;
+		return !ww_meta_wants(m);
+	}
 	m->feeds++;
 	switch (m->kind) {
 	case WW_META_TLS:
@@ -103,9 +116,8 @@ bool ww_meta_feed(struct ww_meta *m, int dir, const uint8_t *p, uint32_t n)
 			return true;
 		}
 		break;
-	case WW_META_DNS:
-		if (dir == 1)
-			(void)ww_dnsmeta_message(&m->dns, p, n, m->tcp);
+	case WW_META_DNS:   /* either way: an mDNS flow may open with an announcement */
+		(void)ww_dnsmeta_message(&m->dns, p, n, m->tcp);
 		break;
 	case WW_META_SSH:
 		if (!(dir ? m->ssh.server.set : m->ssh.client.set))

@@ -181,6 +181,83 @@ static char *put_tls(char *p, const struct ww_meta *m)
 	return p;
 }
 
+/* Room the other metadata objects take at most (http, dns, ssh: one of them). */
+#define META_OBJ_ROOM (300 + 6 * (4 * WW_META_STR_MAX) + \
+		       WW_DNSMETA_ANSWERS * (4 + 6 * WW_DNSMETA_ANSWER_MAX))
+
+static char *put_mstr(char *p, const struct ww_meta_str *m)
+{
+	return m->set ? ww_json_put_str(p, m->s, m->len) : LIT(p, "null");
+}
+
+/* "http", "dns" or "ssh": the object of the flow's metadata kind. */
+static char *put_meta_obj(char *p, const struct ww_meta *m)
+{
+	char num[16];
+	switch (m->kind) {
+	case WW_META_HTTP: {
+		const struct ww_http_meta *h = &m->http;
+		p = LIT(p, ",\"http\":{\"method\":");
+		p = put_mstr(p, &h->method);
+		p = LIT(p, ",\"host\":");
+		p = put_mstr(p, &h->host);
+		p = LIT(p, ",\"uri\":");
+		p = put_mstr(p, &h->uri);
+		p = LIT(p, ",\"user_agent\":");
+		p = put_mstr(p, &h->user_agent);
+		p = LIT(p, ",\"status\":");
+		p = h->status ? ww_json_put_u64(p, h->status) : LIT(p, "null");
+		*p++ = '}';
+		break;
+	}
+	case WW_META_DNS: {
+		const struct ww_dns_meta *d = &m->dns;
+		p = LIT(p, ",\"dns\":{\"query\":");
+		p = put_mstr(p, &d->query);
+		p = LIT(p, ",\"qtype\":");
+		if (d->have_query) {
+			const char *tn = ww_dnsmeta_type_name(d->qtype);
+			if (!tn) {
+				snprintf(num, sizeof(num), "TYPE%u", d->qtype);
+				tn = num;
+			}
+			p = put_own_str(p, tn, strlen(tn));
+		} else {
+			p = LIT(p, "null");
+		}
+		p = LIT(p, ",\"rcode\":");
+		if (d->have_answer) {
+			const char *rn = ww_dnsmeta_rcode_name(d->rcode);
+			if (!rn) {
+				snprintf(num, sizeof(num), "RCODE%u", d->rcode);
+				rn = num;
+			}
+			p = put_own_str(p, rn, strlen(rn));
+		} else {
+			p = LIT(p, "null");
+		}
+		p = LIT(p, ",\"answers\":[");
+		for (unsigned i = 0; i < d->nanswers; i++) {
+			if (i)
+				*p++ = ',';
+			p = ww_json_put_str(p, d->answers[i], d->answer_len[i]);
+		}
+		p = LIT(p, "]}");
+		break;
+	}
+	case WW_META_SSH:
+		p = LIT(p, ",\"ssh\":{\"client\":");
+		p = put_mstr(p, &m->ssh.client);
+		p = LIT(p, ",\"server\":");
+		p = put_mstr(p, &m->ssh.server);
+		*p++ = '}';
+		break;
+	default:
+		break;
+	}
+	return p;
+}
+
 /*
  * The flow record, the one written at the rate flows end (a replay's end
  * writes hundreds of thousands at once), so it is written straight into
@@ -210,7 +287,7 @@ int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
 	w->need_comma = false;
 	p = ww_jw_room(w, 700 + 2 * WW_ADDRSTRLEN +
 		       6 * (app_n + by_n + status_n + reason_n + service_n + sni_n) +
-		       (v->meta ? TLS_OBJ_ROOM(v->meta->sni_len) : 0));
+		       (v->meta ? TLS_OBJ_ROOM(v->meta->sni_len) + META_OBJ_ROOM + 6 * WW_NAME_MAX : 0));
 	if (!p)
 		return ww_jw_finish(w, out);   /* -ENOMEM */
 	ww_community_id_flow(f, cid);
@@ -257,10 +334,29 @@ int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
 		p = LIT(p, ",\"sni\":");
 		p = ww_json_put_str(p, sni, sni_n);
 	}
-	if (v->meta && (v->meta->has_tls || v->meta->sni_len)) {
+	if (v->meta && v->meta->kind == WW_META_TLS && (v->meta->has_tls || v->meta->sni_len)) {
 		p = LIT(p, ",\"tls\":");
 		p = put_tls(p, v->meta);
 	}
+	/* the server end's name: SNI, else the HTTP Host (meta.c) */
+	const char *dn_by = NULL;
+	size_t dn_n = 0;
+	const char *dn = ww_meta_dst_name(v->meta, &dn_by, &dn_n);
+	if (!dn && sni) {   /* a view with a name and no metadata object */
+		dn = sni;
+		dn_n = sni_n;
+		dn_by = "sni";
+	}
+	if (dn) {
+		p = LIT(p, ",\"dst_name\":");
+		p = ww_json_put_str(p, dn, dn_n);
+		p = LIT(p, ",\"dst_name_by\":");
+		p = put_own_str(p, dn_by, strlen(dn_by));
+	} else {
+		p = LIT(p, ",\"dst_name\":null,\"dst_name_by\":null");
+	}
+	if (v->meta)
+		p = put_meta_obj(p, v->meta);
 	if (v->owner) {
 		ww_jw_wrote(w, p);
 		ww_emit_json_owner(w, v->owner);
