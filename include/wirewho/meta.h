@@ -88,17 +88,22 @@ struct ww_meta {
 	uint8_t feeds;                        /* the answering side's payload packets offered after settling */
 	uint8_t others;                       /* the asking side's, meanwhile */
 	uint8_t tcp;                          /* the flow is TCP (DNS messages carry a length) */
-	char sni[WW_NAME_MAX];                /* TLS server name as the detector read it */
+	/* Only the kind's member is allocated (ww_meta_new()): the object of
+	 * a DNS flow has no room for a TLS server name, and none is read. */
 	union {
-		struct ww_tls_meta tls;
+		struct {
+			char sni[WW_NAME_MAX];        /* TLS server name as the detector read it */
+			struct ww_tls_meta tls;
+		};
 		struct ww_http_meta http;
 		struct ww_dns_meta dns;
 		struct ww_ssh_meta ssh;
 	};
 };
 
-/* A zeroed metadata object, NULL when out of memory. */
-struct ww_meta *ww_meta_new(void);
+/* A zeroed metadata object of `kind`, only as large as that kind needs
+ * (its union member), NULL when out of memory. */
+struct ww_meta *ww_meta_new(enum ww_meta_kind kind);
 /* Free `m` (NULL is fine). Can't fail. */
 void ww_meta_free(struct ww_meta *m);
 

@@ -327,9 +327,8 @@ static uint32_t run(struct ww_cls *c, const struct ww_pview *v)
 static void save_tls(struct ww_cls *c, const struct ww_tls_ev *ev, const struct ww_pview *v)
 {
 	if (!c->meta) {
-		struct ww_meta *m = ww_meta_new();
+		struct ww_meta *m = ww_meta_new(WW_META_TLS);
 		if (m) {
-			m->kind = WW_META_TLS;
 			m->tcp = v->ipproto == WW_IPPROTO_TCP;
 			if (ev->sni_len && ev->sni_len < sizeof(m->sni)) {
 				memcpy(m->sni, ev->sni, ev->sni_len);

@@ -12,6 +12,7 @@
  * packets is not waited for.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "wirewho/meta.h"
@@ -19,9 +20,19 @@
 #define META_FEEDS_MAX 4    /* the other side's packets offered after settling: the answer is in the first one or two */
 #define META_OTHERS_MAX 16  /* the asking side's packets meanwhile, before giving up */
 
-struct ww_meta *ww_meta_new(void)
+struct ww_meta *ww_meta_new(enum ww_meta_kind kind)
 {
-	return calloc(1, sizeof(struct ww_meta));
+	size_t head = offsetof(struct ww_meta, sni), body;
+	switch (kind) {
+	case WW_META_HTTP: body = sizeof(struct ww_http_meta); break;
+	case WW_META_DNS:  body = sizeof(struct ww_dns_meta); break;
+	case WW_META_SSH:  body = sizeof(struct ww_ssh_meta); break;
+	default:           body = offsetof(struct ww_meta, tls) + sizeof(struct ww_tls_meta) - head; break;
+	}
+	struct ww_meta *m = calloc(1, head + body);
+	if (m)
+		m->kind = (uint8_t)kind;
+	return m;
 }
 
 void ww_meta_free(struct ww_meta *m)
@@ -43,10 +54,9 @@ struct ww_meta *ww_meta_open(enum ww_meta_kind kind, const uint8_t *const d[2], 
 {
 	if (kind != WW_META_HTTP && kind != WW_META_DNS && kind != WW_META_SSH)
 		return NULL;
-	struct ww_meta *m = ww_meta_new();
+	struct ww_meta *m = ww_meta_new(kind);
 	if (!m)
 		return NULL;
-	m->kind = (uint8_t)kind;
 	m->tcp = tcp;
 	for (int i = 0; i < 2; i++) {
 		if (!n[i] || !d[i])
