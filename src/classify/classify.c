@@ -36,6 +36,7 @@
 #include <stdlib.h>
 
 #include "wirewho/classify.h"
+#include "wirewho/meta.h"
 #include "wirewho/ports.h"
 #include "proto/proto.h"
 
@@ -76,6 +77,7 @@ const struct ww_detector ww_detectors[WW_P_COUNT] = {
 struct ww_cls {
 	uint8_t *buf[2];            /* kept first bytes per direction, or NULL */
 	struct ww_tls_ev *tls;      /* SNI/ALPN once TLS found any, or NULL */
+	struct ww_meta *meta;       /* names and fingerprints once TLS was proven (tlsmeta.c), or NULL */
 	uint64_t match_pkt;         /* packet that proved (or weakly matched) */
 	uint64_t first_pkt;         /* first payload packet */
 	uint32_t blen[2], bcap[2];  /* kept bytes and buffer size */
@@ -133,6 +135,7 @@ static void cls_free_parts(struct ww_cls *c)
 	free(c->buf[0]);
 	free(c->buf[1]);
 	free(c->tls);
+	ww_meta_free(c->meta);
 }
 
 void ww_cls_free(struct ww_cls *c)
@@ -316,13 +319,48 @@ static uint32_t run(struct ww_cls *c, const struct ww_pview *v)
 	return yes;
 }
 
-static void save_tls(struct ww_cls *c, const struct ww_tls_ev *ev)
+/*
+ * TLS proven on view v: keep the detector's SNI/ALPN, and read the hellos
+ * whole into the flow's metadata (tlsmeta.c), once, on the bytes already
+ * here (out of memory: the record lacks them).
+ */
+static void save_tls(struct ww_cls *c, const struct ww_tls_ev *ev, const struct ww_pview *v)
 {
+	if (!c->meta) {
+		struct ww_meta *m = ww_meta_new(WW_META_TLS);
+		if (m) {
+			m->tcp = v->ipproto == WW_IPPROTO_TCP;
+			if (ev->sni_len && ev->sni_len < sizeof(m->sni)) {
+				memcpy(m->sni, ev->sni, ev->sni_len);
+				m->sni_len = ev->sni_len;
+			}
+			if (v->n[0] && ww_tlsmeta_client_stream(&m->tls, v->d[0], v->n[0]) == 0)
+				m->has_tls = 1;
+			if (v->n[1] && ww_tlsmeta_server_stream(&m->tls, v->d[1], v->n[1]) == 0)
+				m->has_tls = 1;
+			/* kept while the ServerHello may still come (an SSLv2
+			 * ClientHello gives no fingerprint, its answer JA3S) */
+			if (m->has_tls || m->sni_len || (v->ipproto == WW_IPPROTO_TCP && !v->n[1]))
+				c->meta = m;
+			else
+				ww_meta_free(m);
+		}
+	}
 	if (c->tls || (!ev->sni_len && !ev->alpn[0]))
 		return;
 	c->tls = malloc(sizeof(*c->tls));
 	if (c->tls)
 		memcpy(c->tls, ev, sizeof(*ev));
+}
+
+/* Another protocol that names the other end proven on view v: its metadata (meta.c). */
+static void save_meta(struct ww_cls *c, const struct ww_pview *v)
+{
+	enum ww_meta_kind k = c->match == WW_P_HTTP ? WW_META_HTTP :
+			      c->match == WW_P_DNS || c->match == WW_P_MDNS ? WW_META_DNS :
+			      c->match == WW_P_SSH ? WW_META_SSH : WW_META_NONE;
+	if (k != WW_META_NONE && !c->meta)
+		c->meta = ww_meta_open(k, v->d, v->n, v->ipproto == WW_IPPROTO_TCP);
 }
 
 /*
@@ -416,7 +454,9 @@ bool ww_cls_feed(struct ww_cls *c, const struct ww_flow *f, enum ww_dir dir,
 		c->match_dir = (int8_t)d;
 		set_ev(c->ev, &c->ev_len, payload, len);
 		if (c->match == WW_P_TLS)
-			save_tls(c, &tev);
+			save_tls(c, &tev, &v);
+		else
+			save_meta(c, &v);
 		c->final = c->done = 1;
 		return true;
 	}
@@ -473,7 +513,9 @@ void ww_cls_finish(struct ww_cls *c, const struct ww_flow *f)
 				c->ev_len = c->first_len;
 			}
 			if (c->match == WW_P_TLS)
-				save_tls(c, &tev);
+				save_tls(c, &tev, &v);
+			else
+				save_meta(c, &v);
 			return;
 		}
 	}
@@ -537,6 +579,20 @@ const char *ww_cls_sni(const struct ww_cls *c)
 size_t ww_cls_sni_len(const struct ww_cls *c)
 {
 	return c && c->tls ? c->tls->sni_len : 0;
+}
+
+const struct ww_meta *ww_cls_meta(const struct ww_cls *c)
+{
+	return c ? c->meta : NULL;
+}
+
+struct ww_meta *ww_cls_take_meta(struct ww_cls *c)
+{
+	if (!c)
+		return NULL;
+	struct ww_meta *m = c->meta;
+	c->meta = NULL;
+	return m;
 }
 
 void ww_cls_result(const struct ww_cls *c, const struct ww_flow *f, struct ww_cls_result *r)

@@ -525,8 +525,8 @@ static bool flush_one(struct flush *fl, bool writer)
 			const struct ww_flow *g = fl->flows[j + FLUSH_AHEAD];
 			if (g->cls)
 				__builtin_prefetch(g->cls);
-			if (g->sni)
-				__builtin_prefetch(g->sni);
+			if (g->meta)
+				__builtin_prefetch(g->meta);
 		}
 		fl->each(fl->ud, fl->flows[j], b);
 	}

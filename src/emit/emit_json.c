@@ -10,6 +10,7 @@
 #include "wirewho/emit.h"
 #include "wirewho/community_id.h"
 #include "wirewho/jsonw.h"
+#include "wirewho/meta.h"
 
 static const char *const end_names[] = {
 	[WW_END_CLOSED] = "closed", [WW_END_TIMEOUT] = "timeout", [WW_END_REUSED] = "reused",
@@ -130,6 +131,139 @@ static char *put_str_or_null(char *p, const char *s, size_t n)
 	return s ? ww_json_put_str(p, s, n) : LIT(p, "null");
 }
 
+/* Room the tls object takes at most: its fixed text, the name and ALPN escaped (6 a byte). */
+#define TLS_OBJ_ROOM(sni_n) (200 + 3 * (WW_JA4_LEN + 16) + 6 * (sni_n) + \
+			     6 * WW_TLSMETA_ALPN_BYTES + 4 * WW_TLSMETA_ALPN_MAX)
+
+/*
+ * The "tls" object: what the hellos said (meta.h). A field the hellos did
+ * not give is left out: no ServerHello seen, no ja3s.
+ */
+static char *put_tls(char *p, const struct ww_meta *m)
+{
+	const struct ww_tls_meta *t = &m->tls;
+	char c = '{';
+	if (m->sni_len) {
+		p = LIT(p, "{\"sni\":");
+		p = ww_json_put_str(p, m->sni, m->sni_len);
+		c = ',';
+	}
+	if (t->have & WW_TLSMETA_CLIENT) {
+		*p++ = c;
+		p = LIT(p, "\"alpn\":[");
+		for (unsigned i = 0, off = 0; i < t->alpn_n; off += t->alpn_len[i++]) {
+			if (i)
+				*p++ = ',';
+			p = ww_json_put_str(p, t->alpn + off, t->alpn_len[i]);
+		}
+		*p++ = ']';
+		c = ',';
+	}
+	uint16_t ver = (t->have & WW_TLSMETA_SERVER) ? t->server_version : t->client_version;
+	const char *vn = (t->have & (WW_TLSMETA_CLIENT | WW_TLSMETA_SERVER)) ? ww_tlsmeta_version_name(ver) : NULL;
+	if (vn) {
+		*p++ = c;
+		p = LIT(p, "\"version\":");
+		p = put_own_str(p, vn, strlen(vn));
+		c = ',';
+	}
+	if (t->have & WW_TLSMETA_CLIENT) {
+		*p++ = c;
+		p = LIT(p, "\"ja4\":");
+		p = put_own_str(p, t->ja4, strlen(t->ja4));
+		p = LIT(p, ",\"ja3\":");
+		p = put_own_str(p, t->ja3, WW_JA3_LEN);
+		c = ',';
+	}
+	if (t->have & WW_TLSMETA_SERVER) {
+		*p++ = c;
+		p = LIT(p, "\"ja3s\":");
+		p = put_own_str(p, t->ja3s, WW_JA3_LEN);
+		c = ',';
+	}
+	if (c == '{')
+		*p++ = '{';
+	*p++ = '}';
+	return p;
+}
+
+/* Room the other metadata objects take at most (http, dns, ssh: one of them). */
+#define META_OBJ_ROOM (300 + 6 * (4 * WW_META_STR_MAX) + \
+		       WW_DNSMETA_ANSWERS * (4 + 6 * WW_DNSMETA_ANSWER_MAX))
+
+static char *put_mstr(char *p, const struct ww_meta_str *m)
+{
+	return m->set ? ww_json_put_str(p, m->s, m->len) : LIT(p, "null");
+}
+
+/* "http", "dns" or "ssh": the object of the flow's metadata kind. */
+static char *put_meta_obj(char *p, const struct ww_meta *m)
+{
+	char num[16];
+	switch (m->kind) {
+	case WW_META_HTTP: {
+		const struct ww_http_meta *h = &m->http;
+		p = LIT(p, ",\"http\":{\"method\":");
+		p = put_mstr(p, &h->method);
+		p = LIT(p, ",\"host\":");
+		p = put_mstr(p, &h->host);
+		p = LIT(p, ",\"uri\":");
+		p = put_mstr(p, &h->uri);
+		p = LIT(p, ",\"user_agent\":");
+		p = put_mstr(p, &h->user_agent);
+		p = LIT(p, ",\"status\":");
+		p = h->status ? ww_json_put_u64(p, h->status) : LIT(p, "null");
+		*p++ = '}';
+		break;
+	}
+	case WW_META_DNS: {
+		const struct ww_dns_meta *d = &m->dns;
+		p = LIT(p, ",\"dns\":{\"query\":");
+		p = put_mstr(p, &d->query);
+		p = LIT(p, ",\"qtype\":");
+		if (d->have_query) {
+			const char *tn = ww_dnsmeta_type_name(d->qtype);
+			if (!tn) {
+				snprintf(num, sizeof(num), "TYPE%u", d->qtype);
+				tn = num;
+			}
+			p = put_own_str(p, tn, strlen(tn));
+		} else {
+			p = LIT(p, "null");
+		}
+		p = LIT(p, ",\"rcode\":");
+		if (d->have_answer) {
+			const char *rn = ww_dnsmeta_rcode_name(d->rcode);
+			if (!rn) {
+				snprintf(num, sizeof(num), "RCODE%u", d->rcode);
+				rn = num;
+			}
+			p = put_own_str(p, rn, strlen(rn));
+		} else {
+			p = LIT(p, "null");
+		}
+		p = LIT(p, ",\"answers\":[");
+		for (unsigned i = 0; i < d->nanswers; i++) {
+			if (i)
+				*p++ = ',';
+			p = ww_json_put_str(p, d->answers[i], d->answer_len[i]);
+		}
+		p = LIT(p, "]}");
+		break;
+	}
+	case WW_META_SSH:
+		p = LIT(p, ",\"ssh\":{\"client\":");
+		p = put_mstr(p, &m->ssh.client);
+		p = LIT(p, ",\"server\":");
+		p = put_mstr(p, &m->ssh.server);
+		*p++ = '}';
+		break;
+	default:
+		break;
+	}
+	return p;
+}
+
 /*
  * The flow record, the one written at the rate flows end (a replay's end
  * writes hundreds of thousands at once), so it is written straight into
@@ -181,7 +315,8 @@ int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
 	/* fixed text and numbers: well under 700 bytes; strings escaped: 6 a byte */
 	w->need_comma = false;
 	p = ww_jw_room(w, 700 + 2 * WW_ADDRSTRLEN +
-		       6 * (app_n + by_n + status_n + reason_n + service_n + sni_n));
+		       6 * (app_n + by_n + status_n + reason_n + service_n + sni_n) +
+		       (v->meta ? TLS_OBJ_ROOM(v->meta->sni_len) + META_OBJ_ROOM + 6 * WW_NAME_MAX : 0));
 	if (!p)
 		return ww_jw_finish(w, out);   /* -ENOMEM */
 	ww_community_id_flow(f, cid);
@@ -235,6 +370,29 @@ int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
 		if (!p)
 			return ww_jw_finish(w, out);
 	}
+	if (v->meta && v->meta->kind == WW_META_TLS && (v->meta->has_tls || v->meta->sni_len)) {
+		p = LIT(p, ",\"tls\":");
+		p = put_tls(p, v->meta);
+	}
+	/* the server end's name: SNI, else the HTTP Host (meta.c) */
+	const char *dn_by = NULL;
+	size_t dn_n = 0;
+	const char *dn = ww_meta_dst_name(v->meta, &dn_by, &dn_n);
+	if (!dn && sni) {   /* a view with a name and no metadata object */
+		dn = sni;
+		dn_n = sni_n;
+		dn_by = "sni";
+	}
+	if (dn) {
+		p = LIT(p, ",\"dst_name\":");
+		p = ww_json_put_str(p, dn, dn_n);
+		p = LIT(p, ",\"dst_name_by\":");
+		p = put_own_str(p, dn_by, strlen(dn_by));
+	} else {
+		p = LIT(p, ",\"dst_name\":null,\"dst_name_by\":null");
+	}
+	if (v->meta)
+		p = put_meta_obj(p, v->meta);
 	if (v->owner) {
 		ww_jw_wrote(w, p);
 		ww_emit_json_owner(w, v->owner);

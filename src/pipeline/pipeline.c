@@ -21,6 +21,7 @@
 #include "wirewho/decode.h"
 #include "wirewho/handoff.h"
 #include "wirewho/judge_port.h"
+#include "wirewho/meta.h"
 #include "wirewho/ports.h"
 
 #include <errno.h>
@@ -35,6 +36,7 @@
 #define FF_CLS_DONE 0x01   /* classification is final: stop feeding */
 #define FF_JUDGED   0x02   /* port judgement done */
 #define FF_SETTLED  0x04   /* answer copied into the flow, classifier state freed */
+#define FF_META_MORE 0x08  /* settled, its metadata waits for the other side (ww_meta_wants()) */
 #define WW_MAX_ALERTS_PER_FLOW 8   /* one per kind at most; a few kinds apply to flows */
 
 /* A decoded packet, keyed, on its way to the flow engine. */
@@ -88,14 +90,18 @@ static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_f
 	if (f->flags & FF_SETTLED) {
 		v->app_proto = ww_cls_proto_name(f->app_idx);
 		v->app_by = app_by_name(f->app_by);
-		v->sni = f->sni;
-		v->sni_len = f->sni_len;
+		v->meta = f->meta;
 	} else {
 		enum ww_app_by by;
 		v->app_proto = ww_cls_app_proto(f->cls, f, &by);
 		v->app_by = app_by_name(by);
 		v->sni = ww_cls_sni(f->cls);
 		v->sni_len = ww_cls_sni_len(f->cls);
+		v->meta = ww_cls_meta(f->cls);
+	}
+	if (v->meta && v->meta->sni_len) {
+		v->sni = v->meta->sni;
+		v->sni_len = v->meta->sni_len;
 	}
 	if (f->key.proto == WW_IPPROTO_TCP || f->key.proto == WW_IPPROTO_UDP)
 		v->service = ww_ports_service(ww_flow_server_port(f), f->key.proto);
@@ -106,6 +112,8 @@ static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_f
 		v->attr_reason = pl->none_reason;   /* static text, see ww_pipeline_cfg */
 		v->stable = true;
 	}
+	if (v->meta)
+		v->stable = false;   /* the metadata is freed with the flow: format it now */
 }
 
 /*
@@ -118,11 +126,9 @@ static void settle(struct ww_pipeline *pl, struct ww_flow *f, const struct ww_cl
 {
 	f->app_idx = r->proto;
 	f->app_by = r->by;
-	if (r->sni_len && (f->sni = malloc((size_t)r->sni_len + 1))) {   /* out of memory: the record lacks it */
-		memcpy(f->sni, r->sni, r->sni_len);   /* its length, not strdup(): it may hold NULs */
-		f->sni[r->sni_len] = '\0';
-		f->sni_len = (uint8_t)r->sni_len;
-	}
+	f->meta = ww_cls_take_meta(f->cls);
+	if (f->meta && ww_meta_wants(f->meta))
+		f->flags |= FF_META_MORE;
 	ww_cls_release(&pl->cls_cache, f->cls);
 	f->cls = NULL;
 	f->flags |= FF_SETTLED;
@@ -194,9 +200,8 @@ static void release_flow(struct ww_pipeline *pl, struct ww_emit_batch *b, struct
 	else      /* the end-of-input flush: either of two threads */
 		ww_cls_free(f->cls);
 	f->cls = NULL;
-	free(f->sni);
-	f->sni = NULL;
-	f->sni_len = 0;
+	ww_meta_free(f->meta);
+	f->meta = NULL;
 }
 
 /* A flow ended: its alerts and record to `b` (NULL: the emitter), then free its state. */
@@ -377,8 +382,15 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 			flow_started(pl, f);
 	}
 
-	if (f->flags & FF_SETTLED)
+	if (f->flags & FF_SETTLED) {
+		/* the other side's first messages (the ServerHello, the HTTP
+		 * response, the DNS answer, the other SSH banner) after the
+		 * answer settled: a few packets at most (meta.c) */
+		if (WW_UNLIKELY(f->flags & FF_META_MORE) && p->payload_len && p->payload &&
+		    ww_meta_feed(f->meta, dir == WW_DIR_TOCLIENT, p->payload, p->payload_len))
+			f->flags &= (uint8_t)~FF_META_MORE;
 		return;
+	}
 	if (p->payload_len && p->payload && !(f->flags & FF_CLS_DONE) && !pl->no_classify &&
 	    (p->proto == WW_IPPROTO_TCP || p->proto == WW_IPPROTO_UDP)) {
 		if (!f->cls) {

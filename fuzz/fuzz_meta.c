@@ -1,0 +1,68 @@
+// fuzz-sources: src/classify/meta.c src/classify/httpmeta.c src/classify/dnsmeta.c src/classify/sshmeta.c src/classify/tlsmeta.c
+/*
+ * fuzz_meta.c - libFuzzer target over the HTTP, DNS and SSH metadata
+ * parsers (httpmeta.c, dnsmeta.c, sshmeta.c) through meta.c: byte 0 picks
+ * the kind and UDP/TCP, the rest is split at byte 1's offset into the
+ * client's and the server's first bytes, then fed again as later packets.
+ * Each part is copied into a heap buffer of exactly its length so ASan
+ * catches any read past it; what the object holds must stay in its bounds.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wirewho/meta.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static uint8_t *dup(const uint8_t *p, size_t n)
+{
+	uint8_t *b = malloc(n ? n : 1);
+	if (b && n)
+		memcpy(b, p, n);
+	return b;
+}
+
+static void check(const struct ww_meta *m)
+{
+	const char *by;
+	size_t len;
+	const char *d = ww_meta_dst_name(m, &by, &len);
+	if (d && (len == 0 || len > WW_NAME_MAX))
+		abort();
+	if (m->kind == WW_META_DNS) {
+		if (m->dns.query.len > WW_META_STR_MAX || m->dns.nanswers > WW_DNSMETA_ANSWERS)
+			abort();
+		for (unsigned i = 0; i < m->dns.nanswers; i++)
+			if (m->dns.answer_len[i] > WW_DNSMETA_ANSWER_MAX)
+				abort();
+	}
+	if (m->kind == WW_META_HTTP && (m->http.host.len > WW_META_STR_MAX || m->http.uri.len > WW_META_STR_MAX))
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 2 || size > 20000)
+		return 0;
+	static const enum ww_meta_kind kinds[] = { WW_META_HTTP, WW_META_DNS, WW_META_SSH };
+	enum ww_meta_kind k = kinds[(data[0] & 3) % 3];
+	bool tcp = data[0] & 4;
+	size_t split = (size_t)data[1] * (size - 2) / 255;
+	uint8_t *a = dup(data + 2, split), *b = dup(data + 2 + split, size - 2 - split);
+	if (!a || !b)
+		goto out;
+	const uint8_t *d[2] = { a, b };
+	uint32_t n[2] = { (uint32_t)split, (uint32_t)(size - 2 - split) };
+	struct ww_meta *m = ww_meta_open(k, d, n, tcp);
+	if (m) {
+		check(m);
+		for (int i = 0; i < 8 && !ww_meta_feed(m, i & 1, i & 1 ? b : a, n[i & 1]); i++)
+			check(m);
+		check(m);
+		ww_meta_free(m);
+	}
+out:
+	free(a);
+	free(b);
+	return 0;
+}

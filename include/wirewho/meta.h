@@ -1,0 +1,185 @@
+/*
+ * meta.h - what a flow says about "whom": the out-of-line metadata object
+ * a flow record points to once its payload named the other end: TLS
+ * (server name, ALPN, version, JA3/JA3S/JA4), HTTP (method, Host, target,
+ * User-Agent, status), DNS/mDNS (query, type, rcode, answers) or SSH (both
+ * identification strings); one of them per flow (a union by kind).
+ *
+ * Memory: struct ww_flow holds one pointer (ww_flow.meta), NULL for every
+ * flow without metadata, so a flow that carries none costs what it cost
+ * before. The object is allocated once, by the classifier when a detector
+ * proves a protocol whose messages carry names, handed to the flow when its
+ * answer settles, and freed with the flow. Everything in it is bounded
+ * (fixed arrays, lengths kept) and raw from the packet: the writers escape.
+ *
+ * Parsers: tlsmeta.c reads a ClientHello and a ServerHello (the TLS record
+ * layer gathered, bounded) into struct ww_tls_meta; httpmeta.c, dnsmeta.c
+ * and sshmeta.c the others; meta.c makes the object and feeds it the other
+ * side's first packets. They are pure functions of their bytes, so the
+ * fuzzers (fuzz_tlsmeta, fuzz_meta) call them on anything.
+ */
+#ifndef WIREWHO_META_H
+#define WIREWHO_META_H
+
+#include "wirewho/common.h"
+
+#define WW_TLSMETA_ALPN_MAX   8     /* ALPN values kept: clients offer 1-3 */
+#define WW_TLSMETA_ALPN_BYTES 96    /* their bytes together; a value past this is dropped */
+#define WW_JA3_LEN  32              /* MD5 in hex */
+#define WW_JA4_LEN  36              /* "t13d1516h2_" + 12 + "_" + 12 */
+
+/* ww_tls_meta.have bits */
+#define WW_TLSMETA_CLIENT 0x01      /* a ClientHello was parsed: ja3, ja4, alpn, offered version */
+#define WW_TLSMETA_SERVER 0x02      /* a ServerHello was parsed: ja3s, chosen version */
+
+struct ww_tls_meta {
+	uint8_t have;                         /* WW_TLSMETA_* */
+	uint8_t alpn_n;                       /* ALPN values kept */
+	uint8_t alpn_len[WW_TLSMETA_ALPN_MAX];/* each one's length in alpn */
+	uint16_t client_version;              /* highest offered (supported_versions, else legacy) */
+	uint16_t server_version;              /* chosen (supported_versions, else legacy) */
+	char alpn[WW_TLSMETA_ALPN_BYTES];     /* the values back to back, raw bytes */
+	char ja3[WW_JA3_LEN + 1];
+	char ja3s[WW_JA3_LEN + 1];
+	char ja4[WW_JA4_LEN + 1];
+};
+
+/* A bounded string from a packet: raw bytes (NULs and invalid UTF-8
+ * included: the writers escape), its length; `cut` when it was longer. */
+#define WW_META_STR_MAX 256
+struct ww_meta_str {
+	uint16_t len;
+	uint8_t set, cut;
+	char s[WW_META_STR_MAX];
+};
+
+/* HTTP: the first request's line and headers, the first response's status. */
+struct ww_http_meta {
+	struct ww_meta_str method, host, uri, user_agent;
+	uint16_t status;                      /* 0: no response seen */
+	uint8_t have_req;
+};
+
+/* DNS, mDNS, LLMNR: the first query and its answer. */
+#define WW_DNSMETA_ANSWERS 8                  /* answers kept, the rest dropped */
+#define WW_DNSMETA_ANSWER_MAX 64              /* an answer as text: an address or a cut name */
+struct ww_dns_meta {
+	struct ww_meta_str query;             /* the name asked, dotted */
+	uint16_t qtype;
+	uint16_t id;                          /* the query's, to match its answer */
+	uint8_t have_query, have_answer;
+	uint8_t rcode;
+	uint8_t nanswers;
+	uint8_t answer_len[WW_DNSMETA_ANSWERS];
+	char answers[WW_DNSMETA_ANSWERS][WW_DNSMETA_ANSWER_MAX];
+};
+
+/* SSH: each side's identification string's software part. */
+struct ww_ssh_meta {
+	struct ww_meta_str client, server;
+};
+
+enum ww_meta_kind { WW_META_NONE = 0, WW_META_TLS, WW_META_HTTP, WW_META_DNS, WW_META_SSH };
+
+struct ww_meta {
+	uint16_t sni_len;                     /* bytes of sni, NULs included; 0: none */
+	uint8_t has_tls;                      /* tls holds something */
+	uint8_t kind;                         /* enum ww_meta_kind: which of the union */
+	uint8_t feeds;                        /* the answering side's payload packets offered after settling */
+	uint8_t others;                       /* the asking side's, meanwhile */
+	uint8_t tcp;                          /* the flow is TCP (DNS messages carry a length) */
+	/* Only the kind's member is allocated (ww_meta_new()): the object of
+	 * a DNS flow has no room for a TLS server name, and none is read. */
+	union {
+		struct {
+			char sni[WW_NAME_MAX];        /* TLS server name as the detector read it */
+			struct ww_tls_meta tls;
+		};
+		struct ww_http_meta http;
+		struct ww_dns_meta dns;
+		struct ww_ssh_meta ssh;
+	};
+};
+
+/* A zeroed metadata object of `kind`, only as large as that kind needs
+ * (its union member), NULL when out of memory. */
+struct ww_meta *ww_meta_new(enum ww_meta_kind kind);
+/* Free `m` (NULL is fine). Can't fail. */
+void ww_meta_free(struct ww_meta *m);
+
+/*
+ * The metadata of a flow whose protocol was just proven as `kind` (not
+ * TLS: the classifier builds that itself), from the first bytes of each
+ * direction d[0] (to server) and d[1] (to client), n[i] bytes each (0:
+ * none yet). Returns the object, or NULL when the bytes name nothing or
+ * out of memory (meta.c).
+ */
+struct ww_meta *ww_meta_open(enum ww_meta_kind kind, const uint8_t *const d[2], const uint32_t n[2], bool tcp);
+
+/*
+ * Whether m still waits for the other side (the response, the answer, the
+ * ServerHello, the other banner). Can't fail.
+ */
+bool ww_meta_wants(const struct ww_meta *m);
+
+/*
+ * A payload packet of the flow after its answer settled, in direction
+ * `dir` (0 to server, 1 to client). Returns true when m wants nothing more
+ * (then it is not called again). Bounded: a few packets at most.
+ */
+bool ww_meta_feed(struct ww_meta *m, int dir, const uint8_t *p, uint32_t n);
+
+/*
+ * The server end's name: the TLS SNI, else the HTTP Host without its port;
+ * NULL when neither. *by is "sni" or "http_host", *len the name's bytes.
+ * Can't fail.
+ */
+const char *ww_meta_dst_name(const struct ww_meta *m, const char **by, size_t *len);
+
+/* Parsers (httpmeta.c, dnsmeta.c, sshmeta.c): 0, or -EINVAL when the
+ * bytes are not what they parse (m untouched or partly filled, never
+ * beyond its bounds). */
+int ww_httpmeta_request(struct ww_http_meta *h, const uint8_t *p, uint32_t n);
+int ww_httpmeta_response(struct ww_http_meta *h, const uint8_t *p, uint32_t n);
+/* One DNS message p[0..n) (over TCP: `tcp`, with its 2-byte length): a
+ * query fills the question, a response its rcode and answers. */
+int ww_dnsmeta_message(struct ww_dns_meta *d, const uint8_t *p, uint32_t n, bool tcp);
+/* "A", "AAAA", ... or NULL for a type without a name here (written as "TYPEn"). */
+const char *ww_dnsmeta_type_name(uint16_t t);
+/* "NOERROR", "NXDOMAIN", ...; NULL for another code. */
+const char *ww_dnsmeta_rcode_name(uint8_t rc);
+int ww_sshmeta_banner(struct ww_meta_str *out, const uint8_t *p, uint32_t n);
+
+/*
+ * Parse the ClientHello at the start of a TLS byte stream p[0..n) (records
+ * of type 22 gathered, a hello split across records and cut at the view's
+ * end read as far as it goes) into t: ja3, ja4 (`proto` is its first
+ * character: 't' TCP, 'q' QUIC), ALPN values, offered version. Returns 0,
+ * or -EINVAL when the bytes hold no ClientHello whose fixed fields and
+ * cipher list are whole (t is then untouched).
+ */
+int ww_tlsmeta_client_stream(struct ww_tls_meta *t, const uint8_t *p, uint32_t n);
+
+/*
+ * The same from one handshake message m[0..n) (type(1) length(3) body),
+ * as QUIC's CRYPTO frames carry it. Returns 0 or -EINVAL as above.
+ */
+int ww_tlsmeta_client_hello(struct ww_tls_meta *t, const uint8_t *m, uint32_t n, char proto);
+
+/*
+ * Parse the ServerHello at the start of the server's TLS byte stream
+ * p[0..n) into t: ja3s and the chosen version. Returns 0, or -EINVAL when
+ * no whole ServerHello is there (t untouched).
+ */
+int ww_tlsmeta_server_stream(struct ww_tls_meta *t, const uint8_t *p, uint32_t n);
+
+/* "TLS 1.3", "TLS 1.2", ..., "SSL 3.0"; NULL for another value. Can't fail. */
+const char *ww_tlsmeta_version_name(uint16_t v);
+
+/* True for a GREASE value (RFC 8701: 0x0a0a, 0x1a1a, ..., 0xfafa). */
+static inline bool ww_tls_is_grease(uint16_t v)
+{
+	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
+}
+
+#endif
