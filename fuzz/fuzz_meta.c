@@ -24,19 +24,23 @@ static uint8_t *dup(const uint8_t *p, size_t n)
 
 static void check(const struct ww_meta *m)
 {
-	const char *by;
+	const char *by, *v;
 	size_t len;
+	uint16_t l;
+	uint32_t off = 0, answers = 0;
+	unsigned t;
 	const char *d = ww_meta_dst_name(m, &by, &len);
-	if (d && (len == 0 || len > WW_NAME_MAX))
+	if (d && (len == 0 || len > WW_META_STR_MAX))
 		abort();
-	if (m->kind == WW_META_DNS) {
-		if (m->dns.query.len > WW_META_STR_MAX || m->dns.nanswers > WW_DNSMETA_ANSWERS)
+	if (m->len > WW_META_DATA_MAX)
+		abort();
+	while ((t = ww_meta_next(m, &off, &v, &l))) {
+		if (t == 0 || t >= WW_MT_COUNT || l > WW_META_STR_MAX || v + l > (const char *)m->data + m->len)
 			abort();
-		for (unsigned i = 0; i < m->dns.nanswers; i++)
-			if (m->dns.answer_len[i] > WW_DNSMETA_ANSWER_MAX)
-				abort();
+		if (t == WW_MT_ANSWER && (++answers > WW_DNSMETA_ANSWERS || l > WW_DNSMETA_ANSWER_MAX))
+			abort();
 	}
-	if (m->kind == WW_META_HTTP && (m->http.host.len > WW_META_STR_MAX || m->http.uri.len > WW_META_STR_MAX))
+	if (off != m->len)
 		abort();
 }
 
@@ -56,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ww_meta *m = ww_meta_open(k, d, n, tcp);
 	if (m) {
 		check(m);
-		for (int i = 0; i < 8 && !ww_meta_feed(m, i & 1, i & 1 ? b : a, n[i & 1]); i++)
+		for (int i = 0; i < 8 && !ww_meta_feed(&m, i & 1, i & 1 ? b : a, n[i & 1]); i++)
 			check(m);
 		check(m);
 		ww_meta_free(m);

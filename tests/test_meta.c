@@ -12,6 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <errno.h>
+
 #include "wirewho/meta.h"
 
 #define S(x) (const uint8_t *)(x), (uint32_t)(sizeof(x) - 1)
@@ -124,7 +126,7 @@ static void test_http_request_gives_method_uri_host_and_agent(void **s)
 static void test_dst_name_is_the_host_without_its_port(void **s)
 {
 	(void)s;
-	struct ww_meta m;
+	struct ww_meta *m;
 	const char *by;
 	size_t len;
 	static const char *const hosts[][2] = {
@@ -133,25 +135,62 @@ static void test_dst_name_is_the_host_without_its_port(void **s)
 		{ "2001:db8::1", "2001:db8::1" },
 	};
 	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
-		memset(&m, 0, sizeof(m));
-		m.kind = WW_META_HTTP;
 		char req[128];
 		int n = snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", hosts[i][0]);
-		assert_int_equal(ww_httpmeta_request(&m.http, (const uint8_t *)req, (uint32_t)n), 0);
-		const char *d = ww_meta_dst_name(&m, &by, &len);
-		assert_non_null(d);
+		const uint8_t *d[2] = { (const uint8_t *)req, NULL };
+		uint32_t nn[2] = { (uint32_t)n, 0 };
+		m = ww_meta_open(WW_META_HTTP, d, nn, true);
+		assert_non_null(m);
+		const char *dn = ww_meta_dst_name(m, &by, &len);
+		assert_non_null(dn);
 		assert_string_equal(by, "http_host");
 		assert_int_equal(len, strlen(hosts[i][1]));
-		assert_memory_equal(d, hosts[i][1], len);
+		assert_memory_equal(dn, hosts[i][1], len);
+		ww_meta_free(m);
 	}
-	memset(&m, 0, sizeof(m));
-	m.kind = WW_META_TLS;
-	memcpy(m.sni, "tls.example", 11);
-	m.sni_len = 11;
-	assert_non_null(ww_meta_dst_name(&m, &by, &len));
+	m = ww_meta_new(WW_META_TLS);
+	assert_int_equal(ww_meta_add(&m, WW_MT_SNI, "tls.example", 11), 0);
+	assert_non_null(ww_meta_dst_name(m, &by, &len));
 	assert_string_equal(by, "sni");
-	memset(&m, 0, sizeof(m));
-	assert_null(ww_meta_dst_name(&m, &by, &len));
+	ww_meta_free(m);
+	m = ww_meta_new(WW_META_TLS);
+	assert_null(ww_meta_dst_name(m, &by, &len));
+	ww_meta_free(m);
+}
+
+/* The packed object holds what the parsers read, in a fraction of the fixed structs' size. */
+static void test_dns_flow_metadata_is_packed_to_its_values(void **s)
+{
+	(void)s;
+	const uint8_t *d[2] = { q_www, a_www };
+	uint32_t n[2] = { sizeof(q_www) - 1, sizeof(a_www) - 1 };
+	struct ww_meta *m = ww_meta_open(WW_META_DNS, d, n, false);
+	assert_non_null(m);
+	uint16_t l;
+	const char *q = ww_meta_get(m, WW_MT_QUERY, &l);
+	assert_non_null(q);
+	assert_int_equal(l, strlen("www.example.com"));
+	assert_memory_equal(q, "www.example.com", l);
+	assert_true(ww_meta_size(m) < 128);
+	assert_true(ww_meta_size(m) * 4 < sizeof(struct ww_dns_meta));
+	ww_meta_free(m);
+}
+
+/* A value that would pass the object's bound is dropped, the rest kept. */
+static void test_meta_values_past_the_bound_are_dropped(void **s)
+{
+	(void)s;
+	static char big[WW_META_DATA_MAX];
+	memset(big, 'x', sizeof(big));
+	struct ww_meta *m = NULL;
+	int added = 0;
+	for (int i = 0; i < 100; i++)
+		if (ww_meta_add(&m, WW_MT_ANSWER, big, 200) == 0)
+			added++;
+	assert_int_equal(added, WW_META_DATA_MAX / 203);
+	assert_true(m->len <= WW_META_DATA_MAX);
+	assert_int_equal(ww_meta_add(&m, WW_MT_ANSWER, big, sizeof(big)), -E2BIG);
+	ww_meta_free(m);
 }
 
 static void test_huge_http_header_value_is_cut_to_its_bound(void **s)
@@ -189,14 +228,20 @@ static void test_meta_waits_for_the_answer_then_stops(void **s)
 	struct ww_meta *m = ww_meta_open(WW_META_DNS, d, n, false);
 	assert_non_null(m);
 	assert_true(ww_meta_wants(m));
-	assert_true(ww_meta_feed(m, 1, a_www, sizeof(a_www) - 1));
+	assert_true(ww_meta_feed(&m, 1, a_www, sizeof(a_www) - 1));
 	assert_false(ww_meta_wants(m));
-	assert_int_equal(m->dns.nanswers, 2);
+	uint32_t off = 0;
+	const char *v;
+	uint16_t l;
+	unsigned t, answers = 0;
+	while ((t = ww_meta_next(m, &off, &v, &l)))
+		answers += t == WW_MT_ANSWER;
+	assert_int_equal(answers, 2);
 	ww_meta_free(m);
 	/* an answer that never comes: a few packets, then no more */
 	m = ww_meta_open(WW_META_DNS, d, n, false);
 	int fed = 0;
-	while (!ww_meta_feed(m, 1, (const uint8_t *)"junk", 4) && fed < 100)
+	while (!ww_meta_feed(&m, 1, (const uint8_t *)"junk", 4) && fed < 100)
 		fed++;
 	assert_true(fed < 10);
 	ww_meta_free(m);
@@ -215,6 +260,8 @@ int main(void)
 		cmocka_unit_test(test_huge_http_header_value_is_cut_to_its_bound),
 		cmocka_unit_test(test_ssh_banner_after_a_servers_other_lines),
 		cmocka_unit_test(test_meta_waits_for_the_answer_then_stops),
+		cmocka_unit_test(test_dns_flow_metadata_is_packed_to_its_values),
+		cmocka_unit_test(test_meta_values_past_the_bound_are_dropped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,6 +115,7 @@ struct ww_flow {
 	uint8_t  icmp_type, icmp_code;/* first ICMP message (client's), for Community ID */
 	uint8_t  app_by;              /* enum ww_app_by, once settled */
 	uint8_t  app_idx;             /* the classifier's protocol id, once settled (ww_cls_app_id()) */
+	uint8_t  meta_left;           /* the pipeline: client packets still offered to meta (in padding) */
 	uint16_t tunnel;              /* interned tunnel path of its first packet (ww_tunnels_get()),
 	                               * 0 = not tunnelled; in padding: no byte per flow added */
 	struct ww_cls *cls;           /* 8: classifier state or NULL */

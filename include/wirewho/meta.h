@@ -1,22 +1,28 @@
 /*
- * meta.h - what a flow says about "whom": the out-of-line metadata object
- * a flow record points to once its payload named the other end: TLS
- * (server name, ALPN, version, JA3/JA3S/JA4), HTTP (method, Host, target,
- * User-Agent, status), DNS/mDNS (query, type, rcode, answers) or SSH (both
- * identification strings); one of them per flow (a union by kind).
+ * meta.h - what a flow says about "whom": the metadata object a flow
+ * record points to once its payload named the other end: TLS (server name,
+ * ALPN, version, JA3/JA3S/JA4), HTTP (method, Host, target, User-Agent,
+ * status), DNS/mDNS (query, type, rcode, answers), SSH (both
+ * identification strings), and the name passive DNS gave its server
+ * address (pdns.h).
  *
  * Memory: struct ww_flow holds one pointer (ww_flow.meta), NULL for every
  * flow without metadata, so a flow that carries none costs what it cost
- * before. The object is allocated once, by the classifier when a detector
- * proves a protocol whose messages carry names, handed to the flow when its
- * answer settles, and freed with the flow. Everything in it is bounded
- * (fixed arrays, lengths kept) and raw from the packet: the writers escape.
+ * before. The object is compact: an 18-byte header (what was seen, the
+ * small numbers) and the values packed behind it, each a tag, a length
+ * and its bytes (struct ww_meta_field), allocated to their size: a TLS
+ * flow with a 20-byte name and one ALPN value holds ~150 bytes, not the
+ * 0.5-1 KB of fixed arrays that every value's largest size would take.
+ * Values are bounded (WW_META_DATA_MAX together) and raw from the packet:
+ * the writers escape them, and the text (JSON) is made only when the
+ * record is written, from the packed bytes.
  *
  * Parsers: tlsmeta.c reads a ClientHello and a ServerHello (the TLS record
  * layer gathered, bounded) into struct ww_tls_meta; httpmeta.c, dnsmeta.c
- * and sshmeta.c the others; meta.c makes the object and feeds it the other
- * side's first packets. They are pure functions of their bytes, so the
- * fuzzers (fuzz_tlsmeta, fuzz_meta) call them on anything.
+ * and sshmeta.c the others, each into its fixed struct on the caller's
+ * stack; meta.c packs what they found into the object and feeds it the
+ * other side's first packets. They are pure functions of their bytes, so
+ * the fuzzers (fuzz_tlsmeta, fuzz_meta) call them on anything.
  */
 #ifndef WIREWHO_META_H
 #define WIREWHO_META_H
@@ -81,58 +87,122 @@ struct ww_ssh_meta {
 
 enum ww_meta_kind { WW_META_NONE = 0, WW_META_TLS, WW_META_HTTP, WW_META_DNS, WW_META_SSH };
 
-struct ww_meta {
-	uint16_t sni_len;                     /* bytes of sni, NULs included; 0: none */
-	uint8_t has_tls;                      /* tls holds something */
-	uint8_t kind;                         /* enum ww_meta_kind: which of the union */
-	uint8_t feeds;                        /* the answering side's payload packets offered after settling */
-	uint8_t others;                       /* the asking side's, meanwhile */
-	uint8_t tcp;                          /* the flow is TCP (DNS messages carry a length) */
-	/* Only the kind's member is allocated (ww_meta_new()): the object of
-	 * a DNS flow has no room for a TLS server name, and none is read. */
-	union {
-		struct {
-			char sni[WW_NAME_MAX];        /* TLS server name as the detector read it */
-			struct ww_tls_meta tls;
-		};
-		struct ww_http_meta http;
-		struct ww_dns_meta dns;
-		struct ww_ssh_meta ssh;
-	};
+/* What a packed value is (struct ww_meta_field.tag). ALPN and ANSWER repeat, in order. */
+enum ww_meta_tag {
+	WW_MT_SNI = 1, WW_MT_ALPN, WW_MT_JA4, WW_MT_JA3, WW_MT_JA3S,   /* TLS */
+	WW_MT_METHOD, WW_MT_HOST, WW_MT_URI, WW_MT_UA,                 /* HTTP */
+	WW_MT_QUERY, WW_MT_ANSWER,                                     /* DNS */
+	WW_MT_SSH_CLIENT, WW_MT_SSH_SERVER,                            /* SSH */
+	WW_MT_DNS_NAME,     /* the name an earlier DNS answer gave the server address (pdns.h) */
+	WW_MT_DNS_PROC,     /* the process that asked it, when not the flow's: "comm[pid]" */
+	WW_MT_COUNT
 };
 
-/* A zeroed metadata object of `kind`, only as large as that kind needs
- * (its union member), NULL when out of memory. */
+/* ww_meta.have bits */
+#define WW_MH_TLS_CLIENT  0x01   /* a ClientHello was parsed: ja3, ja4, alpn, cver */
+#define WW_MH_TLS_SERVER  0x02   /* a ServerHello was parsed: ja3s, sver */
+#define WW_MH_HTTP_REQ    0x04   /* the request line was read */
+#define WW_MH_DNS_QUERY   0x08   /* the question was read (qtype, dns_id) */
+#define WW_MH_DNS_ANSWER  0x10   /* the answer was read (rcode) */
+#define WW_MH_SSH_CLIENT  0x20
+#define WW_MH_SSH_SERVER  0x40
+#define WW_MH_TLS_QUIC    0x80   /* the ClientHello came in QUIC Initial packets */
+
+/* Packed values together at most: HTTP's four 256-byte strings are the largest kind. */
+#define WW_META_DATA_MAX 1280
+
+struct ww_meta {
+	uint8_t kind;        /* enum ww_meta_kind */
+	uint8_t have;        /* WW_MH_* */
+	uint8_t tcp;         /* the flow is TCP (DNS messages carry a length) */
+	uint8_t rcode;       /* DNS: the response code (WW_MH_DNS_ANSWER) */
+	uint8_t feeds;       /* the answering side's payload packets offered after settling */
+	uint8_t others;      /* the asking side's, meanwhile */
+	uint16_t cver, sver; /* TLS: highest version offered, the one chosen */
+	uint16_t qtype;      /* DNS: the question's type */
+	uint16_t dns_id;     /* DNS: the query's id, to match its answer */
+	uint16_t status;     /* HTTP: the first response's status, 0: none seen */
+	uint16_t len;        /* bytes of data used */
+	uint8_t data[];      /* fields: tag(1) length(2, host order) bytes, back to back */
+};
+_Static_assert(sizeof(struct ww_meta) == 18, "the metadata header grew");
+
+/* The object's whole size in bytes (header and values): what a copy takes. */
+static inline size_t ww_meta_size(const struct ww_meta *m)
+{
+	return sizeof(*m) + m->len;
+}
+
+/*
+ * Walk m's values: *off starts at 0; returns the next value's tag (its
+ * bytes at *val, *len of them) and advances *off, or 0 at the end. Can't fail.
+ */
+static inline unsigned ww_meta_next(const struct ww_meta *m, uint32_t *off, const char **val, uint16_t *len)
+{
+	if (!m || *off + 3 > m->len)
+		return 0;
+	const uint8_t *p = m->data + *off;
+	uint16_t l;
+	memcpy(&l, p + 1, 2);
+	*val = (const char *)p + 3;
+	*len = l;
+	*off += 3u + l;
+	return p[0];
+}
+
+/* The first value of `tag` (its length at *len), NULL when m has none. Can't fail. */
+const char *ww_meta_get(const struct ww_meta *m, unsigned tag, uint16_t *len);
+
+/*
+ * Append a value (tag, bytes) to *mp, growing it (NULL *mp: a new object
+ * of kind NONE). Returns 0; -E2BIG when the object would pass
+ * WW_META_DATA_MAX (the value is dropped, the object unchanged); -ENOMEM.
+ */
+int ww_meta_add(struct ww_meta **mp, unsigned tag, const void *val, size_t len);
+
+/* A zeroed metadata object of `kind` with no values, NULL when out of memory. */
 struct ww_meta *ww_meta_new(enum ww_meta_kind kind);
 /* Free `m` (NULL is fine). Can't fail. */
 void ww_meta_free(struct ww_meta *m);
 
 /*
- * The metadata of a flow whose protocol was just proven as `kind` (not
- * TLS: the classifier builds that itself), from the first bytes of each
- * direction d[0] (to server) and d[1] (to client), n[i] bytes each (0:
- * none yet). Returns the object, or NULL when the bytes name nothing or
- * out of memory (meta.c).
+ * The metadata of a flow whose protocol was just proven as `kind` (HTTP,
+ * DNS, SSH), from the first bytes of each direction d[0] (to server) and
+ * d[1] (to client), n[i] bytes each (0: none yet). Returns the object, or
+ * NULL when the bytes name nothing or out of memory (meta.c).
  */
 struct ww_meta *ww_meta_open(enum ww_meta_kind kind, const uint8_t *const d[2], const uint32_t n[2], bool tcp);
 
 /*
+ * The same for TLS: the detector's server name (sni_len bytes, NULs and
+ * all; 0: none) and the hellos in d[0]/d[1]. NULL when there is nothing to
+ * keep and nothing to wait for, or out of memory.
+ */
+struct ww_meta *ww_meta_open_tls(const char *sni, size_t sni_len, const uint8_t *const d[2], const uint32_t n[2],
+				 bool tcp);
+
+/*
  * Whether m still waits for the other side (the response, the answer, the
- * ServerHello, the other banner). Can't fail.
+ * ServerHello, the other banner); ww_meta_wants_client() whether the
+ * client's packets can still add anything (else a caller need not offer
+ * them). Can't fail.
  */
 bool ww_meta_wants(const struct ww_meta *m);
+bool ww_meta_wants_client(const struct ww_meta *m);
 
 /*
  * A payload packet of the flow after its answer settled, in direction
- * `dir` (0 to server, 1 to client). Returns true when m wants nothing more
- * (then it is not called again). Bounded: a few packets at most.
+ * `dir` (0 to server, 1 to client), into *mp (which may move: values are
+ * appended). Returns true when it wants nothing more (then it is not
+ * called again). Bounded: a few packets at most. Out of memory: the value
+ * is dropped.
  */
-bool ww_meta_feed(struct ww_meta *m, int dir, const uint8_t *p, uint32_t n);
+bool ww_meta_feed(struct ww_meta **mp, int dir, const uint8_t *p, uint32_t n);
 
 /*
- * The server end's name: the TLS SNI, else the HTTP Host without its port;
- * NULL when neither. *by is "sni" or "http_host", *len the name's bytes.
- * Can't fail.
+ * The server end's name: the TLS SNI, else the HTTP Host without its port,
+ * else the name passive DNS gave (WW_MT_DNS_NAME); NULL when none. *by is
+ * "sni", "http_host" or "dns", *len the name's bytes. Can't fail.
  */
 const char *ww_meta_dst_name(const struct ww_meta *m, const char **by, size_t *len);
 

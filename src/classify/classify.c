@@ -326,26 +326,8 @@ static uint32_t run(struct ww_cls *c, const struct ww_pview *v)
  */
 static void save_tls(struct ww_cls *c, const struct ww_tls_ev *ev, const struct ww_pview *v)
 {
-	if (!c->meta) {
-		struct ww_meta *m = ww_meta_new(WW_META_TLS);
-		if (m) {
-			m->tcp = v->ipproto == WW_IPPROTO_TCP;
-			if (ev->sni_len && ev->sni_len < sizeof(m->sni)) {
-				memcpy(m->sni, ev->sni, ev->sni_len);
-				m->sni_len = ev->sni_len;
-			}
-			if (v->n[0] && ww_tlsmeta_client_stream(&m->tls, v->d[0], v->n[0]) == 0)
-				m->has_tls = 1;
-			if (v->n[1] && ww_tlsmeta_server_stream(&m->tls, v->d[1], v->n[1]) == 0)
-				m->has_tls = 1;
-			/* kept while the ServerHello may still come (an SSLv2
-			 * ClientHello gives no fingerprint, its answer JA3S) */
-			if (m->has_tls || m->sni_len || (v->ipproto == WW_IPPROTO_TCP && !v->n[1]))
-				c->meta = m;
-			else
-				ww_meta_free(m);
-		}
-	}
+	if (!c->meta)
+		c->meta = ww_meta_open_tls(ev->sni, ev->sni_len, v->d, v->n, v->ipproto == WW_IPPROTO_TCP);
 	if (c->tls || (!ev->sni_len && !ev->alpn[0]))
 		return;
 	c->tls = malloc(sizeof(*c->tls));

@@ -37,6 +37,11 @@
 #define FF_JUDGED   0x02   /* port judgement done */
 #define FF_SETTLED  0x04   /* answer copied into the flow, classifier state freed */
 #define FF_META_MORE 0x08  /* settled, its metadata waits for the other side (ww_meta_wants()) */
+#define FF_META_SRV  0x10  /* ...and only the server's packets can add to it: the client's are counted, not read */
+/* The client's payload packets offered (or counted) after settling before
+ * the metadata stops waiting: its retransmissions and the rest of its
+ * request come before the answer; the object is not touched for them. */
+#define META_CLIENT_PKTS 16
 #define WW_MAX_ALERTS_PER_FLOW 8   /* one per kind at most; a few kinds apply to flows */
 
 /* A decoded packet, keyed, on its way to the flow engine. */
@@ -99,9 +104,11 @@ static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_f
 		v->sni_len = ww_cls_sni_len(f->cls);
 		v->meta = ww_cls_meta(f->cls);
 	}
-	if (v->meta && v->meta->sni_len) {
-		v->sni = v->meta->sni;
-		v->sni_len = v->meta->sni_len;
+	uint16_t sl;
+	const char *sni = ww_meta_get(v->meta, WW_MT_SNI, &sl);
+	if (sni && sl) {
+		v->sni = sni;
+		v->sni_len = sl;
 	}
 	if (f->key.proto == WW_IPPROTO_TCP || f->key.proto == WW_IPPROTO_UDP)
 		v->service = ww_ports_service(ww_flow_server_port(f), f->key.proto);
@@ -112,8 +119,25 @@ static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_f
 		v->attr_reason = pl->none_reason;   /* static text, see ww_pipeline_cfg */
 		v->stable = true;
 	}
-	if (v->meta)
-		v->stable = false;   /* the metadata is freed with the flow: format it now */
+}
+
+/*
+ * A payload packet of a settled flow whose metadata waits for the other
+ * side. The object (a cache miss: it is cold) is read only for packets
+ * that can add to it; the client's packets while only the server's answer
+ * is awaited are counted in the flow itself.
+ */
+static void meta_feed(struct ww_flow *f, int to_client, const uint8_t *p, uint32_t n)
+{
+	if (!to_client && (f->flags & FF_META_SRV)) {
+		if (--f->meta_left == 0)
+			f->flags &= (uint8_t)~(FF_META_MORE | FF_META_SRV);
+		return;
+	}
+	if (ww_meta_feed(&f->meta, to_client, p, n))
+		f->flags &= (uint8_t)~(FF_META_MORE | FF_META_SRV);
+	else if (!ww_meta_wants_client(f->meta))
+		f->flags |= FF_META_SRV;
 }
 
 /*
@@ -127,8 +151,12 @@ static void settle(struct ww_pipeline *pl, struct ww_flow *f, const struct ww_cl
 	f->app_idx = r->proto;
 	f->app_by = r->by;
 	f->meta = ww_cls_take_meta(f->cls);
-	if (f->meta && ww_meta_wants(f->meta))
+	if (f->meta && ww_meta_wants(f->meta)) {
 		f->flags |= FF_META_MORE;
+		if (!ww_meta_wants_client(f->meta))
+			f->flags |= FF_META_SRV;
+		f->meta_left = META_CLIENT_PKTS;
+	}
 	ww_cls_release(&pl->cls_cache, f->cls);
 	f->cls = NULL;
 	f->flags |= FF_SETTLED;
@@ -386,9 +414,8 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 		/* the other side's first messages (the ServerHello, the HTTP
 		 * response, the DNS answer, the other SSH banner) after the
 		 * answer settled: a few packets at most (meta.c) */
-		if (WW_UNLIKELY(f->flags & FF_META_MORE) && p->payload_len && p->payload &&
-		    ww_meta_feed(f->meta, dir == WW_DIR_TOCLIENT, p->payload, p->payload_len))
-			f->flags &= (uint8_t)~FF_META_MORE;
+		if (WW_UNLIKELY(f->flags & FF_META_MORE) && p->payload_len && p->payload)
+			meta_feed(f, dir == WW_DIR_TOCLIENT, p->payload, p->payload_len);
 		return;
 	}
 	if (p->payload_len && p->payload && !(f->flags & FF_CLS_DONE) && !pl->no_classify &&
