@@ -160,6 +160,13 @@ const char *ww_meta_get(const struct ww_meta *m, unsigned tag, uint16_t *len);
  */
 int ww_meta_add(struct ww_meta **mp, unsigned tag, const void *val, size_t len);
 
+/*
+ * Append from's values to *into and free `from` (NULL: nothing; NULL
+ * *into: *into becomes `from`). A value past the bound or out of memory is
+ * dropped. Can't fail otherwise.
+ */
+void ww_meta_merge(struct ww_meta **into, struct ww_meta *from);
+
 /* A zeroed metadata object of `kind` with no values, NULL when out of memory. */
 struct ww_meta *ww_meta_new(enum ww_meta_kind kind);
 /* Free `m` (NULL is fine). Can't fail. */
@@ -214,6 +221,11 @@ int ww_httpmeta_response(struct ww_http_meta *h, const uint8_t *p, uint32_t n);
 /* One DNS message p[0..n) (over TCP: `tcp`, with its 2-byte length): a
  * query fills the question, a response its rcode and answers. */
 int ww_dnsmeta_message(struct ww_dns_meta *d, const uint8_t *p, uint32_t n, bool tcp);
+/* The DNS name at m[off] (message m[0..n)) as dotted text into out[0..cap)
+ * (no NUL): its length, or -1 when malformed; *next is the offset after
+ * it, *cut whether it was longer than cap. Compression pointers are
+ * followed at most 16 times, only backwards. */
+int ww_dnsmeta_name(const uint8_t *m, uint32_t n, uint32_t off, char *out, uint32_t cap, uint32_t *next, bool *cut);
 /* "A", "AAAA", ... or NULL for a type without a name here (written as "TYPEn"). */
 const char *ww_dnsmeta_type_name(uint16_t t);
 /* "NOERROR", "NXDOMAIN", ...; NULL for another code. */

@@ -28,9 +28,10 @@ static inline uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[
 /*
  * Read the name at m[off] into out (cap bytes, no NUL); returns its text
  * length, or -1 when malformed. *next is the offset after the name where
- * it started (after its first pointer, if any).
+ * it started (after its first pointer, if any). (meta.h; pdns.c reads
+ * answers with it too.)
  */
-static int read_name(const uint8_t *m, uint32_t n, uint32_t off, char *out, uint32_t cap, uint32_t *next, bool *cut)
+int ww_dnsmeta_name(const uint8_t *m, uint32_t n, uint32_t off, char *out, uint32_t cap, uint32_t *next, bool *cut)
 {
 	uint32_t o = 0, jumps = 0, lim = off;   /* a pointer must go before `lim` */
 	bool jumped = false;
@@ -134,7 +135,7 @@ int ww_dnsmeta_message(struct ww_dns_meta *d, const uint8_t *p, uint32_t n, bool
 	char name[DNS_NAME_TEXT];
 	bool cut;
 	if (qd) {
-		int l = read_name(p, n, off, name, sizeof(name), &next, &cut);
+		int l = ww_dnsmeta_name(p, n, off, name, sizeof(name), &next, &cut);
 		if (l < 0 || next + 4 > n)
 			return -EINVAL;
 		if (!d->have_query) {
@@ -148,7 +149,7 @@ int ww_dnsmeta_message(struct ww_dns_meta *d, const uint8_t *p, uint32_t n, bool
 		}
 		off = next + 4;
 		for (uint32_t q = 1; q < qd && q < DNS_MAX_RRS; q++) {   /* mDNS asks several */
-			if (read_name(p, n, off, name, sizeof(name), &next, &cut) < 0 || next + 4 > n)
+			if (ww_dnsmeta_name(p, n, off, name, sizeof(name), &next, &cut) < 0 || next + 4 > n)
 				return response ? -EINVAL : 0;
 			off = next + 4;
 		}
@@ -158,7 +159,7 @@ int ww_dnsmeta_message(struct ww_dns_meta *d, const uint8_t *p, uint32_t n, bool
 	d->rcode = (uint8_t)(flags & 0x0f);
 	d->have_answer = 1;
 	for (uint32_t r = 0; r < an && r < DNS_MAX_RRS; r++) {
-		if (read_name(p, n, off, name, sizeof(name), &next, &cut) < 0 || next + 10 > n)
+		if (ww_dnsmeta_name(p, n, off, name, sizeof(name), &next, &cut) < 0 || next + 10 > n)
 			break;
 		uint16_t type = be16(p + next);
 		uint32_t rdl = be16(p + next + 8), rd = next + 10;
@@ -171,7 +172,7 @@ int ww_dnsmeta_message(struct ww_dns_meta *d, const uint8_t *p, uint32_t n, bool
 			add_answer(d, txt, (uint32_t)strlen(txt));
 		} else if (type == 5 || type == 12 || type == 2 || (type == 15 && rdl > 2)) {
 			uint32_t at = type == 15 ? rd + 2 : rd, nx;
-			int l = read_name(p, rd + rdl, at, name, sizeof(name), &nx, &cut);
+			int l = ww_dnsmeta_name(p, rd + rdl, at, name, sizeof(name), &nx, &cut);
 			if (l > 0)
 				add_answer(d, name, (uint32_t)l);
 		}

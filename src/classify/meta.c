@@ -95,6 +95,23 @@ static struct ww_meta *finish(const struct ww_meta *m)
 	return h;
 }
 
+void ww_meta_merge(struct ww_meta **into, struct ww_meta *from)
+{
+	uint32_t off = 0;
+	const char *v;
+	uint16_t l;
+	unsigned t;
+	if (!from)
+		return;
+	if (!*into) {
+		*into = from;
+		return;
+	}
+	while ((t = ww_meta_next(from, &off, &v, &l)))
+		(void)ww_meta_add(into, t, v, l);
+	ww_meta_free(from);
+}
+
 const char *ww_meta_get(const struct ww_meta *m, unsigned tag, uint16_t *len)
 {
 	uint32_t off = 0;

@@ -294,7 +294,7 @@ static char *put_meta_obj(char *p, const struct ww_meta *m, const struct mvals *
  * dst_name, dst_name_by (and dst_name_process) and the metadata objects,
  * after the flow's sni: `sni` is the view's name when it has no object.
  */
-static char *put_names(char *p, const struct ww_meta *m, const char *sni, size_t sni_n)
+static char *put_names(char *p, const struct ww_meta *m, const char *sni, size_t sni_n, const struct ww_owner *own)
 {
 	struct mvals mv;
 	const char *dn_by = NULL;
@@ -319,9 +319,15 @@ static char *put_names(char *p, const struct ww_meta *m, const char *sni, size_t
 		p = ww_json_put_str(p, dn, dn_n);
 		p = LIT(p, ",\"dst_name_by\":");
 		p = put_own_str(p, dn_by, strlen(dn_by));
-		if (m && dn_by[0] == 'd' && mv.v[WW_MT_DNS_PROC]) {
-			p = LIT(p, ",\"dst_name_process\":");
-			p = ww_json_put_str(p, mv.v[WW_MT_DNS_PROC], mv.n[WW_MT_DNS_PROC]);
+		int32_t pid;
+		if (m && dn_by[0] == 'd' && mv.v[WW_MT_DNS_PROC] && mv.n[WW_MT_DNS_PROC] > 4 &&
+		    (memcpy(&pid, mv.v[WW_MT_DNS_PROC], 4), !own || own->pid != pid)) {
+			/* the process that asked is not the flow's (or the flow has none) */
+			p = LIT(p, ",\"dst_name_process\":{\"pid\":");
+			p = ww_json_put_u64(p, (uint64_t)(uint32_t)pid);
+			p = LIT(p, ",\"name\":");
+			p = ww_json_put_str(p, mv.v[WW_MT_DNS_PROC] + 4, mv.n[WW_MT_DNS_PROC] - 4u);
+			*p++ = '}';
 		}
 	} else {
 		p = LIT(p, ",\"dst_name\":null,\"dst_name_by\":null");
@@ -442,7 +448,7 @@ int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
 		if (!p)
 			return ww_jw_finish(w, out);
 	}
-	p = put_names(p, v->meta, sni, sni_n);
+	p = put_names(p, v->meta, sni, sni_n, v->owner);
 	if (v->owner) {
 		ww_jw_wrote(w, p);
 		ww_emit_json_owner(w, v->owner);

@@ -22,6 +22,7 @@
 #include "wirewho/handoff.h"
 #include "wirewho/judge_port.h"
 #include "wirewho/meta.h"
+#include "wirewho/pdns.h"
 #include "wirewho/ports.h"
 
 #include <errno.h>
@@ -61,6 +62,7 @@ struct ww_pipeline {
 	struct ww_handoff *aq;   /* replay's ring to the analysis thread (see below), or NULL */
 	struct ww_decoder *dec;
 	struct ww_tunnels *tun;  /* interned tunnel paths: the reader adds, the analysis thread reads */
+	struct ww_pdns *pdns;    /* passive DNS: the analysis thread learns and asks (NULL: out of memory) */
 	struct ww_flows *flows;
 	struct ww_emitter *em;
 	uint64_t alerts;         /* counted where they are emitted */
@@ -103,6 +105,8 @@ static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_f
 		v->sni = ww_cls_sni(f->cls);
 		v->sni_len = ww_cls_sni_len(f->cls);
 		v->meta = ww_cls_meta(f->cls);
+		if (!v->meta)
+			v->meta = f->meta;   /* passive DNS's name alone (adopt_meta() joins them at the end) */
 	}
 	uint16_t sl;
 	const char *sni = ww_meta_get(v->meta, WW_MT_SNI, &sl);
@@ -140,6 +144,55 @@ static void meta_feed(struct ww_flow *f, int to_client, const uint8_t *p, uint32
 		f->flags |= FF_META_SRV;
 }
 
+/* The classifier's metadata into the flow's, joined with what passive DNS
+ * put there at the first packet (the classifier's object absorbs it). */
+static void adopt_meta(struct ww_flow *f)
+{
+	struct ww_meta *m = ww_cls_take_meta(f->cls);
+	if (!m)
+		return;
+	ww_meta_merge(&m, f->meta);
+	f->meta = m;
+}
+
+/*
+ * A flow's first packet: the name an earlier DNS answer gave its server
+ * address, and who asked, into its metadata (a small object of its own;
+ * none when no answer named the address).
+ */
+static void pdns_name(struct ww_pipeline *pl, struct ww_flow *f, ww_time_t ts)
+{
+	struct ww_pdns_hit h;
+	if (!ww_pdns_lookup(pl->pdns, f->key.family, ww_flow_server_ip(f), ts, &h))
+		return;
+	if (ww_meta_add(&f->meta, WW_MT_DNS_NAME, h.name, h.len) == 0 && h.comm_len) {
+		char who[4 + WW_PDNS_ASKER_MAX];
+		int32_t pid = h.pid;
+		memcpy(who, &pid, 4);
+		memcpy(who + 4, h.comm, h.comm_len);
+		(void)ww_meta_add(&f->meta, WW_MT_DNS_PROC, who, 4u + h.comm_len);
+	}
+}
+
+/* A DNS response on a flow: its addresses into the passive DNS cache, with the flow's owner as the asker. */
+static void pdns_learn(struct ww_pipeline *pl, struct ww_flow *f, const struct ww_pkt *p, ww_time_t ts)
+{
+	bool tcp = p->proto == WW_IPPROTO_TCP;
+	if (!ww_pdns_is_answer(p->payload, p->payload_len, tcp))
+		return;
+	struct ww_pdns_asker who = { 0, NULL };
+	struct ww_flow_view v;
+	if (pl->ops) {
+		view_of(pl, f, &v);
+		if (v.owner) {
+			who.pid = v.owner->pid;
+			who.comm = v.owner->comm;
+		}
+	}
+	(void)ww_pdns_learn(pl->pdns, p->payload, p->payload_len, tcp, p->sport == WW_PDNS_MDNS_PORT,
+			    ts, &who);
+}
+
 /*
  * Once a flow's answer `r` is final and judged, keep only the answer (the
  * classifier's one-byte protocol id and, for TLS, the server name: the
@@ -150,7 +203,7 @@ static void settle(struct ww_pipeline *pl, struct ww_flow *f, const struct ww_cl
 {
 	f->app_idx = r->proto;
 	f->app_by = r->by;
-	f->meta = ww_cls_take_meta(f->cls);
+	adopt_meta(f);
 	if (f->meta && ww_meta_wants(f->meta)) {
 		f->flags |= FF_META_MORE;
 		if (!ww_meta_wants_client(f->meta))
@@ -239,6 +292,8 @@ static void end_flow_to(struct ww_pipeline *pl, struct ww_emit_batch *b, struct 
 	struct ww_alert al[WW_MAX_ALERTS_PER_FLOW];
 
 	ww_cls_finish(f->cls, f);   /* decide on what was seen */
+	if (!(f->flags & FF_SETTLED))
+		adopt_meta(f);
 	if (!(f->flags & FF_JUDGED)) {
 		struct ww_cls_result r;
 		if (f->cls)
@@ -331,6 +386,7 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
 	pl->tun = ww_tunnels_new();
 	if (!pl->tun)
 		goto err;
+	pl->pdns = ww_pdns_new(WW_PDNS_ENTRIES_DEFAULT, WW_PDNS_BYTES_DEFAULT);   /* NULL: flows go unnamed */
 	pl->flows = ww_flows_new(&cfg->flow, seed, on_flow_end, pl);
 	if (!pl->flows)
 		goto err;
@@ -390,6 +446,7 @@ void ww_pipeline_free(struct ww_pipeline *pl)
 	ww_decoder_free(pl->dec);
 	ww_emitter_free(pl->em);
 	ww_tunnels_free(pl->tun);
+	ww_pdns_free(pl->pdns);
 	free(pl);
 }
 
@@ -402,6 +459,11 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 
 	if (WW_UNLIKELY(!f))
 		return;
+	if (WW_UNLIKELY(f->pkts[0] + f->pkts[1] == 1) && pl->pdns)
+		pdns_name(pl, f, e->ts);
+	if (WW_UNLIKELY(p->payload_len && p->payload && (p->sport == 53 || p->sport == WW_PDNS_MDNS_PORT)) && pl->pdns &&
+	    (p->proto == WW_IPPROTO_UDP || p->proto == WW_IPPROTO_TCP))
+		pdns_learn(pl, f, p, e->ts);
 	if (WW_UNLIKELY(f->pkts[0] + f->pkts[1] == 1) && pl->ops && pl->ops->flow_new) {
 		pl->ops->flow_new(pl->ud, f, p, e->ts);
 		if (pl->ops->judge_new)
