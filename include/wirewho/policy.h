@@ -66,6 +66,9 @@ struct ww_policy_query {
 	uint8_t proto;                  /* WW_IPPROTO_TCP, WW_IPPROTO_UDP, WW_SOCK_PROTO_RAW */
 	bool flow;                      /* a flow, not a socket: `state` is read as below */
 	const char *app;                /* the flow's proven protocol, for ww_policy_match_app; NULL otherwise */
+	const char *host;               /* the flow's dst_name (host_len bytes), NULL unknown: host= rules
+					   match only a query with one */
+	size_t host_len;
 	uint32_t indicators;            /* the owner's masquerading indicators (procs.h), 0 none:
 					   never matched, but --learn will not whitelist such a process */
 };
@@ -142,6 +145,7 @@ void ww_policy_indicator_list(char *buf, size_t bufsz, uint32_t ind);
 #define WW_PF_RPORT  0x080
 #define WW_PF_DIR    0x100
 #define WW_PF_BIND   0x200
+#define WW_PF_HOST   0x400   /* the flow's dst_name (q->host), when known */
 
 /*
  * Write the rule "ACTION key=value ..." that matches q on the selected
