@@ -19,7 +19,8 @@ libbpf-dev bpftool libcap2-bin
 libcap-dev iproute2 tcpdump dnsutils bind9 openssh-server openssh-client curl openssl
 libssl-dev
 python3 python3-jsonschema netbase procps psmisc socat systemd man-db util-linux
-iputils-ping nginx-light perl tshark"
+iputils-ping nginx-light perl tshark
+netcat-openbsd"
 
 missing=""
 for p in $PKGS; do
