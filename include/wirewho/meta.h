@@ -255,6 +255,40 @@ int ww_tlsmeta_client_hello(struct ww_tls_meta *t, const uint8_t *m, uint32_t n,
  */
 int ww_tlsmeta_server_stream(struct ww_tls_meta *t, const uint8_t *p, uint32_t n);
 
+/* --- QUIC Initial packets (quic.c) --- */
+
+/* CRYPTO data kept from offset 0: a ClientHello with post-quantum key
+ * shares is ~1.8 KB, split over two Initials; larger ones are not read. */
+#define WW_QUIC_HELLO_MAX 8192
+
+struct ww_quic_keys { uint8_t key[16], iv[12], hp[16]; };
+
+/* The client's CRYPTO stream as its Initial packets gave it. */
+struct ww_quic_hello {
+	uint32_t version;                      /* of the last packet that opened */
+	uint8_t buf[WW_QUIC_HELLO_MAX];
+	uint8_t got[WW_QUIC_HELLO_MAX / 8];    /* which bytes of buf arrived */
+};
+
+/* The client's Initial keys for `version` (1 or RFC 9369's v2) and its
+ * Destination Connection ID. 0, or -EINVAL for another version. */
+int ww_quic_client_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len, struct ww_quic_keys *k);
+
+/* Open the client Initial packets in p[0..n) (datagrams back to back) and
+ * add their CRYPTO data to h (zeroed first by the caller). 0 when one
+ * opened, -EINVAL when none did. */
+int ww_quic_client_initials(struct ww_quic_hello *h, const uint8_t *p, uint32_t n);
+
+/* The whole ClientHello's length at h->buf (a handshake message: type 1,
+ * 3-byte length), -EAGAIN while bytes of it are missing, -EINVAL when the
+ * stream does not begin with one. */
+int ww_quic_hello_len(const struct ww_quic_hello *h);
+
+/* The TLS metadata of a QUIC flow from the client's first datagrams
+ * d0[0..n0) (meta.c): NULL when no Initial opened to a whole ClientHello,
+ * or out of memory. */
+struct ww_meta *ww_meta_open_quic(const uint8_t *d0, uint32_t n0);
+
 /* "TLS 1.3", "TLS 1.2", ..., "SSL 3.0"; NULL for another value. Can't fail. */
 const char *ww_tlsmeta_version_name(uint16_t v);
 

@@ -343,6 +343,8 @@ static void save_meta(struct ww_cls *c, const struct ww_pview *v)
 			      c->match == WW_P_SSH ? WW_META_SSH : WW_META_NONE;
 	if (k != WW_META_NONE && !c->meta)
 		c->meta = ww_meta_open(k, v->d, v->n, v->ipproto == WW_IPPROTO_TCP);
+	else if (c->match == WW_P_QUIC && !c->meta)
+		c->meta = ww_meta_open_quic(v->d[0], v->n[0]);   /* the client's Initials, opened (quic.c) */
 }
 
 /*

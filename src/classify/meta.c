@@ -171,6 +171,68 @@ struct ww_meta *ww_meta_open_tls(const char *sni, size_t sni_len, const uint8_t 
 	return NULL;
 }
 
+/* The server name of the ClientHello handshake message m[0..n), or NULL. */
+static const uint8_t *hello_sni(const uint8_t *m, uint32_t n, uint32_t *len)
+{
+	uint32_t o = 4 + 2 + 32;
+	if (n < o + 1)
+		return NULL;
+	o += 1u + m[o];                                   /* session id */
+	if (o + 2 > n)
+		return NULL;
+	o += 2u + ((uint32_t)m[o] << 8 | m[o + 1]);      /* cipher suites */
+	if (o + 1 > n)
+		return NULL;
+	o += 1u + m[o];                                   /* compression */
+	if (o + 2 > n)
+		return NULL;
+	uint32_t end = o + 2 + ((uint32_t)m[o] << 8 | m[o + 1]);
+	o += 2;
+	if (end > n)
+		end = n;
+	while (o + 4 <= end) {
+		uint32_t t = (uint32_t)m[o] << 8 | m[o + 1], l = (uint32_t)m[o + 2] << 8 | m[o + 3];
+		o += 4;
+		if (o + l > end)
+			return NULL;
+		if (t == 0 && l >= 5 && m[o + 2] == 0) {   /* server_name: list, host_name(0), length, name */
+			uint32_t nl = (uint32_t)m[o + 3] << 8 | m[o + 4];
+			if (nl && 5 + nl <= l && nl < WW_NAME_MAX) {
+				*len = nl;
+				return m + o + 5;
+			}
+			return NULL;
+		}
+		o += l;
+	}
+	return NULL;
+}
+
+struct ww_meta *ww_meta_open_quic(const uint8_t *d0, uint32_t n0)
+{
+	static _Thread_local struct ww_quic_hello h;   /* 9 KB: off the stack, per analysis thread */
+	struct ww_tls_meta t;
+	struct scratch sc;
+	struct ww_meta *m = &sc.h;
+	memset(&h, 0, sizeof(h));
+	if (!d0 || !n0 || ww_quic_client_initials(&h, d0, n0) != 0)
+		return NULL;
+	int hl = ww_quic_hello_len(&h);
+	if (hl < 0)
+		return NULL;   /* cut (its rest is in a later datagram than the classifier kept) */
+	memset(m, 0, sizeof(*m));
+	m->kind = WW_META_TLS;
+	m->have = WW_MH_TLS_QUIC;
+	uint32_t sl = 0;
+	const uint8_t *sni = hello_sni(h.buf, (uint32_t)hl, &sl);
+	if (sni)
+		put(m, WW_MT_SNI, sni, sl);
+	memset(&t, 0, sizeof(t));
+	if (ww_tlsmeta_client_hello(&t, h.buf, (uint32_t)hl, 'q') == 0)
+		add_tls_client(m, &t);
+	return finish(m);
+}
+
 /* The HTTP request/response, DNS message or SSH banner p[0..n) from side `dir` into *mp. */
 static void parse_into(struct ww_meta *m, int dir, const uint8_t *p, uint32_t n)
 {

@@ -109,7 +109,8 @@ static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_f
 			v->meta = f->meta;   /* passive DNS's name alone (adopt_meta() joins them at the end) */
 	}
 	uint16_t sl;
-	const char *sni = ww_meta_get(v->meta, WW_MT_SNI, &sl);
+	/* the top-level sni is TLS's (records.md); QUIC's is in its tls object */
+	const char *sni = v->meta && !(v->meta->have & WW_MH_TLS_QUIC) ? ww_meta_get(v->meta, WW_MT_SNI, &sl) : NULL;
 	if (sni && sl) {
 		v->sni = sni;
 		v->sni_len = sl;
