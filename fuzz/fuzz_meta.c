@@ -1,8 +1,10 @@
-// fuzz-sources: src/classify/meta.c src/classify/httpmeta.c src/classify/dnsmeta.c src/classify/sshmeta.c src/classify/tlsmeta.c
+// fuzz-sources: src/classify/meta.c src/classify/httpmeta.c src/classify/dnsmeta.c src/classify/sshmeta.c src/classify/tlsmeta.c src/classify/quic.c
 /*
  * fuzz_meta.c - libFuzzer target over the HTTP, DNS and SSH metadata
- * parsers (httpmeta.c, dnsmeta.c, sshmeta.c) through meta.c: byte 0 picks
- * the kind and UDP/TCP, the rest is split at byte 1's offset into the
+ * parsers (httpmeta.c, dnsmeta.c, sshmeta.c) through meta.c, and QUIC's
+ * Initial packet reader (quic.c, kind 3: the client's part as datagrams;
+ * random bytes rarely pass the AEAD, so this covers the headers, keys and
+ * lengths): byte 0 picks the kind and UDP/TCP, the rest is split at byte 1's offset into the
  * client's and the server's first bytes, then fed again as later packets.
  * Each part is copied into a heap buffer of exactly its length so ASan
  * catches any read past it; what the object holds must stay in its bounds.
@@ -55,6 +57,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *a = dup(data + 2, split), *b = dup(data + 2 + split, size - 2 - split);
 	if (!a || !b)
 		goto out;
+	if ((data[0] & 3) == 3) {   /* QUIC: the client's datagrams, opened (quic.c) */
+		struct ww_meta *q = ww_meta_open_quic(a, (uint32_t)split);
+		if (q) {
+			check(q);
+			ww_meta_free(q);
+		}
+	}
 	const uint8_t *d[2] = { a, b };
 	uint32_t n[2] = { (uint32_t)split, (uint32_t)(size - 2 - split) };
 	struct ww_meta *m = ww_meta_open(k, d, n, tcp);

@@ -69,9 +69,9 @@ int ww_meta_add(struct ww_meta **mp, unsigned tag, const void *val, size_t len)
  * otherwise.
  */
 struct scratch {
-	struct ww_meta h;
-	uint8_t room[WW_META_DATA_MAX];
+	_Alignas(8) unsigned char b[sizeof(struct ww_meta) + WW_META_DATA_MAX];
 };
+#define SCRATCH_META(sc) ((struct ww_meta *)(void *)(sc).b)
 
 static void put(struct ww_meta *m, unsigned tag, const void *val, size_t len)
 {
@@ -152,7 +152,7 @@ struct ww_meta *ww_meta_open_tls(const char *sni, size_t sni_len, const uint8_t 
 {
 	struct ww_tls_meta t;
 	struct scratch sc;
-	struct ww_meta *m = &sc.h;
+	struct ww_meta *m = SCRATCH_META(sc);
 	memset(m, 0, sizeof(*m));
 	m->kind = WW_META_TLS;
 	m->tcp = tcp;
@@ -213,7 +213,7 @@ struct ww_meta *ww_meta_open_quic(const uint8_t *d0, uint32_t n0)
 	static _Thread_local struct ww_quic_hello h;   /* 9 KB: off the stack, per analysis thread */
 	struct ww_tls_meta t;
 	struct scratch sc;
-	struct ww_meta *m = &sc.h;
+	struct ww_meta *m = SCRATCH_META(sc);
 	memset(&h, 0, sizeof(h));
 	if (!d0 || !n0 || ww_quic_client_initials(&h, d0, n0) != 0)
 		return NULL;
@@ -297,7 +297,7 @@ struct ww_meta *ww_meta_open(enum ww_meta_kind kind, const uint8_t *const d[2], 
 	if (kind != WW_META_HTTP && kind != WW_META_DNS && kind != WW_META_SSH)
 		return NULL;
 	struct scratch sc;
-	struct ww_meta *m = &sc.h;
+	struct ww_meta *m = SCRATCH_META(sc);
 	memset(m, 0, sizeof(*m));
 	m->kind = (uint8_t)kind;
 	m->tcp = tcp;
@@ -339,7 +339,7 @@ bool ww_meta_wants_client(const struct ww_meta *m)
 static void feed_values(struct ww_meta **mp, int dir, const uint8_t *p, uint32_t n, bool tls)
 {
 	struct scratch sc;
-	struct ww_meta *m = &sc.h;
+	struct ww_meta *m = SCRATCH_META(sc);
 	memcpy(m, *mp, ww_meta_size(*mp));
 	if (tls) {
 		struct ww_tls_meta t;

@@ -144,13 +144,19 @@ static void put(struct ww_pdns *c, uint8_t family, const struct ww_addr *a, cons
 		ttl = WW_PDNS_TTL_FLOOR;
 	if (ttl > WW_PDNS_TTL_CEIL)
 		ttl = WW_PDNS_TTL_CEIL;
+	struct entry *e = find(c, family, a);
+	if (e && e->name_len == nl && e->comm_len == cl && memcmp(e->str, name, nl) == 0 &&
+	    (!cl || (e->pid == who->pid && memcmp(e->str + nl, who->comm, cl) == 0))) {
+		e->seen = now;   /* the same answer again (a name asked often): its time only */
+		e->expires = now + (ww_time_t)ttl * WW_USEC_PER_SEC;
+		return;
+	}
 	char *str = malloc((size_t)nl + cl + 1);
 	if (!str)
 		return;   /* out of memory: this answer is not remembered */
 	memcpy(str, name, nl);
 	if (cl)
 		memcpy(str + nl, who->comm, cl);
-	struct entry *e = find(c, family, a);
 	if (e) {   /* the address again: the newer answer names it, in its old place */
 		c->bytes -= entry_bytes(e);
 		free(e->str);
