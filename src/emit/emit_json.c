@@ -212,16 +212,17 @@ static char *put_tls(char *p, const struct ww_meta *m, const struct mvals *mv)
 	}
 	if ((m->have & WW_MH_TLS_CLIENT) && mv->v[WW_MT_JA4] && mv->v[WW_MT_JA3]) {
 		*p++ = c;
+		/* our own text (hex digits, letters, '_'): nothing to escape */
 		p = LIT(p, "\"ja4\":");
-		p = ww_json_put_str(p, mv->v[WW_MT_JA4], mv->n[WW_MT_JA4]);
+		p = put_own_str(p, mv->v[WW_MT_JA4], mv->n[WW_MT_JA4]);
 		p = LIT(p, ",\"ja3\":");
-		p = ww_json_put_str(p, mv->v[WW_MT_JA3], mv->n[WW_MT_JA3]);
+		p = put_own_str(p, mv->v[WW_MT_JA3], mv->n[WW_MT_JA3]);
 		c = ',';
 	}
 	if ((m->have & WW_MH_TLS_SERVER) && mv->v[WW_MT_JA3S]) {
 		*p++ = c;
 		p = LIT(p, "\"ja3s\":");
-		p = ww_json_put_str(p, mv->v[WW_MT_JA3S], mv->n[WW_MT_JA3S]);
+		p = put_own_str(p, mv->v[WW_MT_JA3S], mv->n[WW_MT_JA3S]);
 		c = ',';
 	}
 	if (c == '{')
