@@ -1,4 +1,4 @@
-// fuzz-sources: src/classify/classify.c src/classify/ports.c src/judge/judge_port.c src/judge/alert.c src/common/common.c src/classify/proto/*.c
+// fuzz-sources: src/classify/classify.c src/classify/ports.c src/judge/judge_port.c src/judge/alert.c src/common/common.c src/classify/proto/*.c src/classify/*meta.c
 /*
  * fuzz_classify.c - libFuzzer target over the classifier's entry point
  * (ww_cls_feed) and everything after it: ww_cls_finish, the answer and its

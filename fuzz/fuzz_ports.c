@@ -1,4 +1,4 @@
-// fuzz-sources: src/classify/ports.c src/classify/classify.c src/common/common.c src/classify/proto/*.c
+// fuzz-sources: src/classify/ports.c src/classify/classify.c src/common/common.c src/classify/proto/*.c src/classify/*meta.c
 /*
  * fuzz_ports.c - libFuzzer target over the two file readers of ports.c:
  * the --ports loader (ww_ports_load_user) and the services database

@@ -3,8 +3,10 @@
 # Idempotent and quiet when everything is there; needs root to install.
 set -eu
 
-# Build: compiler, meson, the three libraries. Tests: the real programs the
-# end-to-end tests start in network namespaces, clang for the fuzzers, and
+# Build: compiler, meson, the four libraries (libssl-dev: libcrypto, for the
+# JA3/JA4 hashes). Tests: the real programs the end-to-end tests start in
+# network namespaces, clang for the fuzzers, tshark (the reference for the
+# TLS fingerprints, tests/e2e_tlsmeta.py), and
 # python3-jsonschema for validating every record against docs/schema/;
 # systemd (systemd-analyze), man-db and util-linux (unshare) for checking
 # dist/wirewho.service (tests/service_verify.sh).
@@ -17,9 +19,10 @@ set -eu
 PKGS="gcc clang llvm meson ninja-build pkg-config libpcap-dev libmnl-dev libcmocka-dev
 libbpf-dev bpftool libcap2-bin
 libcap-dev iproute2 tcpdump dnsutils bind9 openssh-server openssh-client curl openssl
+libssl-dev
 python3 python3-jsonschema netbase procps psmisc socat systemd man-db util-linux
-iputils-ping nginx-light perl
-libssl-dev nftables
+iputils-ping nginx-light perl tshark netcat-openbsd
+nftables
 nats-server libnats-dev rsyslog"
 # (the line above: issue #15, the fleet sinks and their tests: NATS JetStream, syslog)
 

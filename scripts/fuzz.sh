@@ -51,10 +51,10 @@ for t in "$@"; do
 	[ -f "$src" ] || { echo "fuzz.sh: no such target: $src" >&2; exit 2; }
 
 	srcs=$(sed -n 's|^[ /*]*fuzz-sources:[ ]*||; T; s|[ ]*[*]/.*$||; p' "$src" | head -n 1)
-	libs=""
+	libs="-lcrypto"   # tlsmeta.c hashes with libcrypto (any target with the classifier)
 	if [ -z "$srcs" ]; then
 		srcs=$(cd "$root" && find src -name '*.c' ! -path 'src/cli/*' ! -path 'src/*/bpf/*' | sort | tr '\n' ' ')
-		libs="-lpcap -lmnl -lm"
+		libs="-lpcap -lmnl -lm -lcrypto"
 	fi
 	bin="$work/fuzz_$name"
 	echo "== building fuzz_$name"

@@ -84,7 +84,8 @@ check(len(alerts) == 1 and alerts[0]["evidence"].get("sni") == SNI,
       "tls_sni_nul.pcap: the alert's evidence.sni is the whole name, NUL escaped")
 raw = subprocess.run([WW, "replay", "--json", os.path.join(CRAFTED, "tls_sni_nul.pcap")],
                      capture_output=True, timeout=60).stdout.decode()
-check(raw.count('"sni":"evil.example.test\\u0000.good.example.test"') == 3,
+# two flows (their sni and their tls object's) and the alert's evidence
+check(raw.count('"sni":"evil.example.test\\u0000.good.example.test"') == 5,
       "tls_sni_nul.pcap: the NUL is written as \\u0000 in every sni")
 text = subprocess.run([WW, "replay", os.path.join(CRAFTED, "tls_sni_nul.pcap")],
                       capture_output=True, timeout=60).stdout.decode()

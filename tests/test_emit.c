@@ -254,6 +254,13 @@ static int reference_flow(struct ww_jw *w, const struct ww_flow_view *v)
 	ww_jw_str(w, "service", v->service);
 	if (v->sni && *v->sni)
 		ww_jw_str(w, "sni", v->sni);
+	if (v->sni && *v->sni) {   /* the server end's name: the SNI here (no metadata object) */
+		ww_jw_str(w, "dst_name", v->sni);
+		ww_jw_str(w, "dst_name_by", "sni");
+	} else {
+		ww_jw_null(w, "dst_name");
+		ww_jw_null(w, "dst_name_by");
+	}
 	ww_emit_json_owner(w, v->owner);
 	ww_jw_obj_begin(w, "attribution");
 	ww_jw_str(w, "status", v->attr_status ? v->attr_status : "none");

@@ -191,6 +191,66 @@ static void test_remote_cidrs_scopes_and_ports(void **st)
 	ww_policy_free(p);
 }
 
+static bool host_matches(struct ww_policy *p, const char *host, int *line)
+{
+	static struct ww_addr peer;
+	peer = ww_test_addr("192.0.2.80");
+	struct ww_policy_query q = { .proto = WW_IPPROTO_TCP, .state = WW_SS_ESTABLISHED, .dir = WW_DIR_OUT,
+				     .remote = &peer,
+				     .remote_port = 443, .uid = -1, .bind_scope = -1, .flow = true,
+				     .host = host, .host_len = host ? strlen(host) : 0 };
+	struct ww_policy_verdict v;
+	bool m = ww_policy_match(p, &q, &v);
+	*line = m ? v.line : 0;
+	return m;
+}
+
+static void test_host_wildcard_matches_exactly_one_label_as_certificates_do(void **st)
+{
+	(void)st;
+	int line;
+	struct ww_policy *p = parse_ok("allow host=*.example.com rport=443\n"
+				       "ignore host=Example.ORG\n");
+	assert_true(host_matches(p, "www.example.com", &line));
+	assert_int_equal(line, 1);
+	assert_true(host_matches(p, "API.EXAMPLE.COM", &line));
+	assert_false(host_matches(p, "example.com", &line));          /* no label for the '*' */
+	assert_false(host_matches(p, "a.b.example.com", &line));      /* two labels: not one */
+	assert_false(host_matches(p, "wwwexample.com", &line));
+	assert_false(host_matches(p, ".example.com", &line));         /* an empty label */
+	assert_true(host_matches(p, "example.org", &line));
+	assert_int_equal(line, 2);
+	assert_false(host_matches(p, "www.example.org", &line));
+	assert_false(host_matches(p, NULL, &line));                   /* a flow without a name */
+	struct ww_policy_query q = { .proto = WW_IPPROTO_TCP, .dir = WW_DIR_OUT, .remote_port = 443, .uid = -1,
+				     .bind_scope = -1, .flow = true, .host = "x\0.example.com", .host_len = 15 };
+	struct ww_policy_verdict v;
+	assert_false(ww_policy_match(p, &q, &v));                     /* a NUL is not a label's text */
+	ww_policy_free(p);
+	assert_non_null(strstr(parse_err("allow host=www.*.example.com\n"), "wildcard"));
+	assert_non_null(strstr(parse_err("allow host=*example.com\n"), "wildcard"));
+	assert_non_null(strstr(parse_err("allow host=*.*.example.com\n"), "wildcard"));
+}
+
+static void test_learned_outbound_rule_names_the_host_where_seen(void **st)
+{
+	(void)st;
+	char buf[512];
+	struct ww_policy_query q = { .comm = "curl", .exe = "/usr/bin/curl", .user = "root", .uid = 0,
+				     .proto = WW_IPPROTO_TCP, .state = WW_SS_ESTABLISHED, .dir = WW_DIR_OUT,
+				     .remote_port = 443, .bind_scope = -1, .host = "www.example.com", .host_len = 15 };
+	assert_true(ww_policy_format_rule(buf, sizeof(buf), WW_POLICY_ALLOW, &q, WW_PF_COMM | WW_PF_HOST) > 0);
+	assert_non_null(strstr(buf, " host=www.example.com"));
+	struct ww_policy *p = parse_ok(buf);   /* and it reads back, matching the name */
+	int line;
+	assert_false(host_matches(p, "other.example.com", &line));
+	ww_policy_free(p);
+	q.host = NULL;
+	q.host_len = 0;
+	assert_true(ww_policy_format_rule(buf, sizeof(buf), WW_POLICY_ALLOW, &q, WW_PF_COMM | WW_PF_HOST) > 0);
+	assert_null(strstr(buf, "host="));
+}
+
 static void test_state_dir_and_bind_constraints(void **st)
 {
 	(void)st;
@@ -661,6 +721,8 @@ int main(void)
 		cmocka_unit_test(test_process_rules_never_match_an_unknown_owner),
 		cmocka_unit_test(test_user_matches_by_name_or_number),
 		cmocka_unit_test(test_remote_cidrs_scopes_and_ports),
+		cmocka_unit_test(test_host_wildcard_matches_exactly_one_label_as_certificates_do),
+		cmocka_unit_test(test_learned_outbound_rule_names_the_host_where_seen),
 		cmocka_unit_test(test_state_dir_and_bind_constraints),
 		cmocka_unit_test(test_quoted_values_carry_spaces_commas_and_escapes),
 		cmocka_unit_test(test_malformed_lines_name_file_line_and_column),

@@ -131,6 +131,16 @@ const char *ww_cls_sni(const struct ww_cls *c);
 size_t ww_cls_sni_len(const struct ww_cls *c);
 
 /*
+ * The flow's metadata (struct ww_meta, meta.h: server name, TLS hellos and
+ * fingerprints), NULL when none (or `c` is NULL). ww_cls_take_meta() hands
+ * it over: the caller frees it with ww_meta_free() and the state no longer
+ * holds it. These functions can't fail.
+ */
+struct ww_meta;
+const struct ww_meta *ww_cls_meta(const struct ww_cls *c);
+struct ww_meta *ww_cls_take_meta(struct ww_cls *c);
+
+/*
  * The final answer and its evidence, as the port judge reads them, in one
  * piece (ww_cls_result(); valid after ww_cls_finish()). The pointers point
  * into the state: valid until it is fed again or freed.

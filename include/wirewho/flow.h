@@ -74,6 +74,7 @@ enum ww_flow_end {
 
 struct ww_cls;     /* classifier state, allocated when a flow first carries payload */
 struct ww_attrib;  /* attribution result (process), owned by attribute.c */
+struct ww_meta;    /* out-of-line metadata (meta.h), allocated only for flows that have some */
 
 /* TCP state bits (ww_flow.tcp). */
 #define WW_TCPS_SYN_C     0x01  /* client sent SYN */
@@ -114,12 +115,12 @@ struct ww_flow {
 	uint8_t  icmp_type, icmp_code;/* first ICMP message (client's), for Community ID */
 	uint8_t  app_by;              /* enum ww_app_by, once settled */
 	uint8_t  app_idx;             /* the classifier's protocol id, once settled (ww_cls_app_id()) */
-	uint8_t  sni_len;             /* bytes of sni (< WW_NAME_MAX: it may hold NULs), in padding */
+	uint8_t  meta_left;           /* the pipeline: client packets still offered to meta (in padding) */
 	uint16_t tunnel;              /* interned tunnel path of its first packet (ww_tunnels_get()),
 	                               * 0 = not tunnelled; in padding: no byte per flow added */
 	struct ww_cls *cls;           /* 8: classifier state or NULL */
 	struct ww_attrib *attr;       /* 8: attribution or NULL */
-	char *sni;                    /* 8: TLS server name kept after the classifier state is freed */
+	struct ww_meta *meta;         /* 8: names and fingerprints (meta.h), NULL for a flow without */
 	uint32_t lru_prev, lru_next;  /* 8: indexes in the engine's timeout lists */
 };
 #define WW_FLOW_HOT_BYTES 96

@@ -36,6 +36,8 @@ struct ww_judge_flow {
 	bool local_is_server;           /* the local end accepted it (dir=in) */
 	bool kernel;                    /* sent by the kernel itself (ICMP errors, echo
 					   replies, neighbour discovery): not judged */
+	const char *host;               /* the flow's dst_name when known (host_len bytes), or NULL */
+	size_t host_len;
 };
 
 /* A judge with no policy. Returns NULL when out of memory. */

@@ -73,6 +73,9 @@ struct ww_policy_query {
 	const char *app;                /* the flow's proven protocol, for ww_policy_match_app; NULL otherwise */
 	const struct ww_owner *owner;   /* parent= and container= read its parent and container;
 					   NULL unknown */
+	const char *host;               /* the flow's dst_name (host_len bytes), NULL unknown: host= rules
+					   match only a query with one */
+	size_t host_len;
 	uint32_t indicators;            /* the owner's masquerading indicators (procs.h), 0 none:
 					   never matched, but --learn will not whitelist such a process */
 };
@@ -149,6 +152,7 @@ void ww_policy_indicator_list(char *buf, size_t bufsz, uint32_t ind);
 #define WW_PF_RPORT  0x080
 #define WW_PF_DIR    0x100
 #define WW_PF_BIND   0x200
+#define WW_PF_HOST   0x400   /* the flow's dst_name (q->host), when known */
 
 /*
  * Write the rule "ACTION key=value ..." that matches q on the selected

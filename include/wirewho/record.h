@@ -16,6 +16,7 @@
 struct ww_flow;
 struct ww_owner;   /* procs.h */
 struct ww_tunnel_path;   /* decode.h */
+struct ww_meta;    /* meta.h */
 
 struct ww_flow_view {
 	const struct ww_flow *f;
@@ -24,12 +25,13 @@ struct ww_flow_view {
 	const char *service;       /* services-database name of dst port, or NULL */
 	const char *sni;           /* TLS server name, or NULL (an addition to the spec) */
 	size_t sni_len;            /* its bytes, NULs included; 0 with a non-NULL sni: strlen() */
+	const struct ww_meta *meta;    /* names and fingerprints (meta.h), or NULL */
 	const struct ww_owner *owner;  /* NULL when unknown */
 	const char *attr_status;   /* "exact", "listener", ..., "none" */
 	const char *attr_reason;
 	const struct ww_tunnel_path *tunnel;  /* what carried the flow (outermost first), or NULL;
 					       * lives as long as the pipeline */
-	/* Every string above but `sni` lives as long as the program (static
+	/* Every string above but `sni` (and `meta`) lives as long as the program (static
 	 * text or the port table) and `owner` is NULL: the output thread may
 	 * write the record later from a copy of the flow. */
 	bool stable;

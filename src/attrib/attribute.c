@@ -63,6 +63,7 @@
  * finds the listener, one made after finds the connected socket.
  */
 #include "wirewho/attribute.h"
+#include "wirewho/meta.h"
 #include "wirewho/judge_flow.h"
 #include "wirewho/kattr.h"
 #include "wirewho/netaddr.h"
@@ -1260,7 +1261,8 @@ static void op_describe(void *ud, const struct ww_flow *f, struct ww_flow_view *
 	v->attr_reason = at->reason ? at->reason : "";
 }
 
-static int judge_flow(struct ww_attributor *a, const struct ww_flow *f, struct ww_alert *out, int max)
+static int judge_flow(struct ww_attributor *a, const struct ww_flow *f, const struct ww_flow_view *v,
+		      struct ww_alert *out, int max)
 {
 	struct ww_attrib *at = f->attr;
 	if (!a->judge || !at || at == &not_local_attr || at->judged)
@@ -1275,21 +1277,21 @@ static int judge_flow(struct ww_attributor *a, const struct ww_flow *f, struct w
 		.local_is_server = at->local_is_server,
 		.kernel = at->kernel,
 	};
+	const char *by;
+	in.host = v ? ww_meta_dst_name(v->meta, &by, &in.host_len) : NULL;   /* host= rules */
 	return ww_judge_flow(a->judge, &in, f->first, out, max);
 }
 
 static int op_judge_new(void *ud, const struct ww_flow *f, const struct ww_flow_view *v,
 			struct ww_alert *out, int max)
 {
-	(void)v;
-	return judge_flow(ud, f, out, max);
+	return judge_flow(ud, f, v, out, max);
 }
 
 static int op_judge(void *ud, const struct ww_flow *f, const struct ww_flow_view *v,
 		    struct ww_alert *out, int max)
 {
-	(void)v;
-	return judge_flow(ud, f, out, max);   /* no-op when judged at the first packet */
+	return judge_flow(ud, f, v, out, max);   /* no-op when judged at the first packet */
 }
 
 /* A policy app= rule for this flow's proven protocol (pipeline.h). */

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 
 #include "wirewho/classify.h"
+#include "wirewho/meta.h"
 #include "wirewho/ports.h"
 #include "proto/proto.h"
 
@@ -93,6 +94,7 @@ const struct ww_detector ww_detectors[WW_P_COUNT] = {
 struct ww_cls {
 	uint8_t *buf[2];            /* kept first bytes per direction, or NULL */
 	struct ww_tls_ev *tls;      /* SNI/ALPN once TLS found any, or NULL */
+	struct ww_meta *meta;       /* names and fingerprints once TLS was proven (tlsmeta.c), or NULL */
 	uint64_t match_pkt;         /* packet that proved (or weakly matched) */
 	uint64_t first_pkt;         /* first payload packet */
 	uint64_t cand;              /* detectors that may still match */
@@ -168,6 +170,7 @@ static void cls_free_parts(struct ww_cls *c)
 	free(c->buf[0]);
 	free(c->buf[1]);
 	free(c->tls);
+	ww_meta_free(c->meta);
 }
 
 void ww_cls_free(struct ww_cls *c)
@@ -353,8 +356,15 @@ static uint64_t run(struct ww_cls *c, const struct ww_pview *v)
 	return yes;
 }
 
-static void save_tls(struct ww_cls *c, const struct ww_tls_ev *ev)
+/*
+ * TLS proven on view v: keep the detector's SNI/ALPN, and read the hellos
+ * whole into the flow's metadata (tlsmeta.c), once, on the bytes already
+ * here (out of memory: the record lacks them).
+ */
+static void save_tls(struct ww_cls *c, const struct ww_tls_ev *ev, const struct ww_pview *v)
 {
+	if (!c->meta)
+		c->meta = ww_meta_open_tls(ev->sni, ev->sni_len, v->d, v->n, v->ipproto == WW_IPPROTO_TCP);
 	if (c->tls || (!ev->sni_len && !ev->alpn[0]))
 		return;
 	c->tls = malloc(sizeof(*c->tls));
@@ -362,6 +372,18 @@ static void save_tls(struct ww_cls *c, const struct ww_tls_ev *ev)
 		memcpy(c->tls, ev, sizeof(*ev));
 	else
 		c->oom = 1;
+}
+
+/* Another protocol that names the other end proven on view v: its metadata (meta.c). */
+static void save_meta(struct ww_cls *c, const struct ww_pview *v)
+{
+	enum ww_meta_kind k = c->match == WW_P_HTTP ? WW_META_HTTP :
+			      c->match == WW_P_DNS || c->match == WW_P_MDNS ? WW_META_DNS :
+			      c->match == WW_P_SSH ? WW_META_SSH : WW_META_NONE;
+	if (k != WW_META_NONE && !c->meta)
+		c->meta = ww_meta_open(k, v->d, v->n, v->ipproto == WW_IPPROTO_TCP);
+	else if (c->match == WW_P_QUIC && !c->meta)
+		c->meta = ww_meta_open_quic(v->d[0], v->n[0]);   /* the client's Initials, opened (quic.c) */
 }
 
 /*
@@ -455,7 +477,9 @@ bool ww_cls_feed(struct ww_cls *c, const struct ww_flow *f, enum ww_dir dir,
 		c->match_dir = (int8_t)d;
 		set_ev(c->ev, &c->ev_len, payload, len);
 		if (c->match == WW_P_TLS)
-			save_tls(c, &tev);
+			save_tls(c, &tev, &v);
+		else
+			save_meta(c, &v);
 		c->final = c->done = 1;
 		return true;
 	}
@@ -512,7 +536,9 @@ void ww_cls_finish(struct ww_cls *c, const struct ww_flow *f)
 				c->ev_len = c->first_len;
 			}
 			if (c->match == WW_P_TLS)
-				save_tls(c, &tev);
+				save_tls(c, &tev, &v);
+			else
+				save_meta(c, &v);
 			return;
 		}
 	}
@@ -576,6 +602,20 @@ const char *ww_cls_sni(const struct ww_cls *c)
 size_t ww_cls_sni_len(const struct ww_cls *c)
 {
 	return c && c->tls ? c->tls->sni_len : 0;
+}
+
+const struct ww_meta *ww_cls_meta(const struct ww_cls *c)
+{
+	return c ? c->meta : NULL;
+}
+
+struct ww_meta *ww_cls_take_meta(struct ww_cls *c)
+{
+	if (!c)
+		return NULL;
+	struct ww_meta *m = c->meta;
+	c->meta = NULL;
+	return m;
 }
 
 void ww_cls_result(const struct ww_cls *c, const struct ww_flow *f, struct ww_cls_result *r)

@@ -28,6 +28,7 @@
  */
 #include "wirewho/emit.h"
 #include "wirewho/jsonw.h"
+#include "wirewho/meta.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -52,6 +53,10 @@ struct oq_slot {
 	uint8_t kind;
 	char sni[WW_NAME_MAX];        /* "" when none */
 	uint16_t sni_len;             /* its bytes: it may hold NULs */
+	bool has_meta;                /* meta holds a copy of the flow's metadata object */
+	/* the flow's metadata (meta.h), copied: the pipeline frees its own
+	 * when the flow ends; only its used bytes are touched */
+	_Alignas(8) unsigned char meta[sizeof(struct ww_meta) + WW_META_DATA_MAX];
 };
 
 struct outq {
@@ -109,6 +114,7 @@ static void write_slot(struct ww_emitter *e, struct oq_slot *s)
 		struct ww_flow_view v = {
 			.f = &s->f, .app_proto = s->app_proto, .app_by = s->app_by,
 			.service = s->service, .sni = s->sni_len ? s->sni : NULL, .sni_len = s->sni_len,
+			.meta = s->has_meta ? (const struct ww_meta *)(const void *)s->meta : NULL,
 			.attr_status = s->attr_status, .attr_reason = s->attr_reason,
 			.stable = true,
 		};
@@ -259,6 +265,9 @@ static int queue_flow(struct ww_emitter *e, const struct ww_flow_view *v)
 		s->sni[n] = '\0';
 		s->sni_len = (uint16_t)n;
 	}
+	s->has_meta = v->meta && ww_meta_size(v->meta) <= sizeof(s->meta);
+	if (s->has_meta)
+		memcpy(s->meta, v->meta, ww_meta_size(v->meta));
 	publish(q);
 	return atomic_load_explicit(&q->err, memory_order_relaxed);
 }
@@ -525,8 +534,8 @@ static bool flush_one(struct flush *fl, bool writer)
 			const struct ww_flow *g = fl->flows[j + FLUSH_AHEAD];
 			if (g->cls)
 				__builtin_prefetch(g->cls);
-			if (g->sni)
-				__builtin_prefetch(g->sni);
+			if (g->meta)
+				__builtin_prefetch(g->meta);
 		}
 		fl->each(fl->ud, fl->flows[j], b);
 	}

@@ -10,6 +10,7 @@
 #include "wirewho/emit.h"
 #include "wirewho/community_id.h"
 #include "wirewho/jsonw.h"
+#include "wirewho/meta.h"
 
 static const char *const end_names[] = {
 	[WW_END_CLOSED] = "closed", [WW_END_TIMEOUT] = "timeout", [WW_END_REUSED] = "reused",
@@ -160,6 +161,213 @@ static char *put_str_or_null(char *p, const char *s, size_t n)
 }
 
 /*
+ * The metadata objects (meta.h), made here from the packed values when the
+ * record is written (on the output thread when there is one), not when
+ * they were read. Room: fixed text, and every value escaped (6 a byte).
+ */
+#define META_ROOM(m) (400 + 6 * (size_t)(m)->len)
+
+/* The values of `m`, one pointer per tag (the first of each). */
+struct mvals {
+	const char *v[WW_MT_COUNT];
+	uint16_t n[WW_MT_COUNT];
+};
+
+static void mvals_of(const struct ww_meta *m, struct mvals *mv)
+{
+	uint32_t off = 0;
+	const char *v;
+	uint16_t n;
+	unsigned t;
+	memset(mv, 0, sizeof(*mv));
+	while ((t = ww_meta_next(m, &off, &v, &n)))
+		if (t < WW_MT_COUNT && !mv->v[t]) {
+			mv->v[t] = v;
+			mv->n[t] = n;
+		}
+}
+
+/* The repeated values of `tag` as a JSON array. */
+static char *put_list(char *p, const struct ww_meta *m, unsigned tag)
+{
+	uint32_t off = 0;
+	const char *v;
+	uint16_t n;
+	unsigned t;
+	bool first = true;
+	*p++ = '[';
+	while ((t = ww_meta_next(m, &off, &v, &n))) {
+		if (t != tag)
+			continue;
+		if (!first)
+			*p++ = ',';
+		first = false;
+		p = ww_json_put_str(p, v, n);
+	}
+	*p++ = ']';
+	return p;
+}
+
+static char *put_val(char *p, const struct mvals *mv, unsigned tag)
+{
+	return mv->v[tag] ? ww_json_put_str(p, mv->v[tag], mv->n[tag]) : LIT(p, "null");
+}
+
+/*
+ * The "tls" object: what the hellos said. A field the hellos did not give
+ * is left out: no ServerHello seen, no ja3s.
+ */
+static char *put_tls(char *p, const struct ww_meta *m, const struct mvals *mv)
+{
+	char c = '{';
+	if (mv->v[WW_MT_SNI]) {
+		p = LIT(p, "{\"sni\":");
+		p = ww_json_put_str(p, mv->v[WW_MT_SNI], mv->n[WW_MT_SNI]);
+		c = ',';
+	}
+	if (m->have & WW_MH_TLS_CLIENT) {
+		*p++ = c;
+		p = LIT(p, "\"alpn\":");
+		p = put_list(p, m, WW_MT_ALPN);
+		c = ',';
+	}
+	uint16_t ver = (m->have & WW_MH_TLS_SERVER) ? m->sver : m->cver;
+	const char *vn = (m->have & (WW_MH_TLS_CLIENT | WW_MH_TLS_SERVER)) ? ww_tlsmeta_version_name(ver) : NULL;
+	if (vn) {
+		*p++ = c;
+		p = LIT(p, "\"version\":");
+		p = put_own_str(p, vn, strlen(vn));
+		c = ',';
+	}
+	if ((m->have & WW_MH_TLS_CLIENT) && mv->v[WW_MT_JA4] && mv->v[WW_MT_JA3]) {
+		*p++ = c;
+		/* our own text (hex digits, letters, '_'): nothing to escape */
+		p = LIT(p, "\"ja4\":");
+		p = put_own_str(p, mv->v[WW_MT_JA4], mv->n[WW_MT_JA4]);
+		p = LIT(p, ",\"ja3\":");
+		p = put_own_str(p, mv->v[WW_MT_JA3], mv->n[WW_MT_JA3]);
+		c = ',';
+	}
+	if ((m->have & WW_MH_TLS_SERVER) && mv->v[WW_MT_JA3S]) {
+		*p++ = c;
+		p = LIT(p, "\"ja3s\":");
+		p = put_own_str(p, mv->v[WW_MT_JA3S], mv->n[WW_MT_JA3S]);
+		c = ',';
+	}
+	if (c == '{')
+		*p++ = '{';
+	*p++ = '}';
+	return p;
+}
+
+/* "http", "dns" or "ssh": the object of the flow's metadata kind. */
+static char *put_meta_obj(char *p, const struct ww_meta *m, const struct mvals *mv)
+{
+	char num[16];
+	switch (m->kind) {
+	case WW_META_HTTP:
+		p = LIT(p, ",\"http\":{\"method\":");
+		p = put_val(p, mv, WW_MT_METHOD);
+		p = LIT(p, ",\"host\":");
+		p = put_val(p, mv, WW_MT_HOST);
+		p = LIT(p, ",\"uri\":");
+		p = put_val(p, mv, WW_MT_URI);
+		p = LIT(p, ",\"user_agent\":");
+		p = put_val(p, mv, WW_MT_UA);
+		p = LIT(p, ",\"status\":");
+		p = m->status ? ww_json_put_u64(p, m->status) : LIT(p, "null");
+		*p++ = '}';
+		break;
+	case WW_META_DNS:
+		p = LIT(p, ",\"dns\":{\"query\":");
+		p = put_val(p, mv, WW_MT_QUERY);
+		p = LIT(p, ",\"qtype\":");
+		if (m->have & WW_MH_DNS_QUERY) {
+			const char *tn = ww_dnsmeta_type_name(m->qtype);
+			if (!tn) {
+				snprintf(num, sizeof(num), "TYPE%u", m->qtype);
+				tn = num;
+			}
+			p = put_own_str(p, tn, strlen(tn));
+		} else {
+			p = LIT(p, "null");
+		}
+		p = LIT(p, ",\"rcode\":");
+		if (m->have & WW_MH_DNS_ANSWER) {
+			const char *rn = ww_dnsmeta_rcode_name(m->rcode);
+			if (!rn) {
+				snprintf(num, sizeof(num), "RCODE%u", m->rcode);
+				rn = num;
+			}
+			p = put_own_str(p, rn, strlen(rn));
+		} else {
+			p = LIT(p, "null");
+		}
+		p = LIT(p, ",\"answers\":");
+		p = put_list(p, m, WW_MT_ANSWER);
+		*p++ = '}';
+		break;
+	case WW_META_SSH:
+		p = LIT(p, ",\"ssh\":{\"client\":");
+		p = put_val(p, mv, WW_MT_SSH_CLIENT);
+		p = LIT(p, ",\"server\":");
+		p = put_val(p, mv, WW_MT_SSH_SERVER);
+		*p++ = '}';
+		break;
+	default:
+		break;
+	}
+	return p;
+}
+
+/*
+ * dst_name, dst_name_by (and dst_name_process) and the metadata objects,
+ * after the flow's sni: `sni` is the view's name when it has no object.
+ */
+static char *put_names(char *p, const struct ww_meta *m, const char *sni, size_t sni_n, const struct ww_owner *own)
+{
+	struct mvals mv;
+	const char *dn_by = NULL;
+	size_t dn_n = 0;
+	const char *dn = NULL;
+
+	if (m) {
+		mvals_of(m, &mv);
+		if (m->kind == WW_META_TLS && (m->have || mv.v[WW_MT_SNI])) {
+			p = LIT(p, ",\"tls\":");
+			p = put_tls(p, m, &mv);
+		}
+		dn = ww_meta_dst_name(m, &dn_by, &dn_n);
+	}
+	if (!dn && sni) {   /* a view with a name and no metadata object */
+		dn = sni;
+		dn_n = sni_n;
+		dn_by = "sni";
+	}
+	if (dn) {
+		p = LIT(p, ",\"dst_name\":");
+		p = ww_json_put_str(p, dn, dn_n);
+		p = LIT(p, ",\"dst_name_by\":");
+		p = put_own_str(p, dn_by, strlen(dn_by));
+		int32_t pid;
+		if (m && dn_by[0] == 'd' && mv.v[WW_MT_DNS_PROC] && mv.n[WW_MT_DNS_PROC] > 4 &&
+		    (memcpy(&pid, mv.v[WW_MT_DNS_PROC], 4), !own || own->pid != pid)) {
+			/* the process that asked is not the flow's (or the flow has none) */
+			p = LIT(p, ",\"dst_name_process\":{\"pid\":");
+			p = ww_json_put_u64(p, (uint64_t)(uint32_t)pid);
+			p = LIT(p, ",\"name\":");
+			p = ww_json_put_str(p, mv.v[WW_MT_DNS_PROC] + 4, mv.n[WW_MT_DNS_PROC] - 4u);
+			*p++ = '}';
+		}
+	} else {
+		p = LIT(p, ",\"dst_name\":null,\"dst_name_by\":null");
+	}
+	if (m)
+		p = put_meta_obj(p, m, &mv);
+	return p;
+}
+
+/*
  * The flow record, the one written at the rate flows end (a replay's end
  * writes hundreds of thousands at once), so it is written straight into
  * the writer's buffer: one reservation for its longest possible form,
@@ -210,7 +418,7 @@ int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
 	/* fixed text and numbers: well under 700 bytes; strings escaped: 6 a byte */
 	w->need_comma = false;
 	p = ww_jw_room(w, 700 + 2 * WW_ADDRSTRLEN +
-		       6 * (app_n + by_n + status_n + reason_n + service_n + sni_n));
+		       6 * (app_n + by_n + status_n + reason_n + service_n + 2 * sni_n));   /* sni, dst_name */
 	if (!p)
 		return ww_jw_finish(w, out);   /* -ENOMEM */
 	ww_community_id_flow(f, cid);
@@ -264,6 +472,13 @@ int ww_emit_json_flow(struct ww_jw *w, FILE *out, const struct ww_flow_view *v)
 		if (!p)
 			return ww_jw_finish(w, out);
 	}
+	if (v->meta) {   /* values up to WW_META_DATA_MAX: room of their own */
+		ww_jw_wrote(w, p);
+		p = ww_jw_room(w, META_ROOM(v->meta) + 700 + 6 * (status_n + reason_n));
+		if (!p)
+			return ww_jw_finish(w, out);
+	}
+	p = put_names(p, v->meta, sni, sni_n, v->owner);
 	if (v->owner) {
 		ww_jw_wrote(w, p);
 		ww_emit_json_owner(w, v->owner);

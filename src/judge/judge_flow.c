@@ -353,6 +353,8 @@ static void flow_query(const struct ww_judge_flow *in, struct ww_policy_query *q
 		q.uid = -1;
 	}
 	q.remote = rip;
+	q.host = in->host;   /* host= rules (issue #13) */
+	q.host_len = in->host_len;
 	q.state = WW_SS_ESTABLISHED;
 	q.flow = true;   /* a listener's rule explains the flows it accepts (policy.h) */
 	q.bind_scope = -1;

@@ -50,6 +50,7 @@ struct rule {
 	char **apps; size_t n_apps;   /* app=: only ww_policy_match_app() asks these rules */
 	char **parent; size_t n_parent;         /* parent=: exe glob with '/', else comm glob */
 	char **container; size_t n_container;   /* container=: id or RUNTIME:ID glob */
+	char **hosts; size_t n_hosts; /* host=: the flow's dst_name, "*." one wildcard label */
 	struct user *users; size_t n_users;
 	struct range *ports; size_t n_ports;
 	struct range *rports; size_t n_rports;
@@ -304,6 +305,13 @@ static int parse_pair(struct parser *ps, struct rule *r)
 		} else if (!strcmp(key, "app")) {
 			if (push_str(&r->apps, &r->n_apps, val))
 				return -ENOMEM;
+		} else if (!strcmp(key, "host")) {
+			const char *star = strchr(val, '*');
+			if (!vl || (star && (star != val || val[1] != '.' || !val[2] || strchr(val + 1, '*'))))
+				return fail(ps, at, "host '%s': a name, or '*.' and a name (one wildcard label, first)",
+					    val);
+			if (push_str(&r->hosts, &r->n_hosts, val))
+				return -ENOMEM;
 		} else if (!strcmp(key, "exe")) {
 			if (push_str(&r->exe, &r->n_exe, val))
 				return -ENOMEM;
@@ -387,6 +395,9 @@ static void rule_free(struct rule *r)
 	for (size_t i = 0; i < r->n_container; i++)
 		free(r->container[i]);
 	free(r->container);
+	for (size_t i = 0; i < r->n_hosts; i++)
+		free(r->hosts[i]);
+	free(r->hosts);
 	for (size_t i = 0; i < r->n_users; i++)
 		free(r->users[i].name);
 	free(r->comm);
@@ -686,8 +697,33 @@ static bool container_match(const struct rule *r, const struct ww_owner *o)
 	return false;
 }
 
+/*
+ * host= against a name (h, n bytes: it may hold NULs, which never match):
+ * case-insensitive; "*.example.com" matches one more label of any
+ * non-empty text without a dot ("a.example.com", not "example.com" nor
+ * "a.b.example.com"), as a certificate's wildcard matches (RFC 6125 §6.4.3).
+ */
+static bool host_match(const char *pat, const char *h, size_t n)
+{
+	if (pat[0] == '*') {
+		const char *rest = pat + 1;   /* ".example.com" */
+		size_t rl = strlen(rest);
+		if (n <= rl || strncasecmp(h + n - rl, rest, rl) != 0)
+			return false;
+		return !memchr(h, '.', n - rl) && !memchr(h, '\0', n - rl);
+	}
+	return strlen(pat) == n && strncasecmp(pat, h, n) == 0;
+}
+
 static bool rule_match(const struct rule *r, const struct ww_policy_query *q)
 {
+	if (r->n_hosts) {
+		bool ok = false;
+		for (size_t i = 0; !ok && q->host && i < r->n_hosts; i++)
+			ok = host_match(r->hosts[i], q->host, q->host_len);
+		if (!ok)
+			return false;
+	}
 	if (r->n_apps) {
 		bool ok = false;
 		for (size_t i = 0; !ok && q->app && i < r->n_apps; i++)
@@ -909,6 +945,16 @@ int ww_policy_format_rule(char *buf, size_t bufsz, enum ww_policy_action a,
 		snprintf(num, sizeof(num), " rport=%u", q->remote_port);
 		sb_puts(&s, num);
 	}
+	if ((fields & WW_PF_HOST) && q->host && q->host_len && q->host_len < 256) {
+		/* the exact name; one with a NUL or a '*' could not be read back as itself */
+		char h[256];
+		memcpy(h, q->host, q->host_len);
+		h[q->host_len] = '\0';
+		if (strlen(h) == q->host_len && !strchr(h, '*')) {
+			sb_puts(&s, " host=");
+			sb_value(&s, h, false, false);
+		}
+	}
 	if (s.over)
 		return -ENOSPC;
 	buf[s.n] = '\0';
@@ -981,7 +1027,8 @@ int ww_policy_learn_add(struct ww_policy_learn *l, const struct ww_policy_query 
 	} else if (q->dir == WW_DIR_IN) {
 		f |= WW_PF_DIR | WW_PF_PORT;
 	} else {
-		f |= WW_PF_DIR | WW_PF_RPORT;   /* peers change (CDNs); the port says what */
+		f |= WW_PF_DIR | WW_PF_RPORT | WW_PF_HOST;   /* peers change (CDNs); the port and the
+								* name, where seen, say what */
 	}
 	if (!(buf = malloc(LEARN_LINE)))
 		return -ENOMEM;

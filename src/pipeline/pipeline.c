@@ -21,6 +21,8 @@
 #include "wirewho/decode.h"
 #include "wirewho/handoff.h"
 #include "wirewho/judge_port.h"
+#include "wirewho/meta.h"
+#include "wirewho/pdns.h"
 #include "wirewho/ports.h"
 
 #include <errno.h>
@@ -35,6 +37,12 @@
 #define FF_CLS_DONE 0x01   /* classification is final: stop feeding */
 #define FF_JUDGED   0x02   /* port judgement done */
 #define FF_SETTLED  0x04   /* answer copied into the flow, classifier state freed */
+#define FF_META_MORE 0x08  /* settled, its metadata waits for the other side (ww_meta_wants()) */
+#define FF_META_SRV  0x10  /* ...and only the server's packets can add to it: the client's are counted, not read */
+/* The client's payload packets offered (or counted) after settling before
+ * the metadata stops waiting: its retransmissions and the rest of its
+ * request come before the answer; the object is not touched for them. */
+#define META_CLIENT_PKTS 16
 #define WW_MAX_ALERTS_PER_FLOW 8   /* one per kind at most; a few kinds apply to flows */
 
 /* A decoded packet, keyed, on its way to the flow engine. */
@@ -54,6 +62,7 @@ struct ww_pipeline {
 	struct ww_handoff *aq;   /* replay's ring to the analysis thread (see below), or NULL */
 	struct ww_decoder *dec;
 	struct ww_tunnels *tun;  /* interned tunnel paths: the reader adds, the analysis thread reads */
+	struct ww_pdns *pdns;    /* passive DNS: the analysis thread learns and asks (NULL: out of memory) */
 	struct ww_flows *flows;
 	struct ww_emitter *em;
 	uint64_t alerts;         /* counted where they are emitted */
@@ -88,14 +97,23 @@ static void view_of(struct ww_pipeline *pl, const struct ww_flow *f, struct ww_f
 	if (f->flags & FF_SETTLED) {
 		v->app_proto = ww_cls_proto_name(f->app_idx);
 		v->app_by = app_by_name(f->app_by);
-		v->sni = f->sni;
-		v->sni_len = f->sni_len;
+		v->meta = f->meta;
 	} else {
 		enum ww_app_by by;
 		v->app_proto = ww_cls_app_proto(f->cls, f, &by);
 		v->app_by = app_by_name(by);
 		v->sni = ww_cls_sni(f->cls);
 		v->sni_len = ww_cls_sni_len(f->cls);
+		v->meta = ww_cls_meta(f->cls);
+		if (!v->meta)
+			v->meta = f->meta;   /* passive DNS's name alone (adopt_meta() joins them at the end) */
+	}
+	uint16_t sl;
+	/* the top-level sni is TLS's (records.md); QUIC's is in its tls object */
+	const char *sni = v->meta && !(v->meta->have & WW_MH_TLS_QUIC) ? ww_meta_get(v->meta, WW_MT_SNI, &sl) : NULL;
+	if (sni && sl) {
+		v->sni = sni;
+		v->sni_len = sl;
 	}
 	if (f->key.proto == WW_IPPROTO_TCP || f->key.proto == WW_IPPROTO_UDP)
 		v->service = ww_ports_service(ww_flow_server_port(f), f->key.proto);
@@ -116,6 +134,74 @@ static void note_err(struct ww_pipeline *pl, int rc)
 }
 
 /*
+ * A payload packet of a settled flow whose metadata waits for the other
+ * side. The object (a cache miss: it is cold) is read only for packets
+ * that can add to it; the client's packets while only the server's answer
+ * is awaited are counted in the flow itself.
+ */
+static void meta_feed(struct ww_flow *f, int to_client, const uint8_t *p, uint32_t n)
+{
+	if (!to_client && (f->flags & FF_META_SRV)) {
+		if (--f->meta_left == 0)
+			f->flags &= (uint8_t)~(FF_META_MORE | FF_META_SRV);
+		return;
+	}
+	if (ww_meta_feed(&f->meta, to_client, p, n))
+		f->flags &= (uint8_t)~(FF_META_MORE | FF_META_SRV);
+	else if (!ww_meta_wants_client(f->meta))
+		f->flags |= FF_META_SRV;
+}
+
+/* The classifier's metadata into the flow's, joined with what passive DNS
+ * put there at the first packet (the classifier's object absorbs it). */
+static void adopt_meta(struct ww_flow *f)
+{
+	struct ww_meta *m = ww_cls_take_meta(f->cls);
+	if (!m)
+		return;
+	ww_meta_merge(&m, f->meta);
+	f->meta = m;
+}
+
+/*
+ * A flow's first packet: the name an earlier DNS answer gave its server
+ * address, and who asked, into its metadata (a small object of its own;
+ * none when no answer named the address).
+ */
+static void pdns_name(struct ww_pipeline *pl, struct ww_flow *f, ww_time_t ts)
+{
+	struct ww_pdns_hit h;
+	if (!ww_pdns_lookup(pl->pdns, f->key.family, ww_flow_server_ip(f), ts, &h))
+		return;
+	if (ww_meta_add(&f->meta, WW_MT_DNS_NAME, h.name, h.len) == 0 && h.comm_len) {
+		char who[4 + WW_PDNS_ASKER_MAX];
+		int32_t pid = h.pid;
+		memcpy(who, &pid, 4);
+		memcpy(who + 4, h.comm, h.comm_len);
+		(void)ww_meta_add(&f->meta, WW_MT_DNS_PROC, who, 4u + h.comm_len);
+	}
+}
+
+/* A DNS response on a flow: its addresses into the passive DNS cache, with the flow's owner as the asker. */
+static void pdns_learn(struct ww_pipeline *pl, struct ww_flow *f, const struct ww_pkt *p, ww_time_t ts)
+{
+	bool tcp = p->proto == WW_IPPROTO_TCP;
+	if (!ww_pdns_is_answer(p->payload, p->payload_len, tcp))
+		return;
+	struct ww_pdns_asker who = { 0, NULL };
+	struct ww_flow_view v;
+	if (pl->ops) {
+		view_of(pl, f, &v);
+		if (v.owner) {
+			who.pid = v.owner->pid;
+			who.comm = v.owner->comm;
+		}
+	}
+	(void)ww_pdns_learn(pl->pdns, p->payload, p->payload_len, tcp, p->sport == WW_PDNS_MDNS_PORT,
+			    ts, &who);
+}
+
+/*
  * Once a flow's answer `r` is final and judged, keep only the answer (the
  * classifier's one-byte protocol id and, for TLS, the server name: the
  * flow record has no room to spare) and free the detection state: a flow
@@ -125,12 +211,12 @@ static void settle(struct ww_pipeline *pl, struct ww_flow *f, const struct ww_cl
 {
 	f->app_idx = r->proto;
 	f->app_by = r->by;
-	if (r->sni_len && (f->sni = malloc((size_t)r->sni_len + 1))) {
-		memcpy(f->sni, r->sni, r->sni_len);   /* its length, not strdup(): it may hold NULs */
-		f->sni[r->sni_len] = '\0';
-		f->sni_len = (uint8_t)r->sni_len;
-	} else if (r->sni_len) {
-		note_err(pl, -ENOMEM);   /* the record lacks its name: exit 1 (#17.2) */
+	adopt_meta(f);
+	if (f->meta && ww_meta_wants(f->meta)) {
+		f->flags |= FF_META_MORE;
+		if (!ww_meta_wants_client(f->meta))
+			f->flags |= FF_META_SRV;
+		f->meta_left = META_CLIENT_PKTS;
 	}
 	ww_cls_release(&pl->cls_cache, f->cls);
 	f->cls = NULL;
@@ -196,9 +282,8 @@ static void release_flow(struct ww_pipeline *pl, struct ww_emit_batch *b, struct
 	else      /* the end-of-input flush: either of two threads */
 		ww_cls_free(f->cls);
 	f->cls = NULL;
-	free(f->sni);
-	f->sni = NULL;
-	f->sni_len = 0;
+	ww_meta_free(f->meta);
+	f->meta = NULL;
 }
 
 /* A flow ended: its alerts and record to `b` (NULL: the emitter), then free its state. */
@@ -208,6 +293,8 @@ static void end_flow_to(struct ww_pipeline *pl, struct ww_emit_batch *b, struct 
 	struct ww_alert al[WW_MAX_ALERTS_PER_FLOW];
 
 	ww_cls_finish(f->cls, f);   /* decide on what was seen */
+	if (!(f->flags & FF_SETTLED))
+		adopt_meta(f);
 	if (!(f->flags & FF_JUDGED)) {
 		struct ww_cls_result r;
 		if (f->cls)
@@ -300,6 +387,7 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
 	pl->tun = ww_tunnels_new();
 	if (!pl->tun)
 		goto err;
+	pl->pdns = ww_pdns_new(WW_PDNS_ENTRIES_DEFAULT, WW_PDNS_BYTES_DEFAULT);   /* NULL: flows go unnamed */
 	pl->flows = ww_flows_new(&cfg->flow, seed, on_flow_end, pl);
 	if (!pl->flows)
 		goto err;
@@ -359,6 +447,7 @@ void ww_pipeline_free(struct ww_pipeline *pl)
 	ww_decoder_free(pl->dec);
 	ww_emitter_free(pl->em);
 	ww_tunnels_free(pl->tun);
+	ww_pdns_free(pl->pdns);
 	free(pl);
 }
 
@@ -371,6 +460,11 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 
 	if (WW_UNLIKELY(!f))
 		return;
+	if (WW_UNLIKELY(f->pkts[0] + f->pkts[1] == 1) && pl->pdns)
+		pdns_name(pl, f, e->ts);
+	if (WW_UNLIKELY(p->payload_len && p->payload && (p->sport == 53 || p->sport == WW_PDNS_MDNS_PORT)) && pl->pdns &&
+	    (p->proto == WW_IPPROTO_UDP || p->proto == WW_IPPROTO_TCP))
+		pdns_learn(pl, f, p, e->ts);
 	if (WW_UNLIKELY(f->pkts[0] + f->pkts[1] == 1) && pl->ops && pl->ops->flow_new) {
 		pl->ops->flow_new(pl->ud, f, p, e->ts);
 		if (WW_UNLIKELY(pl->ops->out_of_memory && pl->ops->out_of_memory(pl->ud)))
@@ -381,8 +475,14 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 			flow_started(pl, f);
 	}
 
-	if (f->flags & FF_SETTLED)
+	if (f->flags & FF_SETTLED) {
+		/* the other side's first messages (the ServerHello, the HTTP
+		 * response, the DNS answer, the other SSH banner) after the
+		 * answer settled: a few packets at most (meta.c) */
+		if (WW_UNLIKELY(f->flags & FF_META_MORE) && p->payload_len && p->payload)
+			meta_feed(f, dir == WW_DIR_TOCLIENT, p->payload, p->payload_len);
 		return;
+	}
 	if (p->payload_len && p->payload && !(f->flags & FF_CLS_DONE) && !pl->no_classify &&
 	    (p->proto == WW_IPPROTO_TCP || p->proto == WW_IPPROTO_UDP)) {
 		if (!f->cls) {
