@@ -162,10 +162,19 @@ int ww_meta_add(struct ww_meta **mp, unsigned tag, const void *val, size_t len);
 
 /*
  * Append from's values to *into and free `from` (NULL: nothing; NULL
- * *into: *into becomes `from`). A value past the bound or out of memory is
- * dropped. Can't fail otherwise.
+ * *into: *into becomes `from`). A value past the bound is dropped. Returns
+ * 0, or -ENOMEM when a value was dropped for want of memory (the record
+ * then lacks it: the caller reports it, #17.2).
  */
-void ww_meta_merge(struct ww_meta **into, struct ww_meta *from);
+int ww_meta_merge(struct ww_meta **into, struct ww_meta *from);
+
+/*
+ * Whether any metadata allocation of this process failed (an object not
+ * made, a value or an answer not kept): the records then lack what was
+ * seen, and the run must end with exit 1, never a quiet 0 (#17.2). Sticky.
+ * Can't fail.
+ */
+bool ww_meta_out_of_memory(void);
 
 /* A zeroed metadata object of `kind` with no values, NULL when out of memory. */
 struct ww_meta *ww_meta_new(enum ww_meta_kind kind);

@@ -50,6 +50,9 @@ struct ww_pdns_hit {
 
 /* A cache of at most max_entries (>= 1) and max_bytes; NULL when out of memory. */
 struct ww_pdns *ww_pdns_new(uint32_t max_entries, size_t max_bytes);
+
+/* Whether an answer was not kept for want of memory (sticky; NULL: false). Can't fail. */
+bool ww_pdns_out_of_memory(const struct ww_pdns *c);
 /* Free c (NULL is fine). Can't fail. */
 void ww_pdns_free(struct ww_pdns *c);
 

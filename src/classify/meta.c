@@ -22,14 +22,32 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include <stdatomic.h>
+
 #include "wirewho/meta.h"
 
 #define META_FEEDS_MAX 4    /* the other side's packets offered after settling: the answer is in the first one or two */
 #define META_OTHERS_MAX 16  /* the asking side's packets meanwhile, before giving up */
 
+/* Set on the analysis thread, read there (and at the end): a plain flag,
+ * atomic only so that a reader elsewhere is never a data race. */
+static _Atomic bool meta_oom;
+
+static void *oom_if_null(void *p)
+{
+	if (!p)
+		atomic_store_explicit(&meta_oom, true, memory_order_relaxed);
+	return p;
+}
+
+bool ww_meta_out_of_memory(void)
+{
+	return atomic_load_explicit(&meta_oom, memory_order_relaxed);
+}
+
 struct ww_meta *ww_meta_new(enum ww_meta_kind kind)
 {
-	struct ww_meta *m = calloc(1, sizeof(*m));
+	struct ww_meta *m = oom_if_null(calloc(1, sizeof(*m)));
 	if (m)
 		m->kind = (uint8_t)kind;
 	return m;
@@ -46,7 +64,7 @@ int ww_meta_add(struct ww_meta **mp, unsigned tag, const void *val, size_t len)
 	size_t have = m ? m->len : 0;
 	if (len > WW_META_DATA_MAX || have + 3 + len > WW_META_DATA_MAX)
 		return -E2BIG;
-	m = realloc(m, sizeof(*m) + have + 3 + len);
+	m = oom_if_null(realloc(m, sizeof(*m) + have + 3 + len));
 	if (!m)
 		return -ENOMEM;   /* *mp is as it was */
 	if (!*mp)
@@ -89,27 +107,30 @@ static void put(struct ww_meta *m, unsigned tag, const void *val, size_t len)
 /* The scratch object as a heap object of its size; NULL when out of memory. */
 static struct ww_meta *finish(const struct ww_meta *m)
 {
-	struct ww_meta *h = malloc(ww_meta_size(m));
+	struct ww_meta *h = oom_if_null(malloc(ww_meta_size(m)));
 	if (h)
 		memcpy(h, m, ww_meta_size(m));
 	return h;
 }
 
-void ww_meta_merge(struct ww_meta **into, struct ww_meta *from)
+int ww_meta_merge(struct ww_meta **into, struct ww_meta *from)
 {
 	uint32_t off = 0;
 	const char *v;
 	uint16_t l;
 	unsigned t;
+	int rc = 0;
 	if (!from)
-		return;
+		return 0;
 	if (!*into) {
 		*into = from;
-		return;
+		return 0;
 	}
 	while ((t = ww_meta_next(from, &off, &v, &l)))
-		(void)ww_meta_add(into, t, v, l);
+		if (ww_meta_add(into, t, v, l) == -ENOMEM)
+			rc = -ENOMEM;
 	ww_meta_free(from);
+	return rc;
 }
 
 const char *ww_meta_get(const struct ww_meta *m, unsigned tag, uint16_t *len)
@@ -350,7 +371,7 @@ static void feed_values(struct ww_meta **mp, int dir, const uint8_t *p, uint32_t
 		parse_into(m, dir, p, n);
 	}
 	if (m->len != (*mp)->len) {
-		struct ww_meta *g = realloc(*mp, ww_meta_size(m));
+		struct ww_meta *g = oom_if_null(realloc(*mp, ww_meta_size(m)));
 		if (!g) {
 			(*mp)->have = m->have;   /* what was seen, so it is not waited for again */
 			return;

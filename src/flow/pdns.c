@@ -42,6 +42,7 @@ struct ww_pdns {
 	uint32_t cap, mask;    /* ring slots; buckets - 1 */
 	uint32_t head, count;  /* next slot to fill; slots in use (the oldest at head - count) */
 	size_t bytes, max_bytes;
+	bool oom;              /* an answer was not kept for want of memory */
 };
 
 static inline uint32_t hash_addr(uint8_t family, const struct ww_addr *a)
@@ -152,8 +153,10 @@ static void put(struct ww_pdns *c, uint8_t family, const struct ww_addr *a, cons
 		return;
 	}
 	char *str = malloc((size_t)nl + cl + 1);
-	if (!str)
-		return;   /* out of memory: this answer is not remembered */
+	if (!str) {
+		c->oom = true;   /* this answer is not remembered: the run says so (#17.2) */
+		return;
+	}
 	memcpy(str, name, nl);
 	if (cl)
 		memcpy(str + nl, who->comm, cl);
@@ -340,4 +343,9 @@ bool ww_pdns_lookup(const struct ww_pdns *c, uint8_t family, const struct ww_add
 	hit->comm = e->comm_len ? e->str + e->name_len : NULL;
 	hit->comm_len = e->comm_len;
 	return true;
+}
+
+bool ww_pdns_out_of_memory(const struct ww_pdns *c)
+{
+	return c && c->oom;
 }

@@ -154,12 +154,12 @@ static void meta_feed(struct ww_flow *f, int to_client, const uint8_t *p, uint32
 
 /* The classifier's metadata into the flow's, joined with what passive DNS
  * put there at the first packet (the classifier's object absorbs it). */
-static void adopt_meta(struct ww_flow *f)
+static void adopt_meta(struct ww_pipeline *pl, struct ww_flow *f)
 {
 	struct ww_meta *m = ww_cls_take_meta(f->cls);
 	if (!m)
 		return;
-	ww_meta_merge(&m, f->meta);
+	note_err(pl, ww_meta_merge(&m, f->meta));   /* a name lost to memory: exit 1 (#17.2) */
 	f->meta = m;
 }
 
@@ -173,7 +173,10 @@ static void pdns_name(struct ww_pipeline *pl, struct ww_flow *f, ww_time_t ts)
 	struct ww_pdns_hit h;
 	if (!ww_pdns_lookup(pl->pdns, f->key.family, ww_flow_server_ip(f), ts, &h))
 		return;
-	if (ww_meta_add(&f->meta, WW_MT_DNS_NAME, h.name, h.len) == 0 && h.comm_len) {
+	int rc = ww_meta_add(&f->meta, WW_MT_DNS_NAME, h.name, h.len);
+	if (rc == -ENOMEM)
+		note_err(pl, rc);   /* the record would lack its name: exit 1 (#17.2) */
+	if (rc == 0 && h.comm_len) {
 		char who[4 + WW_PDNS_ASKER_MAX];
 		int32_t pid = h.pid;
 		memcpy(who, &pid, 4);
@@ -211,7 +214,7 @@ static void settle(struct ww_pipeline *pl, struct ww_flow *f, const struct ww_cl
 {
 	f->app_idx = r->proto;
 	f->app_by = r->by;
-	adopt_meta(f);
+	adopt_meta(pl, f);
 	if (f->meta && ww_meta_wants(f->meta)) {
 		f->flags |= FF_META_MORE;
 		if (!ww_meta_wants_client(f->meta))
@@ -294,7 +297,7 @@ static void end_flow_to(struct ww_pipeline *pl, struct ww_emit_batch *b, struct 
 
 	ww_cls_finish(f->cls, f);   /* decide on what was seen */
 	if (!(f->flags & FF_SETTLED))
-		adopt_meta(f);
+		adopt_meta(pl, f);
 	if (!(f->flags & FF_JUDGED)) {
 		struct ww_cls_result r;
 		if (f->cls)
@@ -465,6 +468,8 @@ static void process(struct ww_pipeline *pl, struct pending *e)
 	if (WW_UNLIKELY(p->payload_len && p->payload && (p->sport == 53 || p->sport == WW_PDNS_MDNS_PORT)) && pl->pdns &&
 	    (p->proto == WW_IPPROTO_UDP || p->proto == WW_IPPROTO_TCP))
 		pdns_learn(pl, f, p, e->ts);
+	if (WW_UNLIKELY(ww_meta_out_of_memory() || ww_pdns_out_of_memory(pl->pdns)))
+		note_err(pl, -ENOMEM);   /* a name or a value the record would carry is lost: exit 1 (#17.2) */
 	if (WW_UNLIKELY(f->pkts[0] + f->pkts[1] == 1) && pl->ops && pl->ops->flow_new) {
 		pl->ops->flow_new(pl->ud, f, p, e->ts);
 		if (WW_UNLIKELY(pl->ops->out_of_memory && pl->ops->out_of_memory(pl->ud)))
@@ -867,6 +872,8 @@ int ww_pipeline_finish(struct ww_pipeline *pl, ww_time_t now, double elapsed_s, 
 	if (!(replay && flush_in_two(pl)))
 		ww_flows_flush(pl->flows);
 	pending_alerts(pl, now, true);
+	if (ww_meta_out_of_memory() || ww_pdns_out_of_memory(pl->pdns))
+		note_err(pl, -ENOMEM);   /* a value lost at the last packets or at the flush (#17.2) */
 	pl->st.flows = ww_flows_created(pl->flows);
 	pl->st.evicted = ww_flows_evicted(pl->flows);
 	pl->st.alerts = pl->alerts;
