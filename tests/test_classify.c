@@ -21,6 +21,7 @@
 #include "wirewho/classify.h"
 #include "wirewho/ports.h"
 #include "test_util.h"
+#include "cls_test.h"
 #include "tls_hello.h"
 
 /* frame 4 of the loopback capture (scripts in the report) */
@@ -445,43 +446,6 @@ static const uint8_t dhcp_offer_dnsmasq[] = {
 /* ---- helpers ---- */
 
 static size_t be16_at(const uint8_t *p) { return (size_t)p[0] << 8 | p[1]; }
-
-static struct ww_flow mkflow(uint8_t proto, uint16_t cport, uint16_t sport)
-{
-	/* The key orders 192.0.2.10 before 198.51.100.20: the client is key.a. */
-	struct ww_flow f = ww_test_flow("192.0.2.10", cport, "198.51.100.20", sport, proto);
-	if (proto == WW_IPPROTO_TCP)
-		f.tcp = WW_TCPS_SYN_C | WW_TCPS_SYN_S | WW_TCPS_EST;
-	return f;
-}
-
-struct seg {
-	enum ww_dir dir;
-	const void *p;
-	uint32_t n;
-};
-#define C2S(x) { WW_DIR_TOSERVER, (x), sizeof(x) }
-#define S2C(x) { WW_DIR_TOCLIENT, (x), sizeof(x) }
-#define C2S_STR(s) { WW_DIR_TOSERVER, (s), sizeof(s) - 1 }
-#define S2C_STR(s) { WW_DIR_TOCLIENT, (s), sizeof(s) - 1 }
-
-/* Feed the segments of one flow, finish it, return app_proto; *out keeps the state. */
-static const char *run_flow(const struct ww_flow *f, const struct seg *s, int n,
-			    enum ww_app_by *by, struct ww_cls **out)
-{
-	struct ww_cls *c = ww_cls_new();
-	assert_non_null(c);
-	for (int i = 0; i < n; i++)
-		if (ww_cls_feed(c, f, s[i].dir, s[i].p, s[i].n, (uint64_t)i + 4))
-			break;
-	ww_cls_finish(c, f);
-	const char *r = ww_cls_app_proto(c, f, by);
-	if (out)
-		*out = c;
-	else
-		ww_cls_free(c);
-	return r;
-}
 
 /* The final answer of state c for flow f, in one piece. */
 static struct ww_cls_result result_of(const struct ww_cls *c, const struct ww_flow *f)

@@ -25,6 +25,7 @@
 #include "wirewho/judge_port.h"
 #include "wirewho/ports.h"
 #include "test_util.h"
+#include "cls_test.h"
 
 /* openssl s_client -starttls ldap: the StartTLS extended request (pcaps/starttls/starttls.pcap frame 147) */
 static const uint8_t ldap_starttls_req[] = {
@@ -361,48 +362,11 @@ static const uint8_t ldap_anon_bind_ldapsearch[] = {
 
 /* ---- helpers ---- */
 
-static struct ww_flow mkflow(uint8_t proto, uint16_t cport, uint16_t sport)
-{
-	/* The key orders 192.0.2.10 before 198.51.100.20: the client is key.a. */
-	struct ww_flow f = ww_test_flow("192.0.2.10", cport, "198.51.100.20", sport, proto);
-	if (proto == WW_IPPROTO_TCP)
-		f.tcp = WW_TCPS_SYN_C | WW_TCPS_SYN_S | WW_TCPS_EST;
-	return f;
-}
-
-struct seg {
-	enum ww_dir dir;
-	const void *p;
-	uint32_t n;
-};
-#define C2S(x) { WW_DIR_TOSERVER, (x), sizeof(x) }
-#define S2C(x) { WW_DIR_TOCLIENT, (x), sizeof(x) }
-#define C2S_N(x, n) { WW_DIR_TOSERVER, (x), (n) }
-#define S2C_N(x, n) { WW_DIR_TOCLIENT, (x), (n) }
-
-/* Feed one flow's segments, each copied to a buffer of its exact size (ASan
- * sees any over-read), finish it; return app_proto when found by payload,
- * else "unknown". *out keeps the state when asked for. */
+/* app_proto when found by payload, else "unknown"; *out keeps the state when asked for. */
 static const char *run(const struct ww_flow *f, const struct seg *s, int n, struct ww_cls **out)
 {
-	struct ww_cls *c = ww_cls_new();
-	assert_non_null(c);
-	for (int i = 0; i < n; i++) {
-		uint8_t *copy = malloc(s[i].n ? s[i].n : 1);
-		assert_non_null(copy);
-		memcpy(copy, s[i].p, s[i].n);
-		bool fin = ww_cls_feed(c, f, s[i].dir, copy, s[i].n, (uint64_t)i + 4);
-		free(copy);
-		if (fin)
-			break;
-	}
-	ww_cls_finish(c, f);
 	enum ww_app_by by;
-	const char *r = ww_cls_app_proto(c, f, &by);
-	if (out)
-		*out = c;
-	else
-		ww_cls_free(c);
+	const char *r = run_flow(f, s, n, &by, out);
 	return by == WW_APP_BY_PAYLOAD ? r : "unknown";
 }
 
