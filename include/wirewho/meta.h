@@ -247,22 +247,43 @@ int ww_sshmeta_banner(struct ww_meta_str *out, const uint8_t *p, uint32_t n);
  * end read as far as it goes) into t: ja3, ja4 (`proto` is its first
  * character: 't' TCP, 'q' QUIC), ALPN values, offered version. Returns 0,
  * or -EINVAL when the bytes hold no ClientHello whose fixed fields and
- * cipher list are whole (t is then untouched).
+ * cipher list are whole (t is then untouched), -ENOMEM when libcrypto
+ * could not hash (its memory).
  */
 int ww_tlsmeta_client_stream(struct ww_tls_meta *t, const uint8_t *p, uint32_t n);
 
 /*
  * The same from one handshake message m[0..n) (type(1) length(3) body),
- * as QUIC's CRYPTO frames carry it. Returns 0 or -EINVAL as above.
+ * as QUIC's CRYPTO frames carry it. Returns 0, -EINVAL or -ENOMEM as above.
  */
 int ww_tlsmeta_client_hello(struct ww_tls_meta *t, const uint8_t *m, uint32_t n, char proto);
 
 /*
  * Parse the ServerHello at the start of the server's TLS byte stream
  * p[0..n) into t: ja3s and the chosen version. Returns 0, or -EINVAL when
- * no whole ServerHello is there (t untouched).
+ * no whole ServerHello is there (t untouched), -ENOMEM when libcrypto
+ * could not hash.
  */
 int ww_tlsmeta_server_stream(struct ww_tls_meta *t, const uint8_t *p, uint32_t n);
+
+/*
+ * The digests and ciphers of tlsmeta.c and quic.c, fetched once from a
+ * library context of wirewho's own (see tlsmeta.c for why not libcrypto's
+ * default one): libcrypto's EVP_MD / EVP_CIPHER (struct evp_md_st,
+ * evp_cipher_st), NULL when out of memory (then for good). Thread-safe.
+ */
+enum { WW_CRYPTO_MD5, WW_CRYPTO_SHA256, WW_CRYPTO_AES128_ECB, WW_CRYPTO_AES128_GCM };
+struct evp_md_st;
+struct evp_cipher_st;
+const struct evp_md_st *ww_tlsmeta_md(int which);
+const struct evp_cipher_st *ww_tlsmeta_cipher(int which);
+
+/*
+ * Fetch the above and hash once with each digest the fingerprints use, so
+ * that libcrypto's lazy set-up (its context, providers) happens on the
+ * starting thread, and a failure of it is known there. 0, or -ENOMEM.
+ */
+int ww_tlsmeta_prepare(void);
 
 /* --- QUIC Initial packets (quic.c) --- */
 
@@ -280,18 +301,29 @@ struct ww_quic_hello {
 };
 
 /* The client's Initial keys for `version` (1 or RFC 9369's v2) and its
- * Destination Connection ID. 0, or -EINVAL for another version. */
+ * Destination Connection ID. 0, -EINVAL for another version, -ENOMEM when
+ * libcrypto could not derive them (its memory). */
 int ww_quic_client_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len, struct ww_quic_keys *k);
 
 /* Open the client Initial packets in p[0..n) (datagrams back to back) and
  * add their CRYPTO data to h (zeroed first by the caller). 0 when one
- * opened, -EINVAL when none did. */
+ * opened, -EINVAL when none did, -ENOMEM when libcrypto failed on one
+ * (the hello may then be lost). */
 int ww_quic_client_initials(struct ww_quic_hello *h, const uint8_t *p, uint32_t n);
 
 /* The whole ClientHello's length at h->buf (a handshake message: type 1,
  * 3-byte length), -EAGAIN while bytes of it are missing, -EINVAL when the
  * stream does not begin with one. */
 int ww_quic_hello_len(const struct ww_quic_hello *h);
+
+/* ww_tlsmeta_prepare() for QUIC's HMAC-SHA256, AES-128-ECB and -GCM. 0, or -ENOMEM. */
+int ww_quic_prepare(void);
+
+/*
+ * Both of the above, before any analysis thread starts (ww_pipeline_new()).
+ * 0, or -ENOMEM (then also ww_meta_out_of_memory()).
+ */
+int ww_meta_prepare(void);
 
 /* The TLS metadata of a QUIC flow from the client's first datagrams
  * d0[0..n0) (meta.c): NULL when no Initial opened to a whole ClientHello,

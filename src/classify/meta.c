@@ -45,6 +45,21 @@ bool ww_meta_out_of_memory(void)
 	return atomic_load_explicit(&meta_oom, memory_order_relaxed);
 }
 
+/* A parser's -ENOMEM (libcrypto's memory) is a value lost: the flag. */
+static int oom_if_enomem(int rc)
+{
+	if (rc == -ENOMEM)
+		atomic_store_explicit(&meta_oom, true, memory_order_relaxed);
+	return rc;
+}
+
+int ww_meta_prepare(void)
+{
+	if (oom_if_enomem(ww_tlsmeta_prepare()) != 0 || oom_if_enomem(ww_quic_prepare()) != 0)
+		return -ENOMEM;
+	return 0;
+}
+
 struct ww_meta *ww_meta_new(enum ww_meta_kind kind)
 {
 	struct ww_meta *m = oom_if_null(calloc(1, sizeof(*m)));
@@ -180,10 +195,10 @@ struct ww_meta *ww_meta_open_tls(const char *sni, size_t sni_len, const uint8_t 
 	if (sni_len && sni_len < WW_NAME_MAX)
 		put(m, WW_MT_SNI, sni, sni_len);
 	memset(&t, 0, sizeof(t));
-	if (n[0] && d[0] && ww_tlsmeta_client_stream(&t, d[0], n[0]) == 0)
+	if (n[0] && d[0] && oom_if_enomem(ww_tlsmeta_client_stream(&t, d[0], n[0])) == 0)
 		add_tls_client(m, &t);
 	memset(&t, 0, sizeof(t));
-	if (n[1] && d[1] && ww_tlsmeta_server_stream(&t, d[1], n[1]) == 0)
+	if (n[1] && d[1] && oom_if_enomem(ww_tlsmeta_server_stream(&t, d[1], n[1])) == 0)
 		add_tls_server(m, &t);
 	/* kept while the ServerHello may still come (an SSLv2 ClientHello
 	 * gives no fingerprint, its answer JA3S) */
@@ -236,7 +251,7 @@ struct ww_meta *ww_meta_open_quic(const uint8_t *d0, uint32_t n0)
 	struct scratch sc;
 	struct ww_meta *m = SCRATCH_META(sc);
 	memset(&h, 0, sizeof(h));
-	if (!d0 || !n0 || ww_quic_client_initials(&h, d0, n0) != 0)
+	if (!d0 || !n0 || oom_if_enomem(ww_quic_client_initials(&h, d0, n0)) != 0)
 		return NULL;
 	int hl = ww_quic_hello_len(&h);
 	if (hl < 0)
@@ -249,7 +264,7 @@ struct ww_meta *ww_meta_open_quic(const uint8_t *d0, uint32_t n0)
 	if (sni)
 		put(m, WW_MT_SNI, sni, sl);
 	memset(&t, 0, sizeof(t));
-	if (ww_tlsmeta_client_hello(&t, h.buf, (uint32_t)hl, 'q') == 0)
+	if (oom_if_enomem(ww_tlsmeta_client_hello(&t, h.buf, (uint32_t)hl, 'q')) == 0)
 		add_tls_client(m, &t);
 	return finish(m);
 }
@@ -365,7 +380,7 @@ static void feed_values(struct ww_meta **mp, int dir, const uint8_t *p, uint32_t
 	if (tls) {
 		struct ww_tls_meta t;
 		memset(&t, 0, sizeof(t));
-		if (ww_tlsmeta_server_stream(&t, p, n) == 0)
+		if (oom_if_enomem(ww_tlsmeta_server_stream(&t, p, n)) == 0)
 			add_tls_server(m, &t);
 	} else {
 		parse_into(m, dir, p, n);

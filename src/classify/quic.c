@@ -23,7 +23,6 @@
  */
 #include <errno.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "wirewho/meta.h"
 
@@ -42,12 +41,35 @@ static const uint8_t salt_d29[20] = { 0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 
 static const uint8_t salt_v2[20] = { 0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93,
 				     0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9 };
 
+/* HMAC-SHA256 (RFC 2104) of m[0..n) under key[0..kl), kl <= 64, into out[32],
+ * with the digest of ww_tlsmeta_md() (libcrypto's one-shot HMAC() would use
+ * its default context; see tlsmeta.c). False when libcrypto failed. */
+static bool hmac_sha256(const uint8_t *key, size_t kl, const uint8_t *m, size_t n, uint8_t out[32])
+{
+	const EVP_MD *md = ww_tlsmeta_md(WW_CRYPTO_SHA256);
+	uint8_t pad[64], inner[32];
+	unsigned l1 = 0, l2 = 0;
+	EVP_MD_CTX *c = md && kl <= sizeof(pad) ? EVP_MD_CTX_new() : NULL;
+	if (!c)
+		return false;
+	memset(pad, 0x36, sizeof(pad));
+	for (size_t i = 0; i < kl; i++)
+		pad[i] ^= key[i];
+	bool ok = EVP_DigestInit_ex(c, md, NULL) == 1 && EVP_DigestUpdate(c, pad, sizeof(pad)) == 1 &&
+		  EVP_DigestUpdate(c, m, n) == 1 && EVP_DigestFinal_ex(c, inner, &l1) == 1 && l1 == 32;
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36 ^ 0x5c;
+	ok = ok && EVP_DigestInit_ex(c, md, NULL) == 1 && EVP_DigestUpdate(c, pad, sizeof(pad)) == 1 &&
+	     EVP_DigestUpdate(c, inner, sizeof(inner)) == 1 && EVP_DigestFinal_ex(c, out, &l2) == 1 && l2 == 32;
+	EVP_MD_CTX_free(c);
+	return ok;
+}
+
 /* HKDF-Expand-Label (RFC 8446 §7.1) with an empty context, out_len <= 32. */
 static bool expand_label(const uint8_t secret[32], const char *label, uint8_t *out, size_t out_len)
 {
 	uint8_t info[2 + 1 + 6 + 32 + 1 + 1], md[32];
 	size_t ll = strlen(label), n = 0;
-	unsigned mdl = 0;
 	if (ll > 32 || out_len > 32)
 		return false;
 	info[n++] = 0;
@@ -59,7 +81,7 @@ static bool expand_label(const uint8_t secret[32], const char *label, uint8_t *o
 	n += ll;
 	info[n++] = 0;      /* context */
 	info[n++] = 0x01;   /* HKDF-Expand's T(1) counter */
-	if (!HMAC(EVP_sha256(), secret, 32, info, n, md, &mdl) || mdl != 32)
+	if (!hmac_sha256(secret, 32, info, n, md))
 		return false;
 	memcpy(out, md, out_len);
 	return true;
@@ -68,7 +90,6 @@ static bool expand_label(const uint8_t secret[32], const char *label, uint8_t *o
 int ww_quic_client_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len, struct ww_quic_keys *k)
 {
 	uint8_t initial[32], client[32];
-	unsigned l = 0;
 	bool v2 = version == QUIC_V2;
 	const uint8_t *salt = v2 ? salt_v2 : version == QUIC_V1 ? salt_v1 : NULL;
 	if ((version >= 0xff000017u && version <= 0xff00001cu) || version == 0xfaceb001u || version == 0xfaceb002u)
@@ -79,13 +100,14 @@ int ww_quic_client_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len, 
 		salt = salt_v1;   /* draft-33 and 34 are v1's */
 	if (!salt)
 		return -EINVAL;
-	if (!HMAC(EVP_sha256(), salt, 20, dcid, dcid_len, initial, &l) || l != 32)
-		return -EINVAL;
+	/* the inputs are valid here: a libcrypto failure is its memory */
+	if (!hmac_sha256(salt, 20, dcid, dcid_len, initial))
+		return -ENOMEM;
 	if (!expand_label(initial, "client in", client, 32) ||
 	    !expand_label(client, v2 ? "quicv2 key" : "quic key", k->key, 16) ||
 	    !expand_label(client, v2 ? "quicv2 iv" : "quic iv", k->iv, 12) ||
 	    !expand_label(client, v2 ? "quicv2 hp" : "quic hp", k->hp, 16))
-		return -EINVAL;
+		return -ENOMEM;
 	return 0;
 }
 
@@ -107,32 +129,36 @@ static bool varint(const uint8_t *p, uint32_t n, uint32_t *o, uint64_t *v)
 
 static bool aes_ecb_block(const uint8_t key[16], const uint8_t in[16], uint8_t out[16])
 {
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	const EVP_CIPHER *ecb = ww_tlsmeta_cipher(WW_CRYPTO_AES128_ECB);
+	EVP_CIPHER_CTX *c = ecb ? EVP_CIPHER_CTX_new() : NULL;
 	int l = 0;
-	bool ok = c && EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), NULL, key, NULL) == 1 &&
+	bool ok = c && EVP_EncryptInit_ex(c, ecb, NULL, key, NULL) == 1 &&
 		  EVP_CIPHER_CTX_set_padding(c, 0) == 1 && EVP_EncryptUpdate(c, out, &l, in, 16) == 1 && l == 16;
 	EVP_CIPHER_CTX_free(c);
 	return ok;
 }
 
-static bool aes_gcm_open(const struct ww_quic_keys *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
-			 const uint8_t *ct, size_t ct_len, const uint8_t tag[16], uint8_t *out)
+/* 0, -EINVAL when the tag does not match (not an Initial of these keys),
+ * -ENOMEM when libcrypto could not set up (its memory: the inputs are valid). */
+static int aes_gcm_open(const struct ww_quic_keys *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
+			const uint8_t *ct, size_t ct_len, const uint8_t tag[16], uint8_t *out)
 {
 	uint8_t nonce[12];
 	memcpy(nonce, k->iv, 12);
 	for (int i = 0; i < 8; i++)
 		nonce[11 - i] ^= (uint8_t)(pn >> (8 * i));
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	const EVP_CIPHER *gcm = ww_tlsmeta_cipher(WW_CRYPTO_AES128_GCM);
+	EVP_CIPHER_CTX *c = gcm ? EVP_CIPHER_CTX_new() : NULL;
 	int l = 0, l2 = 0;
-	bool ok = c && EVP_DecryptInit_ex(c, EVP_aes_128_gcm(), NULL, NULL, NULL) == 1 &&
+	bool ok = c && EVP_DecryptInit_ex(c, gcm, NULL, NULL, NULL) == 1 &&
 		  EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) == 1 &&
 		  EVP_DecryptInit_ex(c, NULL, NULL, k->key, nonce) == 1 &&
 		  EVP_DecryptUpdate(c, NULL, &l, aad, (int)aad_len) == 1 &&
 		  EVP_DecryptUpdate(c, out, &l, ct, (int)ct_len) == 1 &&
-		  EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, (void *)(uintptr_t)tag) == 1 &&
-		  EVP_DecryptFinal_ex(c, out + l, &l2) == 1;
+		  EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, (void *)(uintptr_t)tag) == 1;
+	int rc = !ok ? -ENOMEM : EVP_DecryptFinal_ex(c, out + l, &l2) == 1 ? 0 : -EINVAL;
 	EVP_CIPHER_CTX_free(c);
-	return ok;
+	return rc;
 }
 
 /* The CRYPTO frames of a decrypted Initial payload into h. */
@@ -198,12 +224,13 @@ static int open_packet(struct ww_quic_hello *h, const uint8_t *p, uint32_t n, ui
 	if (type != (version == QUIC_V2 ? 1 : 0) || *plen > sizeof(pkt))
 		return -EINVAL;   /* not an Initial (or too large for one) */
 	struct ww_quic_keys k;
-	if (ww_quic_client_keys(version, dcid, dl, &k) != 0)
-		return -EINVAL;
+	int rc = ww_quic_client_keys(version, dcid, dl, &k);
+	if (rc != 0)
+		return rc;
 	uint32_t pn_off = o;
 	uint8_t mask[16];
 	if (!aes_ecb_block(k.hp, p + pn_off + 4, mask))
-		return -EINVAL;
+		return -ENOMEM;   /* valid key and block: libcrypto's memory */
 	memcpy(pkt, p, *plen);
 	pkt[0] ^= mask[0] & 0x0f;
 	uint32_t pnl = (pkt[0] & 3) + 1;
@@ -216,8 +243,9 @@ static int open_packet(struct ww_quic_hello *h, const uint8_t *p, uint32_t n, ui
 	if (hdr + 16 > *plen)
 		return -EINVAL;
 	uint32_t ct = *plen - hdr - 16;
-	if (!aes_gcm_open(&k, pn, pkt, hdr, pkt + hdr, ct, pkt + *plen - 16, plain))
-		return -EINVAL;
+	rc = aes_gcm_open(&k, pn, pkt, hdr, pkt + hdr, ct, pkt + *plen - 16, plain);
+	if (rc != 0)
+		return rc;
 	h->version = version;
 	frames(h, plain, ct);
 	return 0;
@@ -226,14 +254,17 @@ static int open_packet(struct ww_quic_hello *h, const uint8_t *p, uint32_t n, ui
 int ww_quic_client_initials(struct ww_quic_hello *h, const uint8_t *p, uint32_t n)
 {
 	uint32_t o = 0;
-	int opened = 0;
+	int opened = 0, rc;
 	for (int k = 0; k < QUIC_PACKETS_MAX && o < n; k++) {
 		while (o < n && p[o] == 0)
 			o++;   /* a datagram's padding after its packets */
 		uint32_t plen = 0;
 		if (o >= n)
 			break;
-		if (open_packet(h, p + o, n - o, &plen) == 0)
+		rc = open_packet(h, p + o, n - o, &plen);
+		if (rc == -ENOMEM)
+			return rc;   /* a packet that could have been read was not: the hello is lost */
+		if (rc == 0)
 			opened++;
 		if (!plen)
 			break;   /* not a long header whose length can be read: the rest is unknown */
@@ -251,4 +282,15 @@ int ww_quic_hello_len(const struct ww_quic_hello *h)
 		return -EINVAL;
 	uint32_t len = 4 + ((uint32_t)h->buf[1] << 16 | (uint32_t)h->buf[2] << 8 | h->buf[3]);
 	return len <= have ? (int)len : -EAGAIN;
+}
+
+int ww_quic_prepare(void)
+{
+	static const uint8_t dcid[8], block[16];
+	struct ww_quic_keys k;
+	uint8_t mask[16], out[16];
+	if (ww_quic_client_keys(QUIC_V1, dcid, sizeof(dcid), &k) != 0 || !aes_ecb_block(k.hp, block, mask))
+		return -ENOMEM;
+	/* a zero tag does not match: -EINVAL is the set-up having worked */
+	return aes_gcm_open(&k, 0, block, sizeof(block), block, sizeof(block), block, out) == -ENOMEM ? -ENOMEM : 0;
 }

@@ -34,6 +34,7 @@
  * string buffer to bound).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <openssl/evp.h>
 
@@ -56,6 +57,46 @@ const char *ww_tlsmeta_version_name(uint16_t v)
 	}
 }
 
+/* ---- libcrypto: a context of our own ------------------------------------- */
+
+/*
+ * OpenSSL 3.0 sets up its default library context lazily and does not
+ * check that set-up's allocations: one that fails leaves a NULL lock that
+ * a later digest dereferences (a crash, not an error). A context made by
+ * OSSL_LIB_CTX_new() is checked (NULL when out of memory), so the digests
+ * and ciphers are fetched from one of ours, once, and an object not made
+ * is an error the caller reports.
+ */
+static struct {
+	OSSL_LIB_CTX *lctx;
+	EVP_MD *md5, *sha256;
+	EVP_CIPHER *ecb, *gcm;
+} cr;
+static pthread_once_t cr_once = PTHREAD_ONCE_INIT;
+
+static void cr_init(void)
+{
+	cr.lctx = OSSL_LIB_CTX_new();
+	if (!cr.lctx)
+		return;
+	cr.md5 = EVP_MD_fetch(cr.lctx, "MD5", NULL);
+	cr.sha256 = EVP_MD_fetch(cr.lctx, "SHA2-256", NULL);
+	cr.ecb = EVP_CIPHER_fetch(cr.lctx, "AES-128-ECB", NULL);
+	cr.gcm = EVP_CIPHER_fetch(cr.lctx, "AES-128-GCM", NULL);
+}
+
+const struct evp_md_st *ww_tlsmeta_md(int which)
+{
+	pthread_once(&cr_once, cr_init);
+	return which == WW_CRYPTO_MD5 ? cr.md5 : cr.sha256;
+}
+
+const struct evp_cipher_st *ww_tlsmeta_cipher(int which)
+{
+	pthread_once(&cr_once, cr_init);
+	return which == WW_CRYPTO_AES128_ECB ? cr.ecb : cr.gcm;
+}
+
 /* ---- hashing as the string is produced ------------------------------------ */
 
 struct hs {
@@ -69,7 +110,7 @@ static bool hs_init(struct hs *h, const EVP_MD *md)
 {
 	h->n = 0;
 	h->bad = false;
-	h->ctx = EVP_MD_CTX_new();
+	h->ctx = md ? EVP_MD_CTX_new() : NULL;
 	if (!h->ctx || EVP_DigestInit_ex(h->ctx, md, NULL) != 1) {
 		EVP_MD_CTX_free(h->ctx);
 		h->ctx = NULL;
@@ -192,7 +233,7 @@ static bool ja4_list(struct hs *h, uint16_t *v, uint32_t n, const uint8_t *sig, 
 		out[12] = '\0';
 		return true;
 	}
-	if (!hs_init(h, EVP_sha256()))
+	if (!hs_init(h, ww_tlsmeta_md(WW_CRYPTO_SHA256)))
 		return false;
 	qsort(v, n, sizeof(*v), cmp_u16);
 	for (uint32_t i = 0; i < n; i++) {
@@ -300,7 +341,7 @@ int ww_tlsmeta_client_hello(struct ww_tls_meta *t, const uint8_t *m, uint32_t n,
 	/* JA3 */
 	struct hs h;
 	char ja3[WW_JA3_LEN + 1];
-	if (!hs_init(&h, EVP_md5()))
+	if (!hs_init(&h, ww_tlsmeta_md(WW_CRYPTO_MD5)))
 		return -ENOMEM;
 	hs_dec(&h, legacy);
 	hs_ch(&h, ',');
@@ -450,7 +491,7 @@ int ww_tlsmeta_server_stream(struct ww_tls_meta *t, const uint8_t *p, uint32_t n
 	if (el && next != el)
 		return -EINVAL;
 	struct hs h;
-	if (!hs_init(&h, EVP_md5()))
+	if (!hs_init(&h, ww_tlsmeta_md(WW_CRYPTO_MD5)))
 		return -ENOMEM;
 	hs_dec(&h, legacy);
 	hs_ch(&h, ',');
@@ -470,5 +511,15 @@ int ww_tlsmeta_server_stream(struct ww_tls_meta *t, const uint8_t *p, uint32_t n
 		return -ENOMEM;
 	t->server_version = ver;
 	t->have |= WW_TLSMETA_SERVER;
+	return 0;
+}
+
+int ww_tlsmeta_prepare(void)
+{
+	struct hs h;
+	char out[WW_JA3_LEN + 1];
+	if (!hs_init(&h, ww_tlsmeta_md(WW_CRYPTO_MD5)) || !hs_done(&h, out, WW_JA3_LEN) || !hs_init(&h, ww_tlsmeta_md(WW_CRYPTO_SHA256)) ||
+	    !hs_done(&h, out, 12))
+		return -ENOMEM;
 	return 0;
 }

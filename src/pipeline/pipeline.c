@@ -390,7 +390,13 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_pipeline_cfg *cfg)
 	pl->tun = ww_tunnels_new();
 	if (!pl->tun)
 		goto err;
-	pl->pdns = ww_pdns_new(WW_PDNS_ENTRIES_DEFAULT, WW_PDNS_BYTES_DEFAULT);   /* NULL: flows go unnamed */
+	/* Without it flows would go unnamed: records other than the input's, so out of memory. */
+	pl->pdns = ww_pdns_new(WW_PDNS_ENTRIES_DEFAULT, WW_PDNS_BYTES_DEFAULT);
+	if (!pl->pdns)
+		goto err;
+	/* libcrypto set up here, not half set up by a failure on an analysis thread */
+	if (ww_meta_prepare() != 0)
+		goto err;
 	pl->flows = ww_flows_new(&cfg->flow, seed, on_flow_end, pl);
 	if (!pl->flows)
 		goto err;
